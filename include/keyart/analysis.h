@@ -1,0 +1,173 @@
+/* keyart/analysis.h: per-frame signals, shot boundaries, defects, candidate frames
+ * and the one-pass pipeline that turns a video file into a ka_title. */
+#ifndef KEYART_ANALYSIS_H
+#define KEYART_ANALYSIS_H
+
+#include "keyart/common.h"
+#include "keyart/media.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KA_HIST_LUMA_BINS 32
+#define KA_HIST_CHROMA_BINS 8   /* per axis: a joint U x V histogram of 8 x 8 */
+
+/* Cheap signals of one frame, computed on its small copy. */
+typedef struct ka_signals {
+    int64_t frame;
+    double time_s;
+    float luma_mean, luma_std;      /* 0..255 */
+    float chroma_mean;              /* mean distance of (U, V) from gray, 0..181 */
+    float sharpness;                /* variance of the Laplacian of the small luma */
+    float diff_prev;                /* mean absolute luma difference to the previous frame */
+    float hist_dist;                /* 0..1, luma + chroma histogram distance to previous */
+    float edge_change;              /* 0..1, edge change ratio to the previous frame */
+    uint16_t hist_luma[KA_HIST_LUMA_BINS];
+    uint16_t hist_chroma[KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS];
+    int bar_top, bar_bottom, bar_left, bar_right; /* dark uniform borders, small-copy px */
+    uint32_t flags;                 /* KA_FRAME_* */
+} ka_signals;
+
+enum {
+    KA_FRAME_BLACK = 1u << 0,       /* (near) black */
+    KA_FRAME_BLANK = 1u << 1,       /* uniform, any level (white, gray, a flat card) */
+    KA_FRAME_BLUR = 1u << 2,        /* much softer than its shot */
+    KA_FRAME_FLASH = 1u << 3,       /* part of a flash: a few frames brighter than both sides */
+    KA_FRAME_TRANSITION = 1u << 4,  /* inside a fade or dissolve */
+};
+
+/* Computes sig for cur; prev may be NULL (first frame). */
+void ka_signals_compute(const ka_small *cur, const ka_small *prev, const ka_signals *prev_sig,
+                        ka_signals *sig);
+
+typedef enum ka_transition {
+    KA_TRANSITION_START = 0,        /* the first shot */
+    KA_TRANSITION_CUT,
+    KA_TRANSITION_FADE,             /* through black or white */
+    KA_TRANSITION_DISSOLVE,
+} ka_transition;
+
+const char *ka_transition_name(ka_transition t);
+
+typedef struct ka_shot {
+    int index;
+    int64_t start_frame, end_frame; /* inclusive */
+    double start_s, end_s;          /* time of start_frame, time just after end_frame */
+    ka_transition transition_in;
+    int64_t span_first, span_last;  /* frames of a gradual transition_in (else -1) */
+} ka_shot;
+
+/* Shot boundary detection, streaming: push every frame's signals and small copy in
+ * order; boundaries become final a bounded number of frames later. */
+typedef struct ka_shot_opts {
+    double min_shot_s;              /* boundaries closer than this are merged (0.4) */
+    double fps;                     /* for converting times; 0 = 25 */
+} ka_shot_opts;
+
+typedef struct ka_shot_detector ka_shot_detector;
+
+int ka_shot_detector_new(const ka_shot_opts *opts, ka_shot_detector **out);
+/* Takes a copy of what it needs. */
+int ka_shot_detector_push(ka_shot_detector *d, const ka_signals *sig, const ka_small *small);
+/* Frames before this number will not be changed by later pushes. */
+int64_t ka_shot_detector_final_before(const ka_shot_detector *d);
+/* Shot index and flags (KA_FRAME_TRANSITION, KA_FRAME_FLASH) of a frame that is
+ * final and not older than the detector's history; < 0 if unknown. */
+int ka_shot_detector_frame_info(const ka_shot_detector *d, int64_t frame, int *shot,
+                                uint32_t *flags);
+/* Ends the stream: every frame becomes final. */
+int ka_shot_detector_finish(ka_shot_detector *d);
+/* The shots found so far (final ones; all of them after finish). */
+const ka_shot *ka_shot_detector_shots(const ka_shot_detector *d, int *count);
+void ka_shot_detector_free(ka_shot_detector **d);
+
+/* Quality of a full-resolution candidate, as the seed system defines it. */
+typedef struct ka_quality {
+    float lightness;                /* mean L* (0..100) */
+    float brightness;               /* 1 - |L* - 50| / 50, 0..1 */
+    float contrast_raw;             /* standard deviation of L* */
+    float contrast;                 /* normalised 0..1 */
+    float sharpness_raw;            /* variance of the Laplacian (gray, 0..255) */
+    float sharpness;                /* normalised 0..1 */
+    float saturation_raw;           /* mean chroma (LAB a*b* radius) */
+    float saturation;               /* normalised 0..1 */
+    float exposure_clipped;         /* share of pixels at 0..2 or 253..255 */
+    float score;                    /* weighted, filled by select */
+} ka_quality;
+
+/* Measures q on img (RGB) inside r (the area without bars). */
+void ka_quality_measure(const ka_image *img, ka_rect r, ka_quality *q);
+
+/* A candidate frame: everything later stages need, without the full picture, which
+ * is spooled to a JPEG file so memory does not grow with the title's length. */
+typedef struct ka_candidate {
+    int64_t frame;
+    double time_s;
+    int shot;
+    uint32_t flags;                 /* KA_CAND_* */
+    ka_signals sig;
+    float motion;                   /* mean frame difference around it, 0..1 */
+    ka_quality q;
+    uint64_t phash;                 /* 64-bit perceptual hash of the content area */
+    ka_rect salient;                /* most salient region, full-res display pixels */
+    int width, height;              /* full-res display size */
+    char *spool_path;               /* full frame (bars included), JPEG */
+    void *ext;                      /* per-candidate data of later stages (vision) */
+} ka_candidate;
+
+enum {
+    KA_CAND_UNIFORM = 1u << 0,      /* sampled on the uniform grid */
+    KA_CAND_SHOT_START = 1u << 1,   /* sampled near the start of its shot */
+};
+
+/* The analysis of one title. */
+typedef struct ka_title {
+    char *id;
+    char *path;
+    ka_video_info info;
+    ka_decode_stats decode;
+    int64_t frames;                 /* frames analysed */
+    double duration_s;
+    ka_rect content;                /* area inside letterbox / pillarbox bars (display px) */
+    ka_shot *shots;
+    int n_shots;
+    ka_candidate *cands;
+    int n_cands;
+    int64_t n_black, n_blur, n_flash, n_transition;  /* defect counts, frames */
+    char *spool_dir;                /* owned temp folder, removed by ka_title_free */
+    double analyse_s;               /* wall time */
+} ka_title;
+
+typedef void (*ka_progress_fn)(void *ud, double done_s, double total_s);
+
+typedef struct ka_analysis_opts {
+    ka_shot_opts shot;
+    double sample_interval_s;       /* uniform grid (1.0) */
+    int budget_per_hour;            /* candidates per hour of content (50..200, 120) */
+    int min_candidates;             /* for short titles (24) */
+    int threads;                    /* 0 = one per core */
+    int small_width;                /* analysis copy width (128) */
+    const char *spool_dir;          /* where candidates go; NULL = a new temp folder */
+    ka_progress_fn progress;
+    void *progress_ud;
+} ka_analysis_opts;
+
+void ka_analysis_opts_default(ka_analysis_opts *o);
+/* One pass over the video: signals for every frame, shots, defects, candidates. */
+int ka_analyze(const char *path, const char *title_id, const ka_analysis_opts *opts,
+               ka_title **out);
+void ka_title_free(ka_title **t);
+
+/* The most salient region of img inside content: where detail, colour contrast and
+ * the centre meet. Crops are centred on it. */
+ka_rect ka_saliency_region(const ka_image *img, ka_rect content);
+
+/* 64-bit difference hash of an RGB region (for near-duplicate tests). */
+uint64_t ka_phash(const ka_image *img, ka_rect r);
+static inline int ka_phash_distance(uint64_t a, uint64_t b) { return __builtin_popcountll(a ^ b); }
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,65 @@
+/* keyart/common.h: error codes, the per-thread error message, logging and the
+ * small image type every module passes around. */
+#ifndef KEYART_COMMON_H
+#define KEYART_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Functions return 0 (or a positive count) on success and one of these on failure.
+ * ka_error_message() then says what was wrong and with which input. */
+enum {
+    KA_OK = 0,
+    KA_EINVAL = -1,    /* bad argument or option value */
+    KA_ENOMEM = -2,    /* out of memory */
+    KA_EIO = -3,       /* file could not be read or written */
+    KA_EFORMAT = -4,   /* not a media file FFmpeg can read, or malformed data */
+    KA_ENOVIDEO = -5,  /* a media file without a video stream */
+    KA_EDECODE = -6,   /* no frame could be decoded */
+    KA_EEMPTY = -7,    /* empty file */
+    KA_EUNSUPPORTED = -8,
+    KA_EINTERNAL = -9,
+};
+
+const char *ka_strerror(int err);
+
+/* Sets the calling thread's error message (printf-style) and returns err, so that
+ * failure paths read `return ka_error(KA_EIO, "cannot open %s: %s", path, why);` */
+int ka_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The last message set on this thread ("" when none). */
+const char *ka_error_message(void);
+void ka_error_clear(void);
+
+enum ka_log_level { KA_LOG_ERROR, KA_LOG_WARN, KA_LOG_INFO, KA_LOG_DEBUG };
+void ka_log_set_level(int level);
+int ka_log_get_level(void);
+void ka_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An 8-bit interleaved image (1 = gray, 3 = RGB). Owns its pixels when created by
+ * ka_image_alloc; free with ka_image_free. */
+typedef struct ka_image {
+    int width, height;
+    int channels;
+    int stride;          /* bytes per row */
+    uint8_t *data;
+} ka_image;
+
+int ka_image_alloc(ka_image *img, int width, int height, int channels);
+void ka_image_free(ka_image *img);
+
+/* A rectangle in pixels. */
+typedef struct ka_rect {
+    int x, y, w, h;
+} ka_rect;
+
+/* Monotonic clock in seconds. */
+double ka_now(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,13 @@
+/* keyart/keyart.h: the one header a program includes to use libkeyart. */
+#ifndef KEYART_KEYART_H
+#define KEYART_KEYART_H
+
+#include "keyart/common.h"
+#include "keyart/media.h"
+#include "keyart/analysis.h"
+#include "keyart/select.h"
+#include "keyart/output.h"
+
+const char *ka_version(void);
+
+#endif

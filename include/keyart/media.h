@@ -1,0 +1,89 @@
+/* keyart/media.h: open, demux and decode a video; the small analysis copy of every
+ * frame; full-resolution RGB for candidates; image encode, decode, crop and resize. */
+#ifndef KEYART_MEDIA_H
+#define KEYART_MEDIA_H
+
+#include "keyart/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ka_video_info {
+    int width, height;          /* display size: rotation and sample aspect applied */
+    int coded_width, coded_height;
+    int rotation;               /* clockwise degrees applied on output: 0, 90, 180, 270 */
+    double sar;                 /* sample aspect ratio (1.0 when square or unknown) */
+    double fps;                 /* average frame rate (0 when unknown) */
+    double duration_s;          /* container or stream duration (0 when unknown) */
+    int64_t frame_count_est;    /* from the stream header, 0 when unknown */
+    double start_pts_s;         /* stream start time */
+    int bit_depth;
+    int stream_index;
+    char codec[32];
+    char container[32];
+    char pix_fmt[32];
+} ka_video_info;
+
+/* What decoding had to skip: decode errors, corrupt packets. */
+typedef struct ka_decode_stats {
+    int64_t frames;             /* frames delivered */
+    int64_t packets;
+    int64_t corrupt_packets;    /* packets the demuxer or decoder rejected */
+    int64_t decode_errors;
+    int truncated;              /* the demuxer stopped on an error, not a clean end */
+} ka_decode_stats;
+
+typedef struct ka_video_opts {
+    int threads;                /* decoder threads, 0 = one per core */
+    double start_s, end_s;      /* decode only [start_s, end_s) (end_s 0 = to the end) */
+    int small_width;            /* width of the analysis copy (default 128, <= 320) */
+} ka_video_opts;
+
+/* The small analysis copy of a frame: 8-bit planes in display orientation, luma at
+ * small_width x h, chroma (U, V) at half that in each direction. */
+typedef struct ka_small {
+    int w, h;                   /* luma size */
+    int cw, ch;                 /* chroma size */
+    uint8_t *y, *u, *v;         /* contiguous, strides = w and cw */
+} ka_small;
+
+/* One decoded frame: a reference to the decoder's picture plus its small copy. */
+typedef struct ka_frame {
+    int64_t index;              /* 0-based decoded frame number in presentation order */
+    double time_s;              /* pts - first frame's pts, seconds */
+    double pts_s;               /* stream presentation time, seconds */
+    ka_small small;
+    void *av;                   /* AVFrame*, owned */
+} ka_frame;
+
+typedef struct ka_video ka_video;
+
+/* Opens path, picks the first default video stream (else the first video stream)
+ * and starts a decode thread that runs ahead of the caller. Errors: KA_EIO,
+ * KA_EEMPTY, KA_EFORMAT, KA_ENOVIDEO, KA_EUNSUPPORTED, each with a message. */
+int ka_video_open(const char *path, const ka_video_opts *opts, ka_video **out);
+const ka_video_info *ka_video_get_info(const ka_video *v);
+/* Next frame in presentation order: returns 1 and sets *out (caller frees), 0 at
+ * the end, < 0 on a fatal error. Damaged packets are skipped and counted. */
+int ka_video_read(ka_video *v, ka_frame **out);
+void ka_video_get_stats(const ka_video *v, ka_decode_stats *st);
+void ka_video_close(ka_video **v);
+
+/* Another reference to the same picture (the small copy is duplicated). */
+ka_frame *ka_frame_ref(const ka_frame *f);
+void ka_frame_free(ka_frame **f);
+/* Full-resolution RGB in display orientation and display aspect. */
+int ka_frame_to_rgb(const ka_frame *f, const ka_video_info *info, ka_image *out);
+
+/* Images. */
+int ka_image_crop(const ka_image *src, ka_rect r, ka_image *out);
+int ka_image_resize(const ka_image *src, int width, int height, ka_image *out);
+int ka_image_write_jpeg(const ka_image *img, const char *path, int quality);
+int ka_image_encode_jpeg(const ka_image *img, int quality, uint8_t **buf, size_t *size);
+int ka_image_read_jpeg(const char *path, ka_image *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

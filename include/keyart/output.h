@@ -1,0 +1,38 @@
+/* keyart/output.h: what an analysis leaves behind: variant images and crops,
+ * metadata.json, shots.json / shots.csv and a contact sheet. */
+#ifndef KEYART_OUTPUT_H
+#define KEYART_OUTPUT_H
+
+#include <stdio.h>
+
+#include "keyart/select.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_t;
+
+/* The title's metadata: {"title": {...}, "variants": [ {seed fields, reason}, ... ]}.
+ * New reference; NULL on out of memory. */
+struct json_t *ka_metadata_json(const ka_title *t, const ka_selection *sel, const char *genre);
+/* [{"index", "start_frame", "end_frame", "start_s", "end_s", "transition_in",
+ *   "transition_span"?}, ...] */
+struct json_t *ka_shots_json(const ka_title *t);
+int ka_shots_write_csv(const ka_title *t, FILE *f);
+
+typedef struct ka_output_opts {
+    int jpeg_quality;               /* 92 */
+    int contact_sheet;              /* 1 */
+} ka_output_opts;
+
+/* Writes into dir (created if missing): variant_NN.jpg (full frame, bars removed),
+ * variant_NN_16x9.jpg, variant_NN_2x3.jpg, variant_NN_1x1.jpg, metadata.json,
+ * shots.json, shots.csv, contact_sheet.jpg. */
+int ka_output_write(const char *dir, const ka_title *t, const ka_selection *sel,
+                    const char *genre, const ka_output_opts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,116 @@
+/* keyart/select.h: classify candidates, score them, fill the genre's slots with
+ * diverse high-quality variants, and place the artwork crops. */
+#ifndef KEYART_SELECT_H
+#define KEYART_SELECT_H
+
+#include "keyart/analysis.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ka_scene {
+    KA_SCENE_HERO_CLOSEUP = 0,
+    KA_SCENE_HEROINE_CLOSEUP,
+    KA_SCENE_ENSEMBLE,
+    KA_SCENE_ACTION,
+    KA_SCENE_ROMANTIC,
+    KA_SCENE_EMOTIONAL,
+    KA_SCENE_CONFRONTATION,
+    KA_SCENE_LANDSCAPE,
+    KA_SCENE_GENERAL,               /* none of the above could be told */
+    KA_SCENE_COUNT
+} ka_scene;
+
+typedef enum ka_composition {
+    KA_COMP_CLOSEUP = 0,
+    KA_COMP_MID,
+    KA_COMP_WIDE,
+    KA_COMP_EXTREME_WIDE,
+    KA_COMP_COUNT
+} ka_composition;
+
+const char *ka_scene_name(ka_scene s);
+const char *ka_composition_name(ka_composition c);
+
+/* What a candidate shows, as selection sees it (the seed's content_analysis). */
+typedef struct ka_content {
+    ka_scene scene;
+    ka_composition composition;
+    float scene_confidence;         /* 0..1 */
+    float emotional, action, dramatic;  /* 0..1 */
+    float prominence;               /* 0..1, of the main character (0 without faces) */
+    int n_characters;
+    const char *characters[8];      /* names, borrowed from the ext data; may be empty */
+} ka_content;
+
+/* Fills c from what is known about cand (signals, motion, and later faces). */
+void ka_classify(const ka_title *t, const ka_candidate *cand, ka_content *c);
+
+typedef struct ka_quality_weights {
+    float brightness, contrast, sharpness, saturation;  /* 0.25 0.25 0.30 0.20 */
+} ka_quality_weights;
+
+/* q->score from its parts. */
+void ka_quality_score(ka_quality *q, const ka_quality_weights *w);
+
+/* A genre's slot: scene types it wants, in order of preference, and its share. */
+typedef struct ka_slot {
+    const char *name;               /* "hero_action", "couple", "landscape", ... */
+    float share;                    /* of the variants, the table sums to 1 */
+    ka_scene scenes[4];
+    int n_scenes;
+} ka_slot;
+
+typedef struct ka_genre {
+    const char *name;
+    const ka_slot *slots;
+    int n_slots;
+} ka_genre;
+
+/* NULL when unknown; ka_genre_list gives the known names. */
+const ka_genre *ka_genre_find(const char *name);
+const ka_genre *const *ka_genre_list(int *count);
+
+typedef struct ka_select_opts {
+    const char *genre;              /* default "drama" */
+    int n_variants;                 /* 4..12, default 8 */
+    float min_quality;              /* candidates below are not used (0.35) */
+    ka_quality_weights weights;
+    int dup_distance;               /* phash distance at or under which two are duplicates (10) */
+    float mmr_lambda;               /* relevance vs diversity (0.7) */
+} ka_select_opts;
+
+void ka_select_opts_default(ka_select_opts *o);
+
+enum { KA_SHAPE_16X9 = 0, KA_SHAPE_2X3, KA_SHAPE_1X1, KA_SHAPE_COUNT };
+const char *ka_shape_name(int shape);   /* "16x9", "2x3", "1x1" */
+
+typedef struct ka_variant {
+    int number;                     /* 1-based */
+    int cand;                       /* index into title->cands */
+    const char *slot;               /* slot it fills, or "diversity" */
+    ka_content content;
+    float score;                    /* final score */
+    float relevance;                /* slot fit + quality before diversity */
+    float diversity_penalty;        /* max similarity to an earlier pick */
+    ka_rect crops[KA_SHAPE_COUNT];  /* in full-res display pixels, inside title->content */
+} ka_variant;
+
+typedef struct ka_selection {
+    ka_variant *variants;
+    int n_variants;
+    char why_fewer[256];            /* set when fewer than asked were chosen */
+} ka_selection;
+
+/* Chooses the variants; fills q->score of every candidate. */
+int ka_select(ka_title *t, const ka_select_opts *opts, ka_selection *out);
+void ka_selection_free(ka_selection *s);
+
+/* Largest rect of aspect aw:ah inside bounds, centred on focus as far as bounds allow. */
+ka_rect ka_crop_place(ka_rect bounds, ka_rect focus, int aw, int ah);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
