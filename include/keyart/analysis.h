@@ -23,8 +23,8 @@ typedef struct ka_signals {
     float diff_prev;                /* mean absolute luma difference to the previous frame */
     float hist_dist;                /* 0..1, luma + chroma histogram distance to previous */
     float edge_change;              /* 0..1, edge change ratio to the previous frame */
-    uint16_t hist_luma[KA_HIST_LUMA_BINS];
-    uint16_t hist_chroma[KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS];
+    uint32_t hist_luma[KA_HIST_LUMA_BINS];
+    uint32_t hist_chroma[KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS];
     int bar_top, bar_bottom, bar_left, bar_right; /* dark uniform borders, small-copy px */
     uint32_t flags;                 /* KA_FRAME_* */
 } ka_signals;
@@ -76,6 +76,8 @@ int64_t ka_shot_detector_final_before(const ka_shot_detector *d);
  * final and not older than the detector's history; < 0 if unknown. */
 int ka_shot_detector_frame_info(const ka_shot_detector *d, int64_t frame, int *shot,
                                 uint32_t *flags);
+/* Start time (s) of a shot whose first frame is final; < 0 if unknown. */
+double ka_shot_detector_shot_start(const ka_shot_detector *d, int shot);
 /* Ends the stream: every frame becomes final. */
 int ka_shot_detector_finish(ka_shot_detector *d);
 /* The shots found so far (final ones; all of them after finish). */
@@ -149,6 +151,7 @@ typedef struct ka_analysis_opts {
     int threads;                    /* 0 = one per core */
     int small_width;                /* analysis copy width (128) */
     const char *spool_dir;          /* where candidates go; NULL = a new temp folder */
+    int shots_only;                 /* find shots and defects, pick no candidates */
     ka_progress_fn progress;
     void *progress_ud;
 } ka_analysis_opts;

@@ -16,9 +16,12 @@ typedef struct ka_video_info {
     double sar;                 /* sample aspect ratio (1.0 when square or unknown) */
     double fps;                 /* average frame rate (0 when unknown) */
     double duration_s;          /* container or stream duration (0 when unknown) */
-    int64_t frame_count_est;    /* from the stream header, 0 when unknown */
+    int64_t frame_count_est;    /* from the stream header, else duration x fps; 0 when
+                                 * unknown. An estimate: count frames, don't trust it */
     double start_pts_s;         /* stream start time */
     int bit_depth;
+    int full_range;             /* 1 = full-range (JPEG) YUV; the small copy keeps the
+                                 * source range: black is 16 when this is 0, 0 when 1 */
     int stream_index;
     char codec[32];
     char container[32];
@@ -29,19 +32,27 @@ typedef struct ka_video_info {
 typedef struct ka_decode_stats {
     int64_t frames;             /* frames delivered */
     int64_t packets;
-    int64_t corrupt_packets;    /* packets the demuxer or decoder rejected */
-    int64_t decode_errors;
-    int truncated;              /* the demuxer stopped on an error, not a clean end */
+    int64_t corrupt_packets;    /* packets the demuxer flagged or failed on, plus errors
+                                 * it reported while resyncing */
+    int64_t decode_errors;      /* errors the decoder returned or reported (one damaged
+                                 * frame can count several) */
+    int truncated;              /* the input ended early: the demuxer gave up on errors,
+                                 * or the stream stopped well before its header's end */
 } ka_decode_stats;
 
 typedef struct ka_video_opts {
     int threads;                /* decoder threads, 0 = one per core */
-    double start_s, end_s;      /* decode only [start_s, end_s) (end_s 0 = to the end) */
+    double start_s, end_s;      /* decode only [start_s, end_s) (end_s 0 = to the end),
+                                 * seconds from the stream's start. With start_s > 0,
+                                 * time_s stays on the whole file's timeline (pts - the
+                                 * stream start time) while index counts from 0 */
     int small_width;            /* width of the analysis copy (default 128, <= 320) */
 } ka_video_opts;
 
 /* The small analysis copy of a frame: 8-bit planes in display orientation, luma at
- * small_width x h, chroma (U, V) at half that in each direction. */
+ * small_width x h, chroma (U, V) at half that in each direction. h follows the
+ * display aspect (rounded to even). Values keep the source's range (see
+ * ka_video_info.full_range); deeper inputs are reduced to 8 bits. */
 typedef struct ka_small {
     int w, h;                   /* luma size */
     int cw, ch;                 /* chroma size */
@@ -77,10 +88,14 @@ void ka_frame_free(ka_frame **f);
 int ka_frame_to_rgb(const ka_frame *f, const ka_video_info *info, ka_image *out);
 
 /* Images. */
+/* The part of r inside src (clamped); KA_EINVAL when nothing of r is inside. */
 int ka_image_crop(const ka_image *src, ka_rect r, ka_image *out);
+/* Shrinking averages areas, growing is bilinear. */
 int ka_image_resize(const ka_image *src, int width, int height, ka_image *out);
 int ka_image_write_jpeg(const ka_image *img, const char *path, int quality);
+/* *buf is malloc'd: the caller free()s it. quality 1..100. */
 int ka_image_encode_jpeg(const ka_image *img, int quality, uint8_t **buf, size_t *size);
+/* RGB, or gray (channels 1) for a grayscale JPEG. */
 int ka_image_read_jpeg(const char *path, ka_image *out);
 
 #ifdef __cplusplus

@@ -85,6 +85,8 @@ void ka_select_opts_default(ka_select_opts *o);
 
 enum { KA_SHAPE_16X9 = 0, KA_SHAPE_2X3, KA_SHAPE_1X1, KA_SHAPE_COUNT };
 const char *ka_shape_name(int shape);   /* "16x9", "2x3", "1x1" */
+/* The shape's aspect ratio aw:ah (16:9, 2:3, 1:1; 1:1 for an unknown shape). */
+void ka_shape_aspect(int shape, int *aw, int *ah);
 
 typedef struct ka_variant {
     int number;                     /* 1-based */
@@ -100,7 +102,10 @@ typedef struct ka_variant {
 typedef struct ka_selection {
     ka_variant *variants;
     int n_variants;
-    char why_fewer[256];            /* set when fewer than asked were chosen */
+    char why_fewer[256];            /* set when fewer than asked were chosen, or when the
+                                       quality threshold had to be relaxed to reach n */
+    int n_requested;                /* opts->n_variants */
+    float min_quality_used;         /* the threshold finally applied (<= opts->min_quality) */
 } ka_selection;
 
 /* Chooses the variants; fills q->score of every candidate. */

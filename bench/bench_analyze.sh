@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# bench_analyze.sh: how keyart analyze compares with the decode floor and its peers.
+# Builds (once, cached in $KEYART_BENCH_DIR, default /tmp/keyart-bench) 1080p H.264
+# inputs of >= 5 and >= 20 minutes from the shared clips, then measures in one run:
+#   ffmpeg -i X -f null -               the decode floor
+#   keyart analyze X -o DIR             (release build in build-release/)
+#   ffmpeg -vf thumbnail=300            ffmpeg's own thumbnail picker over the whole file
+#   ffmpegthumbnailer -s 0              the Debian thumbnailer
+# and prints median wall times of KEYART_BENCH_RUNS (3) runs, ratios to the floor
+# (target for keyart <= 1.15 on 2 cores) and keyart's peak RSS for both lengths
+# (target < 300 MB and no growth with length). It reports; it does not fail on targets.
+# Options: --quick skips the 20-minute input; --inputs only builds the inputs.
+# KEYART_BENCH_RUNS_LONG (1) runs are made on the 20-minute input.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SHARED=${KEYART_SHARED:-$ROOT/../shared}
+CACHE=${KEYART_BENCH_DIR:-/tmp/keyart-bench}
+RUNS=${KEYART_BENCH_RUNS:-3}
+KEYART="$ROOT/build-release/src/cli/keyart"
+RUNS_LONG=${KEYART_BENCH_RUNS_LONG:-1}
+QUICK=0
+INPUTS_ONLY=0
+case "${1:-}" in
+    --quick) QUICK=1 ;;
+    --inputs) INPUTS_ONLY=1 ;;
+    "") ;;
+    *) echo "usage: $0 [--quick | --inputs]" >&2; exit 1 ;;
+esac
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+[ -d "$SHARED/media" ] || die "shared clips not found in $SHARED/media (set KEYART_SHARED)"
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing: run scripts/setup.sh"
+command -v ffmpegthumbnailer >/dev/null || die "ffmpegthumbnailer is missing: run scripts/setup.sh"
+
+duration_of() {
+    ffprobe -v error -show_entries format=duration -of default=nw=1:nk=1 "$1" 2>/dev/null
+}
+
+# Every shared clip as a 1920x1080 24 fps H.264 segment (cover, then centre-crop).
+make_segments() {
+    local seg="$CACHE/segments" f i=0 out
+    mkdir -p "$seg"
+    for f in "$SHARED"/media/*.mp4 "$SHARED"/media/*.mkv "$SHARED"/media/pyscenedetect/*.mp4; do
+        [ -f "$f" ] || continue
+        i=$((i + 1))
+        out=$(printf '%s/%02d.mp4' "$seg" "$i")
+        [ -s "$out" ] && continue
+        log "scaling $(basename "$f") to 1080p"
+        ffmpeg -nostdin -v error -y -i "$f" -an -sn -dn -map 0:v:0 \
+            -vf "scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080,setsar=1,fps=24,format=yuv420p" \
+            -c:v libx264 -preset veryfast -crf 23 -video_track_timescale 24000 "$out.tmp.mp4"
+        mv -f "$out.tmp.mp4" "$out"
+    done
+}
+
+# make_input NAME SECONDS: the segments, looped until at least SECONDS long.
+make_input() {
+    local out="$CACHE/$1.mp4" want=$2 list="$CACHE/$1.txt" total=0 d f
+    [ -s "$out" ] && { echo "$out"; return; }
+    make_segments
+    : >"$list"
+    while awk -v t="$total" -v w="$want" 'BEGIN { exit !(t < w) }'; do
+        for f in "$CACHE"/segments/*.mp4; do
+            d=$(duration_of "$f")
+            printf "file '%s'\n" "$f" >>"$list"
+            total=$(awk -v t="$total" -v d="$d" 'BEGIN { print t + d }')
+            awk -v t="$total" -v w="$want" 'BEGIN { exit !(t >= w) }' && break
+        done
+    done
+    log "joining segments into $out ($total s)"
+    ffmpeg -nostdin -v error -y -f concat -safe 0 -i "$list" -c copy -movflags +faststart \
+        "$out.tmp.mp4"
+    mv -f "$out.tmp.mp4" "$out"
+    echo "$out"
+}
+
+build_release() {
+    local b="$ROOT/build-release"
+    mkdir -p "$CACHE"
+    if [ ! -f "$b/build.ninja" ]; then
+        meson setup "$b" "$ROOT" --buildtype=release >"$CACHE/build.log" 2>&1 ||
+            { tail -n 20 "$CACHE/build.log" >&2; die "meson setup of $b failed"; }
+    fi
+    ninja -C "$b" >"$CACHE/build.log" 2>&1 ||
+        { tail -n 30 "$CACHE/build.log" >&2; die "the release build failed"; }
+}
+
+# measure TAG CMD...: one run under /usr/bin/time; appends "wall_s rss_kb" to
+# $WORK/TAG.times. Returns the command's status.
+measure() {
+    local tag=$1 rc=0
+    shift
+    rm -rf "$WORK/run" && mkdir -p "$WORK/run"
+    /usr/bin/time -f '%e %M' -o "$WORK/time.out" "$@" >"$WORK/$tag.log" 2>&1 || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        log "$tag failed (exit $rc):"; tail -n 5 "$WORK/$tag.log" >&2
+        return "$rc"
+    fi
+    tail -n 1 "$WORK/time.out" >>"$WORK/$tag.times"
+}
+
+# median TAG COLUMN: the median of column 1 (wall s) or 2 (RSS kB) of TAG's runs.
+median() {
+    [ -s "$WORK/$1.times" ] || { echo "nan"; return; }
+    sort -n -k"$2","$2" "$WORK/$1.times" | awk -v c="$2" '{ v[NR] = $c }
+        END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# run_all X N: N timings of every tool on X.
+run_all() {
+    local x=$1 n=$2 i
+    for i in $(seq "$n"); do
+        log "run $i/$n on $(basename "$x")"
+        measure floor ffmpeg -nostdin -v error -i "$x" -f null - || true
+        measure keyart "$KEYART" analyze "$x" -o "$WORK/run/out" || true
+        [ -f "$WORK/run/out/metadata.json" ] || log "keyart wrote no metadata.json"
+        measure thumbnail ffmpeg -nostdin -v error -i "$x" -vf thumbnail=300 -vsync vfr \
+            -f image2 "$WORK/run/th%03d.jpg" || true
+        measure thumbnailer ffmpegthumbnailer -i "$x" -o "$WORK/run/t.jpg" -s 0 || true
+    done
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a == a + 0) printf "%.3f", a / b; else print "n/a" }'; }
+mb() { awk -v k="$1" 'BEGIN { if (k == k + 0) printf "%.0f", k / 1024; else print "n/a" }'; }
+
+# report X N: the table of medians for X (N runs each).
+report() {
+    local x=$1 n=$2 floor
+    floor=$(median floor 1)
+    printf '\n%s: %.1f s, %s, %d cores, median of %s runs\n' "$(basename "$x")" \
+        "$(duration_of "$x")" "1920x1080 h264 24 fps" "$(nproc)" "$n"
+    printf '  %-34s %9s %9s\n' tool "wall s" "/ floor"
+    printf '  %-34s %9s %9s\n' "ffmpeg -f null (decode floor)" "$floor" "1.000"
+    printf '  %-34s %9s %9s   target <= 1.15\n' "keyart analyze" "$(median keyart 1)" \
+        "$(ratio "$(median keyart 1)" "$floor")"
+    printf '  %-34s %9s %9s\n' "ffmpeg -vf thumbnail=300" "$(median thumbnail 1)" \
+        "$(ratio "$(median thumbnail 1)" "$floor")"
+    printf '  %-34s %9s %9s\n' "ffmpegthumbnailer -s 0" "$(median thumbnailer 1)" \
+        "$(ratio "$(median thumbnailer 1)" "$floor")"
+}
+
+main() {
+    mkdir -p "$CACHE"
+    local x5 x20 rss5 rss20=""
+    x5=$(make_input bench_5min 300)
+    [ "$QUICK" -eq 1 ] || x20=$(make_input bench_20min 1200)
+    if [ "$INPUTS_ONLY" -eq 1 ]; then ls -l "$CACHE"/*.mp4; return; fi
+    WORK=$(mktemp -d /tmp/keyart-bench-run.XXXXXX)
+    trap 'rm -rf "$WORK"' EXIT
+    build_release
+    run_all "$x5" "$RUNS"
+    report "$x5" "$RUNS"
+    rss5=$(median keyart 2)
+    if [ "$QUICK" -eq 0 ]; then   # one run each: the long input takes a while
+        mkdir -p "$WORK/5min" && mv "$WORK"/*.times "$WORK/5min/" 2>/dev/null || true
+        run_all "$x20" "$RUNS_LONG"
+        report "$x20" "$RUNS_LONG"
+        rss20=$(median keyart 2)
+    fi
+    printf '\npeak RSS of keyart analyze: 5 min %s MB' "$(mb "$rss5")"
+    [ -z "$rss20" ] || printf ', 20 min %s MB (20 min / 5 min = %s)' "$(mb "$rss20")" \
+        "$(ratio "$rss20" "$rss5")"
+    printf '; target < 300 MB and no growth with length\n'
+}
+
+main

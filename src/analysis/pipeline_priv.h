@@ -1,0 +1,82 @@
+/* pipeline_priv.h: the parts of the one-pass pipeline: candidate sampling, the
+ * title's bars, and the worker that measures candidates at full resolution. */
+#ifndef KA_PIPELINE_PRIV_H
+#define KA_PIPELINE_PRIV_H
+
+#include "keyart/analysis.h"
+
+/* ---- sampler.c ---- */
+
+#define SAMPLER_TOP 3           /* frames held per stretch, best first */
+#define SAMPLER_DIFFS 512       /* per-frame differences remembered, for motion */
+
+typedef struct sampler_held {
+    ka_frame *frame;
+    ka_signals sig;
+    float score;
+} sampler_held;
+
+typedef struct sampler_stretch {
+    int64_t first, last;        /* frames offered to it */
+    sampler_held top[SAMPLER_TOP];
+    int n;
+} sampler_stretch;
+
+/* A frame chosen as a candidate: handed to the worker, which owns frame after. */
+typedef struct sampler_pick {
+    ka_frame *frame;
+    ka_signals sig;
+    int shot;
+    uint32_t flags;             /* KA_CAND_* */
+    float motion;
+} sampler_pick;
+
+typedef int (*sampler_emit_fn)(void *ud, sampler_pick *pick);
+
+typedef struct ka_sampler {
+    double stretch_s;           /* length of a stretch of the uniform grid */
+    int target;                 /* candidates planned for the title */
+    int shot_start_budget;
+    int64_t stretch_index;      /* of the open stretch */
+    sampler_stretch *pending;   /* closed or open stretches waiting for final frames */
+    int n_pending, cap_pending;
+    float diffs[SAMPLER_DIFFS];
+    double last_change_s;       /* time of the last large frame change */
+    float sharp_avg;            /* running sharpness of recent frames */
+    int emitted, emitted_shot_start;
+    int64_t n_blur;
+} ka_sampler;
+
+int ka_sampler_init(ka_sampler *s, const ka_analysis_opts *o, double duration_s);
+/* Considers a frame; holds a reference when it is among its stretch's best. */
+int ka_sampler_offer(ka_sampler *s, const ka_frame *f, const ka_signals *sig);
+/* Decides every stretch whose frames are all final (all of them when finished). */
+int ka_sampler_decide(ka_sampler *s, const ka_shot_detector *d, int finished,
+                      sampler_emit_fn emit, void *ud);
+void ka_sampler_free(ka_sampler *s);
+
+/* ---- bars.c: letterbox and pillarbox, by majority over the title ---- */
+
+#define BARS_MAX 512
+
+typedef struct ka_bars {
+    uint32_t hist[4][BARS_MAX]; /* top, bottom, left, right, in small-copy pixels */
+    int64_t frames;
+    int small_w, small_h;
+} ka_bars;
+
+void ka_bars_add(ka_bars *b, const ka_signals *sig, int small_w, int small_h);
+/* The area inside the bars, in display pixels of a width x height picture. */
+ka_rect ka_bars_content(const ka_bars *b, int width, int height);
+
+/* ---- worker.c: full-resolution measurements on a worker thread ---- */
+
+typedef struct ka_worker ka_worker;
+
+int ka_worker_start(ka_title *t, ka_worker **out);
+/* Queues a pick (blocks while the queue is full); takes the frame. */
+int ka_worker_push(ka_worker *w, sampler_pick *pick, ka_rect content);
+/* Waits for the queue to drain and stops; returns the first error it met. */
+int ka_worker_finish(ka_worker **w);
+
+#endif

@@ -1,0 +1,289 @@
+/* shots.c: streaming shot boundary detection. Every frame's signals and small copy
+ * come in; hard cuts are found here, fades and dissolves in shots_gradual.c, and the
+ * candidates of both are reconciled into final boundaries a bounded number of frames
+ * later, so memory does not depend on the length of the video.
+ *
+ * A cut at frame c needs three things: a large change from c-1 to c, much larger than
+ * the changes around it (fast motion changes every frame); and no return to the old
+ * picture within a few frames (a flash, a muzzle flash or a passing occluder does
+ * return); and the new picture must hold (a frame of a whip pan does not). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shots_priv.h"
+
+#define CUT_MIN 0.20f        /* smallest distance that can be a cut */
+#define CUT_LOCAL_RATIO 2.2f  /* ... and how far above the local level of change */
+#define CUT_MAX_UNCHANGED 0.5f /* share of the picture a cut may leave unchanged */
+#define RETURN_RATIO 0.45f    /* a later frame this close to the old picture: no cut */
+
+const char *ka_transition_name(ka_transition t)
+{
+    switch (t) {
+    case KA_TRANSITION_START: return "start";
+    case KA_TRANSITION_CUT: return "cut";
+    case KA_TRANSITION_FADE: return "fade";
+    case KA_TRANSITION_DISSOLVE: return "dissolve";
+    }
+    return "unknown";
+}
+
+/* Block means of the small copy, TINY_W wide, keeping the aspect. */
+static void make_tiny(const ka_small *s, shot_frame *f)
+{
+    int tw = TINY_W, th = (int)lround((double)s->h * TINY_W / s->w);
+    if (th < 1)
+        th = 1;
+    if (th > TINY_MAX_H)
+        th = TINY_MAX_H;
+    f->tw = tw;
+    f->th = th;
+    f->small_w = s->w;
+    for (int ty = 0; ty < th; ty++) {
+        int y0 = ty * s->h / th, y1 = (ty + 1) * s->h / th;
+        for (int tx = 0; tx < tw; tx++) {
+            int x0 = tx * s->w / tw, x1 = (tx + 1) * s->w / tw;
+            int sum = 0, n = 0;
+            for (int y = y0; y < y1; y++)
+                for (int x = x0; x < x1; x++, n++)
+                    sum += s->y[(size_t)y * s->w + x];
+            f->ty[ty * tw + tx] = n ? (float)sum / n : 0;
+        }
+    }
+    int cw = tw / 2, ch = (th + 1) / 2;
+    for (int ty = 0; ty < ch; ty++) {
+        int y0 = ty * s->ch / ch, y1 = (ty + 1) * s->ch / ch;
+        for (int tx = 0; tx < cw; tx++) {
+            int x0 = tx * s->cw / cw, x1 = (tx + 1) * s->cw / cw;
+            int su = 0, sv = 0, n = 0;
+            for (int y = y0; y < y1; y++)
+                for (int x = x0; x < x1; x++, n++) {
+                    su += s->u[(size_t)y * s->cw + x];
+                    sv += s->v[(size_t)y * s->cw + x];
+                }
+            f->tu[ty * cw + tx] = n ? (float)su / n : 128;
+            f->tv[ty * cw + tx] = n ? (float)sv / n : 128;
+        }
+    }
+}
+
+static float hist_distance(const ka_signals *a, const ka_signals *b)
+{
+    double na = 0, nb = 0, nca = 0, ncb = 0, dl = 0, dc = 0;
+    for (int i = 0; i < KA_HIST_LUMA_BINS; i++) {
+        na += a->hist_luma[i];
+        nb += b->hist_luma[i];
+    }
+    for (int i = 0; i < KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS; i++) {
+        nca += a->hist_chroma[i];
+        ncb += b->hist_chroma[i];
+    }
+    if (na == 0 || nb == 0 || nca == 0 || ncb == 0)
+        return 0;
+    for (int i = 0; i < KA_HIST_LUMA_BINS; i++)
+        dl += fabs(a->hist_luma[i] / na - b->hist_luma[i] / nb);
+    for (int i = 0; i < KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS; i++)
+        dc += fabs(a->hist_chroma[i] / nca - b->hist_chroma[i] / ncb);
+    return (float)(0.25 * (dl + dc));
+}
+
+float ka_shot_distance(const shot_frame *a, const shot_frame *b)
+{
+    if (a->tw != b->tw || a->th != b->th)
+        return 1;
+    int n = a->tw * a->th, nc = (a->tw / 2) * ((a->th + 1) / 2);
+    double dy = 0, dc = 0;
+    for (int i = 0; i < n; i++)
+        dy += fabsf(a->ty[i] - b->ty[i]);
+    for (int i = 0; i < nc; i++)
+        dc += fabsf(a->tu[i] - b->tu[i]) + fabsf(a->tv[i] - b->tv[i]);
+    /* A mean difference of 64 grey levels (or 32 in chroma) is as different as
+     * two unrelated pictures get. */
+    float pd = (float)(dy / n / 64.0 + dc / nc / 64.0);
+    if (pd > 1)
+        pd = 1;
+    return 0.5f * hist_distance(&a->sig, &b->sig) + 0.5f * pd;
+}
+
+int ka_shot_detector_new(const ka_shot_opts *opts, ka_shot_detector **out)
+{
+    ka_shot_detector *d = calloc(1, sizeof *d);
+    if (!d || !(d->ring = calloc(SHOT_RING, sizeof *d->ring))) {
+        free(d);
+        return ka_error(KA_ENOMEM, "no memory for the shot detector");
+    }
+    d->o = *opts;
+    if (d->o.fps <= 0)
+        d->o.fps = 25;
+    if (d->o.min_shot_s < 0)
+        d->o.min_shot_s = 0;
+    d->min_gap = (int)lround(d->o.min_shot_s * d->o.fps);
+    if (d->min_gap < 2)
+        d->min_gap = 2;
+    d->fade_state = FADE_IDLE;
+    d->debug = getenv("KEYART_SHOT_DEBUG") != NULL;
+    *out = d;
+    return 0;
+}
+
+static int grow(void **arr, int *cap, int need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    int nc = *cap ? *cap * 2 : 16;
+    while (nc < need)
+        nc *= 2;
+    void *p = realloc(*arr, (size_t)nc * elem);
+    if (!p)
+        return ka_error(KA_ENOMEM, "no memory for shot boundaries");
+    *arr = p;
+    *cap = nc;
+    return 0;
+}
+
+int ka_shot_add_candidate(ka_shot_detector *d, const boundary *b)
+{
+    int err = grow((void **)&d->cands, &d->cap_cands, d->n_cands + 1, sizeof *d->cands);
+    if (err)
+        return err;
+    int i = d->n_cands++;
+    while (i > 0 && ka_boundary_first(&d->cands[i - 1]) > ka_boundary_first(b)) {
+        d->cands[i] = d->cands[i - 1];
+        i--;
+    }
+    d->cands[i] = *b;
+    if (d->debug)
+        fprintf(stderr, "shot candidate %s at %lld span [%lld,%lld] strength %.3f\n",
+                ka_transition_name(b->type), (long long)b->frame, (long long)b->span_first,
+                (long long)b->span_last, b->strength);
+    return 0;
+}
+
+/* Median-like local level: the mean of the window's d1 after dropping its largest
+ * two values, so one other cut or flash nearby does not hide this one. */
+static float local_level(const ka_shot_detector *d, int64_t c)
+{
+    float v[2 * CUT_WINDOW_FRAMES];
+    int n = 0;
+    for (int64_t f = c - CUT_WINDOW_FRAMES; f <= c + CUT_WINDOW_FRAMES; f++)
+        if (f != c && f > 0 && in_ring(d, f))
+            v[n++] = ring_at(d, f)->d1;
+    for (int k = 0; k < 2 && n > 2; k++) {
+        int m = 0;
+        for (int i = 1; i < n; i++)
+            if (v[i] > v[m])
+                m = i;
+        v[m] = v[--n];
+    }
+    float s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    return n ? s / n : 0;
+}
+
+/* The smallest distance between the old picture (frames before c) and any frame
+ * from c on: small when the picture comes back (flash, occluder). */
+static float return_distance(const ka_shot_detector *d, int64_t c)
+{
+    float best = 1;
+    for (int64_t i = c - 3; i < c; i++) {
+        if (!in_ring(d, i))
+            continue;
+        for (int64_t j = c + 1; j <= c + CUT_LOOKAHEAD && j < d->n; j++) {
+            float dist = ka_shot_distance(ring_at(d, i), ring_at(d, j));
+            if (dist < best)
+                best = dist;
+        }
+    }
+    return best;
+}
+
+/* Share of the tiny picture that stays put across c: a cut changes nearly all of
+ * it, something entering the frame leaves the background. */
+static float unchanged_share(const ka_shot_detector *d, int64_t c)
+{
+    const shot_frame *a = ring_at(d, c - 1), *b = ring_at(d, c);
+    /* Bars stay put across every cut: count only the picture inside them. */
+    int small_w = b->small_w;
+    int y0 = b->sig.bar_top * a->tw / small_w, y1 = a->th - b->sig.bar_bottom * a->tw / small_w;
+    int x0 = b->sig.bar_left * a->tw / small_w, x1 = a->tw - b->sig.bar_right * a->tw / small_w;
+    int n = 0, same = 0;
+    int cw = a->tw / 2;
+    for (int y = y0; y < y1; y++)
+        for (int x = x0; x < x1; x++, n++) {
+            int ci = (y / 2) * cw + x / 2;
+            same += fabsf(a->ty[y * a->tw + x] - b->ty[y * a->tw + x]) < 8.0f &&
+                    fabsf(a->tu[ci] - b->tu[ci]) < 6.0f && fabsf(a->tv[ci] - b->tv[ci]) < 6.0f;
+        }
+    return n ? (float)same / n : 1.0f;
+}
+
+/* Marks the bright frames of a rejected flash starting at c. */
+static void mark_flash(ka_shot_detector *d, int64_t c)
+{
+    float before = ring_at(d, c - 1)->sig.luma_mean;
+    for (int64_t f = c; f <= c + CUT_LOOKAHEAD && f < d->n; f++) {
+        shot_frame *s = ring_at(d, f);
+        if (s->sig.luma_mean > before + 8)
+            s->flags |= KA_FRAME_FLASH;
+    }
+}
+
+static int cut_check(ka_shot_detector *d, int64_t c)
+{
+    if (c < 1 || !in_ring(d, c - 1))
+        return 0;
+    shot_frame *f = ring_at(d, c);
+    if (f->d1 < CUT_MIN)
+        return 0;
+    float level = local_level(d, c);
+    float ret = return_distance(d, c);
+    float same = unchanged_share(d, c);
+    if (d->debug)
+        fprintf(stderr, "cut? %lld d1 %.3f level %.3f return %.3f same %.2f\n", (long long)c, f->d1, level,
+                ret, same);
+    if (ret < RETURN_RATIO * f->d1) {
+        mark_flash(d, c);
+        return 0;
+    }
+    if (f->d1 < CUT_LOCAL_RATIO * level || same > CUT_MAX_UNCHANGED)
+        return 0;
+    boundary b = { .frame = c, .time_s = f->time_s, .type = KA_TRANSITION_CUT, .span_first = -1, .span_last = -1,
+                   .strength = f->d1 * (1.0f - same) };
+    return ka_shot_add_candidate(d, &b);
+}
+
+int ka_shot_detector_push(ka_shot_detector *d, const ka_signals *sig, const ka_small *small)
+{
+    if (d->finished)
+        return ka_error(KA_EINVAL, "shot detector: push after finish");
+    if (!small || small->w < 8 || small->h < 2)
+        return ka_error(KA_EINVAL, "shot detector: small frame too small");
+    shot_frame *f = ring_at(d, d->n);
+    memset(f, 0, offsetof(shot_frame, ty));
+    f->frame = d->n;
+    f->time_s = sig->time_s;
+    f->sig = *sig;
+    make_tiny(small, f);
+    d->last_time_s = sig->time_s;
+    f->d1 = d->n > 0 ? ka_shot_distance(ring_at(d, d->n - 1), f) : 0;
+    d->n++;
+    int err = cut_check(d, d->n - 1 - CUT_LOOKAHEAD);
+    if (!err)
+        err = ka_shot_fade_step(d);
+    if (!err)
+        err = ka_shot_dissolve_step(d);
+    if (!err)
+        err = ka_shot_settle(d, d->n - (DISSOLVE_MAX + CUT_LOOKAHEAD + 8));
+    return err;
+}
+
+int ka_shot_finish_pending(ka_shot_detector *d)
+{
+    int err = 0;
+    for (int64_t c = d->n - CUT_LOOKAHEAD; c < d->n && !err; c++)
+        err = cut_check(d, c);
+    return err ? err : ka_shot_fade_finish(d);
+}

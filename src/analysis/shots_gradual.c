@@ -1,0 +1,272 @@
+/* shots_gradual.c: gradual transitions. Fades are found from a run of black (or
+ * white) frames, extended backwards over the fade-out and forwards over the fade-in.
+ * Dissolves are found by a blend test: every frame inside a dissolve is, nearly
+ * exactly, a mix a*A + (1-a)*B of the last frame before it (A) and the first frame
+ * after it (B), with a falling from 1 to 0; camera motion, occluders and lighting
+ * changes are not such mixes, or leave A and B the same picture. */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "shots_priv.h"
+
+#define FADE_MAX_FRAMES 150     /* longest fade-out or fade-in followed */
+#define FADE_STEP 0.25f         /* per-frame change (grey levels) that continues a fade */
+#define DIP_MAX_FRAMES 3        /* a dip to black this short, onto the same picture: none */
+
+static int is_uniform(const shot_frame *f)
+{
+    const ka_signals *s = &f->sig;
+    return (s->flags & KA_FRAME_BLACK) || (s->luma_std < 6 && s->luma_mean > 200);
+}
+
+/* Does the picture move away from level from a (older) to b (newer)? */
+static int fading_away(const shot_frame *a, const shot_frame *b, float level)
+{
+    float dm = fabsf(b->sig.luma_mean - level) - fabsf(a->sig.luma_mean - level);
+    float ds = b->sig.luma_std - a->sig.luma_std;
+    return (dm > FADE_STEP || ds > FADE_STEP) && dm > -FADE_STEP && ds > -2 * FADE_STEP;
+}
+
+/* Frames before the run belong to the fade-out while each differs from the one
+ * before it in the fade's direction: a cut to black has no such frame. */
+static int64_t extend_fade_out(ka_shot_detector *d, int64_t run_first, float level)
+{
+    int64_t g = run_first;
+    while (g - 2 >= 0 && in_ring(d, g - 2) && run_first - g < FADE_MAX_FRAMES &&
+           fading_away(ring_at(d, g - 1), ring_at(d, g - 2), level))
+        g--;
+    for (int64_t f = g; f < run_first; f++)
+        ring_at(d, f)->flags |= KA_FRAME_TRANSITION;
+    return g;
+}
+
+static int emit_fade(ka_shot_detector *d, int64_t fade_in_last)
+{
+    int64_t run_len = d->run_last - d->run_first + 1;
+    int64_t before = d->fade_out_first - 1, after = fade_in_last + 1;
+    if (run_len <= DIP_MAX_FRAMES && in_ring(d, before) && in_ring(d, after) &&
+        ka_shot_distance(ring_at(d, before), ring_at(d, after)) < 0.15f)
+        return 0;
+    for (int64_t f = d->fade_in_first; f <= fade_in_last; f++)
+        if (in_ring(d, f))
+            ring_at(d, f)->flags |= KA_FRAME_TRANSITION;
+    boundary b = {
+        .frame = d->fade_in_first,
+        .time_s = in_ring(d, d->fade_in_first) ? ring_at(d, d->fade_in_first)->time_s : 0,
+        .type = KA_TRANSITION_FADE,
+        .span_first = d->fade_out_first,
+        .span_last = fade_in_last >= d->fade_in_first ? fade_in_last : d->run_last,
+        .strength = 1,
+    };
+    return ka_shot_add_candidate(d, &b);
+}
+
+int ka_shot_fade_step(ka_shot_detector *d)
+{
+    int64_t n = d->n - 1;
+    shot_frame *f = ring_at(d, n);
+    switch (d->fade_state) {
+    case FADE_IDLE:
+        if (!is_uniform(f))
+            return 0;
+        d->run_first = d->run_last = n;
+        d->run_level = f->sig.luma_mean;
+        d->fade_out_first = extend_fade_out(d, n, d->run_level);
+        d->fade_state = FADE_IN_RUN;
+        return 0;
+    case FADE_IN_RUN:
+        if (is_uniform(f)) {
+            d->run_last = n;
+            return 0;
+        }
+        d->fade_in_first = n;
+        d->fade_state = FADE_IN_FADEIN;
+        return 0;
+    default:
+        if (is_uniform(f)) {            /* back into the run: a blip inside the black */
+            d->run_last = n;
+            d->fade_state = FADE_IN_RUN;
+            return 0;
+        }
+        if (fading_away(ring_at(d, n - 1), f, d->run_level) &&
+            n - d->fade_in_first < FADE_MAX_FRAMES)
+            return 0;
+        d->fade_state = FADE_IDLE;
+        return emit_fade(d, n - 1);
+    }
+}
+
+int64_t ka_shot_fade_pending(const ka_shot_detector *d)
+{
+    return d->fade_state == FADE_IDLE ? INT64_MAX : d->fade_out_first;
+}
+
+int ka_shot_fade_finish(ka_shot_detector *d)
+{
+    int state = d->fade_state;
+    d->fade_state = FADE_IDLE;
+    if (state == FADE_IN_FADEIN)
+        return emit_fade(d, d->n - 1);
+    return 0;
+}
+
+/* ---- dissolves ---- */
+
+#define DISSOLVE_MIN_LENGTH 3
+#define DISSOLVE_MIN_DISTANCE 0.3f /* the pictures either side must differ this much */
+#define DISSOLVE_MAX_COST 0.12f    /* mean misfit of the blend model at the probes */
+
+typedef struct blend_fit {
+    float alpha, resid, nearest;    /* resid and nearest relative to |A-B|^2 */
+} blend_fit;
+
+static double sq_diff(const shot_frame *a, const shot_frame *b)
+{
+    int n = a->tw * a->th, nc = (a->tw / 2) * ((a->th + 1) / 2);
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += (double)(a->ty[i] - b->ty[i]) * (a->ty[i] - b->ty[i]);
+    for (int i = 0; i < nc; i++)
+        s += (double)(a->tu[i] - b->tu[i]) * (a->tu[i] - b->tu[i]) +
+             (double)(a->tv[i] - b->tv[i]) * (a->tv[i] - b->tv[i]);
+    return s;
+}
+
+/* f ~ B + alpha (A - B): least squares alpha and what it leaves unexplained. */
+static blend_fit fit_blend(const shot_frame *a, const shot_frame *b, const shot_frame *f,
+                           double e)
+{
+    int n = a->tw * a->th, nc = (a->tw / 2) * ((a->th + 1) / 2);
+    double dot = 0;
+    for (int i = 0; i < n; i++)
+        dot += (double)(f->ty[i] - b->ty[i]) * (a->ty[i] - b->ty[i]);
+    for (int i = 0; i < nc; i++)
+        dot += (double)(f->tu[i] - b->tu[i]) * (a->tu[i] - b->tu[i]) +
+               (double)(f->tv[i] - b->tv[i]) * (a->tv[i] - b->tv[i]);
+    double alpha = dot / e;
+    double fb = sq_diff(f, b), fa = sq_diff(f, a);
+    /* |f - B - alpha (A - B)|^2 = |f - B|^2 - alpha^2 |A - B|^2 at the optimum. */
+    double resid = fb - alpha * alpha * e;
+    blend_fit r = {
+        .alpha = (float)alpha,
+        .resid = (float)(resid > 0 ? resid / e : 0),
+        .nearest = (float)((fa < fb ? fa : fb) / e),
+    };
+    return r;
+}
+
+/* Zero-mean normalised correlation of two tiny lumas: near 1 for the same picture
+ * under different light. */
+static float structure_corr(const shot_frame *a, const shot_frame *b)
+{
+    int n = a->tw * a->th;
+    double ma = 0, mb = 0;
+    for (int i = 0; i < n; i++) {
+        ma += a->ty[i];
+        mb += b->ty[i];
+    }
+    ma /= n;
+    mb /= n;
+    double sab = 0, saa = 0, sbb = 0;
+    for (int i = 0; i < n; i++) {
+        double x = a->ty[i] - ma, y = b->ty[i] - mb;
+        sab += x * y;
+        saa += x * x;
+        sbb += y * y;
+    }
+    return saa > 0 && sbb > 0 ? (float)(sab / sqrt(saa * sbb)) : 1.0f;
+}
+
+/* How well frames (a, b) are a dissolve from a to b: < 0 when they are not. */
+static float dissolve_score(ka_shot_detector *d, int64_t a, int64_t b)
+{
+    shot_frame *A = ring_at(d, a), *B = ring_at(d, b);
+    if (is_uniform(A) || is_uniform(B))
+        return -1;
+    int npix = A->tw * A->th;
+    double e = sq_diff(A, B);
+    float dab = ka_shot_distance(A, B);
+    if (e / npix < 12.0 * 12.0 || dab < DISSOLVE_MIN_DISTANCE)
+        return -1;
+    if (ka_shot_distance(ring_at(d, a - 1), A) > 0.35f * dab ||
+        ka_shot_distance(B, ring_at(d, b + 1)) > 0.35f * dab)
+        return -1;
+    float max_step = 0;
+    for (int64_t f = a + 1; f <= b; f++)
+        if (ring_at(d, f)->d1 > max_step)
+            max_step = ring_at(d, f)->d1;
+    if (max_step > 0.6f * dab)
+        return -1;
+    if (structure_corr(A, B) > 0.8f)
+        return -1;
+    int len = (int)(b - a - 1);
+    float cost = 0, prev_alpha = 1.01f;
+    for (int k = 1; k <= 3; k++) {
+        int64_t p = a + (int64_t)lround((double)k * (len + 1) / 4.0);
+        if (p <= a || p >= b)
+            continue;
+        blend_fit fit = fit_blend(A, B, ring_at(d, p), e);
+        float expect = 1.0f - (float)(p - a) / (float)(len + 1);
+        if (fit.resid > 0.15f || fit.resid > 0.5f * fit.nearest ||
+            fit.alpha >= prev_alpha || fabsf(fit.alpha - expect) > 0.3f)
+            return -1;
+        prev_alpha = fit.alpha;
+        cost += fit.resid + 0.5f * fabsf(fit.alpha - expect);
+    }
+    if (d->debug)
+        fprintf(stderr, "dissolve? a %lld b %lld dab %.3f e/px %.0f corr %.2f max_step %.3f cost %.3f\n",
+                (long long)a, (long long)b, dab, e / npix, structure_corr(A, B), max_step, cost);
+    if (cost / 3.0f > DISSOLVE_MAX_COST)
+        return -1;
+    return dab * (1.0f - cost / 3.0f);
+}
+
+/* The blended frames between a and b: alpha strictly between the ends. */
+static void refine_span(ka_shot_detector *d, int64_t a, int64_t b, int64_t *first,
+                        int64_t *last)
+{
+    shot_frame *A = ring_at(d, a), *B = ring_at(d, b);
+    double e = sq_diff(A, B);
+    *first = b - 1;
+    *last = a + 1;
+    for (int64_t f = a + 1; f < b; f++) {
+        blend_fit fit = fit_blend(A, B, ring_at(d, f), e);
+        if (fit.alpha < 0.97f && f < *first)
+            *first = f;
+        if (fit.alpha > 0.03f && f > *last)
+            *last = f;
+    }
+    if (*first > *last) {
+        *first = a + 1;
+        *last = b - 1;
+    }
+}
+
+int ka_shot_dissolve_step(ka_shot_detector *d)
+{
+    int64_t b = d->n - 3;          /* B, with two frames after it to show it holds */
+    float best = -1;
+    int64_t best_a = -1;
+    for (int len = DISSOLVE_MIN_LENGTH; len <= DISSOLVE_MAX; len++) {
+        int64_t a = b - len - 1;
+        if (!in_ring(d, a - 1))
+            break;
+        float s = dissolve_score(d, a, b);
+        if (s > best) {
+            best = s;
+            best_a = a;
+        }
+    }
+    if (best < 0)
+        return 0;
+    int64_t first, last;
+    refine_span(d, best_a, b, &first, &last);
+    for (int64_t f = first; f <= last; f++)
+        ring_at(d, f)->flags |= KA_FRAME_TRANSITION;
+    boundary bd = { .frame = first, .time_s = ring_at(d, first)->time_s,
+                    .type = KA_TRANSITION_DISSOLVE, .span_first = first, .span_last = last,
+                    .strength = best };
+    return ka_shot_add_candidate(d, &bd);
+}

@@ -1,0 +1,179 @@
+/* signals.c: the cheap per-frame signals, computed on the small analysis copy of
+ * every decoded frame: histograms, luminance statistics, sharpness, difference and
+ * edge change to the previous frame, and dark borders (letterbox / pillarbox). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keyart/analysis.h"
+
+/* Rows or columns darker than this, and nearly uniform, count as bars. */
+#define BAR_LUMA_MAX 28
+#define BAR_STD_MAX 6.0
+/* Gradient magnitude that counts as an edge for the edge change ratio. */
+#define EDGE_THRESHOLD 48
+
+static void luma_stats(const ka_small *s, ka_signals *sig)
+{
+    uint32_t hist[256] = {0};
+    int n = s->w * s->h;
+    for (int i = 0; i < n; i++)
+        hist[s->y[i]]++;
+    double sum = 0, sum2 = 0;
+    for (int v = 0; v < 256; v++) {
+        sum += (double)v * hist[v];
+        sum2 += (double)v * v * hist[v];
+        sig->hist_luma[v * KA_HIST_LUMA_BINS / 256] += hist[v];
+    }
+    double mean = sum / n;
+    sig->luma_mean = (float)mean;
+    sig->luma_std = (float)sqrt(fmax(0.0, sum2 / n - mean * mean));
+}
+
+static void chroma_stats(const ka_small *s, ka_signals *sig)
+{
+    int n = s->cw * s->ch;
+    double dist = 0;
+    for (int i = 0; i < n; i++) {
+        int u = s->u[i], v = s->v[i];
+        int bu = u * KA_HIST_CHROMA_BINS / 256, bv = v * KA_HIST_CHROMA_BINS / 256;
+        sig->hist_chroma[bu * KA_HIST_CHROMA_BINS + bv]++;
+        dist += sqrt((double)((u - 128) * (u - 128) + (v - 128) * (v - 128)));
+    }
+    sig->chroma_mean = n ? (float)(dist / n) : 0;
+}
+
+/* Variance of the 4-neighbour Laplacian over the interior. */
+static float laplacian_variance(const ka_small *s)
+{
+    int w = s->w, h = s->h;
+    if (w < 3 || h < 3)
+        return 0;
+    double sum = 0, sum2 = 0;
+    for (int y = 1; y < h - 1; y++) {
+        const uint8_t *r = s->y + (size_t)y * w;
+        for (int x = 1; x < w - 1; x++) {
+            int l = 4 * r[x] - r[x - 1] - r[x + 1] - r[x - w] - r[x + w];
+            sum += l;
+            sum2 += (double)l * l;
+        }
+    }
+    double n = (double)(w - 2) * (h - 2);
+    double mean = sum / n;
+    return (float)(sum2 / n - mean * mean);
+}
+
+static float histogram_distance(const ka_signals *a, const ka_signals *b, int nl, int nc)
+{
+    int dl = 0, dc = 0;
+    for (int i = 0; i < KA_HIST_LUMA_BINS; i++)
+        dl += abs((int)a->hist_luma[i] - (int)b->hist_luma[i]);
+    for (int i = 0; i < KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS; i++)
+        dc += abs((int)a->hist_chroma[i] - (int)b->hist_chroma[i]);
+    /* Each L1 distance of two normalised histograms lies in 0..2. */
+    return 0.5f * ((float)dl / (2.0f * nl) + (float)dc / (2.0f * nc));
+}
+
+static int is_edge(const uint8_t *p, int w)
+{
+    int gx = p[1] - p[-1], gy = p[w] - p[-w];
+    return abs(gx) + abs(gy) > EDGE_THRESHOLD;
+}
+
+/* Edge change ratio (Zabih et al.): the larger of the shares of entering and exiting
+ * edge pixels, with a one-pixel tolerance for motion. */
+static float edge_change_ratio(const ka_small *cur, const ka_small *prev)
+{
+    int w = cur->w, h = cur->h;
+    int n_cur = 0, n_prev = 0, entering = 0, exiting = 0;
+    for (int y = 2; y < h - 2; y++) {
+        for (int x = 2; x < w - 2; x++) {
+            size_t i = (size_t)y * w + x;
+            int ec = is_edge(cur->y + i, w), ep = is_edge(prev->y + i, w);
+            if (!ec && !ep)
+                continue;
+            int near_c = 0, near_p = 0;
+            for (int dy = -1; dy <= 1 && !(near_c && near_p); dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    size_t j = i + (size_t)(dy * w + dx);
+                    near_c |= is_edge(cur->y + j, w);
+                    near_p |= is_edge(prev->y + j, w);
+                }
+            if (ec) {
+                n_cur++;
+                entering += !near_p;
+            }
+            if (ep) {
+                n_prev++;
+                exiting += !near_c;
+            }
+        }
+    }
+    float in = n_cur ? (float)entering / n_cur : 0, out = n_prev ? (float)exiting / n_prev : 0;
+    return in > out ? in : out;
+}
+
+static int row_is_bar(const uint8_t *p, int n, int step)
+{
+    int sum = 0, sum2 = 0;
+    for (int i = 0; i < n; i++) {
+        int v = p[(size_t)i * step];
+        if (v > BAR_LUMA_MAX)
+            return 0;
+        sum += v;
+        sum2 += v * v;
+    }
+    double mean = (double)sum / n;
+    return sum2 / (double)n - mean * mean <= BAR_STD_MAX * BAR_STD_MAX;
+}
+
+static void detect_bars(const ka_small *s, ka_signals *sig)
+{
+    int w = s->w, h = s->h;
+    int top = 0, bottom = 0, left = 0, right = 0;
+    while (top < h / 2 && row_is_bar(s->y + (size_t)top * w, w, 1))
+        top++;
+    while (bottom < h / 2 - 1 && row_is_bar(s->y + (size_t)(h - 1 - bottom) * w, w, 1))
+        bottom++;
+    while (left < w / 2 && row_is_bar(s->y + left, h, w))
+        left++;
+    while (right < w / 2 - 1 && row_is_bar(s->y + (w - 1 - right), h, w))
+        right++;
+    sig->bar_top = top;
+    sig->bar_bottom = bottom;
+    sig->bar_left = left;
+    sig->bar_right = right;
+}
+
+static float mean_abs_diff(const uint8_t *a, const uint8_t *b, int n)
+{
+    long sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += abs((int)a[i] - (int)b[i]);
+    return (float)sum / n;
+}
+
+void ka_signals_compute(const ka_small *cur, const ka_small *prev, const ka_signals *prev_sig,
+                        ka_signals *sig)
+{
+    int64_t frame = sig->frame;
+    double t = sig->time_s;
+    memset(sig, 0, sizeof *sig);
+    sig->frame = frame;
+    sig->time_s = t;
+    luma_stats(cur, sig);
+    chroma_stats(cur, sig);
+    sig->sharpness = laplacian_variance(cur);
+    detect_bars(cur, sig);
+
+    if (sig->luma_mean < 24 && sig->luma_std < 8)
+        sig->flags |= KA_FRAME_BLACK;
+    if (sig->luma_std < 5 || sig->flags & KA_FRAME_BLACK)
+        sig->flags |= KA_FRAME_BLANK;
+
+    if (prev && prev_sig && prev->w == cur->w && prev->h == cur->h) {
+        sig->diff_prev = mean_abs_diff(cur->y, prev->y, cur->w * cur->h);
+        sig->hist_dist = histogram_distance(sig, prev_sig, cur->w * cur->h, cur->cw * cur->ch);
+        sig->edge_change = edge_change_ratio(cur, prev);
+    }
+}

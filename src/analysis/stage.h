@@ -1,0 +1,28 @@
+/* stage.h: the one small interface every per-candidate analysis stage implements,
+ * and the table that lists them. The pipeline knows no stage by name: adding a
+ * measurement is one file and one row in ka_candidate_stages (stages.c). */
+#ifndef KA_STAGE_H
+#define KA_STAGE_H
+
+#include "keyart/analysis.h"
+
+typedef struct ka_stage_ctx {
+    const ka_title *title;      /* video info and options; shots not known yet */
+    void *priv;                 /* priv_size zeroed bytes, the stage's own */
+} ka_stage_ctx;
+
+typedef struct ka_candidate_stage {
+    const char *name;
+    size_t priv_size;
+    int (*init)(ka_stage_ctx *ctx);                         /* optional */
+    /* rgb is the full-resolution frame in display orientation; content excludes
+     * the frame's bars. Runs on a worker thread, one candidate at a time. */
+    int (*process)(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect content,
+                   ka_candidate *cand);
+    void (*uninit)(ka_stage_ctx *ctx);                      /* optional */
+} ka_candidate_stage;
+
+/* NULL-terminated, in the order they run. */
+extern const ka_candidate_stage *const ka_candidate_stages[];
+
+#endif

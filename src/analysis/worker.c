@@ -1,0 +1,177 @@
+/* worker.c: the candidate worker. Picked frames come through a small bounded queue
+ * (so decoding never waits on it for long and memory stays bounded); the worker
+ * converts each to full-resolution RGB, runs every candidate stage on it, spools the
+ * picture to a JPEG file and appends the candidate to the title. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline_priv.h"
+#include "stage.h"
+
+#define WORKER_QUEUE 4
+#define SPOOL_QUALITY 95
+
+typedef struct job {
+    sampler_pick pick;
+    ka_rect content;
+} job;
+
+struct ka_worker {
+    ka_title *title;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    job queue[WORKER_QUEUE];
+    int head, count, stop;
+    int status;
+    char message[512];
+    ka_stage_ctx *ctx;          /* one per stage */
+    int n_stages;
+};
+
+static int append_candidate(ka_title *t, const ka_candidate *c)
+{
+    ka_candidate *p = realloc(t->cands, (size_t)(t->n_cands + 1) * sizeof *p);
+    if (!p)
+        return ka_error(KA_ENOMEM, "no memory for candidates");
+    t->cands = p;
+    t->cands[t->n_cands++] = *c;
+    return 0;
+}
+
+static int process(ka_worker *w, job *j)
+{
+    ka_title *t = w->title;
+    ka_image rgb = {0};
+    int err = ka_frame_to_rgb(j->pick.frame, &t->info, &rgb);
+    if (err)
+        return err;
+    ka_candidate c = {
+        .frame = j->pick.frame->index, .time_s = j->pick.frame->time_s, .shot = j->pick.shot,
+        .flags = j->pick.flags, .sig = j->pick.sig, .motion = j->pick.motion,
+        .width = rgb.width, .height = rgb.height,
+    };
+    ka_rect content = j->content;
+    if (content.x + content.w > rgb.width || content.y + content.h > rgb.height)
+        content = (ka_rect){ 0, 0, rgb.width, rgb.height };
+    for (int i = 0; i < w->n_stages && !err; i++)
+        err = ka_candidate_stages[i]->process(&w->ctx[i], &rgb, content, &c);
+    char path[4096];
+    if (!err) {
+        snprintf(path, sizeof path, "%s/frame_%08lld.jpg", t->spool_dir, (long long)c.frame);
+        err = ka_image_write_jpeg(&rgb, path, SPOOL_QUALITY);
+    }
+    ka_image_free(&rgb);
+    if (!err && !(c.spool_path = strdup(path)))
+        err = ka_error(KA_ENOMEM, "no memory for a candidate path");
+    if (!err)
+        err = append_candidate(t, &c);
+    if (err)
+        free(c.spool_path);
+    return err;
+}
+
+static void *worker_main(void *arg)
+{
+    ka_worker *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (w->count == 0 && !w->stop)
+            pthread_cond_wait(&w->changed, &w->lock);
+        if (w->count == 0)
+            break;
+        job j = w->queue[w->head];
+        pthread_mutex_unlock(&w->lock);
+        int err = w->status ? 0 : process(w, &j);
+        ka_frame_free(&j.pick.frame);
+        pthread_mutex_lock(&w->lock);
+        if (err && !w->status) {
+            w->status = err;
+            snprintf(w->message, sizeof w->message, "%s", ka_error_message());
+        }
+        w->head = (w->head + 1) % WORKER_QUEUE;
+        w->count--;
+        pthread_cond_broadcast(&w->changed);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+int ka_worker_start(ka_title *t, ka_worker **out)
+{
+    ka_worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return ka_error(KA_ENOMEM, "no memory for the candidate worker");
+    w->title = t;
+    while (ka_candidate_stages[w->n_stages])
+        w->n_stages++;
+    w->ctx = calloc((size_t)w->n_stages + 1, sizeof *w->ctx);
+    int err = w->ctx ? 0 : ka_error(KA_ENOMEM, "no memory for the candidate stages");
+    for (int i = 0; i < w->n_stages && !err; i++) {
+        const ka_candidate_stage *st = ka_candidate_stages[i];
+        w->ctx[i].title = t;
+        if (st->priv_size && !(w->ctx[i].priv = calloc(1, st->priv_size)))
+            err = ka_error(KA_ENOMEM, "no memory for stage %s", st->name);
+        else if (st->init)
+            err = st->init(&w->ctx[i]);
+    }
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->changed, NULL);
+    if (!err && pthread_create(&w->thread, NULL, worker_main, w) != 0)
+        err = ka_error(KA_EINTERNAL, "cannot start the candidate worker thread");
+    if (err) {
+        w->thread = 0;
+        w->stop = 1;
+        ka_worker_finish(&w);
+        return err;
+    }
+    *out = w;
+    return 0;
+}
+
+int ka_worker_push(ka_worker *w, sampler_pick *pick, ka_rect content)
+{
+    pthread_mutex_lock(&w->lock);
+    while (w->count == WORKER_QUEUE)
+        pthread_cond_wait(&w->changed, &w->lock);
+    int status = w->status;
+    if (!status) {
+        w->queue[(w->head + w->count) % WORKER_QUEUE] = (job){ .pick = *pick, .content = content };
+        w->count++;
+        pick->frame = NULL;
+        pthread_cond_broadcast(&w->changed);
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (status)
+        ka_frame_free(&pick->frame);
+    return status ? ka_error(status, "%s", w->message) : 0;
+}
+
+int ka_worker_finish(ka_worker **pw)
+{
+    ka_worker *w = *pw;
+    if (!w)
+        return 0;
+    pthread_mutex_lock(&w->lock);
+    w->stop = 1;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+    if (w->thread)
+        pthread_join(w->thread, NULL);
+    int status = w->status;
+    for (int i = 0; i < w->n_stages && w->ctx; i++) {
+        if (ka_candidate_stages[i]->uninit && w->ctx[i].title)
+            ka_candidate_stages[i]->uninit(&w->ctx[i]);
+        free(w->ctx[i].priv);
+    }
+    if (status)
+        ka_error(status, "%s", w->message);
+    free(w->ctx);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->changed);
+    free(w);
+    *pw = NULL;
+    return status;
+}

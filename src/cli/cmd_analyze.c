@@ -1,0 +1,187 @@
+/* cmd_analyze.c: `keyart analyze VIDEO`: one pass over the video, selection of the
+ * variants for the genre, and the output folder (images, crops, metadata.json,
+ * shots.json/csv, contact sheet); --json prints the metadata on stdout too. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct analyze_args {
+    const char *video, *out_dir, *title_id, *genre;
+    int json, quiet;
+    ka_analysis_opts analysis;
+    ka_select_opts select;
+} analyze_args;
+
+static void analyze_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: keyart analyze VIDEO [-o DIR] [--title-id ID] [--genre G] [--variants N]\n"
+        "                      [--json] [options]\n"
+        "\n"
+        "  -o, --output DIR       output folder (default keyart-out/TITLE_ID)\n"
+        "  --title-id ID          title id (default: the file name without extension)\n"
+        "  --genre G              action, romance, adventure, drama (default), comedy,\n"
+        "                         horror, documentary, animation, thriller, scifi, family\n"
+        "  --variants N           variants to choose, 4..12 (default 8)\n"
+        "  --json                 also print metadata.json on stdout\n"
+        "  --min-quality Q        quality threshold 0..1 (default 0.35)\n"
+        "  --interval S           uniform sampling interval in seconds (default 1)\n"
+        "  --budget N             candidates per hour of content, 50..200 (default 120)\n"
+        "  --min-shot S           minimum shot length in seconds (default 0.4)\n"
+        "  --threads N            decoder threads (default: one per core)\n"
+        "  -q, --quiet            no progress bar and no warnings\n");
+}
+
+/* The file name without folder and extension, as a title id. */
+static char *default_title_id(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char *id = strdup(*base ? base : "title");
+    if (!id)
+        return NULL;
+    char *dot = strrchr(id, '.');
+    if (dot && dot != id)
+        *dot = '\0';
+    for (char *p = id; *p; p++)
+        if (*p == '/' || *p == ' ' || (unsigned char)*p < 32)
+            *p = '_';
+    return id;
+}
+
+static int parse_args(int argc, char **argv, analyze_args *a)
+{
+    enum { O_TITLE = 256, O_GENRE, O_VARIANTS, O_JSON, O_MINQ, O_INTERVAL, O_BUDGET,
+           O_MINSHOT, O_THREADS };
+    static const struct option longopts[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "title-id", required_argument, NULL, O_TITLE },
+        { "genre", required_argument, NULL, O_GENRE },
+        { "variants", required_argument, NULL, O_VARIANTS },
+        { "json", no_argument, NULL, O_JSON },
+        { "min-quality", required_argument, NULL, O_MINQ },
+        { "interval", required_argument, NULL, O_INTERVAL },
+        { "budget", required_argument, NULL, O_BUDGET },
+        { "min-shot", required_argument, NULL, O_MINSHOT },
+        { "threads", required_argument, NULL, O_THREADS },
+        { "quiet", no_argument, NULL, 'q' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    double d;
+    int c, bad = 0;
+    optind = 1;
+    while (!bad && (c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': a->out_dir = optarg; break;
+        case O_TITLE: a->title_id = optarg; break;
+        case O_GENRE: a->select.genre = optarg; break;
+        case O_JSON: a->json = 1; break;
+        case 'q': a->quiet = 1; break;
+        case O_VARIANTS: bad = ka_parse_int(optarg, 4, 12, &a->select.n_variants); break;
+        case O_MINQ:
+            bad = ka_parse_double(optarg, 0, 1, &d);
+            a->select.min_quality = (float)d;
+            break;
+        case O_INTERVAL: bad = ka_parse_double(optarg, 0.01, 60, &a->analysis.sample_interval_s); break;
+        case O_BUDGET: bad = ka_parse_int(optarg, 50, 200, &a->analysis.budget_per_hour); break;
+        case O_MINSHOT: bad = ka_parse_double(optarg, 0, 10, &a->analysis.shot.min_shot_s); break;
+        case O_THREADS: bad = ka_parse_int(optarg, 0, 64, &a->analysis.threads); break;
+        case 'h': analyze_usage(stdout); exit(KA_EXIT_OK);
+        default: analyze_usage(stderr); return -1;
+        }
+        if (bad)
+            fprintf(stderr, "keyart analyze: bad value '%s' for --%s (see --help)\n", optarg,
+                    longopts[c >= 256 ? c - 256 + 1 : 0].name);
+    }
+    if (bad)
+        return -1;
+    if (optind != argc - 1) {
+        fprintf(stderr, "keyart analyze: expected one VIDEO\n");
+        analyze_usage(stderr);
+        return -1;
+    }
+    a->video = argv[optind];
+    if (!ka_genre_find(a->select.genre)) {
+        fprintf(stderr, "keyart analyze: unknown genre '%s'; known:", a->select.genre);
+        int n;
+        const ka_genre *const *g = ka_genre_list(&n);
+        for (int i = 0; i < n; i++)
+            fprintf(stderr, " %s", g[i]->name);
+        fputc('\n', stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static int write_results(const analyze_args *a, ka_title *t, const char *dir)
+{
+    ka_selection sel = {0};
+    int err = ka_select(t, &a->select, &sel);
+    if (err) {
+        ka_cli_error("selection failed");
+        return ka_exit_for_input_error(err);
+    }
+    if (sel.why_fewer[0] && !a->quiet)
+        fprintf(stderr, "keyart: warning: %s\n", sel.why_fewer);
+    int rc = KA_EXIT_OK;
+    ka_output_opts oo = { .jpeg_quality = 92, .contact_sheet = 1 };
+    if ((err = ka_output_write(dir, t, &sel, a->select.genre, &oo))) {
+        ka_cli_error(dir);
+        rc = err == KA_ENOMEM ? KA_EXIT_INTERNAL : KA_EXIT_OUTPUT;
+    }
+    if (!rc && a->json) {
+        json_t *j = ka_metadata_json(t, &sel, a->select.genre);
+        if (!j || json_dumpf(j, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF ||
+            fflush(stdout))
+            rc = KA_EXIT_OUTPUT;
+        json_decref(j);
+    }
+    if (!rc && !a->quiet)
+        fprintf(stderr, "keyart: %s: %d shots, %d candidates, %d variants in %.1f s -> %s\n",
+                t->id, t->n_shots, t->n_cands, sel.n_variants, t->analyse_s, dir);
+    ka_selection_free(&sel);
+    return rc;
+}
+
+int ka_cmd_analyze(int argc, char **argv)
+{
+    analyze_args a = {0};
+    ka_analysis_opts_default(&a.analysis);
+    ka_select_opts_default(&a.select);
+    if (parse_args(argc, argv, &a))
+        return KA_EXIT_USAGE;
+    char *id = a.title_id ? strdup(a.title_id) : default_title_id(a.video);
+    char *dir = NULL;
+    if (!id || (!a.out_dir && asprintf(&dir, "keyart-out/%s", id) < 0)) {
+        free(id);
+        return KA_EXIT_INTERNAL;
+    }
+    ka_progress prog;
+    ka_progress_init(&prog, "analyzing", a.quiet);
+    a.analysis.progress = ka_progress_update;
+    a.analysis.progress_ud = &prog;
+    ka_title *t = NULL;
+    int err = ka_analyze(a.video, id, &a.analysis, &t);
+    ka_progress_end(&prog);
+    int rc;
+    if (err) {
+        ka_cli_error(a.video);
+        rc = ka_exit_for_input_error(err);
+    } else {
+        if (!a.quiet && (t->decode.corrupt_packets || t->decode.decode_errors || t->decode.truncated))
+            fprintf(stderr, "keyart: warning: %s is damaged: %lld corrupt packets, %lld decode "
+                    "errors%s; analysed the %lld frames that decoded\n", a.video,
+                    (long long)t->decode.corrupt_packets, (long long)t->decode.decode_errors,
+                    t->decode.truncated ? ", truncated" : "", (long long)t->frames);
+        rc = write_results(&a, t, a.out_dir ? a.out_dir : dir);
+    }
+    ka_title_free(&t);
+    free(dir);
+    free(id);
+    return rc;
+}

@@ -1,0 +1,244 @@
+/* json.c: the title's metadata (metadata.json, `keyart analyze --json`) and the shot
+ * list as JSON and CSV. Field names follow the seed system's variant records. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "keyart/keyart.h"
+#include "output/output_internal.h"
+
+/* Default genre of ka_select_opts_default, reported when the caller gives none. */
+#define DEFAULT_GENRE "drama"
+
+double ka_out_round(double x, int decimals)
+{
+    if (!isfinite(x))
+        return 0.0;
+    double p = pow(10.0, decimals);
+    double r = round(x * p) / p;
+    return r == 0.0 ? 0.0 : r;      /* no "-0.0" */
+}
+
+static json_t *rect_object(ka_rect r)
+{
+    return json_pack("{s:i, s:i, s:i, s:i}", "x", r.x, "y", r.y, "w", r.w, "h", r.h);
+}
+
+static json_t *rect_array(ka_rect r)
+{
+    return json_pack("[i, i, i, i]", r.x, r.y, r.w, r.h);
+}
+
+/* What selection was asked for and what it settled for. */
+static void add_selection_facts(json_t *title, const ka_selection *sel)
+{
+    if (!title || !sel)
+        return;
+    if (sel->n_requested > 0)
+        json_object_set_new(title, "variants_requested", json_integer(sel->n_requested));
+    if (sel->min_quality_used > 0)
+        json_object_set_new(title, "min_quality_used",
+                            json_real(ka_out_round(sel->min_quality_used, 4)));
+}
+
+static json_t *title_json(const ka_title *t, const ka_selection *sel, const char *genre)
+{
+    json_t *decode = json_pack("{s:I, s:I, s:b}",
+        "corrupt_packets", (json_int_t)t->decode.corrupt_packets,
+        "decode_errors", (json_int_t)t->decode.decode_errors,
+        "truncated", t->decode.truncated != 0);
+    json_t *defects = json_pack("{s:I, s:I, s:I, s:I}",
+        "black", (json_int_t)t->n_black, "blur", (json_int_t)t->n_blur,
+        "flash", (json_int_t)t->n_flash, "transition", (json_int_t)t->n_transition);
+    json_t *title = json_pack("{s:s, s:s, s:s, s:f, s:f, s:i, s:i, s:I, s:i, s:i, s:i,"
+                     " s:o, s:o, s:o, s:s, s:s, s:f, s:s}",
+        "title_id", t->id ? t->id : "",
+        "source", t->path ? t->path : "",
+        "genre", genre ? genre : DEFAULT_GENRE,
+        "duration_s", ka_out_round(t->duration_s, 3),
+        "fps", ka_out_round(t->info.fps, 3),
+        "width", t->info.width,
+        "height", t->info.height,
+        "frames", (json_int_t)t->frames,
+        "shots", t->n_shots,
+        "candidates", t->n_cands,
+        "variants", sel ? sel->n_variants : 0,
+        "content_area", rect_object(t->content),
+        "decode", decode,
+        "defects", defects,
+        "codec", t->info.codec,
+        "container", t->info.container,
+        "analyse_s", ka_out_round(t->analyse_s, 3),
+        "keyart_version", ka_version());
+    add_selection_facts(title, sel);
+    return title;
+}
+
+static json_t *characters_json(const ka_content *c)
+{
+    json_t *a = json_array();
+    int n = c->n_characters < 0 ? 0 : c->n_characters > 8 ? 8 : c->n_characters;
+    for (int i = 0; a && i < n; i++)
+        if (c->characters[i])
+            json_array_append_new(a, json_string(c->characters[i]));
+    return a;
+}
+
+static json_t *visual_quality_json(const ka_quality *q)
+{
+    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+        "brightness", ka_out_round(q->brightness, 4),
+        "contrast", ka_out_round(q->contrast, 4),
+        "sharpness", ka_out_round(q->sharpness, 4),
+        "saturation", ka_out_round(q->saturation, 4),
+        "exposure_clipped", ka_out_round(q->exposure_clipped, 4),
+        "lightness", ka_out_round(q->lightness, 2),
+        "contrast_raw", ka_out_round(q->contrast_raw, 2),
+        "sharpness_raw", ka_out_round(q->sharpness_raw, 2));
+}
+
+static json_t *content_json(const ka_content *c)
+{
+    return json_pack("{s:f, s:f, s:f, s:f, s:f}",
+        "emotional_score", ka_out_round(c->emotional, 4),
+        "action_score", ka_out_round(c->action, 4),
+        "dramatic_score", ka_out_round(c->dramatic, 4),
+        "character_prominence", ka_out_round(c->prominence, 4),
+        "scene_confidence", ka_out_round(c->scene_confidence, 4));
+}
+
+/* Why this variant: its slot and the score breakdown, plus a sentence for people. */
+static json_t *reason_json(const ka_variant *v, const ka_candidate *c)
+{
+    char text[256];
+    snprintf(text, sizeof text,
+             "%s slot: %s scene (%s shot), quality %.2f, relevance %.2f, "
+             "diversity penalty %.2f, score %.2f",
+             v->slot ? v->slot : "?", ka_scene_name(v->content.scene),
+             ka_composition_name(v->content.composition), c->q.score, v->relevance,
+             v->diversity_penalty, v->score);
+    json_t *sampled = json_array();
+    if (sampled && (c->flags & KA_CAND_UNIFORM))
+        json_array_append_new(sampled, json_string("uniform"));
+    if (sampled && (c->flags & KA_CAND_SHOT_START))
+        json_array_append_new(sampled, json_string("shot_start"));
+    return json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:o, s:s}",
+        "slot", v->slot ? v->slot : "",
+        "relevance", ka_out_round(v->relevance, 4),
+        "diversity_penalty", ka_out_round(v->diversity_penalty, 4),
+        "score", ka_out_round(v->score, 4),
+        "quality", ka_out_round(c->q.score, 4),
+        "motion", ka_out_round(c->motion, 4),
+        "sampled", sampled,
+        "text", text);
+}
+
+static json_t *images_json(int number)
+{
+    char full[32], s16[32], s23[32], s11[32];
+    snprintf(full, sizeof full, "variant_%02d.jpg", number);
+    snprintf(s16, sizeof s16, "variant_%02d_16x9.jpg", number);
+    snprintf(s23, sizeof s23, "variant_%02d_2x3.jpg", number);
+    snprintf(s11, sizeof s11, "variant_%02d_1x1.jpg", number);
+    return json_pack("{s:s, s:s, s:s, s:s}", "full", full, "16x9", s16, "2x3", s23,
+                     "1x1", s11);
+}
+
+static json_t *crops_json(const ka_variant *v)
+{
+    json_t *o = json_object();
+    for (int s = 0; o && s < KA_SHAPE_COUNT; s++)
+        json_object_set_new(o, ka_shape_name(s), rect_array(v->crops[s]));
+    return o;
+}
+
+static json_t *variant_json(const ka_title *t, const ka_variant *v)
+{
+    const ka_candidate *c = &t->cands[v->cand];
+    return json_pack("{s:s, s:i, s:f, s:I, s:i, s:s, s:o, s:s, s:f, s:o, s:o, s:o,"
+                     " s:o, s:o}",
+        "title_id", t->id ? t->id : "",
+        "variant_number", v->number,
+        "timestamp", ka_out_round(c->time_s, 3),
+        "frame", (json_int_t)c->frame,
+        "shot", c->shot,
+        "scene_type", ka_scene_name(v->content.scene),
+        "characters", characters_json(&v->content),
+        "composition", ka_composition_name(v->content.composition),
+        "quality_score", ka_out_round(c->q.score, 4),
+        "visual_quality", visual_quality_json(&c->q),
+        "content_analysis", content_json(&v->content),
+        "reason", reason_json(v, c),
+        "images", images_json(v->number),
+        "crops", crops_json(v));
+}
+
+json_t *ka_metadata_json(const ka_title *t, const ka_selection *sel, const char *genre)
+{
+    if (!t)
+        return NULL;
+    json_t *variants = json_array();
+    for (int i = 0; variants && sel && i < sel->n_variants; i++) {
+        const ka_variant *v = &sel->variants[i];
+        if (v->cand < 0 || v->cand >= t->n_cands)
+            continue;               /* ka_output_write rejects these up front */
+        if (json_array_append_new(variants, variant_json(t, v)) < 0) {
+            json_decref(variants);
+            return NULL;
+        }
+    }
+    json_t *root = json_pack("{s:o, s:o}", "title", title_json(t, sel, genre),
+                             "variants", variants);
+    if (root && sel && sel->why_fewer[0])
+        json_object_set_new(root, "why_fewer", json_string(sel->why_fewer));
+    return root;
+}
+
+static json_t *shot_json(const ka_shot *s)
+{
+    json_t *o = json_pack("{s:i, s:I, s:I, s:f, s:f, s:s}",
+        "index", s->index,
+        "start_frame", (json_int_t)s->start_frame,
+        "end_frame", (json_int_t)s->end_frame,
+        "start_s", ka_out_round(s->start_s, 4),
+        "end_s", ka_out_round(s->end_s, 4),
+        "transition_in", ka_transition_name(s->transition_in));
+    if (o && s->span_first >= 0)
+        json_object_set_new(o, "transition_span", json_pack("[I, I]",
+            (json_int_t)s->span_first, (json_int_t)s->span_last));
+    return o;
+}
+
+json_t *ka_shots_json(const ka_title *t)
+{
+    if (!t)
+        return NULL;
+    json_t *a = json_array();
+    for (int i = 0; a && i < t->n_shots; i++) {
+        if (json_array_append_new(a, shot_json(&t->shots[i])) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+int ka_shots_write_csv(const ka_title *t, FILE *f)
+{
+    if (!t || !f)
+        return ka_error(KA_EINVAL, "ka_shots_write_csv: no title or no file");
+    fputs("index,start_frame,end_frame,start_s,end_s,transition_in,span_first,span_last\n", f);
+    for (int i = 0; i < t->n_shots; i++) {
+        const ka_shot *s = &t->shots[i];
+        int gradual = s->span_first >= 0;
+        fprintf(f, "%d,%lld,%lld,%.15g,%.15g,%s,%lld,%lld\n", s->index,
+                (long long)s->start_frame, (long long)s->end_frame,
+                ka_out_round(s->start_s, 4), ka_out_round(s->end_s, 4),
+                ka_transition_name(s->transition_in),
+                gradual ? (long long)s->span_first : -1LL,
+                gradual ? (long long)s->span_last : -1LL);
+    }
+    if (ferror(f))
+        return ka_error(KA_EIO, "cannot write the shot list");
+    return 0;
+}

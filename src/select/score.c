@@ -1,0 +1,116 @@
+/* score.c: the numbers selection ranks by: the quality score, how well a candidate
+ * fits a slot (relevance), how alike two candidates are (similarity), and how many
+ * variants each slot of a genre gets (quotas).
+ *
+ * Quality score: s = (wb brightness + wc contrast + ws sharpness + wsat saturation)
+ * / (wb + wc + ws + wsat), so it stays 0..1 for any non-negative weights (the
+ * defaults 0.25/0.25/0.30/0.20 sum to 1), then s *= 1 - min(0.5, exposure_clipped):
+ * a frame with half or more of its pixels clipped loses half its score.
+ *
+ * Relevance: quality x match weight (1.0 for a slot's first scene, 0.9, 0.8, 0.7 for
+ * later ones, 0.6 for a scene no slot of the genre takes) + 0.03 when sampled at a
+ * shot start (an establishing moment) + 0.10 x prominence of the main character. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "keyart/select.h"
+#include "select/select_priv.h"
+
+void ka_quality_score(ka_quality *q, const ka_quality_weights *w)
+{
+    static const ka_quality_weights def = { 0.25f, 0.25f, 0.30f, 0.20f };
+    if (!w || w->brightness < 0 || w->contrast < 0 || w->sharpness < 0 || w->saturation < 0 ||
+        w->brightness + w->contrast + w->sharpness + w->saturation <= 0.0f)
+        w = &def;
+    float sum = w->brightness + w->contrast + w->sharpness + w->saturation;
+    float s = (w->brightness * q->brightness + w->contrast * q->contrast +
+               w->sharpness * q->sharpness + w->saturation * q->saturation) / sum;
+    float clip = q->exposure_clipped;
+    clip = clip < 0.0f ? 0.0f : clip > 0.5f ? 0.5f : clip;
+    s *= 1.0f - clip;
+    q->score = s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+int ka_select_scene_rank(const ka_slot *s, ka_scene scene)
+{
+    for (int i = 0; i < s->n_scenes && i < 4; i++)
+        if (s->scenes[i] == scene)
+            return i;
+    return -1;
+}
+
+float ka_select_match_weight(int rank)
+{
+    return rank < 0 ? KA_SELECT_NO_MATCH_WEIGHT : 1.0f - 0.1f * (float)rank;
+}
+
+int ka_select_best_rank(const ka_genre *g, ka_scene scene)
+{
+    int best = -1;
+    for (int i = 0; i < g->n_slots; i++) {
+        int r = ka_select_scene_rank(&g->slots[i], scene);
+        if (r >= 0 && (best < 0 || r < best))
+            best = r;
+    }
+    return best;
+}
+
+float ka_select_relevance(const ka_candidate *cand, const ka_content *c, int rank)
+{
+    float rel = cand->q.score * ka_select_match_weight(rank);
+    if (cand->flags & KA_CAND_SHOT_START)
+        rel += KA_SELECT_SHOT_START_BONUS;
+    return rel + KA_SELECT_PROMINENCE_BONUS * c->prominence;
+}
+
+float ka_select_similarity(const ka_candidate *a, const ka_candidate *b)
+{
+    float sim = 1.0f - (float)ka_phash_distance(a->phash, b->phash) / 32.0f;
+    sim = sim < 0.0f ? 0.0f : sim;
+    if (a->shot >= 0 && a->shot == b->shot && sim < 0.7f)
+        sim = 0.7f;
+    float tm = 0.5f * expf(-(float)fabs(a->time_s - b->time_s) / 10.0f);
+    return tm > sim ? tm : sim;
+}
+
+void ka_select_slot_order(const ka_genre *g, int *order)
+{
+    for (int i = 0; i < g->n_slots; i++)
+        order[i] = i;
+    for (int i = 1; i < g->n_slots; i++)    /* stable insertion sort, descending share */
+        for (int j = i; j > 0 && g->slots[order[j]].share > g->slots[order[j - 1]].share; j--) {
+            int tmp = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = tmp;
+        }
+}
+
+void ka_select_quotas(const ka_genre *g, int n, int *quota)
+{
+    float rem[16];
+    int total = 0, k = g->n_slots < 16 ? g->n_slots : 16;
+    for (int i = 0; i < k; i++) {
+        float want = g->slots[i].share * (float)n;
+        quota[i] = (int)floorf(want + 1e-4f);
+        rem[i] = want - (float)quota[i];
+        total += quota[i];
+    }
+    while (total < n && k > 0) {        /* largest remainder first, then larger share */
+        int best = 0;
+        for (int i = 1; i < k; i++)
+            if (rem[i] > rem[best] + 1e-5f ||
+                (fabsf(rem[i] - rem[best]) <= 1e-5f && g->slots[i].share > g->slots[best].share))
+                best = i;
+        quota[best]++;
+        rem[best] = -1.0f;
+        total++;
+    }
+    while (total > n) {                 /* only when shares sum above 1 */
+        int best = -1;
+        for (int i = 0; i < k; i++)
+            if (quota[i] > 0 && (best < 0 || g->slots[i].share < g->slots[best].share))
+                best = i;
+        quota[best]--;
+        total--;
+    }
+}
