@@ -30,6 +30,25 @@ const char *ka_transition_name(ka_transition t)
     return "unknown";
 }
 
+static void make_mid(const ka_small *s, shot_frame *f)
+{
+    int mw = MID_W, mh = (int)lround((double)s->h * MID_W / s->w);
+    mh = mh < 1 ? 1 : mh > MID_MAX_H ? MID_MAX_H : mh;
+    f->mw = mw;
+    f->mh = mh;
+    for (int my = 0; my < mh; my++) {
+        int y0 = my * s->h / mh, y1 = (my + 1) * s->h / mh;
+        for (int mx = 0; mx < mw; mx++) {
+            int x0 = mx * s->w / mw, x1 = (mx + 1) * s->w / mw;
+            int sum = 0, n = 0;
+            for (int y = y0; y < y1; y++)
+                for (int x = x0; x < x1; x++, n++)
+                    sum += s->y[(size_t)y * s->w + x];
+            f->mid[my * mw + mx] = (uint8_t)(n ? sum / n : 0);
+        }
+    }
+}
+
 /* Block means of the small copy, TINY_W wide, keeping the aspect. */
 static void make_tiny(const ka_small *s, shot_frame *f)
 {
@@ -52,6 +71,7 @@ static void make_tiny(const ka_small *s, shot_frame *f)
             f->ty[ty * tw + tx] = n ? (float)sum / n : 0;
         }
     }
+    make_mid(s, f);
     int cw = tw / 2, ch = (th + 1) / 2;
     for (int ty = 0; ty < ch; ty++) {
         int y0 = ty * s->ch / ch, y1 = (ty + 1) * s->ch / ch;
@@ -183,15 +203,18 @@ static float local_level(const ka_shot_detector *d, int64_t c)
     return n ? s / n : 0;
 }
 
-/* The smallest distance between the old picture (frames before c) and any frame
- * from c on: small when the picture comes back (flash, occluder). */
+/* The smallest distance between the old picture (frames shortly before c) and any
+ * frame from c on: small when the picture comes back (a flash, an occluder, a dip
+ * to black, whether c is its first frame or the first after it). */
 static float return_distance(const ka_shot_detector *d, int64_t c)
 {
     float best = 1;
-    for (int64_t i = c - 3; i < c; i++) {
-        if (!in_ring(d, i))
+    for (int64_t i = c - 1 - CUT_LOOKAHEAD; i < c; i++) {
+        if (!in_ring(d, i) || ring_at(d, i)->sig.flags & KA_FRAME_BLANK)
             continue;
-        for (int64_t j = c + 1; j <= c + CUT_LOOKAHEAD && j < d->n; j++) {
+        for (int64_t j = c; j <= c + CUT_LOOKAHEAD && j < d->n; j++) {
+            if (j == c && i == c - 1)
+                continue;
             float dist = ka_shot_distance(ring_at(d, i), ring_at(d, j));
             if (dist < best)
                 best = dist;

@@ -115,6 +115,7 @@ int ka_shot_fade_finish(ka_shot_detector *d)
 /* ---- dissolves ---- */
 
 #define DISSOLVE_MIN_LENGTH 3
+#define MOTION_SHIFT 4             /* mid pixels a pan may move the picture half way */
 #define DISSOLVE_MIN_DISTANCE 0.3f /* the pictures either side must differ this much */
 #define DISSOLVE_MAX_COST 0.12f    /* mean misfit of the blend model at the probes */
 
@@ -223,6 +224,45 @@ static float dissolve_score(ka_shot_detector *d, int64_t a, int64_t b)
     return dab * (1.0f - cost / 3.0f);
 }
 
+/* Mean absolute difference of f and ref moved by the best shift up to MOTION_SHIFT
+ * mid pixels either way: small when f is ref seen by a moving camera. */
+static float shifted_mad(const shot_frame *f, const shot_frame *ref)
+{
+    float best = 1e9f;
+    int w = f->mw, h = f->mh;
+    for (int dy = -MOTION_SHIFT; dy <= MOTION_SHIFT; dy++)
+        for (int dx = -MOTION_SHIFT; dx <= MOTION_SHIFT; dx++) {
+            long sum = 0, n = 0;
+            for (int y = MOTION_SHIFT; y < h - MOTION_SHIFT; y++) {
+                const uint8_t *a = f->mid + y * w, *b = ref->mid + (y + dy) * w + dx;
+                for (int x = MOTION_SHIFT; x < w - MOTION_SHIFT; x++, n++)
+                    sum += abs((int)a[x] - (int)b[x]);
+            }
+            if (n && (float)sum / n < best)
+                best = (float)sum / n;
+        }
+    return best;
+}
+
+/* Half way through a dissolve the frame is a mix of both ends that no shift of
+ * either end explains; half way through a slow pan it is one end, shifted. */
+static int is_motion(const ka_shot_detector *d, int64_t a, int64_t b)
+{
+    const shot_frame *A = ring_at(d, a), *B = ring_at(d, b), *f = ring_at(d, (a + b) / 2);
+    if (A->mw != f->mw || B->mw != f->mw || A->mh != f->mh || B->mh != f->mh ||
+        f->mh <= 2 * MOTION_SHIFT)
+        return 0;
+    double e = sq_diff(A, B);
+    float alpha = fit_blend(A, B, f, e).alpha;
+    long sum = 0;
+    int n = f->mw * f->mh;
+    for (int i = 0; i < n; i++)
+        sum += labs(lround(f->mid[i] - (alpha * A->mid[i] + (1 - alpha) * B->mid[i])));
+    float blend = (float)sum / n;
+    float moved = fminf(shifted_mad(f, A), shifted_mad(f, B));
+    return moved < 0.8f * blend;
+}
+
 /* The blended frames between a and b: alpha strictly between the ends. */
 static void refine_span(ka_shot_detector *d, int64_t a, int64_t b, int64_t *first,
                         int64_t *last)
@@ -259,7 +299,7 @@ int ka_shot_dissolve_step(ka_shot_detector *d)
             best_a = a;
         }
     }
-    if (best < 0)
+    if (best < 0 || is_motion(d, best_a, b))
         return 0;
     int64_t first, last;
     refine_span(d, best_a, b, &first, &last);

@@ -17,6 +17,9 @@
 /* Frames each side of a frame that set the local level of change. */
 #define CUT_WINDOW_FRAMES 8
 #define TINY_MAX_H 64
+/* The mid copy (for motion tests on dissolve candidates): MID_W wide. */
+#define MID_W 64
+#define MID_MAX_H 128
 
 typedef struct shot_frame {
     int64_t frame;
@@ -26,6 +29,8 @@ typedef struct shot_frame {
     int small_w;                                /* width of the small copy it came from */
     float ty[TINY_W * TINY_MAX_H];
     float tu[TINY_W * TINY_MAX_H / 4], tv[TINY_W * TINY_MAX_H / 4];
+    int mw, mh;
+    uint8_t mid[MID_W * MID_MAX_H];             /* luma, 2x the tiny resolution */
     float d1;                                   /* distance to the previous frame */
     uint32_t flags;                             /* KA_FRAME_TRANSITION, KA_FRAME_FLASH */
 } shot_frame;
