@@ -34,8 +34,8 @@ make_sample() {
 testsrc2=$S:d=4,format=yuv420p,drawbox=c=white:t=fill:enable='between(n,50,51)'[a];
 mandelbrot=$S,trim=duration=3.5,setpts=PTS-STARTPTS,format=yuv420p[b];
 smptehdbars=$S:d=3,format=yuv420p,fade=t=out:st=2.5:d=0.5[c];
-life=$S:mold=10:ratio=0.3:life_color=#40ff80:death_color=#802020,trim=duration=4,setpts=PTS-STARTPTS,format=yuv420p,fade=t=in:st=0:d=0.5[d];
-cellauto=$S:rule=110,trim=duration=4,setpts=PTS-STARTPTS,format=yuv420p[e];
+life=s=160x90:r=24:ratio=0.35:life_color=#f0d060:death_color=#203050,trim=duration=4,setpts=PTS-STARTPTS,scale=640:360:flags=neighbor,format=yuv420p,fade=t=in:st=0:d=0.5[d];
+cellauto=s=320x180:r=24:rule=30,trim=duration=4,setpts=PTS-STARTPTS,scale=640:360:flags=neighbor,format=yuv420p[e];
 [d][e]xfade=transition=dissolve:duration=1:offset=3[de];
 gradients=$S:d=3:speed=0.02,format=yuv420p[f];
 [a][b][c][de][f]concat=n=5:v=1:a=0,setsar=1[v]"

@@ -183,7 +183,8 @@ static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
     t->n_blur = r->sampler.n_blur;
     t->content = ka_bars_content(&r->bars, t->info.width, t->info.height);
     t->duration_s = t->n_shots ? t->shots[t->n_shots - 1].end_s : 0;
-    qsort(t->cands, (size_t)t->n_cands, sizeof *t->cands, cmp_cand);
+    if (t->n_cands > 1)
+        qsort(t->cands, (size_t)t->n_cands, sizeof *t->cands, cmp_cand);
     return 0;
 }
 

@@ -181,8 +181,10 @@ int ka_sampler_decide(ka_sampler *s, const ka_shot_detector *d, int finished,
         err = decide_stretch(s, d, st, final_before - 1, emit, ud);
         done++;
     }
-    memmove(s->pending, s->pending + done, (size_t)(s->n_pending - done) * sizeof *s->pending);
-    s->n_pending -= done;
+    if (done > 0) {
+        memmove(s->pending, s->pending + done, (size_t)(s->n_pending - done) * sizeof *s->pending);
+        s->n_pending -= done;
+    }
     return err;
 }
 

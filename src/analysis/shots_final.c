@@ -89,8 +89,10 @@ int ka_shot_settle(ka_shot_detector *d, int64_t horizon)
             return err;
         i = j + 1;
     }
-    memmove(d->cands, d->cands + i, (size_t)(d->n_cands - i) * sizeof *d->cands);
-    d->n_cands -= i;
+    if (i > 0) {
+        memmove(d->cands, d->cands + i, (size_t)(d->n_cands - i) * sizeof *d->cands);
+        d->n_cands -= i;
+    }
     if (d->n_cands > 0 && ka_boundary_first(&d->cands[0]) < horizon)
         horizon = ka_boundary_first(&d->cands[0]);
     if (horizon > d->final_before)

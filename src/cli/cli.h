@@ -21,6 +21,7 @@ int ka_cmd_shots(int argc, char **argv);
 int ka_exit_for_input_error(int err);
 /* Prints "keyart: <what>: <message>" on stderr. */
 void ka_cli_error(const char *what);
+void ka_cli_stdout_error(void);
 
 /* Strict number parsing: the whole string, within [lo, hi]. */
 int ka_parse_int(const char *s, int lo, int hi, int *out);

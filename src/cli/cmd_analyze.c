@@ -137,8 +137,10 @@ static int write_results(const analyze_args *a, ka_title *t, const char *dir)
     if (!rc && a->json) {
         json_t *j = ka_metadata_json(t, &sel, a->select.genre);
         if (!j || json_dumpf(j, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF ||
-            fflush(stdout))
+            fflush(stdout)) {
+            ka_cli_stdout_error();
             rc = KA_EXIT_OUTPUT;
+        }
         json_decref(j);
     }
     if (!rc && !a->quiet)

@@ -88,6 +88,8 @@ int ka_cmd_shots(int argc, char **argv)
     }
     if (fflush(stdout))
         rc = KA_EXIT_OUTPUT;
+    if (rc)
+        ka_cli_stdout_error();
     ka_title_free(&t);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -47,6 +48,12 @@ void ka_cli_error(const char *what)
 {
     const char *msg = ka_error_message();
     fprintf(stderr, "keyart: %s%s%s\n", what, *msg ? ": " : "", msg);
+}
+
+void ka_cli_stdout_error(void)
+{
+    fprintf(stderr, "keyart: cannot write to standard output: %s\n",
+            errno ? strerror(errno) : "write error");
 }
 
 void ka_progress_init(ka_progress *p, const char *label, int quiet)
