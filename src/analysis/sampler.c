@@ -101,6 +101,10 @@ int ka_sampler_offer(ka_sampler *s, const ka_frame *f, const ka_signals *sig)
     st->last = f->index;
     if (sig->flags & (KA_FRAME_BLACK | KA_FRAME_BLANK))
         return 0;
+    /* Sharpness is judged against the frames since the last big change, so a soft
+     * shot after a detailed one is not taken for a blurred one. */
+    if (s->last_change_s == sig->time_s)
+        s->sharp_avg = 0;
     int blurred = s->sharp_avg > 0 && sig->sharpness < BLUR_SHARE * s->sharp_avg;
     s->sharp_avg = s->sharp_avg > 0 ? 0.9f * s->sharp_avg + 0.1f * sig->sharpness
                                     : sig->sharpness;

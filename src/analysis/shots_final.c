@@ -56,8 +56,54 @@ static int accept(ka_shot_detector *d, const boundary *b)
         d->cap_final = nc;
     }
     d->final[d->n_final++] = *b;
+    /* Frames of an accepted gradual transition are never candidates. */
+    for (int64_t f = b->span_first; b->span_first >= 0 && f <= b->span_last; f++)
+        if (in_ring(d, f))
+            ring_at(d, f)->flags |= KA_FRAME_TRANSITION;
     if (d->debug)
         fprintf(stderr, "accept %s at %lld (n %lld)\n", ka_transition_name(b->type), (long long)b->frame, (long long)d->n);
+    return 0;
+}
+
+/* Do two boundaries come closer than the minimum shot length? */
+static int conflict(const ka_shot_detector *d, const boundary *a, const boundary *b)
+{
+    return ka_boundary_first(a) <= cand_last(b) + d->min_gap &&
+           ka_boundary_first(b) <= cand_last(a) + d->min_gap;
+}
+
+/* Takes the cluster's candidates best first, each unless it is a cut inside a
+ * gradual transition or comes too close to one already taken; so two real cuts a
+ * second apart both survive a doubtful dissolve between them. */
+static int resolve_cluster(ka_shot_detector *d, int i, int j)
+{
+    enum { MAX_TAKEN = 64 };
+    int taken[MAX_TAKEN], n_taken = 0;
+    for (;;) {
+        int best = -1;
+        for (int k = i; k <= j; k++) {
+            int ok = !explained(&d->cands[k], d->cands, i, j);
+            for (int m = 0; m < n_taken && ok; m++)
+                ok = taken[m] != k && !conflict(d, &d->cands[k], &d->cands[taken[m]]);
+            if (ok && (best < 0 || better(&d->cands[k], &d->cands[best])))
+                best = k;
+        }
+        if (best < 0 || n_taken == MAX_TAKEN)
+            break;
+        taken[n_taken++] = best;
+    }
+    /* Accept in frame order. */
+    for (int a = 1; a < n_taken; a++)
+        for (int b = a; b > 0 && d->cands[taken[b]].frame < d->cands[taken[b - 1]].frame; b--) {
+            int t = taken[b];
+            taken[b] = taken[b - 1];
+            taken[b - 1] = t;
+        }
+    for (int m = 0; m < n_taken; m++) {
+        int err = accept(d, &d->cands[taken[m]]);
+        if (err)
+            return err;
+    }
     return 0;
 }
 
@@ -71,7 +117,7 @@ int ka_shot_settle(ka_shot_detector *d, int64_t horizon)
         horizon = pending;
     int i = 0;
     while (i < d->n_cands) {
-        int j = i, best = -1;
+        int j = i;
         int64_t end = cand_last(&d->cands[i]);
         while (j + 1 < d->n_cands && ka_boundary_first(&d->cands[j + 1]) <= end + d->min_gap) {
             j++;
@@ -80,11 +126,7 @@ int ka_shot_settle(ka_shot_detector *d, int64_t horizon)
         }
         if (end + d->min_gap >= horizon)
             break;
-        for (int k = i; k <= j; k++)
-            if (!explained(&d->cands[k], d->cands, i, j) &&
-                (best < 0 || better(&d->cands[k], &d->cands[best])))
-                best = k;
-        int err = accept(d, &d->cands[best]);
+        int err = resolve_cluster(d, i, j);
         if (err)
             return err;
         i = j + 1;

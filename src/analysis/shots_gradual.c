@@ -191,8 +191,14 @@ static float dissolve_score(ka_shot_detector *d, int64_t a, int64_t b)
     float dab = ka_shot_distance(A, B);
     if (e / npix < 12.0 * 12.0 || dab < DISSOLVE_MIN_DISTANCE)
         return -1;
-    if (ka_shot_distance(ring_at(d, a - 1), A) > 0.35f * dab ||
-        ka_shot_distance(B, ring_at(d, b + 1)) > 0.35f * dab)
+    /* Either side holds still compared with the change across the dissolve: a
+     * picture that changes at the same pace throughout (a zoom through a fractal,
+     * a colour cycle) is not two shots. */
+    int64_t lead = (b - a) / 3 > 1 ? (b - a) / 3 : 1;
+    if (!in_ring(d, a - lead))
+        lead = 1;
+    if (ka_shot_distance(ring_at(d, a - lead), A) > 0.4f * dab ||
+        ka_shot_distance(B, ring_at(d, b + 2)) > 0.35f * dab)
         return -1;
     float max_step = 0;
     for (int64_t f = a + 1; f <= b; f++)
@@ -224,19 +230,25 @@ static float dissolve_score(ka_shot_detector *d, int64_t a, int64_t b)
     return dab * (1.0f - cost / 3.0f);
 }
 
-/* Mean absolute difference of f and ref moved by the best shift up to MOTION_SHIFT
- * mid pixels either way: small when f is ref seen by a moving camera. */
-static float shifted_mad(const shot_frame *f, const shot_frame *ref)
+/* Mean absolute difference of f and ref zoomed by scale about the centre and moved
+ * by the best shift up to MOTION_SHIFT mid pixels, over the middle of the picture:
+ * small when f is ref seen by a panning or zooming camera. */
+static float warped_mad(const shot_frame *f, const shot_frame *ref, float scale)
 {
     float best = 1e9f;
-    int w = f->mw, h = f->mh;
+    int w = f->mw, h = f->mh, mx = w / 8 + MOTION_SHIFT, my = h / 8 + MOTION_SHIFT;
+    float cx = (w - 1) / 2.0f, cy = (h - 1) / 2.0f;
     for (int dy = -MOTION_SHIFT; dy <= MOTION_SHIFT; dy++)
         for (int dx = -MOTION_SHIFT; dx <= MOTION_SHIFT; dx++) {
             long sum = 0, n = 0;
-            for (int y = MOTION_SHIFT; y < h - MOTION_SHIFT; y++) {
-                const uint8_t *a = f->mid + y * w, *b = ref->mid + (y + dy) * w + dx;
-                for (int x = MOTION_SHIFT; x < w - MOTION_SHIFT; x++, n++)
-                    sum += abs((int)a[x] - (int)b[x]);
+            for (int y = my; y < h - my; y++) {
+                int ry = (int)lroundf((y - cy) / scale + cy) + dy;
+                for (int x = mx; x < w - mx; x++, n++) {
+                    int rx = (int)lroundf((x - cx) / scale + cx) + dx;
+                    rx = rx < 0 ? 0 : rx >= w ? w - 1 : rx;
+                    int ryc = ry < 0 ? 0 : ry >= h ? h - 1 : ry;
+                    sum += abs((int)f->mid[y * w + x] - (int)ref->mid[ryc * w + rx]);
+                }
             }
             if (n && (float)sum / n < best)
                 best = (float)sum / n;
@@ -244,8 +256,17 @@ static float shifted_mad(const shot_frame *f, const shot_frame *ref)
     return best;
 }
 
-/* Half way through a dissolve the frame is a mix of both ends that no shift of
- * either end explains; half way through a slow pan it is one end, shifted. */
+static float moved_mad(const shot_frame *f, const shot_frame *ref)
+{
+    static const float scales[] = { 1.0f, 0.85f, 0.92f, 1.08f, 1.18f };
+    float best = 1e9f;
+    for (size_t i = 0; i < sizeof scales / sizeof *scales; i++)
+        best = fminf(best, warped_mad(f, ref, scales[i]));
+    return best;
+}
+
+/* Half way through a dissolve the frame is a mix of both ends that no move of
+ * either end explains; half way through a pan or a zoom it is one end, moved. */
 static int is_motion(const ka_shot_detector *d, int64_t a, int64_t b)
 {
     const shot_frame *A = ring_at(d, a), *B = ring_at(d, b), *f = ring_at(d, (a + b) / 2);
@@ -254,12 +275,15 @@ static int is_motion(const ka_shot_detector *d, int64_t a, int64_t b)
         return 0;
     double e = sq_diff(A, B);
     float alpha = fit_blend(A, B, f, e).alpha;
-    long sum = 0;
-    int n = f->mw * f->mh;
-    for (int i = 0; i < n; i++)
-        sum += labs(lround(f->mid[i] - (alpha * A->mid[i] + (1 - alpha) * B->mid[i])));
-    float blend = (float)sum / n;
-    float moved = fminf(shifted_mad(f, A), shifted_mad(f, B));
+    long sum = 0, n = 0;
+    int w = f->mw, h = f->mh, mx = w / 8 + MOTION_SHIFT, my = h / 8 + MOTION_SHIFT;
+    for (int y = my; y < h - my; y++)
+        for (int x = mx; x < w - mx; x++, n++) {
+            int i = y * w + x;
+            sum += labs(lround(f->mid[i] - (alpha * A->mid[i] + (1 - alpha) * B->mid[i])));
+        }
+    float blend = n ? (float)sum / n : 0;
+    float moved = fminf(moved_mad(f, A), moved_mad(f, B));
     return moved < 0.8f * blend;
 }
 
@@ -303,8 +327,6 @@ int ka_shot_dissolve_step(ka_shot_detector *d)
         return 0;
     int64_t first, last;
     refine_span(d, best_a, b, &first, &last);
-    for (int64_t f = first; f <= last; f++)
-        ring_at(d, f)->flags |= KA_FRAME_TRANSITION;
     boundary bd = { .frame = first, .time_s = ring_at(d, first)->time_s,
                     .type = KA_TRANSITION_DISSOLVE, .span_first = first, .span_last = last,
                     .strength = best };

@@ -68,8 +68,10 @@ static int process(ka_worker *w, job *j)
         err = ka_error(KA_ENOMEM, "no memory for a candidate path");
     if (!err)
         err = append_candidate(t, &c);
-    if (err)
+    if (err) {
         free(c.spool_path);
+        ka_candidate_ext_free(&c);
+    }
     return err;
 }
 

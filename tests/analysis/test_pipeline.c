@@ -4,6 +4,7 @@
  * titles; bad options are refused. */
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "keyart/keyart.h"
 #include "analysis/pipeline_priv.h"
@@ -100,6 +101,37 @@ static void test_sintel_letterbox(void)
     ka_title_free(&t);
 }
 
+/* A detailed shot, a soft zoom and a smooth gradient: each shot gets candidates,
+ * whatever the sharpness of the shot before it. */
+static void test_every_shot_sampled(void)
+{
+    char dir[] = "/tmp/keyart-pipe-XXXXXX", cmd[1024], path[600];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/three.mp4", dir);
+    snprintf(cmd, sizeof cmd,
+             "ffmpeg -nostdin -v error -y -filter_complex "
+             "\"testsrc2=s=320x180:r=24:d=2,format=yuv420p[a];"
+             "mandelbrot=s=320x180:r=24,trim=duration=2,format=yuv420p[b];"
+             "gradients=s=320x180:r=24:d=2:speed=0.02,format=yuv420p[c];"
+             "[a][b][c]concat=n=3:v=1:a=0[v]\" -map [v] -c:v libx264 -preset veryfast %s",
+             path);
+    CHECK(system(cmd) == 0);
+    ka_title *t = NULL;
+    CHECK(ka_analyze(path, "three", NULL, &t) == 0);
+    if (t) {
+        CHECK_EQ_INT(t->n_shots, 3);
+        for (int s = 0; s < t->n_shots; s++) {
+            int n = 0;
+            for (int i = 0; i < t->n_cands; i++)
+                n += t->cands[i].shot == s;
+            CHECK_MSG(n >= 2, "shot %d has %d candidates", s, n);
+        }
+        ka_title_free(&t);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_budget(void)
 {
     ka_analysis_opts o;
@@ -145,6 +177,7 @@ int main(void)
 {
     RUN(test_tears);
     RUN(test_sintel_letterbox);
+    RUN(test_every_shot_sampled);
     RUN(test_budget);
     RUN(test_bad_options);
     TEST_END();

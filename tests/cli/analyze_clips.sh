@@ -99,8 +99,8 @@ validate_result() {
 
     # Count: as asked, or fewer with a reason; never more.
     local n why
-    n=$(jq '.variants | length' "$meta")
-    why=$(jq -r 'if (.why_fewer | type) == "string" then .why_fewer else "" end' "$meta")
+    n=$(jqv '.variants | length' "$meta")
+    why=$(jqv -r 'if (.why_fewer | type) == "string" then .why_fewer else "" end' "$meta")
     if [ "$n" -eq "$want" ] || { [ "$n" -lt "$want" ] && [ -n "$why" ]; }; then
         pass "$tag: $n variants of $want${why:+ (why_fewer: $why)}"
     else
@@ -125,8 +125,8 @@ validate_result() {
     # Images: every one named exists, is a JPEG, has its shape; full frames are the
     # content area (bars removed) and are not black.
     local cw ch not_jpeg="" bad_shape="" bad_full="" black="" num key file w h y rest
-    cw=$(jq '.title.content_area.w' "$meta")
-    ch=$(jq '.title.content_area.h' "$meta")
+    cw=$(jqv '.title.content_area.w' "$meta")
+    ch=$(jqv '.title.content_area.h' "$meta")
     while IFS=$'\t' read -r num key file; do
         if [[ "$file" == */* || -z "$file" ]] || ! is_jpeg "$dir/$file"; then
             not_jpeg+=" v$num:$key=$file"
@@ -158,7 +158,7 @@ validate_result() {
         && [ -f "$dir/shots.csv" ]; then
         pass "$tag: shots.json (an array) and shots.csv exist"
         local js cs
-        js=$(jq -r '.[].start_frame' "$dir/shots.json" | tr '\n' ' ')
+        js=$(jqv -r '.[].start_frame' "$dir/shots.json" | tr '\n' ' ')
         cs=$(tail -n +2 "$dir/shots.csv" | cut -d, -f2 | tr '\n' ' ')
         check_eq "$tag: shots.csv has the shots of shots.json (count and start frames)" "$js" "$cs"
         check_eq "$tag: title.shots is the number of shots in shots.json" \
@@ -197,7 +197,7 @@ for clip in "${clips[@]}"; do
 
     if [ "$name" == "tears_of_steel_10s.mp4" ]; then
         # White flash flicker (labels: distractors 192-205, bright in 2-frame pairs).
-        flash=$(jq -r '[.variants[].frame | select(IN(192, 193, 196, 197, 200, 201, 204, 205))]
+        flash=$(jqv -r '[.variants[].frame | select(IN(192, 193, 196, 197, 200, 201, 204, 205))]
                        | map(tostring) | join(" ")' "$dir/metadata.json")
         check_eq "$name: no variant from a flash frame (192,193,196,197,200,201,204,205)" "" "$flash"
         # `keyart shots` finds the same shots as analyze wrote.
@@ -233,7 +233,7 @@ for g in action romance; do
     ka_run "sintel-$g" "$KEYART_BIN" analyze "$clip" -o "$dir" --json -q --genre "$g"
     check_rc "sintel --genre $g" 0
     slots[$g]=$(jq -r '[.variants[].reason.slot] | unique | join(" ")' "$OUT" 2>/dev/null || echo "?")
-    check_eq "sintel --genre $g: title.genre" "$g" "$(jq -r '.title.genre' "$OUT" 2>&1)"
+    check_eq "sintel --genre $g: title.genre" "$g" "$(jqv -r '.title.genre' "$OUT")"
     bad=""
     for s in ${slots[$g]}; do
         [[ " ${table[$g]} " == *" $s "* ]] || bad+=" $s"

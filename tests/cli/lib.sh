@@ -162,6 +162,12 @@ ka_check_no_crash() {
     fi
 }
 
+# jqv ARGS...: what jq prints, or its error message; never stops the script (for
+# values that a check then compares).
+jqv() {
+    jq "$@" 2>&1 || true
+}
+
 # JPEG files start with FF D8 FF.
 is_jpeg() {
     [ -f "$1" ] && [ "$(head -c 3 -- "$1" | od -An -tx1 | tr -d ' \n')" == "ffd8ff" ]

@@ -46,7 +46,7 @@ CONTIG_JQ='
 for rel in tears_of_steel_10s.mp4 pyscenedetect/testvideo.mp4; do
     clip="$MEDIA/$rel"
     name=$(basename -- "$rel")
-    frame_count=$(jq --arg k "$name" '.[$k].frame_count' "$LABELS")
+    frame_count=$(jqv --arg k "$name" '.[$k].frame_count' "$LABELS")
 
     ka_run "$name-json" "$KEYART_BIN" shots "$clip"
     check_rc "$name: shots" 0

@@ -1,0 +1,108 @@
+/* store_priv.h: the store's inside: the backend vtable both engines implement, SQL
+ * values and materialised results, and the helpers the store's files share. SQL is
+ * written once in PostgreSQL style ($1 parameters) with a few {WORDS} that each
+ * backend expands ({ID}, {BLOB}, {NOW}, {SKIP_LOCKED}). Tests may include it. */
+#ifndef KA_STORE_PRIV_H
+#define KA_STORE_PRIV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keyart/store.h"
+
+typedef enum ka_sql_type {
+    KA_SQL_NULL = 0, KA_SQL_INT, KA_SQL_REAL, KA_SQL_TEXT, KA_SQL_BLOB
+} ka_sql_type;
+
+/* A parameter or a result cell. In results, s and b point into memory the result owns. */
+typedef struct ka_sql_val {
+    ka_sql_type type;
+    int64_t i;
+    double d;
+    const char *s;
+    const void *b;
+    size_t n;
+} ka_sql_val;
+
+#define SQL_INT(x) ((ka_sql_val){ .type = KA_SQL_INT, .i = (int64_t)(x) })
+#define SQL_REAL(x) ((ka_sql_val){ .type = KA_SQL_REAL, .d = (double)(x) })
+#define SQL_TEXT(x) ((ka_sql_val){ .type = (x) ? KA_SQL_TEXT : KA_SQL_NULL, .s = (x) })
+#define SQL_BLOB(p, len) ((ka_sql_val){ .type = (p) ? KA_SQL_BLOB : KA_SQL_NULL, .b = (p), \
+                                        .n = (size_t)(len) })
+#define SQL_NULL ((ka_sql_val){ .type = KA_SQL_NULL })
+
+/* Rows of a query, copied out of the engine. */
+typedef struct ka_sql_res {
+    int nrows, ncols;
+    ka_sql_val *cells;              /* nrows x ncols */
+    int64_t changes;                /* rows changed by INSERT / UPDATE / DELETE */
+} ka_sql_res;
+
+typedef struct ka_store_ops {
+    const char *name;
+    /* sql is already expanded for this backend; res may be NULL. */
+    int (*query)(ka_store *s, const char *sql, const ka_sql_val *params, int n,
+                 ka_sql_res *res);
+    /* Several statements, no parameters. */
+    int (*script)(ka_store *s, const char *sql);
+    int (*begin)(ka_store *s, int write);
+    int (*commit)(ka_store *s);
+    int (*rollback)(ka_store *s);
+    /* 1 when the table exists, 0 when not, < 0 on error. */
+    int (*table_exists)(ka_store *s, const char *table);
+    void (*close)(ka_store *s);
+} ka_store_ops;
+
+struct ka_store {
+    const ka_store_ops *ops;
+    void *impl;
+    char *url;                      /* as given (with any password) */
+    char *name;                     /* for messages: no password */
+    const char *w_id, *w_blob, *w_now, *w_skip_locked;  /* dialect words */
+    int in_tx;
+};
+
+/* Backends: fill s->ops, s->impl and the dialect words, or return an error. */
+int ka_store_sqlite_open(ka_store *s, const char *path, int flags);
+int ka_store_pg_open(ka_store *s, const char *conninfo);
+
+/* Runs sql with params (expanding the dialect words); res may be NULL. On error the
+ * message names the database. Free res with ka_sql_res_free. */
+int ka_sql(ka_store *s, ka_sql_res *res, const char *sql, const ka_sql_val *params, int n);
+#define KA_SQL(s, res, sql, ...) ka_sql((s), (res), (sql), (const ka_sql_val[]){ __VA_ARGS__ }, \
+    (int)(sizeof((const ka_sql_val[]){ __VA_ARGS__ }) / sizeof(ka_sql_val)))
+int ka_sql_script(ka_store *s, const char *sql);
+void ka_sql_res_free(ka_sql_res *r);
+/* Expands dialect words and $N for the backend; malloc'd. */
+char *ka_sql_expand(const ka_store *s, const char *sql);
+
+/* Cells, with conversions: NULL gives 0 / NULL. */
+const ka_sql_val *ka_sql_cell(const ka_sql_res *r, int row, int col);
+int64_t ka_sql_int(const ka_sql_res *r, int row, int col);
+double ka_sql_real(const ka_sql_res *r, int row, int col);
+const char *ka_sql_text(const ka_sql_res *r, int row, int col);
+
+/* Transactions: write = 1 takes the write lock up front (BEGIN IMMEDIATE on SQLite). */
+int ka_store_begin(ka_store *s, int write);
+int ka_store_commit(ka_store *s);
+void ka_store_rollback(ka_store *s);
+
+/* schema.c: brings the schema to `target` (tests use lower targets). */
+int ka_store_migrate(ka_store *s, int target);
+
+/* Result-copy helper for backends: a malloc'd copy of n bytes plus a terminator. */
+void *ka_store_memdup(const void *p, size_t n);
+
+/* save.c test hooks: $KEYART_TEST_SAVE_FAIL=1 fails a save just before its commit,
+ * $KEYART_TEST_SAVE_STALL=S sleeps S seconds there (to kill a worker mid-write). */
+int ka_store_test_hook(void);
+
+/* segment.c: a segment's partial analysis as a blob, and the merge of all of them. */
+int ka_segment_pack(const ka_title *t, const ka_job *j, const char *artwork_dir,
+                    void **blob, size_t *size);
+/* Builds the whole title from the segments' blobs (in segment order); candidates'
+ * spool_path point into artwork_dir. */
+int ka_segment_merge(const char *title_id, const char *video, const void *const *blobs,
+                     const size_t *sizes, int n, const char *artwork_dir, ka_title **out);
+
+#endif
