@@ -101,6 +101,16 @@ typedef struct ka_quality {
 /* Measures q on img (RGB) inside r (the area without bars). */
 void ka_quality_measure(const ka_image *img, ka_rect r, ka_quality *q);
 
+/* cand->ext, when set, points to a record that begins with this header: whoever
+ * frees the candidate (ka_title_free, the worker on failure) calls free_fn(ext). */
+typedef struct ka_cand_ext {
+    void (*free_fn)(void *ext);
+} ka_cand_ext;
+
+/* Frees cand->ext through its header and sets it to NULL. */
+struct ka_candidate;
+void ka_candidate_ext_free(struct ka_candidate *cand);
+
 /* A candidate frame: everything later stages need, without the full picture, which
  * is spooled to a JPEG file so memory does not grow with the title's length. */
 typedef struct ka_candidate {

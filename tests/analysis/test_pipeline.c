@@ -101,7 +101,7 @@ static void test_sintel_letterbox(void)
     ka_title_free(&t);
 }
 
-/* A detailed shot, a soft zoom and a smooth gradient: each shot gets candidates,
+/* A detailed shot, a soft one and a smooth gradient: each shot gets candidates,
  * whatever the sharpness of the shot before it. */
 static void test_every_shot_sampled(void)
 {
@@ -111,7 +111,7 @@ static void test_every_shot_sampled(void)
     snprintf(cmd, sizeof cmd,
              "ffmpeg -nostdin -v error -y -filter_complex "
              "\"testsrc2=s=320x180:r=24:d=2,format=yuv420p[a];"
-             "mandelbrot=s=320x180:r=24,trim=duration=2,format=yuv420p[b];"
+             "testsrc=s=320x180:r=24:d=2,gblur=sigma=5,format=yuv420p[b];"
              "gradients=s=320x180:r=24:d=2:speed=0.02,format=yuv420p[c];"
              "[a][b][c]concat=n=3:v=1:a=0[v]\" -map [v] -c:v libx264 -preset veryfast %s",
              path);
