@@ -123,6 +123,7 @@ typedef struct ka_candidate {
     ka_quality q;
     uint64_t phash;                 /* 64-bit perceptual hash of the content area */
     ka_rect salient;                /* most salient region, full-res display pixels */
+    ka_rect content;                /* the picture inside bars, as this frame shows it */
     int width, height;              /* full-res display size */
     char *spool_path;               /* full frame (bars included), JPEG */
     void *ext;                      /* per-candidate data of later stages (vision) */
@@ -164,6 +165,9 @@ typedef struct ka_analysis_opts {
     int shots_only;                 /* find shots and defects, pick no candidates */
     ka_progress_fn progress;
     void *progress_ud;
+    double start_s, end_s;          /* analyse only [start_s, end_s) of the video (end_s 0 =
+                                     * to the end), for segments; times stay on the whole
+                                     * file's timeline, frames count from the first one */
 } ka_analysis_opts;
 
 void ka_analysis_opts_default(ka_analysis_opts *o);

@@ -32,6 +32,9 @@ static int check_opts(const ka_analysis_opts *o)
     if (o->shot.min_shot_s < 0 || o->shot.min_shot_s > 10)
         return ka_error(KA_EINVAL, "minimum shot length %g s is outside [0, 10]",
                         o->shot.min_shot_s);
+    if (o->start_s < 0 || o->end_s < 0 || (o->end_s > 0 && o->end_s <= o->start_s))
+        return ka_error(KA_EINVAL, "analysis range %g..%g s is empty or negative", o->start_s,
+                        o->end_s);
     if (o->min_candidates < 1 || o->min_candidates > 1000)
         return ka_error(KA_EINVAL, "minimum candidates %d is outside 1..1000", o->min_candidates);
     return 0;
@@ -152,6 +155,13 @@ static int cmp_cand(const void *a, const void *b)
     return (x->frame > y->frame) - (x->frame < y->frame);
 }
 
+/* Length of the part analysed (o->start_s..end_s of a video of duration d). */
+static double range_length(const ka_analysis_opts *o, double d)
+{
+    double end = o->end_s > 0 && (d <= 0 || o->end_s < d) ? o->end_s : d;
+    return end > o->start_s ? end - o->start_s : d;
+}
+
 static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
 {
     ka_title *t = r->t;
@@ -160,7 +170,7 @@ static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
     so.fps = t->info.fps;
     int err = ka_shot_detector_new(&so, &r->shots);
     if (!err)
-        err = ka_sampler_init(&r->sampler, o, t->info.duration_s);
+        err = ka_sampler_init(&r->sampler, o, range_length(o, t->info.duration_s));
     r->shots_only = o->shots_only;
     if (!err && !o->shots_only)
         err = make_spool(t, o->spool_dir);
@@ -181,7 +191,8 @@ static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
     if (err)
         return err;
     t->n_blur = r->sampler.n_blur;
-    t->content = ka_bars_content(&r->bars, t->info.width, t->info.height);
+    t->content = ka_bars_consensus(t->cands, t->n_cands,
+                                   ka_bars_content(&r->bars, t->info.width, t->info.height));
     t->duration_s = t->n_shots ? t->shots[t->n_shots - 1].end_s : 0;
     if (t->n_cands > 1)
         qsort(t->cands, (size_t)t->n_cands, sizeof *t->cands, cmp_cand);
@@ -208,7 +219,8 @@ int ka_analyze(const char *path, const char *title_id, const ka_analysis_opts *o
         return ka_error(KA_ENOMEM, "no memory for a title");
     }
     ka_video *v = NULL;
-    ka_video_opts vo = { .threads = o.threads, .small_width = o.small_width };
+    ka_video_opts vo = { .threads = o.threads, .small_width = o.small_width,
+                         .start_s = o.start_s, .end_s = o.end_s };
     err = ka_video_open(path, &vo, &v);
     if (!err)
         err = analyze_video(&r, v, &o);

@@ -69,6 +69,11 @@ void ka_bars_add(ka_bars *b, const ka_signals *sig, int small_w, int small_h);
 /* The area inside the bars, in display pixels of a width x height picture. */
 ka_rect ka_bars_content(const ka_bars *b, int width, int height);
 
+/* Snaps est's bar edges to the picture at full resolution (within slack pixels). */
+ka_rect ka_bars_refine(const ka_image *rgb, ka_rect est, int slack);
+/* Median edges of the candidates' content areas (fallback when there are none). */
+ka_rect ka_bars_consensus(const ka_candidate *c, int n, ka_rect fallback);
+
 /* ---- worker.c: full-resolution measurements on a worker thread ---- */
 
 typedef struct ka_worker ka_worker;

@@ -89,24 +89,27 @@ static void make_tiny(const ka_small *s, shot_frame *f)
     }
 }
 
-static float hist_distance(const ka_signals *a, const ka_signals *b)
+static void normalise_hist(const ka_signals *sig, float *out)
 {
-    double na = 0, nb = 0, nca = 0, ncb = 0, dl = 0, dc = 0;
-    for (int i = 0; i < KA_HIST_LUMA_BINS; i++) {
-        na += a->hist_luma[i];
-        nb += b->hist_luma[i];
-    }
-    for (int i = 0; i < KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS; i++) {
-        nca += a->hist_chroma[i];
-        ncb += b->hist_chroma[i];
-    }
-    if (na == 0 || nb == 0 || nca == 0 || ncb == 0)
-        return 0;
-    for (int i = 0; i < KA_HIST_LUMA_BINS; i++)
-        dl += fabs(a->hist_luma[i] / na - b->hist_luma[i] / nb);
-    for (int i = 0; i < KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS; i++)
-        dc += fabs(a->hist_chroma[i] / nca - b->hist_chroma[i] / ncb);
-    return (float)(0.25 * (dl + dc));
+    enum { NL = KA_HIST_LUMA_BINS, NC = KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS };
+    double nl = 0, nc = 0;
+    for (int i = 0; i < NL; i++)
+        nl += sig->hist_luma[i];
+    for (int i = 0; i < NC; i++)
+        nc += sig->hist_chroma[i];
+    for (int i = 0; i < NL; i++)
+        out[i] = nl > 0 ? (float)(sig->hist_luma[i] / nl) : 0;
+    for (int i = 0; i < NC; i++)
+        out[NL + i] = nc > 0 ? (float)(sig->hist_chroma[i] / nc) : 0;
+}
+
+/* Half the mean of the luma and chroma L1 distances: 0..1. */
+static float hist_distance(const shot_frame *a, const shot_frame *b)
+{
+    float d = 0;
+    for (size_t i = 0; i < sizeof a->hist / sizeof a->hist[0]; i++)
+        d += fabsf(a->hist[i] - b->hist[i]);
+    return 0.25f * d;
 }
 
 float ka_shot_distance(const shot_frame *a, const shot_frame *b)
@@ -124,7 +127,7 @@ float ka_shot_distance(const shot_frame *a, const shot_frame *b)
     float pd = (float)(dy / n / 64.0 + dc / nc / 64.0);
     if (pd > 1)
         pd = 1;
-    return 0.5f * hist_distance(&a->sig, &b->sig) + 0.5f * pd;
+    return 0.5f * hist_distance(a, b) + 0.5f * pd;
 }
 
 int ka_shot_detector_new(const ka_shot_opts *opts, ka_shot_detector **out)
@@ -289,6 +292,7 @@ int ka_shot_detector_push(ka_shot_detector *d, const ka_signals *sig, const ka_s
     f->frame = d->n;
     f->time_s = sig->time_s;
     f->sig = *sig;
+    normalise_hist(sig, f->hist);
     make_tiny(small, f);
     d->last_time_s = sig->time_s;
     f->d1 = d->n > 0 ? ka_shot_distance(ring_at(d, d->n - 1), f) : 0;

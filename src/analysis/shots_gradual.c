@@ -13,7 +13,8 @@
 
 #define FADE_MAX_FRAMES 150     /* longest fade-out or fade-in followed */
 #define FADE_STEP 0.25f         /* per-frame change (grey levels) that continues a fade */
-#define DIP_MAX_FRAMES 3        /* a dip to black this short, onto the same picture: none */
+#define DIP_MAX_FRAMES 3
+#define FADE_DARK_LUMA 36.0f    /* a dissolve from or to a picture this dark is a fade */        /* a dip to black this short, onto the same picture: none */
 
 static int is_uniform(const shot_frame *f)
 {
@@ -181,15 +182,17 @@ static float structure_corr(const shot_frame *a, const shot_frame *b)
 }
 
 /* How well frames (a, b) are a dissolve from a to b: < 0 when they are not. */
-static float dissolve_score(ka_shot_detector *d, int64_t a, int64_t b)
+static float dissolve_score(ka_shot_detector *d, int64_t a, int64_t b, float b_hold)
 {
     shot_frame *A = ring_at(d, a), *B = ring_at(d, b);
-    if (is_uniform(A) || is_uniform(B))
+    if (is_uniform(A))
         return -1;
     int npix = A->tw * A->th;
     double e = sq_diff(A, B);
+    if (e / npix < 12.0 * 12.0)
+        return -1;
     float dab = ka_shot_distance(A, B);
-    if (e / npix < 12.0 * 12.0 || dab < DISSOLVE_MIN_DISTANCE)
+    if (dab < DISSOLVE_MIN_DISTANCE || b_hold > 0.35f * dab)
         return -1;
     /* Either side holds still compared with the change across the dissolve: a
      * picture that changes at the same pace throughout (a zoom through a fractal,
@@ -197,14 +200,11 @@ static float dissolve_score(ka_shot_detector *d, int64_t a, int64_t b)
     int64_t lead = (b - a) / 3 > 1 ? (b - a) / 3 : 1;
     if (!in_ring(d, a - lead))
         lead = 1;
-    if (ka_shot_distance(ring_at(d, a - lead), A) > 0.4f * dab ||
-        ka_shot_distance(B, ring_at(d, b + 2)) > 0.35f * dab)
-        return -1;
     float max_step = 0;
     for (int64_t f = a + 1; f <= b; f++)
         if (ring_at(d, f)->d1 > max_step)
             max_step = ring_at(d, f)->d1;
-    if (max_step > 0.6f * dab)
+    if (max_step > 0.6f * dab || ka_shot_distance(ring_at(d, a - lead), A) > 0.4f * dab)
         return -1;
     if (structure_corr(A, B) > 0.8f)
         return -1;
@@ -313,11 +313,14 @@ int ka_shot_dissolve_step(ka_shot_detector *d)
     int64_t b = d->n - 3;          /* B, with two frames after it to show it holds */
     float best = -1;
     int64_t best_a = -1;
+    if (b < 0 || is_uniform(ring_at(d, b)))
+        return 0;
+    float b_hold = ka_shot_distance(ring_at(d, b), ring_at(d, b + 2));
     for (int len = DISSOLVE_MIN_LENGTH; len <= DISSOLVE_MAX; len++) {
         int64_t a = b - len - 1;
         if (!in_ring(d, a - 1))
             break;
-        float s = dissolve_score(d, a, b);
+        float s = dissolve_score(d, a, b, b_hold);
         if (s > best) {
             best = s;
             best_a = a;
@@ -327,8 +330,11 @@ int ka_shot_dissolve_step(ka_shot_detector *d)
         return 0;
     int64_t first, last;
     refine_span(d, best_a, b, &first, &last);
+    /* A mix with a (nearly) black picture is a fade, whatever else is on it. */
+    int dark = ring_at(d, best_a)->sig.luma_mean < FADE_DARK_LUMA ||
+               ring_at(d, b)->sig.luma_mean < FADE_DARK_LUMA;
     boundary bd = { .frame = first, .time_s = ring_at(d, first)->time_s,
-                    .type = KA_TRANSITION_DISSOLVE, .span_first = first, .span_last = last,
-                    .strength = best };
+                    .type = dark ? KA_TRANSITION_FADE : KA_TRANSITION_DISSOLVE,
+                    .span_first = first, .span_last = last, .strength = best };
     return ka_shot_add_candidate(d, &bd);
 }

@@ -31,6 +31,8 @@ typedef struct shot_frame {
     float tu[TINY_W * TINY_MAX_H / 4], tv[TINY_W * TINY_MAX_H / 4];
     int mw, mh;
     uint8_t mid[MID_W * MID_MAX_H];             /* luma, 2x the tiny resolution */
+    float hist[KA_HIST_LUMA_BINS + KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS];
+                                                /* both histograms, each summing to 1 */
     float d1;                                   /* distance to the previous frame */
     uint32_t flags;                             /* KA_FRAME_TRANSITION, KA_FRAME_FLASH */
 } shot_frame;

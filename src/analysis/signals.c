@@ -12,6 +12,7 @@
 #define BAR_STD_MAX 6.0
 /* Gradient magnitude that counts as an edge for the edge change ratio. */
 #define EDGE_THRESHOLD 48
+#define KA_SMALL_MAX_W 1024
 
 static void luma_stats(const ka_small *s, ka_signals *sig)
 {
@@ -74,41 +75,60 @@ static float histogram_distance(const ka_signals *a, const ka_signals *b, int nl
     return 0.5f * ((float)dl / (2.0f * nl) + (float)dc / (2.0f * nc));
 }
 
-static int is_edge(const uint8_t *p, int w)
+/* Edge pixels of a small luma plane, and the same map grown by one pixel (a 3x3
+ * maximum, done as a row pass and a column pass). */
+static void edge_maps(const ka_small *s, uint8_t *edge, uint8_t *grown)
 {
-    int gx = p[1] - p[-1], gy = p[w] - p[-w];
-    return abs(gx) + abs(gy) > EDGE_THRESHOLD;
+    int w = s->w, h = s->h;
+    memset(edge, 0, (size_t)w * h);
+    for (int y = 1; y < h - 1; y++) {
+        const uint8_t *p = s->y + (size_t)y * w;
+        uint8_t *e = edge + (size_t)y * w;
+        for (int x = 1; x < w - 1; x++)
+            e[x] = abs(p[x + 1] - p[x - 1]) + abs(p[x + w] - p[x - w]) > EDGE_THRESHOLD;
+    }
+    uint8_t *row = grown;   /* the row pass goes into grown, then the columns in place */
+    for (int y = 0; y < h; y++) {
+        const uint8_t *e = edge + (size_t)y * w;
+        uint8_t *g = row + (size_t)y * w;
+        g[0] = e[0] | e[1];
+        for (int x = 1; x < w - 1; x++)
+            g[x] = e[x - 1] | e[x] | e[x + 1];
+        g[w - 1] = e[w - 2] | e[w - 1];
+    }
+    uint8_t prev[KA_SMALL_MAX_W], cur[KA_SMALL_MAX_W];
+    memcpy(prev, row, (size_t)w);
+    for (int y = 0; y < h; y++) {
+        uint8_t *g = grown + (size_t)y * w;
+        memcpy(cur, g, (size_t)w);
+        const uint8_t *next = y + 1 < h ? g + w : cur;
+        for (int x = 0; x < w; x++)
+            g[x] = prev[x] | cur[x] | next[x];
+        memcpy(prev, cur, (size_t)w);
+    }
 }
 
 /* Edge change ratio (Zabih et al.): the larger of the shares of entering and exiting
  * edge pixels, with a one-pixel tolerance for motion. */
 static float edge_change_ratio(const ka_small *cur, const ka_small *prev)
 {
-    int w = cur->w, h = cur->h;
+    size_t n = (size_t)cur->w * cur->h;
+    if (cur->w > KA_SMALL_MAX_W || cur->w < 3 || cur->h < 3)
+        return 0;
+    uint8_t *buf = malloc(4 * n);
+    if (!buf)
+        return 0;
+    uint8_t *ec = buf, *gc = buf + n, *ep = buf + 2 * n, *gp = buf + 3 * n;
+    edge_maps(cur, ec, gc);
+    edge_maps(prev, ep, gp);
     int n_cur = 0, n_prev = 0, entering = 0, exiting = 0;
-    for (int y = 2; y < h - 2; y++) {
-        for (int x = 2; x < w - 2; x++) {
-            size_t i = (size_t)y * w + x;
-            int ec = is_edge(cur->y + i, w), ep = is_edge(prev->y + i, w);
-            if (!ec && !ep)
-                continue;
-            int near_c = 0, near_p = 0;
-            for (int dy = -1; dy <= 1 && !(near_c && near_p); dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    size_t j = i + (size_t)(dy * w + dx);
-                    near_c |= is_edge(cur->y + j, w);
-                    near_p |= is_edge(prev->y + j, w);
-                }
-            if (ec) {
-                n_cur++;
-                entering += !near_p;
-            }
-            if (ep) {
-                n_prev++;
-                exiting += !near_c;
-            }
-        }
+    for (size_t i = 0; i < n; i++) {
+        n_cur += ec[i];
+        n_prev += ep[i];
+        entering += ec[i] && !gp[i];
+        exiting += ep[i] && !gc[i];
     }
+    free(buf);
     float in = n_cur ? (float)entering / n_cur : 0, out = n_prev ? (float)exiting / n_prev : 0;
     return in > out ? in : out;
 }

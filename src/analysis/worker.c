@@ -56,6 +56,9 @@ static int process(ka_worker *w, job *j)
     ka_rect content = j->content;
     if (content.x + content.w > rgb.width || content.y + content.h > rgb.height)
         content = (ka_rect){ 0, 0, rgb.width, rgb.height };
+    /* One small-copy pixel is this many full-resolution ones: the refinement's reach. */
+    int slack = 2 * (rgb.width / (j->pick.frame->small.w > 0 ? j->pick.frame->small.w : 1)) + 2;
+    content = c.content = ka_bars_refine(&rgb, content, slack);
     for (int i = 0; i < w->n_stages && !err; i++)
         err = ka_candidate_stages[i]->process(&w->ctx[i], &rgb, content, &c);
     char path[4096];

@@ -75,6 +75,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
     double d;
     int c, bad = 0;
     optind = 1;
+    opterr = 0;
     while (!bad && (c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': a->out_dir = optarg; break;
@@ -92,7 +93,11 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         case O_MINSHOT: bad = ka_parse_double(optarg, 0, 10, &a->analysis.shot.min_shot_s); break;
         case O_THREADS: bad = ka_parse_int(optarg, 0, 64, &a->analysis.threads); break;
         case 'h': analyze_usage(stdout); exit(KA_EXIT_OK);
-        default: analyze_usage(stderr); return -1;
+        default:
+            fprintf(stderr, "keyart analyze: unknown option or missing value: %s\n",
+                    argv[optind - 1]);
+            analyze_usage(stderr);
+            return -1;
         }
         if (bad)
             fprintf(stderr, "keyart analyze: bad value '%s' for --%s (see --help)\n", optarg,

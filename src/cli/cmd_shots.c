@@ -34,6 +34,7 @@ int ka_cmd_shots(int argc, char **argv)
     o.shots_only = 1;
     int csv = 0, quiet = 0, c;
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "f:m:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
@@ -56,6 +57,8 @@ int ka_cmd_shots(int argc, char **argv)
             shots_usage(stdout);
             return KA_EXIT_OK;
         default:
+            fprintf(stderr, "keyart shots: unknown option or missing value: %s\n",
+                    argv[optind - 1]);
             shots_usage(stderr);
             return KA_EXIT_USAGE;
         }

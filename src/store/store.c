@@ -1,6 +1,7 @@
 /* store.c: opening a store from its URL, the backend-neutral SQL helpers (dialect
  * expansion, parameters, result cells) and transactions. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,17 @@ void *ka_store_memdup(const void *p, size_t n)
         c[n] = '\0';
     }
     return c;
+}
+
+int ka_store_errctx(int err, const char *fmt, ...)
+{
+    char prev[1024], head[512];
+    snprintf(prev, sizeof prev, "%s", ka_error_message());
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(head, sizeof head, fmt, ap);
+    va_end(ap);
+    return ka_error(err, "%s%s%s", head, prev[0] ? ": " : "", prev);
 }
 
 /* The URL with any password replaced by "***", for messages. */
@@ -267,6 +279,5 @@ void ka_store_rollback(ka_store *s)
     snprintf(keep, sizeof keep, "%s", ka_error_message());
     s->ops->rollback(s);
     s->in_tx = 0;
-    if (keep[0])
-        ka_error(KA_EIO, "%s", keep);   /* the reason, not the rollback's */
+    ka_error(KA_EIO, "%s", keep);       /* the reason, not the rollback's */
 }

@@ -90,12 +90,21 @@ void ka_store_rollback(ka_store *s);
 /* schema.c: brings the schema to `target` (tests use lower targets). */
 int ka_store_migrate(ka_store *s, int target);
 
+/* Prefixes the thread's current error message: "<fmt>: <message>"; returns err. */
+int ka_store_errctx(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Result-copy helper for backends: a malloc'd copy of n bytes plus a terminator. */
 void *ka_store_memdup(const void *p, size_t n);
 
 /* save.c test hooks: $KEYART_TEST_SAVE_FAIL=1 fails a save just before its commit,
  * $KEYART_TEST_SAVE_STALL=S sleeps S seconds there (to kill a worker mid-write). */
 int ka_store_test_hook(void);
+
+/* artwork.c: a variant's four images (full frame without bars, 16x9, 2x3, 1x1) into
+ * the artwork folder; a file's bytes into the artwork folder. */
+int ka_store_variant_images(const char *dir, const ka_title *t, const ka_variant *v,
+                            int quality, char names[4][KA_ARTWORK_NAME_MAX]);
+int ka_store_file_put(const char *dir, const char *path, char name[KA_ARTWORK_NAME_MAX]);
 
 /* segment.c: a segment's partial analysis as a blob, and the merge of all of them. */
 int ka_segment_pack(const ka_title *t, const ka_job *j, const char *artwork_dir,

@@ -238,7 +238,7 @@ for g in action romance; do
     for s in ${slots[$g]}; do
         [[ " ${table[$g]} " == *" $s "* ]] || bad+=" $s"
     done
-    check_eq "sintel --genre $g: slots ($(echo ${slots[$g]})) are from the $g table" "" "$bad"
+    check_eq "sintel --genre $g: slots (${slots[$g]}) are from the $g table" "" "$bad"
 done
 if [ "${slots[action]}" != "${slots[romance]}" ]; then
     pass "--genre action and romance use different slots ('${slots[action]}' / '${slots[romance]}')"

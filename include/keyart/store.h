@@ -1,0 +1,173 @@
+/* keyart/store.h: where analyses, cast, variants and (later) users, experiments and
+ * events live: one interface, two backends with the same schema (SQLite, the embedded
+ * default, and PostgreSQL to scale out), schema migrations applied on open, the
+ * content-addressed artwork folder, and the work queue that `keyart worker` serves. */
+#ifndef KEYART_STORE_H
+#define KEYART_STORE_H
+
+#include "keyart/select.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_t;
+
+/* The schema version this build writes; a database with a newer one is refused. */
+#define KA_STORE_SCHEMA_VERSION 3
+
+/* Store-specific error: the job is no longer this worker's (its lease ended and
+ * another worker took it, or it was finished meanwhile); nothing was written. */
+#define KA_ESTORE_LOST (-20)
+
+typedef struct ka_store ka_store;
+
+enum {
+    KA_STORE_NOCREATE = 1 << 0,     /* SQLite: fail when the file does not exist */
+};
+
+/* "sqlite:PATH" (also "sqlite://PATH" and a bare path), "postgres://..." or
+ * "postgresql://..." (any libpq URI). NULL or "" = ka_store_default_url(). */
+const char *ka_store_default_url(void);         /* $KEYART_DB, else sqlite:keyart.db */
+const char *ka_store_default_artwork(void);     /* $KEYART_ARTWORK, else artwork */
+
+/* Connects, then brings the schema up to KA_STORE_SCHEMA_VERSION in one transaction.
+ * Errors (with a message naming the database): KA_EINVAL bad URL, KA_EIO cannot
+ * connect / open / write, KA_EUNSUPPORTED the database's schema is newer than this
+ * build's (the database is left untouched). */
+int ka_store_open(const char *url, int flags, ka_store **out);
+void ka_store_close(ka_store **s);
+const char *ka_store_backend(const ka_store *s);    /* "sqlite" or "postgresql" */
+const char *ka_store_name(const ka_store *s);       /* URL without the password */
+/* Current schema version of the database (>= 0), or an error code. */
+int ka_store_schema_version(ka_store *s);
+
+/* ---- artwork: images under DIR/xx/<sha256>.jpg, named by their content ---- */
+
+#define KA_ARTWORK_NAME_MAX 80
+/* Lowercase hex SHA-256 of buf (65 bytes with the terminator). */
+void ka_store_sha256_hex(const void *buf, size_t size, char hex[65]);
+/* Writes buf (a JPEG) into dir unless that content is already there; name gets the
+ * path relative to dir ("ab/ab12...ef.jpg"). Atomic: temp file, then rename. */
+int ka_store_artwork_put(const char *dir, const void *buf, size_t size,
+                         char name[KA_ARTWORK_NAME_MAX]);
+
+/* ---- analyses ---- */
+
+typedef struct ka_store_save_opts {
+    const char *artwork_dir;        /* NULL = ka_store_default_artwork() */
+    int jpeg_quality;               /* 0 = 92 */
+    const char *worker;             /* who analysed it, recorded with the title */
+    int64_t job_id;                 /* > 0: mark this job done in the same transaction */
+    int job_attempt;                /* the attempt the worker holds (its lease) */
+} ka_store_save_opts;
+
+/* Stores the analysis of t and its selection: the title, shots, candidates and
+ * variants with their images (written to the artwork folder first), all in one
+ * transaction that replaces the title's previous analysis. With a job, the job is
+ * marked done in that same transaction, or nothing is written (KA_ESTORE_LOST). */
+int ka_store_save_analysis(ka_store *s, const ka_title *t, const ka_selection *sel,
+                           const char *genre, const ka_store_save_opts *o);
+
+/* [{"title_id", "genre", "source", "duration_s", "shots", "candidates", "variants",
+ *   "analysed_at", "analysis_version"}, ...] sorted by title_id. */
+int ka_store_titles_json(ka_store *s, struct json_t **out);
+/* The variants of a title, by number: number, slot, scene_type, composition,
+ * timestamp, score, quality_score, images (artwork names). KA_EINVAL when the title
+ * is not stored. */
+int ka_store_variants_json(ka_store *s, const char *title_id, struct json_t **out);
+/* The title's metadata as metadata.json has it ({"title", "variants", "why_fewer"?}),
+ * with image names relative to the artwork folder. */
+int ka_store_export_json(ka_store *s, const char *title_id, struct json_t **out);
+/* The stored shot list, as ka_shots_json gives it. */
+int ka_store_shots_json(ka_store *s, const char *title_id, struct json_t **out);
+
+/* ---- cast: reference embeddings of a title's characters ---- */
+
+/* Adds or replaces (title_id, name); creates a stub title row when needed. */
+int ka_store_cast_put(ka_store *s, const char *title_id, const char *name, const char *role,
+                      const float *embeddings, int n_embeddings, int dim);
+/* [{"name", "role", "embeddings", "dim"}, ...] */
+int ka_store_cast_json(ka_store *s, const char *title_id, struct json_t **out);
+
+/* ---- events: idempotent by the client's id ---- */
+
+typedef struct ka_store_event {
+    const char *client_id;          /* required, unique */
+    const char *type;               /* impression, click, play, complete, skip, dwell */
+    const char *user;
+    const char *title_id;
+    int variant_number;             /* 0 = none */
+    const char *experiment, *arm, *policy;
+    double propensity;              /* < 0 = unknown */
+    double value;                   /* dwell seconds etc. */
+    double ts;                      /* event time, Unix seconds; 0 = now */
+    const char *data_json;          /* anything else, NULL = none */
+} ka_store_event;
+
+/* 1 = stored, 0 = a duplicate of an event already stored (nothing changed). */
+int ka_store_add_event(ka_store *s, const ka_store_event *e);
+
+/* ---- the work queue ---- */
+
+typedef enum ka_job_kind { KA_JOB_TITLE = 0, KA_JOB_SEGMENT, KA_JOB_MERGE } ka_job_kind;
+
+typedef struct ka_job {
+    int64_t id;
+    ka_job_kind kind;
+    char *title_id, *video, *genre;
+    int n_variants;
+    int64_t parent;                 /* segments: their merge job */
+    int seg_index;
+    double seg_start, seg_end;      /* segments: the core range, seconds */
+    double overlap_s;               /* segments: context decoded on both sides */
+    int attempt;                    /* this take; the lease's token */
+} ka_job;
+
+void ka_job_clear(ka_job *j);
+const char *ka_job_kind_name(ka_job_kind k);
+
+typedef struct ka_enqueue_opts {
+    const char *title_id;           /* NULL = the file name without extension */
+    const char *genre;              /* NULL = drama */
+    int n_variants;                 /* 0 = 8 */
+    double segment_s;               /* > 0: titles longer than 1.5x this are split */
+    double overlap_s;               /* context around each segment (0 = 5 s) */
+} ka_enqueue_opts;
+
+/* Adds a title (one job, or its segments and a merge job); returns the number of
+ * jobs added. Replaces nothing: an unfinished job for the same title is an error. */
+int ka_store_enqueue(ka_store *s, const char *video, const ka_enqueue_opts *o,
+                     int64_t *job_id);
+/* Takes the oldest job that is queued or whose lease has expired (merges once all
+ * their segments are done): 1 = taken (j filled, lease until now + lease_s), 0 = none. */
+int ka_store_job_take(ka_store *s, const char *worker, double lease_s, ka_job *j);
+/* Extends the lease; KA_ESTORE_LOST when the job is no longer this attempt's. */
+int ka_store_job_heartbeat(ka_store *s, const ka_job *j, double lease_s);
+/* Marks the job failed with a reason (and its merge job, for a segment). */
+int ka_store_job_fail(ka_store *s, const ka_job *j, const char *why);
+/* Counts of jobs that are queued, running (leased) and failed. */
+int ka_store_queue_counts(ka_store *s, int *queued, int *running, int *failed);
+/* [{"id", "kind", "state", "title_id", "video", "segment"?, "attempts", "worker",
+ *   "lease_left_s", "error"}, ...] */
+int ka_store_jobs_json(ka_store *s, struct json_t **out);
+
+typedef struct ka_worker_opts {
+    const char *url;                /* for the heartbeat thread's own connection */
+    const char *artwork_dir;
+    const char *name;               /* worker name, NULL = host:pid */
+    double lease_s;                 /* 0 = 60 */
+    int threads;                    /* decoder threads, 0 = per core */
+    int quiet;
+} ka_worker_opts;
+
+/* Runs one taken job to its end: analyses (a whole title, a segment or a merge) while
+ * a thread renews the lease, and stores the result together with marking the job
+ * done. An unusable input marks the job failed (returns 0); KA_ESTORE_LOST when the
+ * lease was lost. */
+int ka_store_run_job(ka_store *s, const ka_job *j, const ka_worker_opts *o);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

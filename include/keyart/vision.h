@@ -1,0 +1,202 @@
+/* keyart/vision.h: who and what is in a picture. Faces (box, score, 5 landmarks,
+ * eyes open, expression, sharpness, prominence, 512-d identity embedding), people
+ * and objects, BRISQUE; the per-candidate record the analysis keeps in cand->ext;
+ * the title-level identity pass (cast matching, clustering, "lead 1", ...); and the
+ * cast database (ka_cast_*).
+ *
+ * Detections from every model are normalised into the same ka_face / ka_object
+ * records, so nothing outside vision/ knows which model ran. Models are found in
+ * a models path (--models, KEYART_MODELS); what is missing or broken is reported
+ * once (ka_log warning) and replaced by the embedded default: OpenCV's cascades. */
+#ifndef KEYART_VISION_H
+#define KEYART_VISION_H
+
+#include "keyart/analysis.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KA_FACE_EMBED_DIM 512
+#define KA_NAME_MAX 64
+
+typedef enum ka_face_detector {
+    KA_DET_AUTO = 0,                /* the best available */
+    KA_DET_CASCADE,                 /* Haar/LBP cascades of opencv-data (embedded default) */
+    KA_DET_FACEPLUGIN,              /* faceplugin fr_detect (+ fr_landmark) */
+    KA_DET_YUNET,                   /* YuNet 2022mar, cv::FaceDetectorYN */
+    KA_DET_ULTRAFACE,               /* UltraFace RFB-320 */
+    KA_DET_COUNT
+} ka_face_detector;
+
+const char *ka_vision_detector_name(ka_face_detector d);   /* "cascade", "yunet", ... */
+/* 0 and *out set, or KA_EINVAL for an unknown name ("auto" is AUTO). */
+int ka_vision_detector_parse(const char *name, ka_face_detector *out);
+
+typedef enum ka_expression {
+    KA_EXPR_UNKNOWN = 0,
+    KA_EXPR_NEUTRAL, KA_EXPR_HAPPY, KA_EXPR_SAD, KA_EXPR_SURPRISE, KA_EXPR_FEAR,
+    KA_EXPR_DISGUST, KA_EXPR_ANGER,
+    KA_EXPR_COUNT
+} ka_expression;
+
+const char *ka_expression_name(ka_expression e);
+
+typedef enum ka_role {
+    KA_ROLE_NONE = 0,
+    KA_ROLE_HERO, KA_ROLE_HEROINE, KA_ROLE_VILLAIN, KA_ROLE_SUPPORTING,
+    KA_ROLE_LEAD,                   /* a main character found by clustering, no cast role */
+    KA_ROLE_BACKGROUND,
+    KA_ROLE_COUNT
+} ka_role;
+
+const char *ka_role_name(ka_role r);
+/* Cast roles only: hero, heroine, villain, supporting. */
+int ka_role_parse(const char *name, ka_role *out);
+
+/* One face, whatever model found it. Coordinates are the picture's pixels. */
+typedef struct ka_face {
+    ka_rect box;
+    float score;                    /* detector confidence, 0..1 */
+    int n_landmarks;                /* 0 or 5 */
+    float landmarks[5][2];          /* image-left eye, image-right eye, nose tip,
+                                     * image-left and image-right mouth corner */
+    int profile;                    /* found by the profile cascade */
+    float eyes_open;                /* 0..1 (1 = both open); < 0 unknown */
+    ka_expression expression;
+    float expression_conf;          /* 0..1 */
+    float valence;                  /* -1 (negative) .. 1 (positive) */
+    float male;                     /* 0..1 probability of a male face; < 0 unknown */
+    float sharpness;                /* variance of the Laplacian of the face region */
+    float focus;                    /* 0..1: face sharpness against the frame's */
+    float prominence;               /* 0..1, see ka_face_prominence */
+    int has_embedding;
+    float embedding[KA_FACE_EMBED_DIM];   /* L2-normalised */
+    /* filled by the title-level identity pass */
+    int character;                  /* index of the title's character, -1 none */
+    int rank;                       /* character's rank by screen time, 1-based; 0 none */
+    int main_character;             /* one of the title's main characters */
+    ka_role role;
+    float match;                    /* similarity to the cast member or cluster */
+    char name[KA_NAME_MAX];         /* cast name or "lead N"; "" none */
+} ka_face;
+
+typedef enum ka_object_kind {
+    KA_OBJ_PERSON = 0, KA_OBJ_VEHICLE, KA_OBJ_ANIMAL, KA_OBJ_WEAPON, KA_OBJ_OTHER,
+    KA_OBJ_COUNT
+} ka_object_kind;
+
+const char *ka_object_kind_name(ka_object_kind k);
+
+typedef struct ka_object {
+    ka_rect box;
+    ka_object_kind kind;
+    int cls;                        /* COCO class (NanoDet) or -1 (HOG person) */
+    float score;
+} ka_object;
+
+/* Everything vision knows about one candidate (cand->ext). */
+typedef struct ka_vision_cand {
+    ka_cand_ext ext;                /* first: ka_title_free frees it through this */
+    ka_face *faces;
+    int n_faces;
+    ka_object *objects;
+    int n_objects;
+    int n_kind[KA_OBJ_COUNT];       /* objects per kind */
+    float person_frac;              /* largest person box height / content height */
+    float brisque;                  /* BRISQUE score (0 best .. 100); < 0 unknown */
+    float frame_sharpness;          /* Laplacian variance of the frame (analysis scale) */
+    ka_face_detector detector;      /* which detector ran */
+} ka_vision_cand;
+
+/* cand->ext as vision's record, or NULL when vision did not run on it. */
+const ka_vision_cand *ka_vision_of(const ka_candidate *cand);
+void ka_vision_cand_free(ka_vision_cand *vc);
+
+typedef struct ka_vision_opts {
+    const char *models;             /* ':'-separated folders searched (and their
+                                     * subfolders) for model files; NULL = KEYART_MODELS,
+                                     * else the default folder */
+    ka_face_detector detector;      /* AUTO */
+    int attributes;                 /* eyes, expression, embedding, gender (1) */
+    int objects;                    /* people and objects (1) */
+    int brisque;                    /* 1 */
+    int max_side;                   /* larger pictures are downscaled first (960) */
+    const char *cast_path;          /* cast file for the identity pass; NULL =
+                                     * keyart-cast.json in the current folder if present */
+    int enabled;                    /* the analysis "faces" stage runs (1) */
+} ka_vision_opts;
+
+void ka_vision_opts_default(ka_vision_opts *o);
+/* Options the analysis' "faces" stage uses from now on (strings are copied). */
+int ka_vision_configure(const ka_vision_opts *o);
+/* The default models folder (setup unpacks the face pack there). */
+const char *ka_vision_default_models(void);
+
+typedef struct ka_vision ka_vision;
+
+/* Loads the models; a missing or broken model is a warning and a fallback, never
+ * an error. Errors only for bad options or no memory. One per thread. */
+int ka_vision_open(const ka_vision_opts *o, ka_vision **out);
+void ka_vision_close(ka_vision **v);
+/* The detector in use after fallbacks. */
+ka_face_detector ka_vision_detector(const ka_vision *v);
+/* 1 when identity embeddings can be computed (fr_feature loaded). */
+int ka_vision_has_identity(const ka_vision *v);
+
+/* Faces in rgb (3 channels) inside area (whole picture when w or h is 0), with
+ * every attribute the loaded models give. *faces is malloc'd (NULL when none). */
+int ka_vision_faces(ka_vision *v, const ka_image *rgb, ka_rect area, ka_face **faces, int *n);
+/* The whole candidate record: faces, prominence, people/objects, BRISQUE. */
+int ka_vision_analyze(ka_vision *v, const ka_image *rgb, ka_rect content, ka_vision_cand **out);
+
+/* 0.4 area + 0.3 position (central higher) + 0.2 focus + 0.1 scene importance,
+ * each 0..1: area = face area / content area scaled so a face of 1/8 of the frame
+ * counts fully; position = 1 - distance of the face centre from the content centre
+ * (normalised to the half-diagonal). */
+float ka_face_prominence(ka_rect face, ka_rect content, float focus, float importance);
+
+/* Cosine similarity of two embeddings (-1..1). */
+float ka_face_similarity(const float *a, const float *b);
+/* Calibrated on MEDS-II: similarities at or above this are the same person. */
+#define KA_FACE_MATCH_THRESHOLD 0.36f
+/* Faces closer than this (1 - similarity) are merged by the title clustering. */
+#define KA_FACE_CLUSTER_DISTANCE 0.60f
+
+/* ---- cast database ---- */
+
+/* One reference face of a cast member. */
+typedef struct ka_cast_entry {
+    const char *title;
+    const char *name;
+    ka_role role;
+    const char *source;             /* the photo it came from */
+    const float *embedding;         /* KA_FACE_EMBED_DIM floats */
+} ka_cast_entry;
+
+typedef struct ka_cast ka_cast;
+
+/* Opens the cast database at path (a JSON file for now; created on first add). */
+int ka_cast_open(const char *path, ka_cast **out);
+/* Adds one reference and saves (atomically). */
+int ka_cast_add(ka_cast *c, const ka_cast_entry *e);
+/* Entries of title (every title when NULL); *entries stays valid until the next
+ * call on c. Returns the count or < 0. */
+int ka_cast_list(ka_cast *c, const char *title, const ka_cast_entry **entries);
+void ka_cast_close(ka_cast **c);
+/* The cast file used when none is given: keyart-cast.json. */
+#define KA_CAST_DEFAULT_PATH "keyart-cast.json"
+
+/* Best cast match of an embedding among entries: index or -1 below the threshold;
+ * *sim gets the best similarity. */
+int ka_cast_match(const ka_cast_entry *entries, int n, const float *embedding, float *sim);
+
+/* The title-level identity pass over every candidate's faces: cast matching, then
+ * agglomerative clustering of the rest, characters ranked by screen time, roles
+ * (hero, heroine, lead, supporting, background). entries may be NULL. */
+int ka_vision_identities(const ka_title *t, const ka_cast_entry *entries, int n_entries);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

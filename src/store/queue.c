@@ -1,0 +1,283 @@
+/* queue.c: the work queue in the database. A job is taken under a lease (a deadline
+ * in the database's clock, renewed by heartbeats); a job whose lease ran out is taken
+ * again, with attempts as the lease's token so a late worker cannot store a result
+ * twice. Taking uses the database's own locking: FOR UPDATE SKIP LOCKED on
+ * PostgreSQL, the write lock of BEGIN IMMEDIATE on SQLite. Long titles become time
+ * segments plus a merge job that becomes takeable once all its segments are done. */
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_priv.h"
+
+static const char *const kind_names[] = { "title", "segment", "merge" };
+
+const char *ka_job_kind_name(ka_job_kind k)
+{
+    return k >= KA_JOB_TITLE && k <= KA_JOB_MERGE ? kind_names[k] : "?";
+}
+
+void ka_job_clear(ka_job *j)
+{
+    free(j->title_id);
+    free(j->video);
+    free(j->genre);
+    memset(j, 0, sizeof *j);
+}
+
+static char *default_id(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    char *id = strdup(base ? base + 1 : path);
+    char *dot = id ? strrchr(id, '.') : NULL;
+    if (dot && dot != id)
+        *dot = '\0';
+    return id;
+}
+
+static int insert_job(ka_store *s, ka_job_kind kind, const char *id, const char *video,
+                      const ka_enqueue_opts *o, int64_t parent, int seg, double a, double b,
+                      int64_t *job)
+{
+    ka_sql_res r;
+    int err = KA_SQL(s, &r, "INSERT INTO jobs (kind, title_id, video, genre, n_variants,"
+                     " parent, seg_index, seg_start, seg_end, overlap_s) VALUES ($1, $2, $3,"
+                     " $4, $5, $6, $7, $8, $9, $10) RETURNING id", SQL_TEXT(kind_names[kind]),
+                     SQL_TEXT(id), SQL_TEXT(video), SQL_TEXT(o->genre ? o->genre : "drama"),
+                     SQL_INT(o->n_variants > 0 ? o->n_variants : 8),
+                     parent > 0 ? SQL_INT(parent) : SQL_NULL,
+                     kind == KA_JOB_SEGMENT ? SQL_INT(seg) : SQL_NULL,
+                     kind == KA_JOB_SEGMENT ? SQL_REAL(a) : SQL_NULL,
+                     kind == KA_JOB_SEGMENT ? SQL_REAL(b) : SQL_NULL,
+                     SQL_REAL(o->overlap_s > 0 ? o->overlap_s : 5.0));
+    if (!err) {
+        *job = ka_sql_int(&r, 0, 0);
+        ka_sql_res_free(&r);
+    }
+    return err;
+}
+
+/* Inside the write transaction: refuses a title that still has work queued. */
+static int add_jobs(ka_store *s, const char *id, const char *video, double duration,
+                    const ka_enqueue_opts *o, int64_t *job_id)
+{
+    ka_sql_res r;
+    int err = KA_SQL(s, &r, "SELECT count(*) FROM jobs WHERE title_id = $1 AND parent IS NULL"
+                     " AND state IN ('queued', 'running')", SQL_TEXT(id));
+    if (err)
+        return err;
+    int busy = (int)ka_sql_int(&r, 0, 0);
+    ka_sql_res_free(&r);
+    if (busy)
+        return ka_error(KA_EINVAL, "title '%s' is already queued (see keyart jobs)", id);
+    if (o->segment_s <= 0 || duration <= 1.5 * o->segment_s)
+        return (err = insert_job(s, KA_JOB_TITLE, id, video, o, 0, 0, 0, 0, job_id)) ? err : 1;
+    int n = (int)ceil(duration / o->segment_s);
+    double len = duration / n;
+    int64_t merge, seg;
+    err = insert_job(s, KA_JOB_MERGE, id, video, o, 0, 0, 0, 0, &merge);
+    for (int i = 0; !err && i < n; i++)
+        err = insert_job(s, KA_JOB_SEGMENT, id, video, o, merge, i, i * len,
+                         i == n - 1 ? 0 : (i + 1) * len, &seg);
+    *job_id = merge;
+    return err ? err : n + 1;
+}
+
+int ka_store_enqueue(ka_store *s, const char *video, const ka_enqueue_opts *opts,
+                     int64_t *job_id)
+{
+    ka_enqueue_opts o = opts ? *opts : (ka_enqueue_opts){ 0 };
+    char abs[PATH_MAX];
+    if (!realpath(video, abs))
+        return ka_error(KA_EIO, "%s: cannot enqueue: %s", video, strerror(errno));
+    ka_video *v = NULL;
+    ka_video_opts vo = { .threads = 1, .small_width = 64 };
+    int err = ka_video_open(abs, &vo, &v);
+    if (err)
+        return err;
+    double duration = ka_video_get_info(v)->duration_s;
+    ka_video_close(&v);
+    char *id = o.title_id ? strdup(o.title_id) : default_id(video);
+    if (!id)
+        return ka_error(KA_ENOMEM, "no memory");
+    int64_t jid = 0;
+    err = ka_store_begin(s, 1);
+    int n = err ? err : add_jobs(s, id, abs, duration, &o, &jid);
+    if (!err && n < 0)
+        ka_store_rollback(s);
+    else if (!err && (err = ka_store_commit(s)))
+        n = err;
+    free(id);
+    if (job_id)
+        *job_id = jid;
+    return n;
+}
+
+/* Jobs whose lease ran out too often fail (a poison input that kills its workers);
+ * a merge whose segment failed fails with it. */
+static int expire(ka_store *s)
+{
+    int err = ka_sql(s, NULL, "UPDATE jobs SET state = 'failed', finished_at = {NOW},"
+                     " error = 'its lease ran out ' || attempts || ' times: the workers died"
+                     " or hung' WHERE state = 'running' AND lease_until < {NOW} AND attempts"
+                     " >= max_attempts", NULL, 0);
+    if (!err)
+        err = ka_sql(s, NULL, "UPDATE jobs SET state = 'failed', finished_at = {NOW}, error ="
+                     " 'a segment failed' WHERE kind = 'merge' AND state = 'queued' AND"
+                     " EXISTS (SELECT 1 FROM jobs c WHERE c.parent = jobs.id AND c.state ="
+                     " 'failed')", NULL, 0);
+    return err;
+}
+
+static int fill_job(const ka_sql_res *r, ka_job *j)
+{
+    memset(j, 0, sizeof *j);
+    j->id = ka_sql_int(r, 0, 0);
+    const char *kind = ka_sql_text(r, 0, 1);
+    for (int k = 0; k < 3; k++)
+        if (kind && !strcmp(kind, kind_names[k]))
+            j->kind = (ka_job_kind)k;
+    j->title_id = strdup(ka_sql_text(r, 0, 2) ? ka_sql_text(r, 0, 2) : "");
+    j->video = strdup(ka_sql_text(r, 0, 3) ? ka_sql_text(r, 0, 3) : "");
+    j->genre = strdup(ka_sql_text(r, 0, 4) ? ka_sql_text(r, 0, 4) : "drama");
+    j->n_variants = (int)ka_sql_int(r, 0, 5);
+    j->parent = ka_sql_int(r, 0, 6);
+    j->seg_index = (int)ka_sql_int(r, 0, 7);
+    j->seg_start = ka_sql_real(r, 0, 8);
+    j->seg_end = ka_sql_real(r, 0, 9);
+    j->overlap_s = ka_sql_real(r, 0, 10);
+    j->attempt = (int)ka_sql_int(r, 0, 11);
+    if (!j->title_id || !j->video || !j->genre) {
+        ka_job_clear(j);
+        return ka_error(KA_ENOMEM, "no memory");
+    }
+    return 0;
+}
+
+int ka_store_job_take(ka_store *s, const char *worker, double lease_s, ka_job *j)
+{
+    memset(j, 0, sizeof *j);
+    ka_sql_res r = { 0 };
+    int err = ka_store_begin(s, 1);
+    if (!err)
+        err = expire(s);
+    if (!err)
+        err = KA_SQL(s, &r, "UPDATE jobs SET state = 'running', attempts = attempts + 1,"
+            " worker = $1, lease_until = {NOW} + $2, heartbeat_at = {NOW}, started_at = {NOW},"
+            " error = NULL WHERE id = (SELECT j.id FROM jobs j WHERE (j.state = 'queued' OR"
+            " (j.state = 'running' AND j.lease_until < {NOW})) AND (j.kind <> 'merge' OR NOT"
+            " EXISTS (SELECT 1 FROM jobs c WHERE c.parent = j.id AND c.state <> 'done'))"
+            " ORDER BY j.id LIMIT 1 {SKIP_LOCKED}) RETURNING id, kind, title_id, video, genre,"
+            " n_variants, parent, seg_index, seg_start, seg_end, overlap_s, attempts",
+            SQL_TEXT(worker), SQL_REAL(lease_s));
+    if (!err)
+        err = ka_store_commit(s);
+    else
+        ka_store_rollback(s);
+    int taken = !err && r.nrows == 1;
+    if (taken)
+        err = fill_job(&r, j);
+    ka_sql_res_free(&r);
+    return err ? ka_store_errctx(err, "cannot take a job from %s", s->name) : taken;
+}
+
+int ka_store_job_heartbeat(ka_store *s, const ka_job *j, double lease_s)
+{
+    ka_sql_res r;
+    int err = KA_SQL(s, &r, "UPDATE jobs SET lease_until = {NOW} + $3, heartbeat_at = {NOW}"
+                     " WHERE id = $1 AND attempts = $2 AND state = 'running'", SQL_INT(j->id),
+                     SQL_INT(j->attempt), SQL_REAL(lease_s));
+    if (err)
+        return err;
+    int64_t n = r.changes;
+    ka_sql_res_free(&r);
+    return n == 1 ? 0 : ka_error(KA_ESTORE_LOST, "job %lld: lease lost", (long long)j->id);
+}
+
+int ka_store_job_fail(ka_store *s, const ka_job *j, const char *why)
+{
+    char err_text[1024];
+    snprintf(err_text, sizeof err_text, "%s", why ? why : "failed");
+    int err = ka_store_begin(s, 1);
+    if (!err)
+        err = KA_SQL(s, NULL, "UPDATE jobs SET state = 'failed', finished_at = {NOW},"
+                     " lease_until = NULL, error = $3 WHERE id = $1 AND attempts = $2 AND"
+                     " state = 'running'", SQL_INT(j->id), SQL_INT(j->attempt),
+                     SQL_TEXT(err_text));
+    if (!err && j->parent > 0)
+        err = KA_SQL(s, NULL, "UPDATE jobs SET state = 'failed', finished_at = {NOW}, error ="
+                     " $2 WHERE id = $1 AND state = 'queued'", SQL_INT(j->parent),
+                     SQL_TEXT("a segment failed"));
+    if (err) {
+        ka_store_rollback(s);
+        return err;
+    }
+    return ka_store_commit(s);
+}
+
+int ka_store_queue_counts(ka_store *s, int *queued, int *running, int *failed)
+{
+    ka_sql_res r;
+    int err = ka_sql(s, &r, "SELECT state, count(*) FROM jobs GROUP BY state", NULL, 0);
+    if (err)
+        return err;
+    int q = 0, ru = 0, f = 0;
+    for (int i = 0; i < r.nrows; i++) {
+        const char *st = ka_sql_text(&r, i, 0);
+        int n = (int)ka_sql_int(&r, i, 1);
+        if (st && !strcmp(st, "queued"))
+            q = n;
+        else if (st && !strcmp(st, "running"))
+            ru = n;
+        else if (st && !strcmp(st, "failed"))
+            f = n;
+    }
+    ka_sql_res_free(&r);
+    if (queued)
+        *queued = q;
+    if (running)
+        *running = ru;
+    if (failed)
+        *failed = f;
+    return 0;
+}
+
+int ka_store_jobs_json(ka_store *s, json_t **out)
+{
+    *out = NULL;
+    ka_sql_res r;
+    int err = ka_sql(s, &r, "SELECT id, kind, state, title_id, video, parent, seg_index,"
+                     " seg_start, seg_end, attempts, worker, lease_until - {NOW}, error"
+                     " FROM jobs ORDER BY id", NULL, 0);
+    if (err)
+        return err;
+    json_t *a = json_array();
+    for (int i = 0; a && i < r.nrows; i++) {
+        const char *state = ka_sql_text(&r, i, 2), *worker = ka_sql_text(&r, i, 10);
+        const char *error = ka_sql_text(&r, i, 12);
+        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:o, s:o}",
+            "id", (json_int_t)ka_sql_int(&r, i, 0), "kind", ka_sql_text(&r, i, 1),
+            "state", state, "title_id", ka_sql_text(&r, i, 3), "video", ka_sql_text(&r, i, 4),
+            "attempts", (json_int_t)ka_sql_int(&r, i, 9),
+            "worker", worker ? json_string(worker) : json_null(),
+            "error", error ? json_string(error) : json_null());
+        if (o && ka_sql_cell(&r, i, 5)->type != KA_SQL_NULL)
+            json_object_set_new(o, "parent", json_integer(ka_sql_int(&r, i, 5)));
+        if (o && ka_sql_cell(&r, i, 6)->type != KA_SQL_NULL)
+            json_object_set_new(o, "segment", json_pack("{s:I, s:f, s:f}",
+                "index", (json_int_t)ka_sql_int(&r, i, 6), "start_s", ka_sql_real(&r, i, 7),
+                "end_s", ka_sql_real(&r, i, 8)));
+        if (o && state && !strcmp(state, "running"))
+            json_object_set_new(o, "lease_left_s", json_real(round(ka_sql_real(&r, i, 11) * 10) / 10));
+        json_array_append_new(a, o);
+    }
+    ka_sql_res_free(&r);
+    if (!a)
+        return ka_error(KA_ENOMEM, "no memory");
+    *out = a;
+    return 0;
+}

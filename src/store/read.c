@@ -1,0 +1,172 @@
+/* read.c: what is stored, as JSON: the titles, a title's variants, its shots and its
+ * whole metadata (metadata.json's shape, rebuilt from the rows the save wrote). */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_priv.h"
+
+static json_t *text_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+int ka_store_titles_json(ka_store *s, json_t **out)
+{
+    *out = NULL;
+    ka_sql_res r;
+    int err = ka_sql(s, &r, "SELECT title_id, genre, source, duration_s, n_shots,"
+                     " n_candidates, n_variants, analysed_at, analysis_version FROM titles"
+                     " WHERE analysed_at IS NOT NULL ORDER BY title_id", NULL, 0);
+    if (err)
+        return err;
+    json_t *a = json_array();
+    for (int i = 0; a && i < r.nrows; i++)
+        json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:f, s:I, s:I, s:I, s:f, s:I}",
+            "title_id", text_or_null(ka_sql_text(&r, i, 0)),
+            "genre", text_or_null(ka_sql_text(&r, i, 1)),
+            "source", text_or_null(ka_sql_text(&r, i, 2)),
+            "duration_s", ka_sql_real(&r, i, 3),
+            "shots", (json_int_t)ka_sql_int(&r, i, 4),
+            "candidates", (json_int_t)ka_sql_int(&r, i, 5),
+            "variants", (json_int_t)ka_sql_int(&r, i, 6),
+            "analysed_at", ka_sql_real(&r, i, 7),
+            "analysis_version", (json_int_t)ka_sql_int(&r, i, 8)));
+    ka_sql_res_free(&r);
+    if (!a)
+        return ka_error(KA_ENOMEM, "no memory");
+    *out = a;
+    return 0;
+}
+
+/* The title's row id, or KA_EINVAL when it has no stored analysis. */
+static int title_row(ka_store *s, const char *title_id, int64_t *id)
+{
+    ka_sql_res r;
+    int err = KA_SQL(s, &r, "SELECT id FROM titles WHERE title_id = $1 AND analysed_at IS NOT"
+                     " NULL", SQL_TEXT(title_id));
+    if (err)
+        return err;
+    int found = r.nrows == 1;
+    *id = ka_sql_int(&r, 0, 0);
+    ka_sql_res_free(&r);
+    return found ? 0 : ka_error(KA_EINVAL, "no title '%s' in %s", title_id, s->name);
+}
+
+int ka_store_variants_json(ka_store *s, const char *title_id, json_t **out)
+{
+    *out = NULL;
+    int64_t id;
+    int err = title_row(s, title_id, &id);
+    ka_sql_res r;
+    if (!err)
+        err = KA_SQL(s, &r, "SELECT number, slot, scene, composition, time_s, score,"
+                     " quality_score, image_full, image_16x9, image_2x3, image_1x1, frame, shot"
+                     " FROM variants WHERE title = $1 ORDER BY number", SQL_INT(id));
+    if (err)
+        return err;
+    json_t *a = json_array();
+    for (int i = 0; a && i < r.nrows; i++)
+        json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:f, s:I, s:I, s:f, s:f,"
+                                           " s:{s:o, s:o, s:o, s:o}}",
+            "number", (json_int_t)ka_sql_int(&r, i, 0),
+            "slot", text_or_null(ka_sql_text(&r, i, 1)),
+            "scene_type", text_or_null(ka_sql_text(&r, i, 2)),
+            "composition", text_or_null(ka_sql_text(&r, i, 3)),
+            "timestamp", ka_sql_real(&r, i, 4),
+            "frame", (json_int_t)ka_sql_int(&r, i, 11),
+            "shot", (json_int_t)ka_sql_int(&r, i, 12),
+            "score", ka_sql_real(&r, i, 5),
+            "quality_score", ka_sql_real(&r, i, 6),
+            "images", "full", text_or_null(ka_sql_text(&r, i, 7)),
+            "16x9", text_or_null(ka_sql_text(&r, i, 8)),
+            "2x3", text_or_null(ka_sql_text(&r, i, 9)),
+            "1x1", text_or_null(ka_sql_text(&r, i, 10))));
+    ka_sql_res_free(&r);
+    if (!a)
+        return ka_error(KA_ENOMEM, "no memory");
+    *out = a;
+    return 0;
+}
+
+static json_t *parse(const char *text)
+{
+    return text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+}
+
+int ka_store_export_json(ka_store *s, const char *title_id, json_t **out)
+{
+    *out = NULL;
+    ka_sql_res t, v;
+    int err = KA_SQL(s, &t, "SELECT id, metadata, why_fewer FROM titles WHERE title_id = $1"
+                     " AND analysed_at IS NOT NULL", SQL_TEXT(title_id));
+    if (err)
+        return err;
+    if (t.nrows != 1) {
+        ka_sql_res_free(&t);
+        return ka_error(KA_EINVAL, "no title '%s' in %s", title_id, s->name);
+    }
+    err = KA_SQL(s, &v, "SELECT metadata FROM variants WHERE title = $1 ORDER BY number",
+                 SQL_INT(ka_sql_int(&t, 0, 0)));
+    if (err) {
+        ka_sql_res_free(&t);
+        return err;
+    }
+    json_t *title = parse(ka_sql_text(&t, 0, 1));
+    json_t *vars = json_array();
+    for (int i = 0; title && vars && i < v.nrows; i++) {
+        json_t *one = parse(ka_sql_text(&v, i, 0));
+        if (!one || json_array_append_new(vars, one) < 0) {
+            json_decref(title);
+            title = NULL;
+        }
+    }
+    json_t *root = NULL;
+    if (title && vars)          /* "o" steals both, also on failure */
+        root = json_pack("{s:o, s:o}", "title", title, "variants", vars);
+    else {
+        json_decref(title);
+        json_decref(vars);
+    }
+    if (root && ka_sql_text(&t, 0, 2))
+        json_object_set_new(root, "why_fewer", json_string(ka_sql_text(&t, 0, 2)));
+    ka_sql_res_free(&t);
+    ka_sql_res_free(&v);
+    if (!root)
+        return ka_error(KA_EFORMAT, "%s: the stored metadata of '%s' is not valid JSON",
+                        s->name, title_id);
+    *out = root;
+    return 0;
+}
+
+int ka_store_shots_json(ka_store *s, const char *title_id, json_t **out)
+{
+    *out = NULL;
+    int64_t id;
+    int err = title_row(s, title_id, &id);
+    ka_sql_res r;
+    if (!err)
+        err = KA_SQL(s, &r, "SELECT idx, start_frame, end_frame, start_s, end_s,"
+                     " transition_in, span_first, span_last FROM shots WHERE title = $1"
+                     " ORDER BY idx", SQL_INT(id));
+    if (err)
+        return err;
+    json_t *a = json_array();
+    for (int i = 0; a && i < r.nrows; i++) {
+        json_t *o = json_pack("{s:I, s:I, s:I, s:f, s:f, s:o}",
+            "index", (json_int_t)ka_sql_int(&r, i, 0),
+            "start_frame", (json_int_t)ka_sql_int(&r, i, 1),
+            "end_frame", (json_int_t)ka_sql_int(&r, i, 2),
+            "start_s", ka_sql_real(&r, i, 3), "end_s", ka_sql_real(&r, i, 4),
+            "transition_in", text_or_null(ka_sql_text(&r, i, 5)));
+        if (o && ka_sql_cell(&r, i, 6)->type != KA_SQL_NULL)
+            json_object_set_new(o, "transition_span", json_pack("[I, I]",
+                (json_int_t)ka_sql_int(&r, i, 6), (json_int_t)ka_sql_int(&r, i, 7)));
+        json_array_append_new(a, o);
+    }
+    ka_sql_res_free(&r);
+    if (!a)
+        return ka_error(KA_ENOMEM, "no memory");
+    *out = a;
+    return 0;
+}

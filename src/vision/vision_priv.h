@@ -1,0 +1,101 @@
+/* vision_priv.h (private to vision/ and its tests): the loaded models, the image
+ * helpers that turn pictures into network inputs, and the pieces of detection,
+ * face attributes, objects and identity that the files of vision/ share. */
+#ifndef KA_VISION_PRIV_H
+#define KA_VISION_PRIV_H
+
+#include "keyart/vision.h"
+#include "vision/cv_bridge.h"
+
+/* ---- models.c ---- */
+
+enum {
+    KA_M_FR_DETECT = 0, KA_M_FR_LANDMARK, KA_M_FR_EYE, KA_M_FR_EXPRESSION, KA_M_FR_FEATURE,
+    KA_M_FR_GENDER, KA_M_YUNET, KA_M_ULTRAFACE, KA_M_NANODET, KA_M_COUNT
+};
+
+/* The file name a model is looked for under. */
+const char *ka_vision_model_file(int model);
+/* Looks for file in each folder of search (':'-separated) and its subfolders;
+ * 1 and the path in out when found, else 0. */
+int ka_vision_find_model(const char *search, const char *file, char *out, size_t size);
+
+/* The options set by ka_vision_configure (defaults when none); the strings are
+ * copied into models and cast (empty: not set). */
+void ka_vision_config_get(ka_vision_opts *o, char *models, size_t msize, char *cast,
+                          size_t csize);
+
+struct ka_vision {
+    ka_vision_opts opts;
+    char *models;                   /* the search path in use (owned) */
+    ka_face_detector detector;      /* in use after fallbacks */
+    ka_cv_cascade *frontal, *profile, *eye, *smile;
+    ka_cv_net *net[KA_M_COUNT];     /* NULL when missing (YuNet is not a ka_cv_net) */
+    ka_cv_yunet *yunet;
+    ka_cv_hog *hog;
+    ka_cv_brisque *brisque;
+    float *blob;                    /* scratch network input */
+    size_t blob_cap;                /* floats */
+};
+
+/* Scratch for n floats (kept in v); NULL on out of memory. */
+float *ka_vision_blob(ka_vision *v, size_t n);
+
+/* ---- imgops.c: pictures to network inputs ---- */
+
+int ka_vision_gray(const ka_image *src, ka_image *gray);
+int ka_vision_flip(const ka_image *src, ka_image *dst);
+/* Variance of the 4-neighbour Laplacian of gray inside r (clamped); 0 when empty. */
+double ka_vision_laplacian_var(const ka_image *gray, ka_rect r);
+
+/* How sample() normalises: out = (pixel - mean[c]) * scale[c]. */
+typedef struct ka_norm {
+    float mean[3], scale[3];
+    int gray;                       /* one output channel: the luma */
+    float border;                   /* pixel value outside the picture */
+} ka_norm;
+
+/* Fills out (NCHW: channels x h x w, RGB order) by sampling src at
+ * src = A * (u, v, 1) for each output pixel centre (u, v); bilinear, averaging
+ * several taps when A shrinks by more than 1.5. */
+void ka_vision_sample(const ka_image *src, const float A[6], int w, int h, const ka_norm *n,
+                      float *out);
+/* A that maps a w x h output onto the rectangle (x, y, rw, rh) of the source. */
+void ka_vision_rect_affine(float x, float y, float rw, float rh, int w, int h, float A[6]);
+/* Least-squares similarity transform (rotation, uniform scale, shift) taking
+ * from[i] to to[i]: to = A * (from, 1). */
+void ka_vision_similarity(const float from[][2], const float to[][2], int n, float A[6]);
+
+/* ---- detect.c ---- */
+
+float ka_vision_iou(ka_rect a, ka_rect b);
+/* Sorts by score and drops faces overlapping a better one (IoU > iou, or more than
+ * 0.7 of the smaller inside the larger). Returns the new count. */
+int ka_vision_nms_faces(ka_face *f, int n, float iou);
+/* Faces in work (a downscaled copy of the picture, RGB), boxes in work pixels. */
+int ka_vision_detect(ka_vision *v, const ka_image *work, const ka_image *gray, ka_face **out,
+                     int *n);
+
+/* ---- face.c: attributes of each face, on the full-resolution picture ---- */
+
+void ka_vision_face_init(ka_face *f);
+/* Landmarks (when missing), eyes, expression, gender, embedding of f in rgb. */
+int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f);
+/* Sharpness and focus of every face, measured on gray (scale: gray px / face px). */
+void ka_vision_face_focus(ka_face *f, int n, const ka_image *gray, float scale,
+                          double frame_var);
+
+/* ---- objects.c ---- */
+
+/* People and objects in work (RGB); boxes in work pixels. */
+int ka_vision_objects(ka_vision *v, const ka_image *work, ka_object **out, int *n);
+ka_object_kind ka_vision_coco_kind(int cls);
+
+/* ---- identity.c ---- */
+
+/* Agglomerative average-linkage clustering of n L2-normalised embeddings (stride
+ * KA_FACE_EMBED_DIM floats apart) at cosine distance max_dist: label[i] gets a
+ * cluster index 0..k-1 (in order of first appearance). Returns k or < 0. */
+int ka_vision_cluster(const float *const *emb, int n, float max_dist, int *label);
+
+#endif
