@@ -88,21 +88,22 @@ build_release() {
         { tail -n 30 "$CACHE/build.log" >&2; die "the release build failed"; }
 }
 
-# measure TAG CMD...: one run under /usr/bin/time; appends "wall_s rss_kb" to
+# measure TAG CMD...: one run under /usr/bin/time; appends "wall_s rss_kb cpu_s" to
 # $WORK/TAG.times. Returns the command's status.
 measure() {
     local tag=$1 rc=0
     shift
     rm -rf "$WORK/run" && mkdir -p "$WORK/run"
-    /usr/bin/time -f '%e %M' -o "$WORK/time.out" "$@" >"$WORK/$tag.log" 2>&1 || rc=$?
+    /usr/bin/time -f '%e %M %U %S' -o "$WORK/time.out" "$@" >"$WORK/$tag.log" 2>&1 || rc=$?
     if [ "$rc" -ne 0 ]; then
         log "$tag failed (exit $rc):"; tail -n 5 "$WORK/$tag.log" >&2
         return "$rc"
     fi
-    tail -n 1 "$WORK/time.out" >>"$WORK/$tag.times"
+    tail -n 1 "$WORK/time.out" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' >>"$WORK/$tag.times"
 }
 
-# median TAG COLUMN: the median of column 1 (wall s) or 2 (RSS kB) of TAG's runs.
+# median TAG COLUMN: the median of column 1 (wall s), 2 (RSS kB) or 3 (CPU s) of
+# TAG's runs. CPU time (user + system) is the fairer ratio on a busy machine.
 median() {
     [ -s "$WORK/$1.times" ] || { echo "nan"; return; }
     sort -n -k"$2","$2" "$WORK/$1.times" | awk -v c="$2" '{ v[NR] = $c }
@@ -126,20 +127,30 @@ run_all() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a == a + 0) printf "%.3f", a / b; else print "n/a" }'; }
 mb() { awk -v k="$1" 'BEGIN { if (k == k + 0) printf "%.0f", k / 1024; else print "n/a" }'; }
 
+label() {
+    case $1 in
+    floor) echo "ffmpeg -f null (decode floor)" ;;
+    keyart) echo "keyart analyze" ;;
+    thumbnail) echo "ffmpeg -vf thumbnail=300" ;;
+    thumbnailer) echo "ffmpegthumbnailer -s 0" ;;
+    esac
+}
+
 # report X N: the table of medians for X (N runs each).
 report() {
     local x=$1 n=$2 floor
     floor=$(median floor 1)
     printf '\n%s: %.1f s, %s, %d cores, median of %s runs\n' "$(basename "$x")" \
         "$(duration_of "$x")" "1920x1080 h264 24 fps" "$(nproc)" "$n"
-    printf '  %-34s %9s %9s\n' tool "wall s" "/ floor"
-    printf '  %-34s %9s %9s\n' "ffmpeg -f null (decode floor)" "$floor" "1.000"
-    printf '  %-34s %9s %9s   target <= 1.15\n' "keyart analyze" "$(median keyart 1)" \
-        "$(ratio "$(median keyart 1)" "$floor")"
-    printf '  %-34s %9s %9s\n' "ffmpeg -vf thumbnail=300" "$(median thumbnail 1)" \
-        "$(ratio "$(median thumbnail 1)" "$floor")"
-    printf '  %-34s %9s %9s\n' "ffmpegthumbnailer -s 0" "$(median thumbnailer 1)" \
-        "$(ratio "$(median thumbnailer 1)" "$floor")"
+    local cfloor t
+    cfloor=$(median floor 3)
+    printf '  %-34s %9s %9s %9s %9s\n' tool "wall s" "/ floor" "cpu s" "/ floor"
+    for t in floor keyart thumbnail thumbnailer; do
+        printf '  %-34s %9s %9s %9s %9s%s\n' "$(label "$t")" "$(median "$t" 1)" \
+            "$(ratio "$(median "$t" 1)" "$floor")" "$(median "$t" 3)" \
+            "$(ratio "$(median "$t" 3)" "$cfloor")" \
+            "$([ "$t" = keyart ] && echo '   target <= 1.15')"
+    done
 }
 
 main() {
