@@ -72,7 +72,8 @@ static int ka_pick_is_dup(const ka_pick *p, int i)
 {
     for (int k = 0; k < p->n; k++) {
         const ka_candidate *c = &p->t->cands[p->v[k].cand];
-        if (ka_phash_distance(c->phash, p->t->cands[i].phash) <= p->o->dup_distance)
+        if (ka_phash_distance(c->phash, p->t->cands[i].phash) <= p->o->dup_distance &&
+            ka_select_colour_distance(c, &p->t->cands[i]) < KA_SELECT_DUP_COLOUR)
             return 1;
     }
     return 0;

@@ -63,10 +63,32 @@ float ka_select_relevance(const ka_candidate *cand, const ka_content *c, int ran
     return rel + KA_SELECT_PROMINENCE_BONUS * c->prominence;
 }
 
+float ka_select_colour_distance(const ka_candidate *a, const ka_candidate *b)
+{
+    enum { NL = KA_HIST_LUMA_BINS, NC = KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS };
+    double la = 0, lb = 0, ca = 0, cb = 0, dl = 0, dc = 0;
+    for (int i = 0; i < NL; i++) {
+        la += a->sig.hist_luma[i];
+        lb += b->sig.hist_luma[i];
+    }
+    for (int i = 0; i < NC; i++) {
+        ca += a->sig.hist_chroma[i];
+        cb += b->sig.hist_chroma[i];
+    }
+    if (la <= 0 || lb <= 0 || ca <= 0 || cb <= 0)
+        return 0;
+    for (int i = 0; i < NL; i++)
+        dl += fabs(a->sig.hist_luma[i] / la - b->sig.hist_luma[i] / lb);
+    for (int i = 0; i < NC; i++)
+        dc += fabs(a->sig.hist_chroma[i] / ca - b->sig.hist_chroma[i] / cb);
+    return (float)(0.25 * (dl + dc));
+}
+
 float ka_select_similarity(const ka_candidate *a, const ka_candidate *b)
 {
     float sim = 1.0f - (float)ka_phash_distance(a->phash, b->phash) / 32.0f;
     sim = sim < 0.0f ? 0.0f : sim;
+    sim *= 1.0f - ka_select_colour_distance(a, b);
     if (a->shot >= 0 && a->shot == b->shot && sim < 0.7f)
         sim = 0.7f;
     float tm = 0.5f * expf(-(float)fabs(a->time_s - b->time_s) / 10.0f);

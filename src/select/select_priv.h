@@ -46,6 +46,10 @@ float ka_select_relevance(const ka_candidate *cand, const ka_content *c, int ran
 /* 0..1: max of phash similarity (1 - d / 32), same shot (0.7) and time proximity
  * (0.5 exp(-|dt| / 10 s)). */
 float ka_select_similarity(const ka_candidate *a, const ka_candidate *b);
+/* 0..1: how different two candidates' luma and colour histograms are. Two frames
+ * are near-duplicates only when both their structure (phash) and colours agree. */
+float ka_select_colour_distance(const ka_candidate *a, const ka_candidate *b);
+#define KA_SELECT_DUP_COLOUR 0.3f
 /* Variants per slot: round(share x n) by largest remainder, summing to n. */
 void ka_select_quotas(const ka_genre *g, int n, int *quota);
 /* Slot indices by descending share (table order among equals). */

@@ -166,6 +166,34 @@ static void test_near_duplicates(void)
     ka_selection_free(&s);
 }
 
+/* The same structure in different colours (flat cards, a lighting change) is not a
+ * near-duplicate; the same structure in the same colours is. */
+static void fill_hist(ka_candidate *c, int luma_bin, int chroma_bin)
+{
+    memset(c->sig.hist_luma, 0, sizeof c->sig.hist_luma);
+    memset(c->sig.hist_chroma, 0, sizeof c->sig.hist_chroma);
+    c->sig.hist_luma[luma_bin] = 1000;
+    c->sig.hist_chroma[chroma_bin] = 250;
+}
+
+static void test_colour_duplicates(void)
+{
+    fx_title f;
+    fx_init(&f);
+    for (int k = 0; k < 4; k++) {
+        ka_candidate *c = fx_add(&f, k, k * 20.0, 0.9f);
+        c->phash = 0;                                   /* flat: identical structure */
+        fill_hist(c, 12, k < 3 ? 9 * k : 0);            /* 3 colours, the 4th repeats the 1st */
+    }
+    ka_select_opts o = opts_n(4, "drama");
+    ka_selection s;
+    CHECK(ka_select(&f.t, &o, &s) == 0);
+    CHECK_EQ_INT(s.n_variants, 3);
+    CHECK(strstr(s.why_fewer, "1 rejected as near-duplicates") != NULL);
+    fprintf(stderr, "why_fewer: %s\n", s.why_fewer);
+    ka_selection_free(&s);
+}
+
 /* Enough good candidates: none under the threshold is used. */
 static void test_min_quality(void)
 {
@@ -389,6 +417,7 @@ int main(void)
     RUN(test_same_shot);
     RUN(test_few_shots);
     RUN(test_near_duplicates);
+    RUN(test_colour_duplicates);
     RUN(test_min_quality);
     RUN(test_relax);
     RUN(test_mmr);
