@@ -56,6 +56,9 @@ typedef struct ka_rect {
     int x, y, w, h;
 } ka_rect;
 
+/* Makes room for need elements of elem bytes in *arr (capacity *cap), doubling. */
+int ka_array_grow(void **arr, int *cap, int need, size_t elem);
+
 /* Monotonic clock in seconds. */
 double ka_now(void);
 

@@ -51,14 +51,10 @@ static float provisional_score(const ka_sampler *s, const ka_signals *sig)
 
 static int open_stretch(ka_sampler *s, int64_t frame)
 {
-    if (s->n_pending == s->cap_pending) {
-        int nc = s->cap_pending ? s->cap_pending * 2 : 8;
-        sampler_stretch *p = realloc(s->pending, (size_t)nc * sizeof *p);
-        if (!p)
-            return ka_error(KA_ENOMEM, "no memory for candidate sampling");
-        s->pending = p;
-        s->cap_pending = nc;
-    }
+    int err = ka_array_grow((void **)&s->pending, &s->cap_pending, s->n_pending + 1,
+                      sizeof *s->pending);
+    if (err)
+        return err;
     sampler_stretch *st = &s->pending[s->n_pending++];
     memset(st, 0, sizeof *st);
     st->first = st->last = frame;

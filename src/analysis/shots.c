@@ -151,24 +151,9 @@ int ka_shot_detector_new(const ka_shot_opts *opts, ka_shot_detector **out)
     return 0;
 }
 
-static int grow(void **arr, int *cap, int need, size_t elem)
-{
-    if (need <= *cap)
-        return 0;
-    int nc = *cap ? *cap * 2 : 16;
-    while (nc < need)
-        nc *= 2;
-    void *p = realloc(*arr, (size_t)nc * elem);
-    if (!p)
-        return ka_error(KA_ENOMEM, "no memory for shot boundaries");
-    *arr = p;
-    *cap = nc;
-    return 0;
-}
-
 int ka_shot_add_candidate(ka_shot_detector *d, const boundary *b)
 {
-    int err = grow((void **)&d->cands, &d->cap_cands, d->n_cands + 1, sizeof *d->cands);
+    int err = ka_array_grow((void **)&d->cands, &d->cap_cands, d->n_cands + 1, sizeof *d->cands);
     if (err)
         return err;
     int i = d->n_cands++;

@@ -47,14 +47,9 @@ static int accept(ka_shot_detector *d, const boundary *b)
         if (b->frame <= last->frame)
             return 0;
     }
-    if (d->n_final == d->cap_final) {
-        int nc = d->cap_final ? d->cap_final * 2 : 32;
-        boundary *p = realloc(d->final, (size_t)nc * sizeof *p);
-        if (!p)
-            return ka_error(KA_ENOMEM, "no memory for shot boundaries");
-        d->final = p;
-        d->cap_final = nc;
-    }
+    int err = ka_array_grow((void **)&d->final, &d->cap_final, d->n_final + 1, sizeof *d->final);
+    if (err)
+        return err;
     d->final[d->n_final++] = *b;
     /* Frames of an accepted gradual transition are never candidates. */
     for (int64_t f = b->span_first; b->span_first >= 0 && f <= b->span_last; f++)

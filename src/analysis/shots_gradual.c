@@ -116,6 +116,8 @@ int ka_shot_fade_finish(ka_shot_detector *d)
 /* ---- dissolves ---- */
 
 #define DISSOLVE_MIN_LENGTH 3
+#define DISSOLVE_HOLD 8            /* frames either side that must show the ends hold ... */
+#define DISSOLVE_HOLD_SHARE 0.33f  /* ... changing less than this share of A to B */
 #define MOTION_SHIFT 4             /* mid pixels a pan may move the picture half way */
 #define DISSOLVE_MIN_DISTANCE 0.3f /* the pictures either side must differ this much */
 #define DISSOLVE_MAX_COST 0.12f    /* mean misfit of the blend model at the probes */
@@ -182,7 +184,7 @@ static float structure_corr(const shot_frame *a, const shot_frame *b)
 }
 
 /* How well frames (a, b) are a dissolve from a to b: < 0 when they are not. */
-static float dissolve_score(ka_shot_detector *d, int64_t a, int64_t b, float b_hold)
+static float dissolve_score(ka_shot_detector *d, int64_t a, int64_t b, const float *b_hold)
 {
     shot_frame *A = ring_at(d, a), *B = ring_at(d, b);
     if (is_uniform(A))
@@ -191,20 +193,22 @@ static float dissolve_score(ka_shot_detector *d, int64_t a, int64_t b, float b_h
     double e = sq_diff(A, B);
     if (e / npix < 12.0 * 12.0)
         return -1;
+    /* Both ends hold still for a while compared with the change across: a picture
+     * that changes at one pace throughout (a zoom through a fractal, a moving
+     * gradient) is not two shots. Short dissolves get a short while. */
+    int64_t hold = (b - a) / 2;
+    hold = hold < 2 ? 2 : hold > DISSOLVE_HOLD ? DISSOLVE_HOLD : hold;
+    while (hold > 1 && !in_ring(d, a - hold))
+        hold--;
     float dab = ka_shot_distance(A, B);
-    if (dab < DISSOLVE_MIN_DISTANCE || b_hold > 0.35f * dab)
+    if (dab < DISSOLVE_MIN_DISTANCE || b_hold[hold] > DISSOLVE_HOLD_SHARE * dab)
         return -1;
-    /* Either side holds still compared with the change across the dissolve: a
-     * picture that changes at the same pace throughout (a zoom through a fractal,
-     * a colour cycle) is not two shots. */
-    int64_t lead = (b - a) / 3 > 1 ? (b - a) / 3 : 1;
-    if (!in_ring(d, a - lead))
-        lead = 1;
     float max_step = 0;
     for (int64_t f = a + 1; f <= b; f++)
         if (ring_at(d, f)->d1 > max_step)
             max_step = ring_at(d, f)->d1;
-    if (max_step > 0.6f * dab || ka_shot_distance(ring_at(d, a - lead), A) > 0.4f * dab)
+    if (max_step > 0.6f * dab ||
+        ka_shot_distance(ring_at(d, a - hold), A) > DISSOLVE_HOLD_SHARE * dab)
         return -1;
     if (structure_corr(A, B) > 0.8f)
         return -1;
@@ -310,12 +314,14 @@ static void refine_span(ka_shot_detector *d, int64_t a, int64_t b, int64_t *firs
 
 int ka_shot_dissolve_step(ka_shot_detector *d)
 {
-    int64_t b = d->n - 3;          /* B, with two frames after it to show it holds */
+    int64_t b = d->n - 1 - DISSOLVE_HOLD;  /* B, with frames after it to show it holds */
     float best = -1;
     int64_t best_a = -1;
     if (b < 0 || is_uniform(ring_at(d, b)))
         return 0;
-    float b_hold = ka_shot_distance(ring_at(d, b), ring_at(d, b + 2));
+    float b_hold[DISSOLVE_HOLD + 1];
+    for (int k = 1; k <= DISSOLVE_HOLD; k++)
+        b_hold[k] = ka_shot_distance(ring_at(d, b), ring_at(d, b + k));
     for (int len = DISSOLVE_MIN_LENGTH; len <= DISSOLVE_MAX; len++) {
         int64_t a = b - len - 1;
         if (!in_ring(d, a - 1))
