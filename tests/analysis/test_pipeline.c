@@ -113,7 +113,7 @@ static void test_every_shot_sampled(void)
              "ffmpeg -nostdin -v error -y -filter_complex "
              "\"testsrc2=s=320x180:r=24:d=2,format=yuv420p[a];"
              "testsrc=s=320x180:r=24:d=2,gblur=sigma=5,format=yuv420p[b];"
-             "gradients=s=320x180:r=24:d=2:speed=0.02,format=yuv420p[c];"
+             "gradients=s=320x180:r=24:d=2:speed=0.02:seed=1:n=2:c0=0x1030c0:c1=0xf0e040,format=yuv420p[c];"
              "[a][b][c]concat=n=3:v=1:a=0[v]\" -map [v] -c:v libx264 -preset veryfast %s",
              path);
     CHECK(system(cmd) == 0);
