@@ -2,7 +2,8 @@
 # run-tests.sh [meson test args]: installs what is missing, builds keyart with
 # AddressSanitizer and UBSan in build-test/, runs the whole test suite, and ends with
 # one line `N passed, N failed` (`, N skipped` when some were skipped). Exits
-# non-zero when a test failed, the build failed, or no test ran.
+# non-zero when a test failed, the build failed, or no test ran. The store tests get
+# a throwaway PostgreSQL server (scripts/pg-test-cluster.sh) for the run.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,6 +36,21 @@ if ! configure || ! ninja -C "$BUILD"; then
     log "the build failed"
     echo "0 passed, 1 failed"
     exit 1
+fi
+
+# The store tests run against a real PostgreSQL too: a throwaway cluster in a temp
+# folder, stopped and removed when this script exits (unless KEYART_TEST_PG_URL
+# already names a server). Without it the PostgreSQL tests fail when $CI is set.
+PG_DIR=""
+stop_pg() { if [ -n "$PG_DIR" ]; then ./scripts/pg-test-cluster.sh stop "$PG_DIR" || true; fi; }
+if [ -z "${KEYART_TEST_PG_URL:-}" ]; then
+    if pg_env=$(./scripts/pg-test-cluster.sh start); then
+        eval "$pg_env"
+        PG_DIR=$KEYART_TEST_PG_DIR
+        trap stop_pg EXIT
+    else
+        log "could not start a PostgreSQL test cluster: the PostgreSQL store tests will not run"
+    fi
 fi
 
 rm -f "$LOG"

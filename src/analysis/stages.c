@@ -33,9 +33,14 @@ static const ka_candidate_stage saliency_stage = {
     .name = "saliency", .process = saliency_process,
 };
 
+/* vision/vision_stage.c: faces, people, objects, BRISQUE (after quality, which it
+ * adjusts); its uninit runs the title-level identity pass. */
+extern const ka_candidate_stage ka_vision_stage;
+
 const ka_candidate_stage *const ka_candidate_stages[] = {
     &quality_stage,
     &phash_stage,
     &saliency_stage,
+    &ka_vision_stage,
     NULL,
 };

@@ -16,6 +16,38 @@ enum {
 
 int ka_cmd_analyze(int argc, char **argv);
 int ka_cmd_shots(int argc, char **argv);
+/* cmd_store.c and cmd_queue.c: the database and the work queue. */
+int ka_cmd_titles(int argc, char **argv);
+int ka_cmd_variants(int argc, char **argv);
+int ka_cmd_export(int argc, char **argv);
+int ka_cmd_enqueue(int argc, char **argv);
+int ka_cmd_worker(int argc, char **argv);
+int ka_cmd_jobs(int argc, char **argv);
+/* Opens the database (url NULL: $KEYART_DB, else sqlite:keyart.db); on failure prints
+ * "keyart CMD: <why>" and returns the exit code (1 bad URL, 3 cannot open or use). */
+int ka_cli_store_open(const char *cmd, const char *url, int flags, ka_store **out);
+/* Stores an analysis with its images in artwork (NULL: the default); prints the error
+ * and returns an exit code. */
+int ka_cli_store_save(ka_store *s, const ka_title *t, const ka_selection *sel,
+                      const char *genre, const char *artwork);
+/* The exit code for a store error. */
+int ka_cli_store_exit(int err);
+/* Prints j (taking it) on stdout, indented; returns an exit code. */
+int ka_cli_print_json(struct json_t *j);
+
+/* cmd_cast.c, cmd_identify.c: faces and the cast database. */
+int ka_cmd_cast(int argc, char **argv);
+int ka_cmd_identify(int argc, char **argv);
+/* cmd_ope.c: off-policy evaluation of a policy from a logged file. */
+int ka_cmd_ope(int argc, char **argv);
+/* Long options the face commands (and analyze) share: --models, --detector, --cast. */
+enum { KA_CLI_OPT_MODELS = 0x1000, KA_CLI_OPT_DETECTOR, KA_CLI_OPT_CAST };
+/* Applies option c; 0 done, 1 not a face option, -1 bad value (message printed). */
+int ka_cli_face_option(int c, const char *arg, ka_vision_opts *o, const char **cast);
+/* A JPEG photo as RGB; prints why not and returns < 0. */
+int ka_cli_read_photo(const char *path, ka_image *rgb);
+/* Opens vision; with need_identity, fails (exit code 2) without the identity model. */
+int ka_cli_open_vision(const ka_vision_opts *o, ka_vision **v, int need_identity);
 
 /* Maps an error code from analysis to an exit code. */
 int ka_exit_for_input_error(int err);

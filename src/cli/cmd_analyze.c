@@ -14,6 +14,10 @@ typedef struct analyze_args {
     int json, quiet;
     ka_analysis_opts analysis;
     ka_select_opts select;
+    const char *db, *artwork;       /* --db URL ("none": do not store), --artwork DIR */
+    ka_store *store;
+    ka_vision_opts vision;          /* --models, --detector */
+    const char *cast;               /* --cast FILE */
 } analyze_args;
 
 static void analyze_usage(FILE *f)
@@ -33,6 +37,18 @@ static void analyze_usage(FILE *f)
         "  --budget N             candidates per hour of content, 50..200 (default 120)\n"
         "  --min-shot S           minimum shot length in seconds (default 0.4)\n"
         "  --threads N            decoder threads (default: one per core)\n"
+        "  --db URL               store the result in this database: sqlite:PATH or\n"
+        "                         postgresql://... (default $KEYART_DB, else\n"
+        "                         sqlite:keyart.db); none: do not store it\n"
+        "  --artwork DIR          where stored images go (default $KEYART_ARTWORK, else\n"
+        "                         artwork)\n"
+        "  --models DIR           face and object models, ':'-separated folders (default\n"
+        "                         $KEYART_MODELS, else the folder scripts/setup.sh fills);\n"
+        "                         without them OpenCV's cascades find the faces\n"
+        "  --detector D           face detector: auto (default: the best available),\n"
+        "                         faceplugin, yunet, ultraface, cascade\n"
+        "  --cast FILE            cast database naming the characters (default\n"
+        "                         " KA_CAST_DEFAULT_PATH " when present)\n"
         "  -q, --quiet            no progress bar and no warnings\n");
 }
 
@@ -56,7 +72,7 @@ static char *default_title_id(const char *path)
 static int parse_args(int argc, char **argv, analyze_args *a)
 {
     enum { O_TITLE = 256, O_GENRE, O_VARIANTS, O_JSON, O_MINQ, O_INTERVAL, O_BUDGET,
-           O_MINSHOT, O_THREADS };
+           O_MINSHOT, O_THREADS, O_DB, O_ARTWORK };
     static const struct option longopts[] = {
         { "output", required_argument, NULL, 'o' },
         { "title-id", required_argument, NULL, O_TITLE },
@@ -68,6 +84,11 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         { "budget", required_argument, NULL, O_BUDGET },
         { "min-shot", required_argument, NULL, O_MINSHOT },
         { "threads", required_argument, NULL, O_THREADS },
+        { "db", required_argument, NULL, O_DB },
+        { "artwork", required_argument, NULL, O_ARTWORK },
+        { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
+        { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
+        { "cast", required_argument, NULL, KA_CLI_OPT_CAST },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -92,6 +113,14 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         case O_BUDGET: bad = ka_parse_int(optarg, 50, 200, &a->analysis.budget_per_hour); break;
         case O_MINSHOT: bad = ka_parse_double(optarg, 0, 10, &a->analysis.shot.min_shot_s); break;
         case O_THREADS: bad = ka_parse_int(optarg, 0, 64, &a->analysis.threads); break;
+        case O_DB: a->db = optarg; break;
+        case O_ARTWORK: a->artwork = optarg; break;
+        case KA_CLI_OPT_MODELS:
+        case KA_CLI_OPT_DETECTOR:
+        case KA_CLI_OPT_CAST:
+            if (ka_cli_face_option(c, optarg, &a->vision, &a->cast))
+                return -1;
+            break;
         case 'h': analyze_usage(stdout); exit(KA_EXIT_OK);
         default:
             fprintf(stderr, "keyart analyze: unknown option or missing value: %s\n",
@@ -148,6 +177,8 @@ static int write_results(const analyze_args *a, ka_title *t, const char *dir)
         }
         json_decref(j);
     }
+    if (!rc && a->store)
+        rc = ka_cli_store_save(a->store, t, &sel, a->select.genre, a->artwork);
     if (!rc && !a->quiet)
         fprintf(stderr, "keyart: %s: %d shots, %d candidates, %d variants in %.1f s -> %s\n",
                 t->id, t->n_shots, t->n_cands, sel.n_variants, t->analyse_s, dir);
@@ -160,12 +191,22 @@ int ka_cmd_analyze(int argc, char **argv)
     analyze_args a = {0};
     ka_analysis_opts_default(&a.analysis);
     ka_select_opts_default(&a.select);
+    ka_vision_opts_default(&a.vision);
     if (parse_args(argc, argv, &a))
         return KA_EXIT_USAGE;
+    a.vision.cast_path = a.cast;
+    if (ka_vision_configure(&a.vision))
+        return KA_EXIT_INTERNAL;
+    if (a.quiet)
+        ka_log_set_level(KA_LOG_ERROR);
+    int src = a.db && !strcmp(a.db, "none") ? 0 : ka_cli_store_open("analyze", a.db, 0, &a.store);
+    if (src)
+        return src;
     char *id = a.title_id ? strdup(a.title_id) : default_title_id(a.video);
     char *dir = NULL;
     if (!id || (!a.out_dir && asprintf(&dir, "keyart-out/%s", id) < 0)) {
         free(id);
+        ka_store_close(&a.store);
         return KA_EXIT_INTERNAL;
     }
     ka_progress prog;
@@ -188,6 +229,7 @@ int ka_cmd_analyze(int argc, char **argv)
         rc = write_results(&a, t, a.out_dir ? a.out_dir : dir);
     }
     ka_title_free(&t);
+    ka_store_close(&a.store);
     free(dir);
     free(id);
     return rc;

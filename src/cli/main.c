@@ -17,6 +17,25 @@ static void usage(FILE *f)
         "                   their crops, metadata.json, shots.json/csv, a contact sheet\n"
         "  shots VIDEO [--format json|csv]\n"
         "                   shot boundaries (cuts, fades, dissolves) of VIDEO\n"
+        "  titles [--json]  the titles stored in the database (every command that uses it\n"
+        "                   takes --db URL: sqlite:PATH or postgresql://..., default\n"
+        "                   $KEYART_DB, else sqlite:keyart.db)\n"
+        "  variants TITLE [--json]\n"
+        "                   the stored variants of TITLE\n"
+        "  export TITLE     the stored metadata of TITLE, in metadata.json's shape\n"
+        "  enqueue VIDEO... [--genre G] [--segment S]\n"
+        "                   add titles to the work queue\n"
+        "  worker [--once | --drain] [--lease S]\n"
+        "                   take jobs from the queue and analyse them\n"
+        "  jobs [--json]    the work queue\n"
+        "  cast add --title ID --name NAME --role ROLE IMAGE...\n"
+        "                   enrol the faces of a title's characters (hero, heroine,\n"
+        "                   villain, supporting); cast list [--title ID]\n"
+        "  identify IMAGE [--title ID] [--json]\n"
+        "                   the faces of a photo and who they are in the cast\n"
+        "  ope --log FILE --policy NAME [--json]\n"
+        "                   off-policy evaluation (replay, IPS, SNIPS, DR) of a policy\n"
+        "                   from a logged file (Open Bandit Dataset CSV)\n"
         "\n"
         "  keyart COMMAND --help   options of a command\n"
         "  keyart --version\n"
@@ -49,6 +68,16 @@ int main(int argc, char **argv)
         return ka_cmd_analyze(argc - 1, argv + 1);
     if (!strcmp(cmd, "shots"))
         return ka_cmd_shots(argc - 1, argv + 1);
+    static const struct { const char *name; int (*fn)(int, char **); } store_cmds[] = {
+        { "titles", ka_cmd_titles }, { "variants", ka_cmd_variants },
+        { "export", ka_cmd_export }, { "enqueue", ka_cmd_enqueue },
+        { "worker", ka_cmd_worker }, { "jobs", ka_cmd_jobs },
+        { "cast", ka_cmd_cast }, { "identify", ka_cmd_identify },
+        { "ope", ka_cmd_ope },
+    };
+    for (size_t i = 0; i < sizeof store_cmds / sizeof store_cmds[0]; i++)
+        if (!strcmp(cmd, store_cmds[i].name))
+            return store_cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "keyart: unknown command '%s'\n", cmd);
     usage(stderr);
     return KA_EXIT_USAGE;

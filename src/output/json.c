@@ -29,6 +29,9 @@ static json_t *rect_array(ka_rect r)
     return json_pack("[i, i, i, i]", r.x, r.y, r.w, r.h);
 }
 
+static json_t *title_characters_json(const ka_title *t);
+static json_t *variant_seed_json(const ka_title *t, const ka_variant *v, const ka_candidate *c);
+
 /* What selection was asked for and what it settled for. */
 static void add_selection_facts(json_t *title, const ka_selection *sel)
 {
@@ -71,6 +74,8 @@ static json_t *title_json(const ka_title *t, const ka_selection *sel, const char
         "analyse_s", ka_out_round(t->analyse_s, 3),
         "keyart_version", ka_version());
     add_selection_facts(title, sel);
+    if (title)
+        json_object_set_new(title, "characters", title_characters_json(t));
     return title;
 }
 
@@ -152,9 +157,96 @@ static json_t *crops_json(const ka_variant *v)
     return o;
 }
 
+/* ---- faces and characters (vision's record in cand->ext) ---- */
+
+static json_t *face_json(const ka_face *f)
+{
+    json_t *o = json_pack("{s:[i,i,i,i], s:f, s:f, s:s, s:f, s:f, s:f}",
+        "box", f->box.x, f->box.y, f->box.w, f->box.h,
+        "score", ka_out_round(f->score, 3),
+        "eyes_open", ka_out_round(f->eyes_open, 3),
+        "expression", ka_expression_name(f->expression),
+        "expression_confidence", ka_out_round(f->expression_conf, 3),
+        "sharpness", ka_out_round(f->sharpness, 1),
+        "prominence", ka_out_round(f->prominence, 3));
+    if (o && f->name[0]) {
+        json_object_set_new(o, "name", json_string(f->name));
+        json_object_set_new(o, "role", json_string(ka_role_name(f->role)));
+        json_object_set_new(o, "rank", json_integer(f->rank));
+        json_object_set_new(o, "main_character", json_boolean(f->main_character));
+    }
+    return o;
+}
+
+/* {"detector", "brisque", "faces": [...], "objects": {"person": n, ...}} */
+static json_t *vision_json(const ka_vision_cand *vc)
+{
+    json_t *faces = json_array(), *objects = json_object();
+    for (int i = 0; faces && i < vc->n_faces; i++)
+        json_array_append_new(faces, face_json(&vc->faces[i]));
+    for (int k = 0; objects && k < KA_OBJ_COUNT; k++)
+        if (vc->n_kind[k])
+            json_object_set_new(objects, ka_object_kind_name((ka_object_kind)k),
+                                json_integer(vc->n_kind[k]));
+    json_t *o = json_pack("{s:s, s:o, s:o}", "detector", ka_vision_detector_name(vc->detector),
+                          "faces", faces, "objects", objects);
+    if (o && vc->brisque >= 0)
+        json_object_set_new(o, "brisque", json_real(ka_out_round(vc->brisque, 2)));
+    return o;
+}
+
+static json_t *character_types_json(const ka_title *t, const ka_candidate *c)
+{
+    const char *types[8];
+    ka_rect content = t->content.w > 0 ? t->content : (ka_rect){ 0, 0, c->width, c->height };
+    int n = ka_vision_character_types(ka_vision_of(c), content, types, 8);
+    json_t *a = json_array();
+    for (int i = 0; a && i < n; i++)
+        json_array_append_new(a, json_string(types[i]));
+    return a;
+}
+
+/* The title's characters: [{"name", "role", "rank", "main_character", "appearances"}]
+ * by rank (appearances: candidate frames they are in). */
+static json_t *title_characters_json(const ka_title *t)
+{
+    json_t *a = json_array();
+    for (int rank = 1; a; rank++) {
+        const ka_face *first = NULL;
+        int seen = 0, last = -1;
+        for (int i = 0; i < t->n_cands; i++) {
+            const ka_vision_cand *vc = ka_vision_of(&t->cands[i]);
+            for (int k = 0; vc && k < vc->n_faces; k++)
+                if (vc->faces[k].rank == rank && vc->faces[k].name[0]) {
+                    first = first ? first : &vc->faces[k];
+                    seen += last != i;
+                    last = i;
+                }
+        }
+        if (!first)
+            break;
+        json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:b, s:i}", "name", first->name,
+            "role", ka_role_name(first->role), "rank", rank, "main_character",
+            first->main_character, "appearances", seen));
+    }
+    return a;
+}
+
 static json_t *variant_json(const ka_title *t, const ka_variant *v)
 {
     const ka_candidate *c = &t->cands[v->cand];
+    json_t *o = variant_seed_json(t, v, c);
+    const ka_vision_cand *vc = ka_vision_of(c);
+    if (o) {
+        json_object_set_new(o, "character_types", character_types_json(t, c));
+        if (vc)
+            json_object_set_new(o, "vision", vision_json(vc));
+    }
+    return o;
+}
+
+static json_t *variant_seed_json(const ka_title *t, const ka_variant *v, const ka_candidate *c)
+{
     return json_pack("{s:s, s:i, s:f, s:I, s:i, s:s, s:o, s:s, s:f, s:o, s:o, s:o,"
                      " s:o, s:o}",
         "title_id", t->id ? t->id : "",

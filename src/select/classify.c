@@ -3,10 +3,10 @@
  *
  * Classification is a list of rules. Each reads the candidate's cues and adds
  * evidence (0..1) for scene categories; the strongest evidence of at least 0.5
- * wins, else the scene is GENERAL. Faces are not known yet (issue 3): face rules
- * (hero / heroine close-up, ensemble, romantic, confrontation, prominence) become
- * more rows of ka_classify_rules reading cand->ext, and a face-based composition
- * rule replaces the salient-region one when faces are present.
+ * wins, else the scene is GENERAL. The face rules (second part of this file) read
+ * vision's record in cand->ext: close-ups by character role, ensemble, romantic
+ * moment, confrontation, emotion; object cues for action; a face-based composition
+ * replaces the salient-region one when faces or people are present.
  *
  * Calibration (shared clips): motion, the mean |luma difference| / 255 around the
  * frame, is ~0.02 for handheld walking and a marathon, 0.05 median and 0.10 at the
@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "keyart/select.h"
+#include "keyart/vision.h"
 #include "select/select_priv.h"
 
 static const char *const ka_scene_names[KA_SCENE_COUNT] = {
@@ -45,6 +46,33 @@ static const char *const ka_scene_names[KA_SCENE_COUNT] = {
 static const char *const ka_comp_names[KA_COMP_COUNT] = {
     "closeup", "mid", "wide", "extreme_wide",
 };
+
+/* Face cues (from vision's record in cand->ext). The faces that matter are at
+ * least 4% of the content's height and 40% of the largest face's. */
+typedef struct ka_face_cues {
+    const ka_vision_cand *vc;
+    ka_rect content;
+    int n;                          /* faces that matter */
+    int n_main;                     /* distinct main characters among them */
+    int identity;                   /* faces carry identities */
+    const ka_face *lead;            /* the most prominent face that matters */
+    const ka_face *pair[2];         /* the two leading faces, left to right */
+    float lead_frac;                /* lead face height / content height */
+    float valence;                  /* mean valence of the faces that matter */
+    float intensity;                /* lead's non-neutral expression confidence */
+    float person_frac;              /* tallest person / content height */
+    int people, vehicles, animals, weapons;
+} ka_face_cues;
+
+typedef struct ka_classify_full {
+    ka_classify_ctx x;              /* first: rules get &x and find the rest */
+    ka_face_cues f;
+} ka_classify_full;
+
+static ka_face_cues *ka_fc(ka_classify_ctx *x)
+{
+    return &((ka_classify_full *)x)->f;
+}
 
 const char *ka_scene_name(ka_scene s)
 {
@@ -127,12 +155,26 @@ static void ka_classify_rule_mood(ka_classify_ctx *x)
     ka_classify_evidence(x, KA_SCENE_EMOTIONAL, 0.8f * v);
 }
 
-/* The rule table: scores first, then scene rules in any order. */
+static void ka_classify_rule_face_scores(ka_classify_ctx *x);
+static void ka_classify_rule_closeup(ka_classify_ctx *x);
+static void ka_classify_rule_ensemble(ka_classify_ctx *x);
+static void ka_classify_rule_pair(ka_classify_ctx *x);
+static void ka_classify_rule_emotion(ka_classify_ctx *x);
+static void ka_classify_rule_people_veto(ka_classify_ctx *x);
+
+/* The rule table: scores first, then scene rules in any order; the people veto
+ * (no landscape when people are large) last. */
 static void (*const ka_classify_rules[])(ka_classify_ctx *) = {
     ka_classify_rule_scores,
+    ka_classify_rule_face_scores,
     ka_classify_rule_action,
     ka_classify_rule_landscape,
     ka_classify_rule_mood,
+    ka_classify_rule_closeup,
+    ka_classify_rule_ensemble,
+    ka_classify_rule_pair,
+    ka_classify_rule_emotion,
+    ka_classify_rule_people_veto,
 };
 
 void ka_classify_evidence(ka_classify_ctx *x, ka_scene s, float v)
@@ -165,13 +207,21 @@ ka_composition ka_classify_composition_frac(float frac)
     return frac >= 0.06f ? KA_COMP_WIDE : KA_COMP_EXTREME_WIDE;
 }
 
+static ka_composition ka_classify_composition_faces(const ka_classify_ctx *x, int *known);
+
 static void ka_classify_composition(ka_classify_ctx *x)
 {
-    ka_composition comp = ka_classify_composition_frac(x->cues.frac);
+    int known = 0;
+    ka_composition comp = ka_classify_composition_faces(x, &known);
+    if (!known)
+        comp = ka_classify_composition_frac(x->cues.frac);
     if (x->c->scene == KA_SCENE_LANDSCAPE && comp < KA_COMP_WIDE)
         comp = KA_COMP_WIDE;
     x->c->composition = comp;
 }
+
+static void ka_classify_face_cues(ka_classify_ctx *x);
+static void ka_classify_characters(ka_classify_ctx *x);
 
 void ka_classify(const ka_title *t, const ka_candidate *cand, ka_content *c)
 {
@@ -180,14 +230,267 @@ void ka_classify(const ka_title *t, const ka_candidate *cand, ka_content *c)
     c->composition = KA_COMP_MID;
     if (!cand)
         return;
-    ka_classify_ctx x;
-    memset(&x, 0, sizeof(x));
-    x.t = t;
-    x.cand = cand;
-    x.c = c;
-    ka_classify_cues(t, cand, &x.cues);
+    ka_classify_full full;
+    memset(&full, 0, sizeof(full));
+    ka_classify_ctx *x = &full.x;
+    x->t = t;
+    x->cand = cand;
+    x->c = c;
+    ka_classify_cues(t, cand, &x->cues);
+    ka_classify_face_cues(x);
     for (size_t i = 0; i < sizeof(ka_classify_rules) / sizeof(ka_classify_rules[0]); i++)
-        ka_classify_rules[i](&x);
-    ka_classify_decide(&x);
-    ka_classify_composition(&x);
+        ka_classify_rules[i](x);
+    ka_classify_decide(x);
+    ka_classify_composition(x);
+    ka_classify_characters(x);
+}
+
+/* ---- face rules ----
+ *
+ * lead_frac is the lead face's height over the content's; "main" faces belong to
+ * the title's main characters (or, without identities, are at least 8% tall).
+ *   scores     action += 0.3 with a weapon-like prop, + 0.15 (0.5 + 0.5 movement)
+ *              with a vehicle, + 0.1 movement with 3+ people (movement =
+ *              ramp(motion, 0.005, 0.03)); closeness = ramp(lead_frac, 0.08, 0.3);
+ *              emotional >= closeness (0.5 intensity + 0.5 |valence|); dramatic >=
+ *              closeness max(0, -valence)
+ *   close-up   one main face (or a second under 60% of its size), lead_frac >= 0.12:
+ *              0.5 + 0.45 ramp(lead_frac, 0.12, 0.35), x0.85 when the lead is not a
+ *              main character; heroine -> HEROINE_CLOSEUP, villain ->
+ *              CONFRONTATION (0.9x), anyone else -> HERO_CLOSEUP
+ *   ensemble   3+ main characters: 0.7 + 0.05 per extra; 3+ faces: 0.6; 3+ people
+ *              with 2 faces: 0.55
+ *   pair       two faces of similar size (the smaller >= 60%), at most three faces:
+ *              closeness = 1 - ramp(centre gap / face width, 1.5, 4); pos/neg =
+ *              ramp(+-valence, 0.1, 0.6); facing = turned toward each other;
+ *              romantic = 0.3 + 0.2 closeness + 0.35 pos + 0.1 hero&heroine - 0.3 neg
+ *              confrontation = 0.3 + 0.3 neg + 0.2 facing + 0.2 dramatic - 0.2 pos
+ *   emotion    lead_frac >= 0.1 with sad/fear/surprise/anger/disgust at conf >= 0.5:
+ *              EMOTIONAL 0.5 + 0.45 conf ramp(lead_frac, 0.1, 0.25)
+ *   veto       landscape x (1 - ramp(lead_frac, 0.03, 0.08)) (1 - ramp(person, 0.25, 0.5))
+ * Composition with faces: lead_frac >= 0.30 close-up, >= 0.13 mid, >= 0.05 wide,
+ * else extreme wide; with people only: tallest >= 0.75 mid, >= 0.35 wide, else
+ * extreme wide.
+ * Prominence (content.character_prominence) is the lead's ka_face_prominence with
+ * the scene's importance (max of emotional, action, dramatic), times what selection
+ * should prefer: eyes open (x0.3 when closed, < 0.25; x0.7 when < 0.5), a readable
+ * expression (x0.85 when the model is unsure, < 0.4) and a main character (x0.7
+ * supporting, x0.5 background). */
+
+static int ka_face_is_main(const ka_face_cues *fc, const ka_face *f)
+{
+    if (fc->identity)
+        return f->main_character;
+    return (float)f->box.h >= 0.08f * (float)fc->content.h;
+}
+
+static float ka_face_weight(const ka_face_cues *fc, const ka_face *f)
+{
+    return (ka_face_is_main(fc, f) ? 2.0f : 1.0f) * (float)f->box.w * (float)f->box.h;
+}
+
+static void ka_classify_face_cues(ka_classify_ctx *x)
+{
+    ka_face_cues *fc = ka_fc(x);
+    const ka_candidate *cand = x->cand;
+    fc->vc = ka_vision_of(cand);
+    fc->content = x->t ? x->t->content : (ka_rect){ 0, 0, cand->width, cand->height };
+    if (fc->content.w <= 0 || fc->content.h <= 0)
+        fc->content = (ka_rect){ 0, 0, cand->width, cand->height };
+    const ka_vision_cand *vc = fc->vc;
+    if (!vc || fc->content.h <= 0)
+        return;
+    fc->person_frac = vc->person_frac;
+    fc->people = vc->n_kind[KA_OBJ_PERSON];
+    fc->vehicles = vc->n_kind[KA_OBJ_VEHICLE];
+    fc->animals = vc->n_kind[KA_OBJ_ANIMAL];
+    fc->weapons = vc->n_kind[KA_OBJ_WEAPON];
+    float largest = 0, wsum = 0;
+    for (int i = 0; i < vc->n_faces; i++) {
+        largest = fmaxf(largest, (float)vc->faces[i].box.h);
+        fc->identity |= vc->faces[i].character >= 0;
+    }
+    int mains[16], nm = 0;
+    for (int i = 0; i < vc->n_faces; i++) {
+        const ka_face *f = &vc->faces[i];
+        if (!ka_face_matters(f, fc->content, largest))
+            continue;
+        fc->n++;
+        float w = (float)f->box.w * (float)f->box.h;
+        fc->valence += w * f->valence;
+        wsum += w;
+        int seen = 0;
+        for (int k = 0; k < nm && !seen; k++)
+            seen = fc->identity && mains[k] == f->character;
+        if (ka_face_is_main(fc, f) && !seen && nm < 16)
+            mains[nm++] = f->character;
+        if (!fc->lead || ka_face_weight(fc, f) > ka_face_weight(fc, fc->lead)) {
+            fc->pair[1] = fc->lead;
+            fc->lead = f;
+        } else if (!fc->pair[1] || ka_face_weight(fc, f) > ka_face_weight(fc, fc->pair[1])) {
+            fc->pair[1] = f;
+        }
+    }
+    fc->n_main = nm;
+    fc->valence = wsum > 0 ? fc->valence / wsum : 0.0f;
+    fc->pair[0] = fc->lead;
+    if (fc->pair[1] && fc->pair[1]->box.x < fc->pair[0]->box.x) {
+        fc->pair[0] = fc->pair[1];
+        fc->pair[1] = fc->lead;
+    }
+    if (fc->lead) {
+        fc->lead_frac = ka_classify_clamp01((float)fc->lead->box.h / (float)fc->content.h);
+        fc->intensity = fc->lead->expression > KA_EXPR_NEUTRAL ? fc->lead->expression_conf : 0.0f;
+    }
+}
+
+static void ka_classify_rule_face_scores(ka_classify_ctx *x)
+{
+    const ka_face_cues *fc = ka_fc(x);
+    if (!fc->vc)
+        return;
+    float move = ka_classify_ramp(x->cues.motion, 0.005f, 0.03f);
+    x->c->action = ka_classify_clamp01(x->c->action + 0.3f * (fc->weapons > 0) +
+                                       0.15f * (fc->vehicles > 0) * (0.5f + 0.5f * move) +
+                                       0.1f * (fc->people >= 3) * move);
+    if (!fc->lead)
+        return;
+    float close = ka_classify_ramp(fc->lead_frac, 0.08f, 0.3f);
+    x->c->emotional = fmaxf(x->c->emotional,
+                            close * (0.5f * fc->intensity + 0.5f * fabsf(fc->valence)));
+    x->c->dramatic = fmaxf(x->c->dramatic, close * fmaxf(0.0f, -fc->valence));
+}
+
+static void ka_classify_rule_closeup(ka_classify_ctx *x)
+{
+    const ka_face_cues *fc = ka_fc(x);
+    if (!fc->lead || fc->lead_frac < 0.12f)
+        return;
+    const ka_face *other = fc->pair[0] == fc->lead ? fc->pair[1] : fc->pair[0];
+    if (fc->n_main > 2 || (other && other->box.h >= 0.6f * fc->lead->box.h))
+        return;                     /* a pair or a group: other rules */
+    float v = 0.5f + 0.45f * ka_classify_ramp(fc->lead_frac, 0.12f, 0.35f);
+    if (!ka_face_is_main(fc, fc->lead))
+        v *= 0.85f;
+    ka_role r = fc->lead->role;
+    if (r == KA_ROLE_VILLAIN)
+        ka_classify_evidence(x, KA_SCENE_CONFRONTATION, 0.9f * v);
+    else
+        ka_classify_evidence(x, r == KA_ROLE_HEROINE ? KA_SCENE_HEROINE_CLOSEUP
+                                                     : KA_SCENE_HERO_CLOSEUP, v);
+}
+
+static void ka_classify_rule_ensemble(ka_classify_ctx *x)
+{
+    const ka_face_cues *fc = ka_fc(x);
+    float v = 0.0f;
+    if (fc->n_main >= 3)
+        v = 0.7f + 0.05f * (float)(fc->n_main - 3);
+    else if (fc->n >= 3)
+        v = 0.6f;
+    else if (fc->people >= 3 && fc->n >= 2)
+        v = 0.55f;
+    ka_classify_evidence(x, KA_SCENE_ENSEMBLE, v);
+}
+
+static void ka_classify_rule_pair(ka_classify_ctx *x)
+{
+    const ka_face_cues *fc = ka_fc(x);
+    const ka_face *a = fc->pair[0], *b = fc->pair[1];
+    if (!a || !b || fc->n > 3)
+        return;
+    float ha = (float)a->box.h, hb = (float)b->box.h;
+    if (fminf(ha, hb) < 0.6f * fmaxf(ha, hb))
+        return;
+    float width = 0.5f * (float)(a->box.w + b->box.w);
+    float gap = fabsf((float)(b->box.x + b->box.w / 2) - (float)(a->box.x + a->box.w / 2)) /
+                fmaxf(width, 1.0f);
+    float close = 1.0f - ka_classify_ramp(gap, 1.5f, 4.0f);
+    float pos = ka_classify_ramp(fc->valence, 0.1f, 0.6f);
+    float neg = ka_classify_ramp(-fc->valence, 0.1f, 0.6f);
+    float facing = a->yaw > 0.15f && b->yaw < -0.15f ? 1.0f : 0.0f;
+    int couple = (a->role == KA_ROLE_HERO && b->role == KA_ROLE_HEROINE) ||
+                 (a->role == KA_ROLE_HEROINE && b->role == KA_ROLE_HERO);
+    ka_classify_evidence(x, KA_SCENE_ROMANTIC,
+                         0.3f + 0.2f * close + 0.35f * pos + 0.1f * (float)couple - 0.3f * neg);
+    ka_classify_evidence(x, KA_SCENE_CONFRONTATION,
+                         0.3f + 0.3f * neg + 0.2f * facing + 0.2f * x->c->dramatic - 0.2f * pos);
+}
+
+static void ka_classify_rule_emotion(ka_classify_ctx *x)
+{
+    const ka_face_cues *fc = ka_fc(x);
+    const ka_face *f = fc->lead;
+    if (!f || fc->lead_frac < 0.1f || f->expression_conf < 0.5f)
+        return;
+    ka_expression e = f->expression;
+    if (e == KA_EXPR_SAD || e == KA_EXPR_FEAR || e == KA_EXPR_SURPRISE || e == KA_EXPR_ANGER ||
+        e == KA_EXPR_DISGUST)
+        ka_classify_evidence(x, KA_SCENE_EMOTIONAL, 0.5f + 0.45f * f->expression_conf *
+                             ka_classify_ramp(fc->lead_frac, 0.1f, 0.25f));
+}
+
+static void ka_classify_rule_people_veto(ka_classify_ctx *x)
+{
+    const ka_face_cues *fc = ka_fc(x);
+    x->evidence[KA_SCENE_LANDSCAPE] *= (1.0f - ka_classify_ramp(fc->lead_frac, 0.03f, 0.08f)) *
+                                       (1.0f - ka_classify_ramp(fc->person_frac, 0.25f, 0.5f));
+}
+
+static ka_composition ka_classify_composition_faces(const ka_classify_ctx *x, int *known)
+{
+    const ka_face_cues *fc = ka_fc((ka_classify_ctx *)x);
+    *known = 1;
+    if (fc->lead) {
+        float f = fc->lead_frac;
+        return f >= 0.30f ? KA_COMP_CLOSEUP : f >= 0.13f ? KA_COMP_MID
+               : f >= 0.05f ? KA_COMP_WIDE : KA_COMP_EXTREME_WIDE;
+    }
+    if (fc->people > 0)
+        return fc->person_frac >= 0.75f ? KA_COMP_MID : fc->person_frac >= 0.35f ? KA_COMP_WIDE
+               : KA_COMP_EXTREME_WIDE;
+    *known = 0;
+    return KA_COMP_MID;
+}
+
+/* Prominence of the lead and the characters present, most prominent first. */
+static void ka_classify_characters(ka_classify_ctx *x)
+{
+    const ka_face_cues *fc = ka_fc(x);
+    const ka_face *f = fc->lead;
+    if (!f)
+        return;
+    ka_content *c = x->c;
+    float importance = fmaxf(c->emotional, fmaxf(c->action, c->dramatic));
+    float p = ka_face_prominence(f->box, fc->content, f->focus, importance);
+    if (f->eyes_open >= 0.0f)
+        p *= f->eyes_open < 0.25f ? 0.3f : f->eyes_open < 0.5f ? 0.7f : 1.0f;
+    if (f->expression != KA_EXPR_UNKNOWN && f->expression_conf < 0.4f)
+        p *= 0.85f;
+    if (fc->identity && !f->main_character)
+        p *= f->role == KA_ROLE_BACKGROUND ? 0.5f : 0.7f;
+    c->prominence = ka_classify_clamp01(p);
+    const ka_vision_cand *vc = fc->vc;
+    float largest = 0;
+    for (int i = 0; i < vc->n_faces; i++)
+        largest = fmaxf(largest, (float)vc->faces[i].box.h);
+    int order[32], n = 0;               /* faces by weight, heaviest first */
+    for (int i = 0; i < vc->n_faces && n < 32; i++) {
+        const ka_face *g = &vc->faces[i];
+        if (!g->name[0] || g->role == KA_ROLE_BACKGROUND ||
+            !ka_face_matters(g, fc->content, largest))
+            continue;
+        int j = n++;
+        for (; j > 0 && ka_face_weight(fc, &vc->faces[order[j - 1]]) < ka_face_weight(fc, g); j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (int k = 0; k < n && c->n_characters < 8; k++) {
+        const char *name = vc->faces[order[k]].name;
+        int dup = 0;
+        for (int j = 0; j < c->n_characters && !dup; j++)
+            dup = !strcmp(c->characters[j], name);
+        if (!dup)
+            c->characters[c->n_characters++] = name;
+    }
 }

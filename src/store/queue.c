@@ -272,7 +272,8 @@ int ka_store_jobs_json(ka_store *s, json_t **out)
                 "index", (json_int_t)ka_sql_int(&r, i, 6), "start_s", ka_sql_real(&r, i, 7),
                 "end_s", ka_sql_real(&r, i, 8)));
         if (o && state && !strcmp(state, "running"))
-            json_object_set_new(o, "lease_left_s", json_real(round(ka_sql_real(&r, i, 11) * 10) / 10));
+            json_object_set_new(o, "lease_left_s",
+                                json_real(round(ka_sql_real(&r, i, 11) * 10) / 10));
         json_array_append_new(a, o);
     }
     ka_sql_res_free(&r);

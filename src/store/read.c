@@ -1,6 +1,7 @@
 /* read.c: what is stored, as JSON: the titles, a title's variants, its shots and its
  * whole metadata (metadata.json's shape, rebuilt from the rows the save wrote). */
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,13 @@ int ka_store_export_json(ka_store *s, const char *title_id, json_t **out)
     return 0;
 }
 
+/* As ka_shots_json rounds times. */
+static double round4(double x)
+{
+    double r = round(x * 1e4) / 1e4;
+    return r == 0.0 ? 0.0 : r;
+}
+
 int ka_store_shots_json(ka_store *s, const char *title_id, json_t **out)
 {
     *out = NULL;
@@ -157,7 +165,7 @@ int ka_store_shots_json(ka_store *s, const char *title_id, json_t **out)
             "index", (json_int_t)ka_sql_int(&r, i, 0),
             "start_frame", (json_int_t)ka_sql_int(&r, i, 1),
             "end_frame", (json_int_t)ka_sql_int(&r, i, 2),
-            "start_s", ka_sql_real(&r, i, 3), "end_s", ka_sql_real(&r, i, 4),
+            "start_s", round4(ka_sql_real(&r, i, 3)), "end_s", round4(ka_sql_real(&r, i, 4)),
             "transition_in", text_or_null(ka_sql_text(&r, i, 5)));
         if (o && ka_sql_cell(&r, i, 6)->type != KA_SQL_NULL)
             json_object_set_new(o, "transition_span", json_pack("[I, I]",

@@ -1,8 +1,9 @@
 /* save.c: storing an analysis. The images go to the artwork folder first; then one
  * transaction upserts the title, deletes its previous shots, candidates (with their
- * faces) and variants, inserts the new ones and, for a worker, marks its job done
- * (only if the worker still holds the job's lease). Readers see the old analysis or
- * the new one, never a mix, and a job's result is stored exactly once. */
+ * faces), identities and variants, inserts the new ones (faces.c: vision's records)
+ * and, for a worker, marks its job done (only if the worker still holds the job's
+ * lease). Readers see the old analysis or the new one, never a mix, and a job's result
+ * is stored exactly once. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,10 @@
 int ka_store_test_hook(void)
 {
     const char *stall = getenv("KEYART_TEST_SAVE_STALL");
-    if (stall && *stall)
+    if (stall && *stall) {
+        fprintf(stderr, "keyart: test hook: stalling %s s before the commit\n", stall);
         usleep((useconds_t)(atof(stall) * 1e6));
+    }
     const char *f = getenv("KEYART_TEST_SAVE_FAIL");
     if (f && *f == '1')
         return ka_error(KA_EIO, "failure injected by KEYART_TEST_SAVE_FAIL");
@@ -187,6 +190,8 @@ static int save_rows(ka_store *s, const ka_title *t, const ka_selection *sel,
         err = save_shots(s, id, t);
     if (!err)
         err = save_candidates(s, id, t, art, rowids);
+    if (!err)
+        err = ka_store_save_faces(s, id, t, rowids);
     if (!err)
         err = save_variants(s, id, t, sel, rowids, names, vjson);
     if (!err)

@@ -149,6 +149,8 @@ static int apply(ka_store *s, int from, int target)
 
 int ka_store_migrate(ka_store *s, int target)
 {
+    if (target <= 0)
+        return 0;               /* a raw connection: no check, no migration */
     int v = read_version(s);
     if (v < 0)
         return v;

@@ -78,6 +78,11 @@ static int has_prefix(const char *s, const char *p)
 
 int ka_store_open(const char *url, int flags, ka_store **out)
 {
+    return ka_store_open_at(url, flags, KA_STORE_SCHEMA_VERSION, out);
+}
+
+int ka_store_open_at(const char *url, int flags, int version, ka_store **out)
+{
     *out = NULL;
     if (!url || !*url)
         url = ka_store_default_url();
@@ -107,7 +112,7 @@ int ka_store_open(const char *url, int flags, ka_store **out)
             err = ka_store_sqlite_open(s, url, flags);
     }
     if (!err)
-        err = ka_store_migrate(s, KA_STORE_SCHEMA_VERSION);
+        err = ka_store_migrate(s, version);
     if (err) {
         ka_store_close(&s);
         return err;

@@ -32,9 +32,13 @@ static const char *trimmed(const char *m, char *buf, size_t size)
     size_t n = strlen(buf);
     while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
         buf[--n] = '\0';
-    for (char *p = buf; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
+    char *w = buf;              /* newlines and tabs become single spaces */
+    for (const char *p = buf; *p; p++) {
+        char c = *p == '\n' || *p == '\t' ? ' ' : *p;
+        if (c != ' ' || (w > buf && w[-1] != ' '))
+            *w++ = c;
+    }
+    *w = '\0';
     return buf;
 }
 

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keyart/store.h"
+#include "keyart/keyart.h"
 
 typedef enum ka_sql_type {
     KA_SQL_NULL = 0, KA_SQL_INT, KA_SQL_REAL, KA_SQL_TEXT, KA_SQL_BLOB
@@ -26,10 +26,19 @@ typedef struct ka_sql_val {
 
 #define SQL_INT(x) ((ka_sql_val){ .type = KA_SQL_INT, .i = (int64_t)(x) })
 #define SQL_REAL(x) ((ka_sql_val){ .type = KA_SQL_REAL, .d = (double)(x) })
-#define SQL_TEXT(x) ((ka_sql_val){ .type = (x) ? KA_SQL_TEXT : KA_SQL_NULL, .s = (x) })
-#define SQL_BLOB(p, len) ((ka_sql_val){ .type = (p) ? KA_SQL_BLOB : KA_SQL_NULL, .b = (p), \
-                                        .n = (size_t)(len) })
+#define SQL_TEXT(x) ka_sql_text_val(x)
+#define SQL_BLOB(p, len) ka_sql_blob_val((p), (size_t)(len))
 #define SQL_NULL ((ka_sql_val){ .type = KA_SQL_NULL })
+
+static inline ka_sql_val ka_sql_text_val(const char *s)
+{
+    return (ka_sql_val){ .type = s ? KA_SQL_TEXT : KA_SQL_NULL, .s = s };
+}
+
+static inline ka_sql_val ka_sql_blob_val(const void *p, size_t n)
+{
+    return (ka_sql_val){ .type = p ? KA_SQL_BLOB : KA_SQL_NULL, .b = p, .n = n };
+}
 
 /* Rows of a query, copied out of the engine. */
 typedef struct ka_sql_res {
@@ -87,6 +96,9 @@ int ka_store_begin(ka_store *s, int write);
 int ka_store_commit(ka_store *s);
 void ka_store_rollback(ka_store *s);
 
+/* ka_store_open, migrating only up to `version` (tests of the migrations). */
+int ka_store_open_at(const char *url, int flags, int version, ka_store **out);
+
 /* schema.c: brings the schema to `target` (tests use lower targets). */
 int ka_store_migrate(ka_store *s, int target);
 
@@ -105,6 +117,10 @@ int ka_store_test_hook(void);
 int ka_store_variant_images(const char *dir, const ka_title *t, const ka_variant *v,
                             int quality, char names[4][KA_ARTWORK_NAME_MAX]);
 int ka_store_file_put(const char *dir, const char *path, char name[KA_ARTWORK_NAME_MAX]);
+
+/* faces.c: the candidates' faces and the title's identities (inside the save's
+ * transaction); rowids are the candidates' row ids. */
+int ka_store_save_faces(ka_store *s, int64_t title, const ka_title *t, const int64_t *rowids);
 
 /* segment.c: a segment's partial analysis as a blob, and the merge of all of them. */
 int ka_segment_pack(const ka_title *t, const ka_job *j, const char *artwork_dir,

@@ -221,10 +221,14 @@ int ka_store_sqlite_open(ka_store *s, const char *path, int flags)
         return fail(s, rc, "cannot open the database");
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    int ro = strcmp(path, ":memory:") && sqlite3_db_readonly(db, "main") == 1;
+    if (ro && !(flags & KA_STORE_READ))
+        return ka_error(KA_EIO, "%s: cannot write to the database: %s or its folder is "
+                        "read-only", s->name, path);
     /* Reading the schema tells a database from any other file. */
     rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
-        return fail(s, rc, "cannot read the database");
+        return fail(s, rc, ro ? "cannot read the read-only database" : "cannot open the database");
     rc = sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     if (rc != SQLITE_OK)
         return fail(s, rc, "cannot enable foreign keys");

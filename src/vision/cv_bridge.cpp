@@ -79,6 +79,12 @@ extern "C" void ka_cv_init(void)
     });
 }
 
+extern "C" void ka_cv_set_threads(int n)
+{
+    ka_cv_init();
+    cv::setNumThreads(n);
+}
+
 /* ---- cascades ---- */
 
 extern "C" ka_cv_cascade *ka_cv_cascade_load(const char *path)
@@ -274,7 +280,7 @@ extern "C" int ka_cv_hog_detect(ka_cv_hog *h, const ka_image *img, ka_rect *out,
         std::vector<cv::Rect> found;
         std::vector<double> w;
         h->hog.detectMultiScale(ka_cv_wrap(img), found, w, 0.0, cv::Size(8, 8), cv::Size(0, 0),
-                                1.1, 2.0);
+                                1.15, 2.0);
         int n = 0;
         for (size_t i = 0; i < found.size() && n < max; i++, n++) {
             out[n] = ka_rect{ found[i].x, found[i].y, found[i].width, found[i].height };

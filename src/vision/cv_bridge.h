@@ -16,6 +16,8 @@ extern "C" {
 
 /* Quiets OpenCV's own logging (warnings of the ONNX importer) once per process. */
 void ka_cv_init(void);
+/* Threads OpenCV may use (process-wide; 1: none of its own). */
+void ka_cv_set_threads(int n);
 
 /* ---- Haar / LBP cascades ---- */
 typedef struct ka_cv_cascade ka_cv_cascade;

@@ -1,13 +1,13 @@
 /* detect.c: face detection, every model normalised into ka_face records.
  *
  *   cascade    Haar frontal (alt2) + LBP profile on the picture and its mirror,
- *              on a copy of at most 640 px; score from the cascade's level weight.
+ *              on a copy of at most 480 px; score from the cascade's level weight.
  *   faceplugin fr_detect and UltraFace RFB-320 share one decoder: input 1x3x240x320
  *              RGB (x - 127) / 128, outputs "scores" (N x 2: background, face) and
  *              "boxes" (N x 4 corners, 0..1 of the input). The picture is
  *              letterboxed into 4:3; a picture far from 4:3 (a portrait, a tall
  *              crop) is also cut into overlapping 4:3 tiles, so faces keep their
- *              size. Score threshold 0.6, NMS IoU 0.4.
+ *              size. Score threshold 0.7, NMS IoU 0.4.
  *   yunet      cv::FaceDetectorYN on a copy of at most 640 px: box, 5 landmarks.
  * Boxes come back in the pixels of the picture given (work). */
 #include <math.h>
@@ -19,8 +19,8 @@
 #define KA_DET_MAX 256
 #define KA_UF_W 320
 #define KA_UF_H 240
-#define KA_UF_THRESHOLD 0.6f
-#define KA_CASCADE_SIDE 640
+#define KA_UF_THRESHOLD 0.7f
+#define KA_CASCADE_SIDE 480
 #define KA_YUNET_SIDE 640
 
 static const char *const ka_detector_names[KA_DET_COUNT] = {
@@ -107,7 +107,11 @@ static int ka_fit(const ka_image *img, int side, ka_image *out, float *scale)
 
 static void ka_add_face(ka_face *out, int *n, float x, float y, float w, float h, float score)
 {
-    if (*n >= KA_DET_MAX || !(w >= 4.0f && h >= 4.0f))
+    if (!(w >= 4.0f && h >= 4.0f))
+        return;
+    if (*n >= KA_DET_MAX)           /* full of raw anchors: keep the best of each face */
+        *n = ka_vision_nms_faces(out, *n, 0.4f);
+    if (*n >= KA_DET_MAX)
         return;
     ka_face *f = &out[(*n)++];
     ka_vision_face_init(f);
@@ -128,7 +132,7 @@ static int ka_detect_cascade(ka_vision *v, const ka_image *gray, ka_face *out, i
     float w[KA_DET_MAX];
     int minsz = 20, maxsz = g.height;
     if (v->frontal) {
-        int k = ka_cv_cascade_detect(v->frontal, &g, 1.1, 4, minsz, maxsz, r, w, KA_DET_MAX);
+        int k = ka_cv_cascade_detect(v->frontal, &g, 1.15, 4, minsz, maxsz, r, w, KA_DET_MAX);
         for (int i = 0; i < k; i++)
             ka_add_face(out, n, (float)r[i].x / s, (float)r[i].y / s, (float)r[i].w / s,
                         (float)r[i].h / s, 1.0f / (1.0f + expf(-0.5f * w[i])));
@@ -136,7 +140,7 @@ static int ka_detect_cascade(ka_vision *v, const ka_image *gray, ka_face *out, i
     if (v->profile && !(err = ka_vision_flip(&g, &flip))) {
         for (int pass = 0; pass < 2; pass++) {
             const ka_image *img = pass ? &flip : &g;
-            int k = ka_cv_cascade_detect(v->profile, img, 1.1, 4, minsz, maxsz, r, w, KA_DET_MAX);
+            int k = ka_cv_cascade_detect(v->profile, img, 1.2, 4, minsz, maxsz, r, w, KA_DET_MAX);
             for (int i = 0; i < k; i++) {
                 float x = pass ? (float)(g.width - r[i].x - r[i].w) : (float)r[i].x;
                 int before = *n;
@@ -211,7 +215,7 @@ static int ka_detect_uf(ka_vision *v, ka_cv_net *net, const ka_image *work, ka_f
     /* far from 4:3: tiles of 4:3 along the long side, overlapping by a third */
     float aspect = (float)work->width / (float)work->height, want = 4.0f / 3.0f;
     float off = aspect > want ? aspect / want : want / aspect;
-    if (err || off < 1.4f)
+    if (err || off < 2.0f)
         return err;
     int tw = aspect > want ? (int)lroundf((float)work->height * want) : work->width;
     int th = aspect > want ? work->height : (int)lroundf((float)work->width / want);

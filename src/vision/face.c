@@ -10,7 +10,7 @@
  *   fr_expression crop (x, y, 1.2 w, 1.2 h) of the square box, RGB 224x224, x / 255
  *                 -> softmax of 7 (FER-2013 order: angry, disgust, fear, happy, sad,
  *                 surprise, neutral)
- *   fr_gender     box grown 1.4x about its centre, RGB 64x64, ImageNet mean/std ->
+ *   fr_gender     square box grown 1.4x about its centre, RGB 64x64, ImageNet mean/std ->
  *                 SSR-Net stages merged into 0 (female) .. 1 (male)
  *   fr_feature    the 5 points aligned by a similarity transform onto the ArcFace
  *                 reference points of a 112x112 crop, RGB (x - 127) / 128 -> 512-d,
@@ -225,8 +225,9 @@ static void ka_expression_cascade(ka_vision *v, const ka_image *rgb, ka_face *f)
 static void ka_gender(ka_vision *v, const ka_image *rgb, ka_face *f)
 {
     ka_cv_net *net = v->net[KA_M_FR_GENDER];
-    float cx = (float)f->box.x + 0.5f * (float)f->box.w, cy = (float)f->box.y + 0.5f * (float)f->box.h;
-    float w = 1.4f * (float)f->box.w, h = 1.4f * (float)f->box.h;
+    float sx, sy, s;
+    ka_square(f, &sx, &sy, &s);
+    float cx = sx + 0.5f * s, cy = sy + 0.5f * s, w = 1.4f * s, h = 1.4f * s;
     const ka_norm n = { { 0.485f * 255, 0.456f * 255, 0.406f * 255 },
                         { 1 / (0.229f * 255), 1 / (0.224f * 255), 1 / (0.225f * 255) }, 0, 0 };
     if (ka_run_crop(v, net, rgb, cx - w / 2, cy - h / 2, w, h, 64, 64, &n) < 0)
@@ -301,7 +302,7 @@ static void ka_embedding(ka_vision *v, const ka_image *rgb, ka_face *f)
     f->has_embedding = 1;
 }
 
-int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f)
+int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f, int full)
 {
     float pts[68][2];
     int have68 = v->net[KA_M_FR_LANDMARK] && !f->profile &&
@@ -310,19 +311,28 @@ int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f)
         ka_five_from_68(pts, f->landmarks);
         f->n_landmarks = 5;
     }
-    if (have68 && v->net[KA_M_FR_EYE]) {
+    if (f->n_landmarks == 5) {
+        /* yaw from where the nose sits between the eyes: 0 frontal, +-1 profile */
+        float dx = f->landmarks[1][0] - f->landmarks[0][0];
+        float r = fabsf(dx) > 1e-3f ? (f->landmarks[2][0] - f->landmarks[0][0]) / dx : 0.5f;
+        f->yaw = fminf(1.0f, fmaxf(-1.0f, 2.0f * r - 1.0f));
+    }
+    int frontal = !f->profile && fabsf(f->yaw) < 0.6f;
+    if (!frontal) {
+        /* eyes of a turned face are not measured: half hidden, they read as closed */
+    } else if (have68 && v->net[KA_M_FR_EYE]) {
         float l = ka_eye_open(v, rgb, pts, 36), r = ka_eye_open(v, rgb, pts, 42);
         f->eyes_open = l >= 0 && r >= 0 ? 0.5f * (l + r) : l >= 0 ? l : r;
     } else if (v->eye) {
         ka_eyes_cascade(v, rgb, f);
     }
-    if (v->net[KA_M_FR_EXPRESSION])
+    if (full && v->net[KA_M_FR_EXPRESSION])
         ka_expression_net(v, rgb, f);
-    else if (v->smile)
+    else if (full && v->smile)
         ka_expression_cascade(v, rgb, f);
     if (v->net[KA_M_FR_GENDER])
         ka_gender(v, rgb, f);
-    if (v->net[KA_M_FR_FEATURE])
+    if (v->net[KA_M_FR_FEATURE] && f->box.h >= KA_FACE_MIN_IDENTITY)
         ka_embedding(v, rgb, f);
     return 0;
 }

@@ -77,22 +77,42 @@ static inline float ka_bilinear(const ka_image *s, float x, float y, int c, floa
     return (v[0] * (1 - fx) + v[1] * fx) * (1 - fy) + (v[2] * (1 - fx) + v[3] * fx) * fy;
 }
 
-/* Luma or channel c (of 3) at (x, y). */
-static inline float ka_tap(const ka_image *s, float x, float y, int c, const ka_norm *n)
+/* One output pixel, taps x taps bilinear samples averaged, every channel at once. */
+static inline void ka_sample_px(const ka_image *src, const float A[6], float u, float v, int taps,
+                                const ka_norm *n, float acc[3])
 {
-    if (s->channels == 1)
-        return ka_bilinear(s, x, y, 0, n->border);
-    if (n->gray)
-        return 0.299f * ka_bilinear(s, x, y, 0, n->border) +
-               0.587f * ka_bilinear(s, x, y, 1, n->border) +
-               0.114f * ka_bilinear(s, x, y, 2, n->border);
-    return ka_bilinear(s, x, y, c, n->border);
+    int nc = src->channels == 1 ? 1 : 3;
+    acc[0] = acc[1] = acc[2] = 0.0f;
+    for (int j = 0; j < taps; j++) {
+        float vv = v + ((float)j + 0.5f) / (float)taps - 0.5f;
+        for (int i = 0; i < taps; i++) {
+            float uu = u + ((float)i + 0.5f) / (float)taps - 0.5f;
+            float x = A[0] * uu + A[1] * vv + A[2], y = A[3] * uu + A[4] * vv + A[5];
+            int x0 = (int)floorf(x), y0 = (int)floorf(y);
+            float fx = x - (float)x0, fy = y - (float)y0;
+            float w[4] = { (1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy };
+            if (x0 >= 0 && y0 >= 0 && x0 + 1 < src->width && y0 + 1 < src->height) {
+                const uint8_t *p = src->data + (size_t)y0 * src->stride + (size_t)x0 * src->channels;
+                const uint8_t *q = p + src->stride;
+                for (int c = 0; c < nc; c++)
+                    acc[c] += w[0] * p[c] + w[1] * p[c + src->channels] + w[2] * q[c] +
+                              w[3] * q[c + src->channels];
+                continue;
+            }
+            for (int c = 0; c < nc; c++)
+                acc[c] += w[0] * ka_bilinear(src, (float)x0, (float)y0, c, n->border) +
+                          w[1] * ka_bilinear(src, (float)x0 + 1, (float)y0, c, n->border) +
+                          w[2] * ka_bilinear(src, (float)x0, (float)y0 + 1, c, n->border) +
+                          w[3] * ka_bilinear(src, (float)x0 + 1, (float)y0 + 1, c, n->border);
+        }
+    }
+    if (nc == 1)
+        acc[1] = acc[2] = acc[0];
 }
 
 void ka_vision_sample(const ka_image *src, const float A[6], int w, int h, const ka_norm *n,
                       float *out)
 {
-    int nc = n->gray ? 1 : 3;
     /* how much the map shrinks: taps per output pixel along each axis */
     float sx = sqrtf(A[0] * A[0] + A[3] * A[3]), sy = sqrtf(A[1] * A[1] + A[4] * A[4]);
     float sc = sx > sy ? sx : sy;
@@ -102,21 +122,16 @@ void ka_vision_sample(const ka_image *src, const float A[6], int w, int h, const
     size_t plane = (size_t)w * h;
     for (int v = 0; v < h; v++) {
         for (int u = 0; u < w; u++) {
-            for (int c = 0; c < nc; c++) {
-                float acc = 0.0f;
-                for (int j = 0; j < taps; j++) {
-                    float dv = ((float)j + 0.5f) / (float)taps - 0.5f;
-                    for (int i = 0; i < taps; i++) {
-                        float du = ((float)i + 0.5f) / (float)taps - 0.5f;
-                        float uu = (float)u + du, vv = (float)v + dv;
-                        float x = A[0] * uu + A[1] * vv + A[2];
-                        float y = A[3] * uu + A[4] * vv + A[5];
-                        acc += ka_tap(src, x, y, c, n);
-                    }
-                }
-                out[(size_t)c * plane + (size_t)v * w + u] =
-                    (acc * inv - n->mean[c]) * n->scale[c];
+            float acc[3];
+            ka_sample_px(src, A, (float)u, (float)v, taps, n, acc);
+            size_t o = (size_t)v * w + u;
+            if (n->gray) {
+                float g = (0.299f * acc[0] + 0.587f * acc[1] + 0.114f * acc[2]) * inv;
+                out[o] = (g - n->mean[0]) * n->scale[0];
+                continue;
             }
+            for (int c = 0; c < 3; c++)
+                out[(size_t)c * plane + o] = (acc[c] * inv - n->mean[c]) * n->scale[c];
         }
     }
 }

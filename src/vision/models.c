@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vision/vision_config.h"
 #include "vision/vision_priv.h"
 
 #ifndef KA_MODELS_DIR
@@ -104,7 +105,7 @@ void ka_vision_opts_default(ka_vision_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->detector = KA_DET_AUTO;
-    o->attributes = 1;
+    o->attributes = KA_ATTR_ALL;
     o->objects = 1;
     o->brisque = 1;
     o->max_side = 960;
@@ -286,21 +287,26 @@ int ka_vision_open(const ka_vision_opts *o, ka_vision **out)
         return ka_error(KA_ENOMEM, "no memory for vision");
     }
     ka_cv_init();
+    if (v->opts.threads > 0)
+        ka_cv_set_threads(v->opts.threads);
     v->frontal = ka_load_cascade("haarcascades", "haarcascade_frontalface_alt2.xml");
     v->profile = ka_load_cascade("lbpcascades", "lbpcascade_profileface.xml");
     ka_choose_detector(v);
-    if (v->opts.attributes) {
-        int pack = v->detector == KA_DET_FACEPLUGIN;
+    int at = v->opts.attributes, pack = v->detector == KA_DET_FACEPLUGIN;
+    if (at)
         ka_load_net(v, KA_M_FR_LANDMARK, pack);
+    if (at & KA_ATTR_EYES)
         ka_load_net(v, KA_M_FR_EYE, pack);
+    if (at & KA_ATTR_EXPRESSION)
         ka_load_net(v, KA_M_FR_EXPRESSION, pack);
+    if (at & KA_ATTR_IDENTITY)
         ka_load_net(v, KA_M_FR_FEATURE, pack);
+    if (at & KA_ATTR_GENDER)
         ka_load_net(v, KA_M_FR_GENDER, 0);
-        if (!v->net[KA_M_FR_EYE] || !v->net[KA_M_FR_LANDMARK])
-            v->eye = ka_load_cascade("haarcascades", "haarcascade_eye.xml");
-        if (!v->net[KA_M_FR_EXPRESSION])
-            v->smile = ka_load_cascade("haarcascades", "haarcascade_smile.xml");
-    }
+    if ((at & KA_ATTR_EYES) && (!v->net[KA_M_FR_EYE] || !v->net[KA_M_FR_LANDMARK]))
+        v->eye = ka_load_cascade("haarcascades", "haarcascade_eye.xml");
+    if ((at & KA_ATTR_EXPRESSION) && !v->net[KA_M_FR_EXPRESSION])
+        v->smile = ka_load_cascade("haarcascades", "haarcascade_smile.xml");
     if (v->opts.objects && !ka_load_net(v, KA_M_NANODET, 0) && !(v->hog = ka_cv_hog_new()))
         ka_log(KA_LOG_WARN, "people detection disabled: %s", ka_error_message());
     if (v->opts.brisque)

@@ -11,7 +11,7 @@
  * kept: people, vehicles, animals and weapon-like props (knife, scissors, bat).
  *
  * Without NanoDet, OpenCV's HOG people detector (default SVM) on a copy of at
- * most 512 px finds standing people. */
+ * most 400 px finds standing people. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +23,7 @@
 #define KA_ND_BINS 8
 #define KA_ND_THRESHOLD 0.35f
 #define KA_OBJ_MAX 128
-#define KA_HOG_SIDE 512
+#define KA_HOG_SIDE 400
 
 static const char *const ka_kind_names[KA_OBJ_COUNT] = {
     "person", "vehicle", "animal", "weapon", "other",

@@ -78,9 +78,19 @@ int ka_vision_detect(ka_vision *v, const ka_image *work, const ka_image *gray, k
 
 /* ---- face.c: attributes of each face, on the full-resolution picture ---- */
 
+/* Expression (the costly model) only for the largest faces, and only when tall
+ * enough to read; identity only for faces tall enough to tell. */
+#define KA_FACE_EXPRESSION_MAX 2
+#define KA_FACE_MIN_EXPRESSION 40           /* px, and 12% of the picture's height */
+#define KA_FACE_EXPRESSION_FRAC 0.12f
+/* Objects are not looked for when the largest face is a close-up (this tall). */
+#define KA_OBJECTS_SKIP_FRAC 0.30f
+#define KA_FACE_MIN_IDENTITY 32
+
 void ka_vision_face_init(ka_face *f);
-/* Landmarks (when missing), eyes, expression, gender, embedding of f in rgb. */
-int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f);
+/* Landmarks (when missing), eyes, gender, embedding and, when full, expression of
+ * f in rgb. */
+int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f, int full);
 /* Sharpness and focus of every face, measured on gray (scale: gray px / face px). */
 void ka_vision_face_focus(ka_face *f, int n, const ka_image *gray, float scale,
                           double frame_var);
@@ -91,11 +101,21 @@ void ka_vision_face_focus(ka_face *f, int n, const ka_image *gray, float scale,
 int ka_vision_objects(ka_vision *v, const ka_image *work, ka_object **out, int *n);
 ka_object_kind ka_vision_coco_kind(int cls);
 
+/* ---- focus.c ---- */
+
+/* The focus region for the crops of a picture with these faces (see focus.c);
+ * 0 when no face matters (focus untouched). */
+int ka_vision_focus(const ka_face *faces, int n, ka_rect content, ka_rect *focus);
+
 /* ---- identity.c ---- */
 
 /* Agglomerative average-linkage clustering of n L2-normalised embeddings (stride
  * KA_FACE_EMBED_DIM floats apart) at cosine distance max_dist: label[i] gets a
  * cluster index 0..k-1 (in order of first appearance). Returns k or < 0. */
 int ka_vision_cluster(const float *const *emb, int n, float max_dist, int *label);
+/* The same on a distance matrix d (n x n, changed in place); faces with the same
+ * group (e.g. the same frame: one person is not in two places) never share a
+ * cluster. group may be NULL. */
+int ka_vision_cluster_matrix(float *d, int n, float max_dist, const int *group, int *label);
 
 #endif

@@ -1,0 +1,270 @@
+/* keyart/experiment.h: A/B experiments and off-policy evaluation.
+ *
+ * - deterministic assignment compatible with GrowthBook's SDKs (FNV-1a 32-bit hashing,
+ *   versions 1 and 2; bucket ranges with coverage and weights; namespaces);
+ * - metrics per arm from event counts (CTR, take rate, completion rate, skip rate,
+ *   dwell time);
+ * - statistics: two-proportion z-test, Welch t-test, relative lift and ratio metrics by
+ *   the delta method, Bayesian chance to beat control, sample-ratio mismatch,
+ *   an always-valid confidence sequence for peeking, Holm and Benjamini-Hochberg;
+ * - off-policy evaluation from logged (context, action, reward, propensity): replay,
+ *   IPS, self-normalised IPS and doubly robust, with bootstrap intervals; the Open
+ *   Bandit Dataset's CSV and its Bernoulli Thompson sampling policy.
+ *
+ * Pure functions over in-memory arrays, except ka_ope_read_obd and
+ * ka_ope_read_bts_prior, which read files. */
+#ifndef KEYART_EXPERIMENT_H
+#define KEYART_EXPERIMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keyart/personalize.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- assignment (GrowthBook SDK spec) ---- */
+
+uint32_t ka_exp_fnv1a32(const char *s);
+/* GrowthBook's hash(seed, value, version) in [0, 1):
+ *   v1: (fnv1a32(value + seed) % 1000) / 1000
+ *   v2: (fnv1a32(decimal(fnv1a32(seed + value))) % 10000) / 10000
+ * Returns 0, or KA_EINVAL for another version (the SDK's null). */
+int ka_exp_hash(const char *seed, const char *value, int version, double *out);
+/* n equal weights 1/n. */
+void ka_exp_equal_weights(int n, double *w);
+/* ranges[i] = [start_i, start_i + coverage w_i] with start_i the sum of earlier weights;
+ * coverage clamped to 0..1; weights NULL, of another count than n, or not summing to
+ * 1 within 0.01 are replaced by equal weights. KA_EINVAL when n < 1. */
+int ka_exp_bucket_ranges(int n, double coverage, const double *weights, int n_weights,
+                         double (*ranges)[2]);
+/* The i whose range holds h (start <= h < end), or -1. */
+int ka_exp_choose_variation(double h, const double (*ranges)[2], int n);
+/* Whether user is in namespace [id, start, end): hash("__" + id, user, 1). */
+int ka_exp_in_namespace(const char *user, const char *ns_id, double start, double end);
+
+typedef enum ka_exp_arm_kind { KA_EXP_ARM_VARIANT = 0, KA_EXP_ARM_POLICY } ka_exp_arm_kind;
+
+/* An arm shows a fixed variant, or lets a policy choose. */
+typedef struct ka_exp_arm {
+    const char *name;
+    ka_exp_arm_kind kind;
+    int variant;                    /* KA_EXP_ARM_VARIANT: its number */
+    const char *policy;             /* KA_EXP_ARM_POLICY: a ka_policy_find() name */
+    double weight;                  /* traffic share; all 0 = equal */
+} ka_exp_arm;
+
+typedef struct ka_experiment {
+    const char *key;                /* the experiment's id */
+    const char *seed;               /* hashing seed (NULL = key) */
+    int hash_version;               /* 1 or 2 (0 = 2) */
+    double coverage;                /* share of users included, 0..1 */
+    const char *ns_id;              /* namespace (NULL = none) and its range */
+    double ns_start, ns_end;
+    const ka_exp_arm *arms;
+    int n_arms;                     /* 1..KA_EXP_MAX_ARMS */
+    int control;                    /* index of the control arm */
+} ka_experiment;
+
+enum { KA_EXP_MAX_ARMS = 32 };
+
+/* The arm user falls in, or -1 when the user is not in the experiment (outside the
+ * namespace or the coverage, no user id, or a single arm, as in GrowthBook). KA_EINVAL
+ * for a malformed experiment. */
+int ka_exp_assign(const ka_experiment *e, const char *user);
+
+/* ---- metrics from events ---- */
+
+typedef struct ka_exp_counts {
+    double impressions, clicks, plays, completes, skips;
+    double dwell_n, dwell_sum, dwell_sumsq;     /* dwell events: seconds */
+} ka_exp_counts;
+
+/* Folds one event in (value: dwell seconds). */
+void ka_exp_counts_add(ka_exp_counts *c, ka_event_type type, double value);
+
+typedef enum ka_exp_metric {
+    KA_METRIC_CTR = 0,              /* clicks / impressions */
+    KA_METRIC_TAKE_RATE,            /* plays / impressions */
+    KA_METRIC_COMPLETION,           /* completes / plays */
+    KA_METRIC_SKIP_RATE,            /* skips / impressions */
+    KA_METRIC_DWELL,                /* mean dwell seconds */
+    KA_METRIC_COUNT
+} ka_exp_metric;
+
+const char *ka_exp_metric_name(ka_exp_metric m);    /* "ctr", "take_rate", ... */
+/* A metric's value, its denominator n (impressions, plays, dwell events) and, for
+ * dwell, the sample variance (proportions: p(1-p)). NAN value when n is 0. */
+void ka_exp_metric_value(const ka_exp_counts *c, ka_exp_metric m, double *value, double *n,
+                         double *var);
+
+/* ---- statistics ---- */
+
+/* Treatment against control. Lifts are treatment - control (absolute) and
+ * treatment / control - 1 (relative); intervals are two-sided at level. */
+typedef struct ka_exp_test {
+    double control, treatment;
+    double diff, diff_se, diff_lo, diff_hi;
+    double rel, rel_se, rel_lo, rel_hi;     /* delta method; NAN when control is 0 */
+    double stat;                    /* z or t */
+    double df;                      /* Welch's degrees of freedom; INFINITY for z */
+    double p;                       /* two-sided p-value */
+} ka_exp_test;
+
+/* Two proportions x/n: z with the pooled standard error, the difference's interval
+ * with the unpooled one. KA_EINVAL for n < 1 or x outside 0..n. */
+int ka_exp_prop_test(double x_c, double n_c, double x_t, double n_t, double level,
+                     ka_exp_test *out);
+/* Two means with sample variances: Welch's t, Welch-Satterthwaite df, t intervals for
+ * the difference and (delta method, normal) the relative lift. KA_EINVAL for n < 2. */
+int ka_exp_welch_test(double mean_c, double var_c, double n_c, double mean_t, double var_t,
+                      double n_t, double level, ka_exp_test *out);
+
+/* Per-unit sums of a ratio metric sum(x)/sum(y) (e.g. clicks / impressions per user). */
+typedef struct ka_exp_ratio_sums {
+    double n, sx, sy, sxx, syy, sxy;
+} ka_exp_ratio_sums;
+
+/* R = mean x / mean y and its delta-method standard error
+ *   se^2 = (s_xx / my^2 - 2 mx s_xy / my^3 + mx^2 s_yy / my^4) / n
+ * with sample (co)variances s. KA_EINVAL for n < 2 or mean y = 0. */
+int ka_exp_ratio(const ka_exp_ratio_sums *s, double *ratio, double *se);
+/* Two ratio metrics: z-test of the difference, intervals for absolute and relative lift. */
+int ka_exp_ratio_test(const ka_exp_ratio_sums *c, const ka_exp_ratio_sums *t, double level,
+                      ka_exp_test *out);
+
+/* P(p_t > p_c) for p_c ~ Beta(a_c, b_c), p_t ~ Beta(a_t, b_t): exact sum (Evan Miller)
+ * when a_t is a whole number up to 10^5, else adaptive quadrature. NAN for bad input. */
+double ka_exp_chance_to_beat(double a_c, double b_c, double a_t, double b_t);
+
+/* Sample-ratio mismatch: chi-square of observed counts against expected shares
+ * (weights, normalised; NULL = equal), df = k - 1. Returns 1 when p < KA_EXP_SRM_P,
+ * 0 when not, KA_EINVAL for bad input. */
+#define KA_EXP_SRM_P 0.001
+int ka_exp_srm(const double *observed, const double *weights, int k, double *chi2, double *p);
+
+/* Always-valid confidence sequence (normal mixture, Howard, Ramdas, McAuliffe, Sekhon
+ * 2021, "Time-uniform, nonparametric, nonasymptotic confidence sequences", eq. 14):
+ * with estimate se at n observations, the half-width
+ *   se * sqrt((n + rho) / n * log((n + rho) / (rho alpha^2))),
+ * rho = n_tune / (2 log(1/alpha) + log(1 + 2 log(1/alpha))) (narrowest near n_tune).
+ * Valid simultaneously over all n: peeking does not inflate the error rate. */
+double ka_exp_cs_halfwidth(double se, double n, double n_tune, double alpha);
+
+/* Adjusted p-values for m tests (adj may alias p): Holm's step-down (FWER) and
+ * Benjamini-Hochberg's step-up (FDR). */
+void ka_exp_holm(const double *p, int m, double *adj);
+void ka_exp_bh(const double *p, int m, double *adj);
+
+/* ---- a report: every metric of every arm against control ---- */
+
+typedef struct ka_exp_report_opts {
+    double level;                   /* 0.95 */
+    double prior_alpha, prior_beta; /* chance to beat: Beta prior (1, 1) */
+    double n_tune;                  /* confidence sequence tuning (impressions, 10000) */
+} ka_exp_report_opts;
+
+void ka_exp_report_opts_default(ka_exp_report_opts *o);
+
+typedef struct ka_exp_result {
+    int arm;
+    ka_exp_metric metric;
+    ka_exp_test test;
+    double p_holm, p_bh;            /* adjusted across the arm's metrics */
+    double chance_to_beat;          /* proportions only, else NAN */
+    double cs_lo, cs_hi;            /* always-valid interval of the difference */
+} ka_exp_result;
+
+typedef struct ka_exp_report {
+    int n_arms, control;
+    double srm_chi2, srm_p;
+    int srm;                        /* 1: sample-ratio mismatch (p < KA_EXP_SRM_P) */
+    int n_results;                  /* (n_arms - 1) x KA_METRIC_COUNT; metrics with no
+                                     * data in either arm are left out */
+    ka_exp_result results[(KA_EXP_MAX_ARMS - 1) * KA_METRIC_COUNT];
+} ka_exp_report;
+
+/* counts[n_arms]; weights: planned traffic shares for the SRM check (NULL = equal).
+ * The report is large: allocate it. */
+int ka_exp_report_build(const ka_exp_counts *counts, int n_arms, int control,
+                        const double *weights, const ka_exp_report_opts *o,
+                        ka_exp_report *out);
+/* The report as JSON (a new reference): {"srm": {...}, "arms": [...]} */
+struct json_t *ka_exp_report_json(const ka_exp_report *r, const ka_exp_counts *counts,
+                                  const char *const *arm_names);
+
+/* ---- off-policy evaluation ---- */
+
+/* A log: event i showed action[i] in slot[i] (a position; 0 when there is one) with
+ * logging propensity pscore[i] and got reward[i]. */
+typedef struct ka_ope_log {
+    int n, n_actions, n_slots;
+    int *action, *slot;
+    double *reward, *pscore;
+} ka_ope_log;
+
+void ka_ope_log_free(ka_ope_log *log);
+/* The mean reward: the logging policy's own value. */
+double ka_ope_observed(const ka_ope_log *log);
+
+typedef enum ka_ope_method {
+    KA_OPE_REPLAY = 0,              /* Li, Chu, Langford, Wang 2011 */
+    KA_OPE_IPS,
+    KA_OPE_SNIPS,
+    KA_OPE_DR,                      /* Dudik, Langford, Li 2011 */
+    KA_OPE_COUNT
+} ka_ope_method;
+
+const char *ka_ope_method_name(ka_ope_method m);   /* "replay", "ips", "snips", "dr" */
+
+typedef enum ka_ope_ci { KA_OPE_CI_PERCENTILE = 0, KA_OPE_CI_NORMAL } ka_ope_ci;
+
+typedef struct ka_ope_opts {
+    int n_boot;                     /* bootstrap replicates (500; 0 = no intervals) */
+    double level;                   /* 0.95 */
+    uint64_t seed;                  /* bootstrap and replay draws (1) */
+    int replay_passes;              /* replay: passes over the log, each with fresh draws
+                                     * of the evaluated policy (1000) */
+    ka_ope_ci ci;                   /* percentile (default) or normal with bootstrap se */
+    double dr_shrink;               /* DR reward model: per (action, slot) mean, shrunk
+                                     * toward the slot mean by this many events (1) */
+} ka_ope_opts;
+
+void ka_ope_opts_default(ka_ope_opts *o);
+
+typedef struct ka_ope_estimate {
+    double value, lo, hi, se;       /* se: bootstrap standard deviation (NAN without) */
+    double n_eff;                   /* replay: matched events per pass; IPS etc.: the
+                                     * effective sample size (sum w)^2 / sum w^2 */
+} ka_ope_estimate;
+
+/* pi[i * n_actions + a]: the evaluated policy's probability of showing a in event i's
+ * slot, in its context. Fills out[KA_OPE_COUNT]. KA_EINVAL for bad input (a
+ * propensity <= 0, a pi row that does not sum to 1, ...), KA_ENOMEM. Replay is unbiased
+ * when the log is uniform (Li et al. 2011); IPS, SNIPS and DR for any logging policy
+ * that gives every action the evaluated policy uses a positive propensity. */
+int ka_ope_evaluate(const ka_ope_log *log, const double *pi, const ka_ope_opts *o,
+                    ka_ope_estimate *out);
+
+/* Reads an Open Bandit Dataset CSV (columns item_id, position, click,
+ * propensity_score by name; positions 1..3 become slots 0..2). KA_EIO, KA_EFORMAT. */
+int ka_ope_read_obd(const char *path, ka_ope_log *log);
+/* The Beta priors of a campaign in OBD's prior_bts.yaml ({campaign: {alpha: [..],
+ * beta: [..]}}); *alpha and *beta are malloc'd, n of each. */
+int ka_ope_read_bts_prior(const char *path, const char *campaign, double **alpha,
+                          double **beta, int *n);
+/* The slate Bernoulli Thompson sampling policy: draw p_i ~ Beta(alpha_i, beta_i) for
+ * every item and fill slots 0..n_slots-1 with the items of largest draws. dist[item *
+ * n_slots + slot]: its probability of putting item in slot, by n_sims seeded draws. */
+int ka_ope_bts_slate_dist(const double *alpha, const double *beta, int n_items, int n_slots,
+                          int n_sims, uint64_t seed, double *dist);
+/* pi for ka_ope_evaluate from a context-free per-slot distribution dist[a * n_slots + s]
+ * (NULL = uniform 1/n_actions). *pi is malloc'd. */
+int ka_ope_pi_from_slots(const ka_ope_log *log, const double *dist, double **pi);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,275 @@
+/* test_store.c: the store suite, run once per backend (argv[1]: sqlite or pg):
+ * migrations from empty and from an older version, idempotent reopen, refusal of a
+ * newer schema (data untouched), bad and unreachable URLs, saving an analysis with
+ * its artwork, replacing it on re-analysis, atomicity of a failed replace, event
+ * idempotency, cast, and the artwork folder's names. The queue has test_queue.c. */
+#include <jansson.h>
+#include <sys/stat.h>
+
+#include "store_test.h"
+
+static const char *const tables[] = {
+    "titles", "cast_members", "shots", "candidates", "identities", "faces", "variants",
+    "users", "experiments", "assignments", "events", "policy_state", "jobs",
+};
+
+static void test_migrate_from_empty(void)
+{
+    ka_store *s = NULL;
+    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    if (!s)
+        return;
+    CHECK_EQ_INT(ka_store_schema_version(s), KA_STORE_SCHEMA_VERSION);
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++)
+        CHECK_MSG(s->ops->table_exists(s, tables[i]) == 1, "table %s", tables[i]);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM schema_version"), KA_STORE_SCHEMA_VERSION);
+    ka_store_close(&s);
+}
+
+static void test_reopen_and_upgrade(void)
+{
+    const char *url = st_fresh_url();
+    ka_store *s = NULL;
+    /* An old database: only migration 1, with a title in it. */
+    CHECK_EQ_INT(ka_store_open_at(url, 0, 1, &s), 0);
+    if (!s)
+        return;
+    CHECK_EQ_INT(ka_store_schema_version(s), 1);
+    CHECK_EQ_INT(s->ops->table_exists(s, "jobs"), 0);
+    CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO titles (title_id) VALUES ($1)", SQL_TEXT("old")), 0);
+    ka_store_close(&s);
+    /* Opening it upgrades it, keeping the data; opening again changes nothing. */
+    for (int round = 0; round < 2; round++) {
+        CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+        if (!s)
+            return;
+        CHECK_EQ_INT(ka_store_schema_version(s), KA_STORE_SCHEMA_VERSION);
+        CHECK_EQ_INT(s->ops->table_exists(s, "jobs"), 1);
+        CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM schema_version"), KA_STORE_SCHEMA_VERSION);
+        CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM titles WHERE title_id = 'old'"), 1);
+        ka_store_close(&s);
+    }
+}
+
+static void test_newer_schema_refused(void)
+{
+    const char *url = st_fresh_url();
+    ka_store *s = NULL;
+    CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+    if (!s)
+        return;
+    CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO schema_version (version, name) VALUES ($1, $2)",
+                        SQL_INT(99), SQL_TEXT("from the future")), 0);
+    CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO titles (title_id) VALUES ($1)", SQL_TEXT("kept")), 0);
+    ka_store_close(&s);
+    int err = ka_store_open(url, 0, &s);
+    CHECK_EQ_INT(err, KA_EUNSUPPORTED);
+    CHECK(s == NULL);
+    const char *m = ka_error_message();
+    CHECK_MSG(strstr(m, "99") && strstr(m, "newer") && strstr(m, "not changed"), "%s", m);
+    /* Untouched: read it without migrating. */
+    CHECK_EQ_INT(ka_store_open_at(url, 0, 0, &s), 0);
+    if (!s)
+        return;
+    CHECK_EQ_INT(st_count(s, "SELECT max(version) FROM schema_version"), 99);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM schema_version"), KA_STORE_SCHEMA_VERSION + 1);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM titles WHERE title_id = 'kept'"), 1);
+    ka_store_close(&s);
+}
+
+static void expect_open_error(const char *url, int want, const char *needle)
+{
+    ka_store *s = NULL;
+    int err = ka_store_open(url, 0, &s);
+    CHECK_MSG(err == want, "%s: got %d, want %d (%s)", url, err, want, ka_error_message());
+    CHECK(s == NULL);
+    CHECK_MSG(strstr(ka_error_message(), needle), "%s: message '%s' lacks '%s'", url,
+              ka_error_message(), needle);
+    ka_store_close(&s);
+}
+
+static void test_bad_urls(void)
+{
+    char path[512], url[600];
+    expect_open_error("mysql://localhost/x", KA_EINVAL, "unsupported database URL");
+    expect_open_error("sqlite:", KA_EINVAL, "names no file");
+    expect_open_error("sqlite:/nonexistent-keyart-dir/x.db", KA_EIO, "/nonexistent-keyart-dir");
+    expect_open_error("postgresql://127.0.0.1:1/keyart", KA_EIO, "cannot connect");
+    expect_open_error("postgres://nobody:secret@127.0.0.1:1/keyart", KA_EIO, "***");
+    CHECK_MSG(!strstr(ka_error_message(), "secret"), "password shown: %s", ka_error_message());
+    /* A file that is not a database, and a folder. */
+    snprintf(path, sizeof path, "%s/notes.txt", st_tmp);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        for (int i = 0; i < 200; i++)
+            fputs("this is not a database at all\n", f);
+        fclose(f);
+    }
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    expect_open_error(url, KA_EIO, "not an SQLite database");
+    snprintf(url, sizeof url, "sqlite:%s", st_tmp);
+    expect_open_error(url, KA_EIO, "is a folder");
+    if (st_pg_base) {           /* a database that does not exist on a live server */
+        st_pg_url(st_pg_base, "keyart_no_such_db", url, sizeof url);
+        expect_open_error(url, KA_EIO, "keyart_no_such_db");
+    }
+    ka_store *s = NULL;
+    snprintf(url, sizeof url, "sqlite:%s/missing.db", st_tmp);
+    CHECK_EQ_INT(ka_store_open(url, KA_STORE_NOCREATE, &s), KA_EIO);
+    CHECK(strstr(ka_error_message(), "no database"));
+}
+
+static void test_artwork_names(void)
+{
+    char hex[65], name[KA_ARTWORK_NAME_MAX], dir[300], path[700];
+    ka_store_sha256_hex("abc", 3, hex);
+    CHECK_MSG(!strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+              "%s", hex);
+    snprintf(dir, sizeof dir, "%s/art", st_tmp);
+    CHECK_EQ_INT(ka_store_artwork_put(dir, "abc", 3, name), 0);
+    CHECK(!strcmp(name, "ba/ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad.jpg"));
+    CHECK_EQ_INT(ka_store_artwork_put(dir, "abc", 3, name), 0);   /* again: no change */
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && st.st_size == 3);
+    CHECK_EQ_INT(ka_store_artwork_put("/proc/keyart-cannot", "x", 1, name), KA_EIO);
+}
+
+static int64_t q_title(ka_store *s, const char *what, const char *id)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT %s FROM titles WHERE title_id = '%s'", what, id);
+    return st_count(s, sql);
+}
+
+static void test_save_and_replace(void)
+{
+    ka_store *s = NULL;
+    char art[300];
+    snprintf(art, sizeof art, "%s/artwork", st_tmp);
+    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    if (!s)
+        return;
+    static st_title a, b;
+    st_make(&a, "film", 10, 6, 0);
+    ka_store_save_opts o = { .artwork_dir = art, .worker = "test" };
+    CHECK_EQ_INT(ka_store_save_analysis(s, &a.t, &a.sel, "action", &o), 0);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM shots"), 3);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM candidates"), 10);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM variants"), 6);
+    CHECK_EQ_INT(q_title(s, "analysis_version", "film"), 1);
+    /* Every image is in the artwork folder under its name. */
+    json_t *v = NULL;
+    CHECK_EQ_INT(ka_store_variants_json(s, "film", &v), 0);
+    CHECK_EQ_INT(json_array_size(v), 6);
+    size_t i;
+    json_t *one;
+    json_array_foreach(v, i, one) {
+        const char *k;
+        json_t *name;
+        json_object_foreach(json_object_get(one, "images"), k, name) {
+            char p[700];
+            snprintf(p, sizeof p, "%s/%s", art, json_string_value(name));
+            CHECK_MSG(access(p, R_OK) == 0, "missing %s", p);
+        }
+    }
+    json_decref(v);
+    /* Re-analysis replaces: fewer candidates and variants, nothing left of the old. */
+    st_make(&b, "film", 7, 4, 50);
+    CHECK_EQ_INT(ka_store_save_analysis(s, &b.t, &b.sel, "drama", &o), 0);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM candidates"), 7);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM variants"), 4);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM shots"), 3);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM titles"), 1);
+    CHECK_EQ_INT(q_title(s, "analysis_version", "film"), 2);
+    /* A failure just before the commit leaves the second analysis whole. */
+    setenv("KEYART_TEST_SAVE_FAIL", "1", 1);
+    CHECK_EQ_INT(ka_store_save_analysis(s, &a.t, &a.sel, "action", &o), KA_EIO);
+    unsetenv("KEYART_TEST_SAVE_FAIL");
+    CHECK(strstr(ka_error_message(), "cannot store film"));
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM candidates"), 7);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM variants"), 4);
+    CHECK_EQ_INT(q_title(s, "analysis_version", "film"), 2);
+    /* Export gives metadata.json's shape with the stored values. */
+    json_t *e = NULL;
+    CHECK_EQ_INT(ka_store_export_json(s, "film", &e), 0);
+    CHECK(!strcmp(json_string_value(json_object_get(json_object_get(e, "title"), "genre")),
+                  "drama"));
+    CHECK_EQ_INT(json_array_size(json_object_get(e, "variants")), 4);
+    json_t *v1 = json_array_get(json_object_get(e, "variants"), 0);
+    CHECK_EQ_INT(json_integer_value(json_object_get(v1, "variant_number")), 1);
+    CHECK(json_object_get(v1, "visual_quality") && json_object_get(v1, "reason"));
+    json_decref(e);
+    CHECK_EQ_INT(ka_store_export_json(s, "no-such-title", &e), KA_EINVAL);
+    /* Titles list: stub rows (cast before analysis) are not titles yet. */
+    CHECK_EQ_INT(ka_store_cast_put(s, "later", "Ann", "hero", NULL, 0, 0), 0);
+    json_t *t = NULL;
+    CHECK_EQ_INT(ka_store_titles_json(s, &t), 0);
+    CHECK_EQ_INT(json_array_size(t), 1);
+    json_decref(t);
+    ka_store_close(&s);
+}
+
+static void test_events_idempotent(void)
+{
+    ka_store *s = NULL;
+    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    if (!s)
+        return;
+    ka_store_event e = { .client_id = "c-1", .type = "impression", .user = "u1",
+                         .title_id = "film", .variant_number = 2, .propensity = 0.25 };
+    CHECK_EQ_INT(ka_store_add_event(s, &e), 1);
+    CHECK_EQ_INT(ka_store_add_event(s, &e), 0);
+    e.type = "click";           /* same id, other content: still the first one */
+    CHECK_EQ_INT(ka_store_add_event(s, &e), 0);
+    e.client_id = "c-2";
+    CHECK_EQ_INT(ka_store_add_event(s, &e), 1);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM events"), 2);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM events WHERE client_id = 'c-1' AND type ="
+                          " 'impression'"), 1);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM events WHERE ts > 1500000000"), 2);
+    e.client_id = NULL;
+    CHECK_EQ_INT(ka_store_add_event(s, &e), KA_EINVAL);
+    ka_store_close(&s);
+}
+
+static void test_cast(void)
+{
+    ka_store *s = NULL;
+    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    if (!s)
+        return;
+    float emb[2][4] = { { 1, 2, 3, 4 }, { -1, 0.5f, 0, 8 } };
+    CHECK_EQ_INT(ka_store_cast_put(s, "film", "Ann", "hero", &emb[0][0], 2, 4), 0);
+    CHECK_EQ_INT(ka_store_cast_put(s, "film", "Ann", "villain", &emb[0][0], 1, 4), 0);
+    CHECK_EQ_INT(ka_store_cast_put(s, "film", "Bob", NULL, &emb[1][0], 1, 4), 0);
+    json_t *c = NULL;
+    CHECK_EQ_INT(ka_store_cast_json(s, "film", &c), 0);
+    CHECK_EQ_INT(json_array_size(c), 2);
+    json_t *ann = json_array_get(c, 0);
+    CHECK(!strcmp(json_string_value(json_object_get(ann, "role")), "villain"));
+    CHECK_EQ_INT(json_array_size(json_object_get(ann, "embeddings")), 1);
+    json_t *bob = json_array_get(c, 1);
+    CHECK_NEAR(json_real_value(json_array_get(json_array_get(json_object_get(bob, "embeddings"),
+                                                             0), 1)), 0.5, 1e-6);
+    json_decref(c);
+    ka_store_close(&s);
+}
+
+int main(int argc, char **argv)
+{
+    int rc = st_setup(argc, argv);
+    if (rc)
+        return rc;
+    fprintf(stderr, "backend: %s\n", st_pg_base ? "postgresql" : "sqlite");
+    RUN(test_migrate_from_empty);
+    RUN(test_reopen_and_upgrade);
+    RUN(test_newer_schema_refused);
+    RUN(test_bad_urls);
+    RUN(test_artwork_names);
+    RUN(test_save_and_replace);
+    RUN(test_events_idempotent);
+    RUN(test_cast);
+    st_teardown();
+    TEST_END();
+}

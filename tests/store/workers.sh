@@ -1,0 +1,165 @@
+#!/bin/bash
+# workers.sh BACKEND: the work queue with real `keyart worker` processes, on sqlite or
+# pg (the scale-out engine).
+#  1. Four workers process eight enqueued titles (the shared clips): every title is
+#     analysed exactly once (one attempt per job), its variants are stored once.
+#  2. A worker killed with SIGKILL in the middle of storing (held inside its
+#     transaction by a test hook) and one killed in the middle of analysing: another
+#     worker finishes each job after the lease ends; no duplicate rows, no
+#     half-written title, and readers never saw one.
+#  3. A longer video (clips joined by ffmpeg) split into segments analysed by
+#     different workers gives the same shots as `keyart shots` on the whole file.
+# On SQLite only 1 and the first kill of 2 run.
+set -euo pipefail
+source "$(dirname "$0")/../cli/lib.sh"
+source "$(dirname "$0")/lib_store.sh" "${1:-sqlite}"
+
+ART="$WORK/artwork"
+# Killed workers leave their scratch folders behind: keep them inside WORK.
+mkdir -p "$WORK/tmp"
+export TMPDIR="$WORK/tmp"
+W=("$KEYART_BIN" worker --artwork "$ART" --poll 0.2 --threads 2)
+
+# ---- 1. four workers, eight titles
+DB=$(fresh_db workers)
+n=0
+# (the clips without crowds of faces: the others cost ten times more to analyse)
+for spec in caminandes_10s.mp4: sintel_10s.mp4: tears_of_steel_10s.mp4: \
+            caminandes_10s.mp4:caminandes_b sintel_10s.mp4:sintel_b \
+            caminandes_10s.mp4:caminandes_c sintel_10s.mp4:sintel_c \
+            caminandes_10s.mp4:caminandes_d; do
+    file=${spec%%:*}; id=${spec#*:}
+    args=("$MEDIA/$file" --db "$DB" --genre action)
+    [ -n "$id" ] && args+=(--title-id "$id")
+    "$KEYART_BIN" enqueue "${args[@]}" >/dev/null
+    n=$((n + 1))
+done
+check_eq "eight jobs queued" 8 "$(db_sql "$DB" "SELECT count(*) FROM jobs WHERE state = 'queued'")"
+pids=()
+for i in 1 2 3 4; do
+    "${W[@]}" --db "$DB" --drain --lease 20 --name "w$i" >"$WORK/w$i.out" 2>"$WORK/w$i.err" &
+    pids+=($!)
+done
+st=0
+for p in "${pids[@]}"; do wait "$p" || st=$?; done
+check_eq "the four workers exit 0" 0 "$st"
+if grep -Eq 'Sanitizer|runtime error' "$WORK"/w?.err; then
+    fail "no sanitizer report from the workers" "$(grep -Eh -m3 'Sanitizer|runtime error' "$WORK"/w?.err)"
+else
+    pass "no sanitizer report from the workers"
+fi
+check_eq "every job done, each in one attempt" "8 8" \
+    "$(db_sql "$DB" "SELECT count(*), sum(CASE WHEN attempts = 1 THEN 1 ELSE 0 END) FROM jobs WHERE state = 'done'" | tr '|' ' ')"
+check_eq "eight titles, each analysed once" "8 8" \
+    "$(db_sql "$DB" "SELECT count(*), sum(analysis_version) FROM titles" | tr '|' ' ')"
+check_eq "variants stored once per title" "" \
+    "$(db_sql "$DB" "SELECT t.title_id FROM titles t LEFT JOIN variants v ON v.title = t.id GROUP BY t.title_id, t.n_variants HAVING count(v.id) <> t.n_variants OR count(v.id) = 0")"
+check_eq "candidates stored once per title" "" \
+    "$(db_sql "$DB" "SELECT t.title_id FROM titles t LEFT JOIN candidates c ON c.title = t.id GROUP BY t.title_id, t.n_candidates HAVING count(c.id) <> t.n_candidates")"
+workers=$(db_sql "$DB" "SELECT count(DISTINCT worker) FROM jobs")
+check "the work was shared ($workers workers took jobs)" test "$workers" -ge 2
+ka_run jobs "$KEYART_BIN" jobs --json --db "$DB"
+check_eq "keyart jobs lists them" 8 "$(jqx "$OUT" '[.[] | select(.state == "done")] | length')"
+
+# wait_for DESC SECONDS CMD...: polls CMD until it succeeds.
+wait_for() {
+    local desc=$1 limit=$2 t=0
+    shift 2
+    until "$@" >/dev/null 2>&1; do
+        sleep 0.1
+        t=$((t + 1))
+        if [ "$t" -ge $((limit * 10)) ]; then fail "$desc (waited ${limit} s)"; return 1; fi
+    done
+    pass "$desc"
+}
+
+job_running() {
+    [ "$(db_sql "$1" "SELECT state FROM jobs")" == running ]
+}
+
+# kill_test NAME STALL: worker A takes NAME; it is killed while storing (STALL=1) or
+# half a second into the job (analysing); worker B must finish the job once A's
+# 3-second lease has run out.
+kill_test() {
+    local name=$1 stall=$2 db a
+    db=$(fresh_db "kill_$name")
+    "$KEYART_BIN" enqueue "$MEDIA/caminandes_10s.mp4" --title-id "$name" --db "$db" >/dev/null
+    if [ "$stall" == 1 ]; then
+        KEYART_TEST_SAVE_STALL=120 "${W[@]}" --db "$db" --once --lease 3 --name A \
+            >/dev/null 2>"$WORK/A-$name.err" &
+        a=$!
+        wait_for "$name: worker A is inside its storing transaction" 120 \
+            grep -q 'stalling' "$WORK/A-$name.err" || true
+        ka_run "readers-$name" "$KEYART_BIN" titles --json --db "$db"
+        check_eq "$name: meanwhile readers see no half-written title" 0 "$(jqx "$OUT" length)"
+    else
+        "${W[@]}" --db "$db" --once --lease 3 --name A >/dev/null 2>"$WORK/A-$name.err" &
+        a=$!
+        wait_for "$name: worker A is running the job" 60 job_running "$db" || true
+        sleep 0.5
+    fi
+    kill -KILL "$a"
+    wait "$a" 2>/dev/null || true
+    local t0=$SECONDS
+    ka_run "B-$name" "${W[@]}" --db "$db" --drain --lease 3 --name B
+    check_rc "$name: worker B drains the queue" 0
+    check_eq "$name: the job is done by B in a second attempt" "done|2|B" \
+        "$(db_sql "$db" "SELECT state, attempts, worker FROM jobs")"
+    check "$name: B waited for the lease, not forever ($((SECONDS - t0)) s)" \
+        test $((SECONDS - t0)) -lt 90
+    check_eq "$name: one title, stored once" "1|1" \
+        "$(db_sql "$db" "SELECT count(*), max(analysis_version) FROM titles")"
+    check_eq "$name: its rows are whole (shots, candidates, variants as recorded)" "ok" \
+        "$(db_sql "$db" "SELECT CASE WHEN (SELECT count(*) FROM shots) = n_shots AND (SELECT count(*) FROM candidates) = n_candidates AND (SELECT count(*) FROM variants) = n_variants AND n_variants > 0 THEN 'ok' ELSE 'bad' END FROM titles")"
+}
+
+# ---- 2. SIGKILL mid-job
+kill_test victim_storing 1
+if [ "$BACKEND" == sqlite ]; then
+    # SQLite runs the same queue code (test_queue.c covers its segment scheduling);
+    # the rest runs on PostgreSQL, the engine for many workers, to keep the suite short.
+    drop_dbs
+    finish
+    exit 0
+fi
+kill_test victim_running 0
+
+# ---- 3. segments: the same shots as one pass over the whole file, on a longer
+# video: three clips joined (30 s, 24 fps, keyframes every 2 s)
+LONG="$WORK/joined.mp4"
+f="scale=640:360,setsar=1,fps=24,format=yuv420p"
+ffmpeg -nostdin -v error -y -i "$MEDIA/sintel_10s.mp4" -i "$MEDIA/tears_of_steel_10s.mp4" \
+    -i "$MEDIA/caminandes_10s.mp4" -filter_complex \
+    "[0:v]$f[a];[1:v]$f[b];[2:v]$f[c];[a][b][c]concat=n=3:v=1:a=0[v]" \
+    -map "[v]" -c:v libx264 -preset veryfast -g 48 "$LONG"
+DB=$(fresh_db segments)
+ka_run enqueue-seg "$KEYART_BIN" enqueue "$LONG" --segment 8 --title-id joined --db "$DB"
+check_rc "enqueue with --segment" 0
+check_grep "  split into segments" "$OUT" "as 4 segments merged by job"
+pids=()
+for i in 1 2 3; do
+    "${W[@]}" --db "$DB" --drain --lease 20 --name "s$i" >/dev/null 2>"$WORK/s$i.err" &
+    pids+=($!)
+done
+st=0
+for p in "${pids[@]}"; do wait "$p" || st=$?; done
+check_eq "segment workers exit 0" 0 "$st"
+check_eq "four segments and the merge done" "5" \
+    "$(db_sql "$DB" "SELECT count(*) FROM jobs WHERE state = 'done'")"
+segw=$(db_sql "$DB" "SELECT count(DISTINCT worker) FROM jobs WHERE kind = 'segment'")
+check "segments went to several workers ($segw)" test "$segw" -ge 2
+ka_run single "$KEYART_BIN" shots "$LONG" -q
+check_rc "keyart shots on the whole file" 0
+cp "$OUT" "$WORK/single.json"
+ka_run merged "$KEYART_BIN" export joined --shots --db "$DB"
+check_rc "export --shots of the merged title" 0
+norm='[.[] | {index, start_frame, end_frame, transition_in, s: (.start_s * 100 | round), e: (.end_s * 100 | round)}]'
+check_eq "segmented shots = single-pass shots" "$(jq -c "$norm" "$WORK/single.json")" \
+    "$(jq -c "$norm" "$OUT")"
+check "  (and there are several)" test "$(jqx "$WORK/single.json" length)" -ge 8
+check_eq "the merged title has its variants" 8 "$(db_sql "$DB" "SELECT count(*) FROM variants")"
+check_eq "candidates come from every segment" "ok" "$(db_sql "$DB" \
+    "SELECT CASE WHEN min(time_s) < 5 AND max(time_s) > 25 THEN 'ok' ELSE 'bad' END FROM candidates")"
+
+drop_dbs
+finish
