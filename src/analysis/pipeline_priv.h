@@ -14,6 +14,9 @@ typedef struct sampler_held {
     ka_frame *frame;
     ka_signals sig;
     float score;
+    int resolved;               /* shot and flags known (the frame became final) */
+    int shot;
+    uint32_t flags;
 } sampler_held;
 
 typedef struct sampler_stretch {

@@ -16,6 +16,7 @@
 #define NEAR_START_MIN_S 0.25    /* frames this long after a change are preferred ... */
 #define NEAR_START_MAX_S 1.5     /* ... up to this long */
 #define BLUR_SHARE 0.3f          /* sharpness under this share of recent frames: blurred */
+#define KA_FRAME_UNUSABLE (KA_FRAME_TRANSITION | KA_FRAME_FLASH | KA_FRAME_BLACK | KA_FRAME_BLANK)
 
 int ka_sampler_init(ka_sampler *s, const ka_analysis_opts *o, double duration_s)
 {
@@ -137,11 +138,9 @@ static int decide_stretch(ka_sampler *s, const ka_shot_detector *d, sampler_stre
     int first_shot = -1, err = 0;
     for (int i = 0; i < st->n && !err; i++) {
         sampler_held *h = &st->top[i];
-        int shot;
-        uint32_t flags;
-        if (ka_shot_detector_frame_info(d, h->frame->index, &shot, &flags) < 0 ||
-            flags & (KA_FRAME_TRANSITION | KA_FRAME_FLASH | KA_FRAME_BLACK | KA_FRAME_BLANK))
+        if (!h->resolved || h->flags & KA_FRAME_UNUSABLE)
             continue;
+        int shot = h->shot;
         if (shot == first_shot)
             continue;
         double start = ka_shot_detector_shot_start(d, shot);
@@ -168,10 +167,26 @@ static int decide_stretch(ka_sampler *s, const ka_shot_detector *d, sampler_stre
     return err;
 }
 
+/* Reads the shot and flags of held frames that have become final, while the detector
+ * still remembers them (a stretch can be longer than its memory). */
+static void resolve_held(ka_sampler *s, const ka_shot_detector *d, int64_t final_before)
+{
+    for (int k = 0; k < s->n_pending; k++)
+        for (int i = 0; i < s->pending[k].n; i++) {
+            sampler_held *h = &s->pending[k].top[i];
+            if (h->resolved || h->frame->index >= final_before)
+                continue;
+            h->resolved = 1;
+            if (ka_shot_detector_frame_info(d, h->frame->index, &h->shot, &h->flags) < 0)
+                h->flags = KA_FRAME_UNUSABLE;
+        }
+}
+
 int ka_sampler_decide(ka_sampler *s, const ka_shot_detector *d, int finished,
                       sampler_emit_fn emit, void *ud)
 {
     int64_t final_before = ka_shot_detector_final_before(d);
+    resolve_held(s, d, final_before);
     int done = 0, err = 0;
     while (done < s->n_pending && !err) {
         sampler_stretch *st = &s->pending[done];

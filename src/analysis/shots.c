@@ -274,6 +274,7 @@ int ka_shot_detector_push(ka_shot_detector *d, const ka_signals *sig, const ka_s
         return ka_error(KA_EINVAL, "shot detector: small frame too small");
     shot_frame *f = ring_at(d, d->n);
     memset(f, 0, offsetof(shot_frame, ty));
+    f->flags = 0;   /* the slot held a frame SHOT_RING frames ago */
     f->frame = d->n;
     f->time_s = sig->time_s;
     f->sig = *sig;

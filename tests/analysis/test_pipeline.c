@@ -133,6 +133,33 @@ static void test_every_shot_sampled(void)
     rmdir(dir);
 }
 
+/* Stretches longer than the shot detector's memory (here 360 frames, as in any title
+ * over a few minutes) still give their candidates. */
+static void test_long_stretches(void)
+{
+    char dir[] = "/tmp/keyart-pipe-XXXXXX", cmd[1024], path[600];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/long.mp4", dir);
+    snprintf(cmd, sizeof cmd,
+             "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=s=192x108:r=24:d=30 "
+             "-c:v libx264 -preset ultrafast %s", path);
+    CHECK(system(cmd) == 0);
+    ka_analysis_opts o;
+    ka_analysis_opts_default(&o);
+    o.min_candidates = 2;
+    o.budget_per_hour = 50;
+    ka_title *t = NULL;
+    CHECK(ka_analyze(path, "long", &o, &t) == 0);
+    if (t) {
+        CHECK_EQ_INT(t->frames, 720);
+        CHECK_MSG(t->n_cands >= 2, "%d candidates", t->n_cands);
+        CHECK_EQ_INT(t->n_transition + t->n_flash, 0);
+        ka_title_free(&t);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_budget(void)
 {
     ka_analysis_opts o;
@@ -179,6 +206,7 @@ int main(void)
     RUN(test_tears);
     RUN(test_sintel_letterbox);
     RUN(test_every_shot_sampled);
+    RUN(test_long_stretches);
     RUN(test_budget);
     RUN(test_bad_options);
     TEST_END();
