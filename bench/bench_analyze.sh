@@ -116,7 +116,8 @@ run_all() {
     for i in $(seq "$n"); do
         log "run $i/$n on $(basename "$x")"
         measure floor ffmpeg -nostdin -v error -i "$x" -f null - || true
-        measure keyart "$KEYART" analyze "$x" -o "$WORK/run/out" || true
+        measure keyart "$KEYART" analyze "$x" -o "$WORK/run/out" --db "sqlite:$WORK/run/bench.db" \
+            --artwork "$WORK/run/artwork" || true
         [ -f "$WORK/run/out/metadata.json" ] || log "keyart wrote no metadata.json"
         measure thumbnail ffmpeg -nostdin -v error -i "$x" -vf thumbnail=300 -vsync vfr \
             -f image2 "$WORK/run/th%03d.jpg" || true
