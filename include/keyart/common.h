@@ -59,6 +59,11 @@ typedef struct ka_rect {
 /* Makes room for need elements of elem bytes in *arr (capacity *cap), doubling. */
 int ka_array_grow(void **arr, int *cap, int need, size_t elem);
 
+/* r moved and cut to lie inside a w x h picture (at least 1 x 1). */
+ka_rect ka_rect_clamp(ka_rect r, int w, int h);
+/* r, given in a fw x fh frame, scaled to an iw x ih picture of it and clamped. */
+ka_rect ka_rect_map(ka_rect r, int fw, int fh, int iw, int ih);
+
 /* Monotonic clock in seconds. */
 double ka_now(void);
 

@@ -27,3 +27,26 @@ void ka_image_free(ka_image *img)
     img->data = NULL;
     img->width = img->height = img->stride = 0;
 }
+
+ka_rect ka_rect_clamp(ka_rect r, int w, int h)
+{
+    if (r.x < 0) { r.w += r.x; r.x = 0; }
+    if (r.y < 0) { r.h += r.y; r.y = 0; }
+    if (r.x > w - 1) r.x = w - 1;
+    if (r.y > h - 1) r.y = h - 1;
+    if (r.w > w - r.x) r.w = w - r.x;
+    if (r.h > h - r.y) r.h = h - r.y;
+    if (r.w < 1) r.w = 1;
+    if (r.h < 1) r.h = 1;
+    return r;
+}
+
+ka_rect ka_rect_map(ka_rect r, int fw, int fh, int iw, int ih)
+{
+    if (fw > 0 && fh > 0 && (fw != iw || fh != ih)) {
+        double sx = (double)iw / fw, sy = (double)ih / fh;
+        r = (ka_rect){ (int)(r.x * sx + 0.5), (int)(r.y * sy + 0.5),
+                       (int)(r.w * sx + 0.5), (int)(r.h * sy + 0.5) };
+    }
+    return ka_rect_clamp(r, iw, ih);
+}

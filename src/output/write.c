@@ -12,31 +12,6 @@
 #include "keyart/keyart.h"
 #include "output/output_internal.h"
 
-static ka_rect clamp_rect(ka_rect r, int w, int h)
-{
-    if (r.x < 0) { r.w += r.x; r.x = 0; }
-    if (r.y < 0) { r.h += r.y; r.y = 0; }
-    if (r.x > w - 1) r.x = w - 1;
-    if (r.y > h - 1) r.y = h - 1;
-    if (r.w > w - r.x) r.w = w - r.x;
-    if (r.h > h - r.y) r.h = h - r.y;
-    if (r.w < 1) r.w = 1;
-    if (r.h < 1) r.h = 1;
-    return r;
-}
-
-/* r is in a fw x fh frame; the decoded spool is iw x ih (equal unless the spool was
- * written at another size): scale, then keep it inside the picture. */
-static ka_rect map_rect(ka_rect r, int fw, int fh, int iw, int ih)
-{
-    if (fw > 0 && fh > 0 && (fw != iw || fh != ih)) {
-        double sx = (double)iw / fw, sy = (double)ih / fh;
-        r = (ka_rect){ (int)(r.x * sx + 0.5), (int)(r.y * sy + 0.5),
-                       (int)(r.w * sx + 0.5), (int)(r.h * sy + 0.5) };
-    }
-    return clamp_rect(r, iw, ih);
-}
-
 static int write_crop(const char *dir, const char *name, const ka_image *full, ka_rect r,
                       int quality)
 {
@@ -98,7 +73,7 @@ static int write_variant(const char *dir, const ka_title *t, const ka_variant *v
     int fh = c->height > 0 ? c->height : t->info.height;
     ka_rect content = t->content.w > 0 && t->content.h > 0 ? t->content
                                                           : (ka_rect){ 0, 0, fw, fh };
-    content = map_rect(content, fw, fh, full.width, full.height);
+    content = ka_rect_map(content, fw, fh, full.width, full.height);
     char name[64];
     snprintf(name, sizeof name, "variant_%02d.jpg", v->number);
     rc = write_crop(dir, name, &full, content, quality);
@@ -110,7 +85,7 @@ static int write_variant(const char *dir, const ka_title *t, const ka_variant *v
             r = ka_crop_place(t->content, c->salient, aw, ah);
         }
         snprintf(name, sizeof name, "variant_%02d_%s.jpg", v->number, ka_shape_name(s));
-        rc = write_crop(dir, name, &full, map_rect(r, fw, fh, full.width, full.height),
+        rc = write_crop(dir, name, &full, ka_rect_map(r, fw, fh, full.width, full.height),
                         quality);
     }
     if (rc >= 0 && thumb)

@@ -101,30 +101,6 @@ int ka_store_artwork_put(const char *dir, const void *buf, size_t size,
 
 /* ---- a variant's images: the full frame without bars and the three crops ---- */
 
-static ka_rect clamp_rect(ka_rect r, int w, int h)
-{
-    if (r.x < 0) { r.w += r.x; r.x = 0; }
-    if (r.y < 0) { r.h += r.y; r.y = 0; }
-    if (r.x > w - 1) r.x = w - 1;
-    if (r.y > h - 1) r.y = h - 1;
-    if (r.w > w - r.x) r.w = w - r.x;
-    if (r.h > h - r.y) r.h = h - r.y;
-    if (r.w < 1) r.w = 1;
-    if (r.h < 1) r.h = 1;
-    return r;
-}
-
-/* r is in frame pixels fw x fh; the spooled picture is iw x ih. */
-static ka_rect map_rect(ka_rect r, int fw, int fh, int iw, int ih)
-{
-    if (fw > 0 && fh > 0 && (fw != iw || fh != ih)) {
-        double sx = (double)iw / fw, sy = (double)ih / fh;
-        r = (ka_rect){ (int)(r.x * sx + 0.5), (int)(r.y * sy + 0.5),
-                       (int)(r.w * sx + 0.5), (int)(r.h * sy + 0.5) };
-    }
-    return clamp_rect(r, iw, ih);
-}
-
 static int put_crop(const char *dir, const ka_image *full, ka_rect r, int quality,
                     char name[KA_ARTWORK_NAME_MAX])
 {
@@ -156,7 +132,7 @@ int ka_store_variant_images(const char *dir, const ka_title *t, const ka_variant
     int fh = c->height > 0 ? c->height : t->info.height;
     ka_rect content = t->content.w > 0 && t->content.h > 0 ? t->content
                                                           : (ka_rect){ 0, 0, fw, fh };
-    err = put_crop(dir, &full, map_rect(content, fw, fh, full.width, full.height), quality,
+    err = put_crop(dir, &full, ka_rect_map(content, fw, fh, full.width, full.height), quality,
                    names[0]);
     for (int s = 0; !err && s < KA_SHAPE_COUNT; s++) {
         ka_rect r = v->crops[s];
@@ -165,7 +141,7 @@ int ka_store_variant_images(const char *dir, const ka_title *t, const ka_variant
             ka_shape_aspect(s, &aw, &ah);
             r = ka_crop_place(content, c->salient, aw, ah);
         }
-        err = put_crop(dir, &full, map_rect(r, fw, fh, full.width, full.height), quality,
+        err = put_crop(dir, &full, ka_rect_map(r, fw, fh, full.width, full.height), quality,
                        names[1 + s]);
     }
     ka_image_free(&full);
