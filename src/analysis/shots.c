@@ -30,63 +30,47 @@ const char *ka_transition_name(ka_transition t)
     return "unknown";
 }
 
-static void make_mid(const ka_small *s, shot_frame *f)
+/* Block means of a sw x sh plane into dw x dh (empty blocks get empty). */
+static void box_means(const uint8_t *src, int sw, int sh, int dw, int dh, float empty,
+                      float *out)
 {
-    int mw = MID_W, mh = (int)lround((double)s->h * MID_W / s->w);
-    mh = mh < 1 ? 1 : mh > MID_MAX_H ? MID_MAX_H : mh;
-    f->mw = mw;
-    f->mh = mh;
-    for (int my = 0; my < mh; my++) {
-        int y0 = my * s->h / mh, y1 = (my + 1) * s->h / mh;
-        for (int mx = 0; mx < mw; mx++) {
-            int x0 = mx * s->w / mw, x1 = (mx + 1) * s->w / mw;
+    for (int by = 0; by < dh; by++) {
+        int y0 = by * sh / dh, y1 = (by + 1) * sh / dh;
+        for (int bx = 0; bx < dw; bx++) {
+            int x0 = bx * sw / dw, x1 = (bx + 1) * sw / dw;
             int sum = 0, n = 0;
             for (int y = y0; y < y1; y++)
                 for (int x = x0; x < x1; x++, n++)
-                    sum += s->y[(size_t)y * s->w + x];
-            f->mid[my * mw + mx] = (uint8_t)(n ? sum / n : 0);
+                    sum += src[(size_t)y * sw + x];
+            out[by * dw + bx] = n ? (float)sum / n : empty;
         }
     }
 }
 
-/* Block means of the small copy, TINY_W wide, keeping the aspect. */
+static int scaled_height(const ka_small *s, int w, int max_h)
+{
+    int h = (int)lround((double)s->h * w / s->w);
+    return h < 1 ? 1 : h > max_h ? max_h : h;
+}
+
+/* The tiny copy (TINY_W wide, luma and half-size chroma, for frame distances) and
+ * the mid copy (MID_W wide luma, for motion tests), keeping the aspect. */
 static void make_tiny(const ka_small *s, shot_frame *f)
 {
-    int tw = TINY_W, th = (int)lround((double)s->h * TINY_W / s->w);
-    if (th < 1)
-        th = 1;
-    if (th > TINY_MAX_H)
-        th = TINY_MAX_H;
-    f->tw = tw;
-    f->th = th;
+    f->tw = TINY_W;
+    f->th = scaled_height(s, TINY_W, TINY_MAX_H);
     f->small_w = s->w;
-    for (int ty = 0; ty < th; ty++) {
-        int y0 = ty * s->h / th, y1 = (ty + 1) * s->h / th;
-        for (int tx = 0; tx < tw; tx++) {
-            int x0 = tx * s->w / tw, x1 = (tx + 1) * s->w / tw;
-            int sum = 0, n = 0;
-            for (int y = y0; y < y1; y++)
-                for (int x = x0; x < x1; x++, n++)
-                    sum += s->y[(size_t)y * s->w + x];
-            f->ty[ty * tw + tx] = n ? (float)sum / n : 0;
-        }
-    }
-    make_mid(s, f);
-    int cw = tw / 2, ch = (th + 1) / 2;
-    for (int ty = 0; ty < ch; ty++) {
-        int y0 = ty * s->ch / ch, y1 = (ty + 1) * s->ch / ch;
-        for (int tx = 0; tx < cw; tx++) {
-            int x0 = tx * s->cw / cw, x1 = (tx + 1) * s->cw / cw;
-            int su = 0, sv = 0, n = 0;
-            for (int y = y0; y < y1; y++)
-                for (int x = x0; x < x1; x++, n++) {
-                    su += s->u[(size_t)y * s->cw + x];
-                    sv += s->v[(size_t)y * s->cw + x];
-                }
-            f->tu[ty * cw + tx] = n ? (float)su / n : 128;
-            f->tv[ty * cw + tx] = n ? (float)sv / n : 128;
-        }
-    }
+    box_means(s->y, s->w, s->h, f->tw, f->th, 0, f->ty);
+    int cw = f->tw / 2, ch = (f->th + 1) / 2;
+    box_means(s->u, s->cw, s->ch, cw, ch, 128, f->tu);
+    box_means(s->v, s->cw, s->ch, cw, ch, 128, f->tv);
+
+    float mid[MID_W * MID_MAX_H];
+    f->mw = MID_W;
+    f->mh = scaled_height(s, MID_W, MID_MAX_H);
+    box_means(s->y, s->w, s->h, f->mw, f->mh, 0, mid);
+    for (int i = 0; i < f->mw * f->mh; i++)
+        f->mid[i] = (uint8_t)mid[i];
 }
 
 static void normalise_hist(const ka_signals *sig, float *out)
