@@ -11,13 +11,18 @@
 # (target < 300 MB and no growth with length). It reports; it does not fail on targets.
 # Options: --quick skips the 20-minute input; --inputs only builds the inputs.
 # KEYART_BENCH_RUNS_LONG (1) runs are made on the 20-minute input.
+# KEYART_BENCH_BUILD=DIR measures DIR's keyart as it is (not rebuilt) instead of
+# build-release/; KEYART_BENCH_BASE=BINARY also measures another keyart (e.g. a copy
+# of the build before a change) in the same runs, as the peer "keyart (base)".
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SHARED=${KEYART_SHARED:-$ROOT/../shared}
 CACHE=${KEYART_BENCH_DIR:-/tmp/keyart-bench}
 RUNS=${KEYART_BENCH_RUNS:-3}
-KEYART="$ROOT/build-release/src/cli/keyart"
+BUILD=${KEYART_BENCH_BUILD:-$ROOT/build-release}
+KEYART="$BUILD/src/cli/keyart"
+BASE=${KEYART_BENCH_BASE:-}
 RUNS_LONG=${KEYART_BENCH_RUNS_LONG:-1}
 QUICK=0
 INPUTS_ONLY=0
@@ -79,6 +84,7 @@ make_input() {
 
 build_release() {
     local b="$ROOT/build-release"
+    [ -z "${KEYART_BENCH_BUILD:-}" ] || return 0    # the caller built it
     mkdir -p "$CACHE"
     if [ ! -f "$b/build.ninja" ]; then
         meson setup "$b" "$ROOT" --buildtype=release >"$CACHE/build.log" 2>&1 ||
@@ -119,6 +125,8 @@ run_all() {
         measure keyart "$KEYART" analyze "$x" -o "$WORK/run/out" --db "sqlite:$WORK/run/bench.db" \
             --artwork "$WORK/run/artwork" || true
         [ -f "$WORK/run/out/metadata.json" ] || log "keyart wrote no metadata.json"
+        [ -z "$BASE" ] || measure base "$BASE" analyze "$x" -o "$WORK/run/out_base" \
+            --db "sqlite:$WORK/run/base.db" --artwork "$WORK/run/artwork_base" || true
         measure thumbnail ffmpeg -nostdin -v error -i "$x" -vf thumbnail=300 -vsync vfr \
             -f image2 "$WORK/run/th%03d.jpg" || true
         measure thumbnailer ffmpegthumbnailer -i "$x" -o "$WORK/run/t.jpg" -s 0 || true
@@ -132,6 +140,7 @@ label() {
     case $1 in
     floor) echo "ffmpeg -f null (decode floor)" ;;
     keyart) echo "keyart analyze" ;;
+    base) echo "keyart analyze (base)" ;;
     thumbnail) echo "ffmpeg -vf thumbnail=300" ;;
     thumbnailer) echo "ffmpegthumbnailer -s 0" ;;
     esac
@@ -146,12 +155,14 @@ report() {
     local cfloor t
     cfloor=$(median floor 3)
     printf '  %-34s %9s %9s %9s %9s\n' tool "wall s" "/ floor" "cpu s" "/ floor"
-    for t in floor keyart thumbnail thumbnailer; do
+    for t in floor keyart ${BASE:+base} thumbnail thumbnailer; do
         printf '  %-34s %9s %9s %9s %9s%s\n' "$(label "$t")" "$(median "$t" 1)" \
             "$(ratio "$(median "$t" 1)" "$floor")" "$(median "$t" 3)" \
             "$(ratio "$(median "$t" 3)" "$cfloor")" \
             "$([ "$t" = keyart ] && echo '   target <= 1.15')"
     done
+    [ -z "$BASE" ] || printf '  peak RSS: keyart %s MB, base %s MB\n' "$(mb "$(median keyart 2)")" \
+        "$(mb "$(median base 2)")"
 }
 
 main() {

@@ -20,7 +20,7 @@ SHARED=${KEYART_SHARED:-$ROOT/../shared}
 CACHE=${KEYART_BENCH_DIR:-/tmp/keyart-bench}
 RUNS=${KEYART_BENCH_RUNS:-1}
 FRAMES=${KEYART_BENCH_FRAMES:-40}
-BUILD="$ROOT/build-release"
+BUILD=${KEYART_BENCH_BUILD:-$ROOT/build-release}
 MODELS="$ROOT/models:$SHARED/models"
 QUICK=0
 case "${1:-}" in
@@ -39,6 +39,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 build_release() {
     mkdir -p "$CACHE"
+    [ -z "${KEYART_BENCH_BUILD:-}" ] || return 0    # the caller built it
     if [ ! -f "$BUILD/build.ninja" ]; then
         meson setup "$BUILD" "$ROOT" --buildtype=release >"$CACHE/build.log" 2>&1 ||
             { tail -n 20 "$CACHE/build.log" >&2; die "meson setup of $BUILD failed"; }
@@ -71,6 +72,7 @@ make_driver() {
 #include <string.h>
 #include <time.h>
 #include "keyart/keyart.h"
+#include "vision/vision_priv.h"
 
 static double cpu(void)
 {
@@ -119,6 +121,10 @@ static void run(const char *label, const char *models, ka_face_detector det, int
     double w = (ka_now() - w0) * 1000 / n, c = (cpu() - c0) * 1000 / n;
     printf("  %-44s %8.1f %8.1f %7.2f  %s\n", label, w, c, (double)faces / n,
            ka_vision_detector_name(ka_vision_detector(v)));
+    for (int k = 0; stage && k < KA_T_COUNT; k++)      /* where the stage's time goes */
+        if (v->costs.calls[k])
+            printf("      %-40s %8s %8.1f %7.2f  calls per candidate\n", ka_vision_cost_name(k),
+                   "", v->costs.cpu_s[k] * 1000 / n, (double)v->costs.calls[k] / n);
     ka_vision_close(&v);
 }
 

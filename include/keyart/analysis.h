@@ -96,6 +96,12 @@ typedef struct ka_quality {
     float saturation;               /* normalised 0..1 */
     float exposure_clipped;         /* share of pixels at 0..2 or 253..255 */
     float score;                    /* weighted, filled by select */
+    /* set by vision when it ran (has_* 0: unknown, the part is left out of score) */
+    float brisque;                  /* BRISQUE quality, 0..1: 1 at a score of 15 or better,
+                                     * 0 at 70 or worse (compression, blur, noise) */
+    float face;                     /* quality of the faces that matter, 0..1
+                                     * (ka_vision_face_quality) */
+    int has_brisque, has_face;
 } ka_quality;
 
 /* Measures q on img (RGB) inside r (the area without bars). */

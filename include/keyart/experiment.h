@@ -198,11 +198,15 @@ struct json_t *ka_exp_report_json(const ka_exp_report *r, const ka_exp_counts *c
 /* ---- off-policy evaluation ---- */
 
 /* A log: event i showed action[i] in slot[i] (a position; 0 when there is one) with
- * logging propensity pscore[i] and got reward[i]. */
+ * logging propensity pscore[i] and got reward[i]. Optionally, n_features context
+ * features per event (features[i * n_features + f]; NULL with 0), which the ridge
+ * reward model of DR uses; best on a unit scale. */
 typedef struct ka_ope_log {
     int n, n_actions, n_slots;
     int *action, *slot;
     double *reward, *pscore;
+    int n_features;
+    double *features;
 } ka_ope_log;
 
 void ka_ope_log_free(ka_ope_log *log);
@@ -221,6 +225,22 @@ const char *ka_ope_method_name(ka_ope_method m);   /* "replay", "ips", "snips", 
 
 typedef enum ka_ope_ci { KA_OPE_CI_PERCENTILE = 0, KA_OPE_CI_NORMAL } ka_ope_ci;
 
+/* DR's reward model q(a, s, x).
+ *   mean:  the mean reward of (action, slot), shrunk toward the slot's mean by
+ *          dr_shrink events (context-free).
+ *   ridge: q = beta_s + alpha_a + gamma_as + x . delta + x . eta_a (gamma with more
+ *          than one slot, the x terms with context features), fitted by least squares
+ *          with penalty dr_ridge on everything but beta_s: action effects are shared
+ *          across slots, and rare (action, slot) cells and actions lean on them. At
+ *          most KA_OPE_RIDGE_MAX_PARAMS parameters. */
+typedef enum ka_ope_dr_model { KA_OPE_DR_MEAN = 0, KA_OPE_DR_RIDGE, KA_OPE_DR_COUNT } ka_ope_dr_model;
+
+enum { KA_OPE_RIDGE_MAX_PARAMS = 2000 };
+
+const char *ka_ope_dr_model_name(ka_ope_dr_model m);   /* "mean", "ridge" */
+/* 0, or KA_EINVAL for an unknown name. */
+int ka_ope_dr_model_parse(const char *name, ka_ope_dr_model *out);
+
 typedef struct ka_ope_opts {
     int n_boot;                     /* bootstrap replicates (500; 0 = no intervals) */
     double level;                   /* 0.95 */
@@ -230,6 +250,8 @@ typedef struct ka_ope_opts {
     ka_ope_ci ci;                   /* percentile (default) or normal with bootstrap se */
     double dr_shrink;               /* DR reward model: per (action, slot) mean, shrunk
                                      * toward the slot mean by this many events (1) */
+    ka_ope_dr_model dr_model;       /* DR reward model (mean) */
+    double dr_ridge;                /* ridge model: the penalty (1) */
 } ka_ope_opts;
 
 void ka_ope_opts_default(ka_ope_opts *o);

@@ -11,6 +11,7 @@
 #include "keyart/store.h"
 #include "keyart/personalize.h"
 #include "keyart/experiment.h"
+#include "keyart/serve.h"
 
 const char *ka_version(void);
 

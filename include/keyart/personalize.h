@@ -192,8 +192,8 @@ typedef struct ka_choice {
     double propensity;              /* probability the policy had of choosing arm here */
 } ka_choice;
 
-/* One policy, as a table row. State is state_size bytes the policy owns; choose and
- * probs must not write it. */
+/* One policy, as a table row. State is state_size flat bytes the policy owns (no
+ * pointers: copying them clones the policy); choose and probs must not write it. */
 typedef struct ka_policy_type {
     const char *name;
     const char *description;
@@ -219,6 +219,9 @@ typedef struct ka_policy ka_policy;
 /* KA_EINVAL (unknown name, bad params; message says which), KA_ENOMEM. */
 int ka_policy_new(const char *name, const ka_policy_params *p, ka_policy **out);
 void ka_policy_free(ka_policy *p);
+/* A copy with its own state (states are flat bytes): a server updates and prepares
+ * the copy while requests still read the original. */
+int ka_policy_clone(const ka_policy *p, ka_policy **out);
 const ka_policy_type *ka_policy_type_of(const ka_policy *p);
 const ka_policy_params *ka_policy_params_of(const ka_policy *p);
 

@@ -49,10 +49,34 @@ void ka_classify(const ka_title *t, const ka_candidate *cand, ka_content *c);
 
 typedef struct ka_quality_weights {
     float brightness, contrast, sharpness, saturation;  /* 0.25 0.25 0.30 0.20 */
+    float brisque, face;                                /* 0.10 0.15 */
 } ka_quality_weights;
 
-/* q->score from its parts. */
+/* q->score from its parts: the weighted mean of the parts that are known (BRISQUE
+ * and face quality only when vision measured them), times the exposure penalty. */
 void ka_quality_score(ka_quality *q, const ka_quality_weights *w);
+
+/* The parts of the quality score, in this order. */
+enum {
+    KA_QPART_BRIGHTNESS = 0, KA_QPART_CONTRAST, KA_QPART_SHARPNESS, KA_QPART_SATURATION,
+    KA_QPART_BRISQUE, KA_QPART_FACE, KA_QPART_COUNT
+};
+
+typedef struct ka_quality_part {
+    const char *name;               /* "brightness", ..., "brisque", "face" */
+    int known;                      /* measured (BRISQUE and face: vision ran, faces) */
+    float value;                    /* 0..1 */
+    float weight;                   /* as given; 0 when unknown */
+    float contribution;             /* weight x value / sum of the known weights, times
+                                     * the exposure factor: the parts sum to score */
+} ka_quality_part;
+
+/* 1 when every weight is >= 0 and their sum is positive. */
+int ka_quality_weights_valid(const ka_quality_weights *w);
+/* What makes up q's score under w (NULL or invalid: the defaults): the parts, and
+ * the factor clipped exposure multiplies the score by. Returns the score. */
+float ka_quality_breakdown(const ka_quality *q, const ka_quality_weights *w,
+                           ka_quality_part parts[KA_QPART_COUNT], float *exposure_factor);
 
 /* A genre's slot: scene types it wants, in order of preference, and its share. */
 typedef struct ka_slot {
@@ -106,6 +130,7 @@ typedef struct ka_selection {
                                        quality threshold had to be relaxed to reach n */
     int n_requested;                /* opts->n_variants */
     float min_quality_used;         /* the threshold finally applied (<= opts->min_quality) */
+    ka_quality_weights weights;     /* the quality weights the scores were made with */
 } ka_selection;
 
 /* Chooses the variants; fills q->score of every candidate. */
@@ -114,6 +139,21 @@ void ka_selection_free(ka_selection *s);
 
 /* Largest rect of aspect aw:ah inside bounds, centred on focus as far as bounds allow. */
 ka_rect ka_crop_place(ka_rect bounds, ka_rect focus, int aw, int ah);
+
+/* A face the cropper must respect: weight > 0 for a face that matters (the heaviest
+ * is the lead), 0 for one that must only not be cut. */
+typedef struct ka_crop_face {
+    ka_rect box;
+    float weight;
+} ka_crop_face;
+
+/* The crop of ka_crop_place's size placed around faces (crop.c), in this order of
+ * priority: no face that matters cut by an edge when any placement allows it, the
+ * lead whole, no other face cut, as many of the other faces that matter as fit
+ * (the heaviest first), their margins kept, the faces kept in centred; focus
+ * centres it when no face that matters is in. Without faces it is ka_crop_place. */
+ka_rect ka_crop_faces(ka_rect bounds, ka_rect focus, int aw, int ah, const ka_crop_face *faces,
+                      int n);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,10 @@ struct json_t;
 /* Store-specific error: the job is no longer this worker's (its lease ended and
  * another worker took it, or it was finished meanwhile); nothing was written. */
 #define KA_ESTORE_LOST (-20)
+/* No such record (an experiment, a title); and a change that conflicts with the
+ * record's state (a name already taken, starting a stopped experiment). */
+#define KA_ESTORE_NOTFOUND (-21)
+#define KA_ESTORE_CONFLICT (-22)
 
 typedef struct ka_store ka_store;
 
@@ -91,6 +95,18 @@ int ka_store_cast_put(ka_store *s, const char *title_id, const char *name, const
                       const float *embeddings, int n_embeddings, int dim);
 /* [{"name", "role", "embeddings", "dim"}, ...] */
 int ka_store_cast_json(ka_store *s, const char *title_id, struct json_t **out);
+/* Appends reference embeddings to (title_id, name), creating the member (and a stub
+ * title row) when new; role replaces the stored one. One transaction. */
+int ka_store_cast_add(ka_store *s, const char *title_id, const char *name, const char *role,
+                      const float *embeddings, int n_embeddings, int dim);
+/* Adds the cast of title_id (every title when NULL) to c (vision.h), one entry per
+ * reference embedding. */
+struct ka_cast;
+int ka_store_cast_load(ka_store *s, const char *title_id, struct ka_cast *c);
+/* The title-level identity pass (ka_vision_identities) over t's faces with t's cast
+ * from s. The analysis already ran it without a cast: with again = 0 it runs only
+ * when the title has a cast; with again = 1 always (a merge of segments). */
+int ka_store_identities(ka_store *s, const ka_title *t, int again);
 
 /* ---- events: idempotent by the client's id ---- */
 
@@ -102,13 +118,83 @@ typedef struct ka_store_event {
     int variant_number;             /* 0 = none */
     const char *experiment, *arm, *policy;
     double propensity;              /* < 0 = unknown */
-    double value;                   /* dwell seconds etc. */
+    double value;                   /* dwell seconds etc.; NAN = none */
     double ts;                      /* event time, Unix seconds; 0 = now */
     const char *data_json;          /* anything else, NULL = none */
 } ka_store_event;
 
 /* 1 = stored, 0 = a duplicate of an event already stored (nothing changed). */
 int ka_store_add_event(ka_store *s, const ka_store_event *e);
+
+/* Stores n events in one transaction (and the users they name); added[i] = 1 when
+ * event i was stored, 0 when it was a duplicate. All or nothing on a database error. */
+int ka_store_add_events(ka_store *s, const ka_store_event *e, int n, int *added);
+
+/* An event as stored: its row id (increasing in the order rows were written) and the
+ * server time it was received. */
+typedef struct ka_store_event_row {
+    int64_t id;
+    double received_at;
+    ka_store_event e;
+} ka_store_event_row;
+
+/* Calls fn for the events with id > after, in id order, at most limit of them, and
+ * only those received at least lag_s seconds ago (PostgreSQL may commit rows out of
+ * id order; a lag lets late commits land first). fn returning non-zero stops the walk
+ * with that value. Returns the number of events passed to fn, or an error. */
+int ka_store_events_after(ka_store *s, int64_t after, int limit, double lag_s,
+                          int (*fn)(void *arg, const ka_store_event_row *row), void *arg);
+
+/* Per experiment arm and event type: events, and count, sum and sum of squares of
+ * their values (dwell seconds) where they have one. */
+int ka_store_experiment_counts(ka_store *s, const char *experiment,
+                               int (*fn)(void *arg, const char *arm, const char *type,
+                                         double n, double n_value, double sum, double sumsq),
+                               void *arg);
+
+/* ---- serving: the catalogue, experiments, users and policy state ---- */
+
+/* What the server needs to know of every analysed title, and a stamp that changes
+ * whenever an analysis is stored (count of titles, latest analysed_at).
+ * [{"title_id", "genre", "analysed_at", "variants": [{"number", "scene_type",
+ *   "composition", "quality_score", "characters": [{"name", "role"}],
+ *   "images": {"full", "16x9", "2x3", "1x1"}}]}] */
+int ka_store_catalog_json(ka_store *s, struct json_t **out);
+int ka_store_catalog_stamp(ka_store *s, int64_t *titles, double *latest);
+
+/* Experiments: a name, a status (draft, running, stopped, shipped) and a JSON config
+ * that ka_store does not read. KA_ESTORE_CONFLICT when the name is taken. */
+int ka_store_experiment_create(ka_store *s, const char *name, const char *config_json);
+/* {"name", "status", "config" (parsed), "created_at", "started_at", "stopped_at"};
+ * KA_ESTORE_NOTFOUND. */
+int ka_store_experiment_json(ka_store *s, const char *name, struct json_t **out);
+/* All experiments, oldest first, as ka_store_experiment_json gives each. */
+int ka_store_experiments_json(ka_store *s, struct json_t **out);
+/* Moves an experiment to status `to` when its status is one of `from` (a
+ * comma-separated list); config_json, when not NULL, replaces its config in the same
+ * step. Stamps started_at (running) and stopped_at (stopped, shipped).
+ * KA_ESTORE_NOTFOUND, KA_ESTORE_CONFLICT (then the message names the status). */
+int ka_store_experiment_set_status(ka_store *s, const char *name, const char *from,
+                                   const char *to, const char *config_json);
+
+/* Users seen in events: [{"user", "first_seen"}] after `after` (by key), at most limit. */
+int ka_store_users_json(ka_store *s, const char *after, int limit, struct json_t **out);
+
+/* Policy state: opaque bytes per (policy, scope) with the version (the last event id
+ * folded into it). Puts n rows in one transaction; each only replaces an older
+ * version. */
+typedef struct ka_store_state {
+    const char *policy, *scope;
+    const void *state;
+    size_t size;
+    int64_t version;
+} ka_store_state;
+
+int ka_store_policy_state_put(ka_store *s, const ka_store_state *rows, int n);
+int ka_store_policy_state_each(ka_store *s,
+                               int (*fn)(void *arg, const char *policy, const char *scope,
+                                         const void *state, size_t size, int64_t version),
+                               void *arg);
 
 /* ---- the work queue ---- */
 

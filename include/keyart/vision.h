@@ -2,7 +2,7 @@
  * eyes open, expression, sharpness, prominence, 512-d identity embedding), people
  * and objects, BRISQUE; the per-candidate record the analysis keeps in cand->ext;
  * the title-level identity pass (cast matching, clustering, "lead 1", ...); and the
- * cast database (ka_cast_*).
+ * cast in memory (ka_cast_*), which the store fills from the database.
  *
  * Detections from every model are normalised into the same ka_face / ka_object
  * records, so nothing outside vision/ knows which model ran. Models are found in
@@ -134,8 +134,6 @@ typedef struct ka_vision_opts {
     int max_side;                   /* larger pictures are downscaled first (960) */
     int threads;                    /* OpenCV threads, process-wide: 0 its default; the
                                      * analysis stage uses 1 (decoding has the cores) */
-    const char *cast_path;          /* cast file for the identity pass; NULL =
-                                     * keyart-cast.json in the current folder if present */
     int enabled;                    /* the analysis "faces" stage runs (1) */
 } ka_vision_opts;
 
@@ -156,10 +154,14 @@ ka_face_detector ka_vision_detector(const ka_vision *v);
 /* 1 when identity embeddings can be computed (fr_feature loaded). */
 int ka_vision_has_identity(const ka_vision *v);
 
-/* Faces in rgb (3 channels) inside area (whole picture when w or h is 0), with
- * every attribute the loaded models give. *faces is malloc'd (NULL when none). */
+/* Faces in rgb (3 channels) inside area (whole picture when w or h is 0), with the
+ * attributes the loaded models give: eyes, gender and identity for every face, the
+ * expression as in ka_vision_analyze. *faces is malloc'd (NULL when none). */
 int ka_vision_faces(ka_vision *v, const ka_image *rgb, ka_rect area, ka_face **faces, int *n);
-/* The whole candidate record: faces, prominence, people/objects, BRISQUE. */
+/* The whole candidate record: faces, prominence, people/objects, BRISQUE. Only
+ * the faces that matter get their eyes and identity measured, and only the two most
+ * prominent of them gender and (when readable) the expression; the others keep
+ * their box, landmarks and focus (see analyze.c). */
 int ka_vision_analyze(ka_vision *v, const ka_image *rgb, ka_rect content, ka_vision_cand **out);
 
 /* 0.4 area + 0.3 position (central higher) + 0.2 focus + 0.1 scene importance,
@@ -171,9 +173,19 @@ float ka_face_prominence(ka_rect face, ka_rect content, float focus, float impor
 /* A face that matters for the picture: at least 4% of the content's height and 40%
  * of the largest face's (largest_h). */
 int ka_face_matters(const ka_face *f, ka_rect content, float largest_h);
-/* The crop of one shape (KA_SHAPE_*) of cand around the faces that matter, cutting
- * none when they allow it (the per-shape form of the focus the analysis sets in
- * cand->salient); 0 when cand has no face that matters (crop untouched). */
+/* How good the faces that matter look, 0..1 (the "face" part of the quality score):
+ * per face 0.40 sharpness (its focus) + 0.35 eyes open (0.7 when not measured: a
+ * turned face) + 0.25 readable expression (ramp of the expression's confidence from
+ * 0.3 to 0.7; 0.5 when not measured), averaged with the faces' areas as weights.
+ * < 0 when vc has no face that matters. */
+float ka_vision_face_quality(const ka_vision_cand *vc, ka_rect content);
+/* BRISQUE quality 0..1 of a BRISQUE score: 1 at 15 or better, 0 at 70 or worse
+ * (the range natural frames and damaged ones span); < 0 for an unknown score. */
+float ka_vision_brisque_quality(float brisque);
+/* The crop of one shape (KA_SHAPE_*) of cand inside content around its faces
+ * (ka_crop_faces: the lead whole, the other faces that matter when they fit, no face
+ * cut when any placement allows it); 0 when vision found no face in cand (crop
+ * untouched: crop on the salient region). */
 int ka_vision_crop(const ka_candidate *cand, ka_rect content, int shape, ka_rect *crop);
 /* The character types in a candidate: "hero", "heroine", "villain", "ensemble" (3 or
  * more main characters), "supporting", "background"; returns the count (<= max). */
@@ -190,29 +202,28 @@ float ka_face_similarity(const float *a, const float *b);
  * clustering; pairs of small faces add up to 0.12 to their distance. */
 #define KA_FACE_CLUSTER_DISTANCE 0.60f
 
-/* ---- cast database ---- */
+/* ---- the cast: reference faces of a title's characters ---- */
 
 /* One reference face of a cast member. */
 typedef struct ka_cast_entry {
     const char *title;
     const char *name;
     ka_role role;
-    const char *source;             /* the photo it came from */
+    const char *source;             /* the photo it came from, NULL when unknown */
     const float *embedding;         /* KA_FACE_EMBED_DIM floats */
 } ka_cast_entry;
 
+/* A cast in memory. It is stored in the database: ka_store_cast_load (store.h)
+ * fills one; vision itself reads no file and knows no database. */
 typedef struct ka_cast ka_cast;
 
-/* Opens the cast database at path (a JSON file for now; created on first add). */
-int ka_cast_open(const char *path, ka_cast **out);
-/* Adds one reference and saves (atomically). */
+int ka_cast_new(ka_cast **out);
+/* Adds a copy of one reference. */
 int ka_cast_add(ka_cast *c, const ka_cast_entry *e);
 /* Entries of title (every title when NULL); *entries stays valid until the next
  * call on c. Returns the count or < 0. */
 int ka_cast_list(ka_cast *c, const char *title, const ka_cast_entry **entries);
-void ka_cast_close(ka_cast **c);
-/* The cast file used when none is given: keyart-cast.json. */
-#define KA_CAST_DEFAULT_PATH "keyart-cast.json"
+void ka_cast_free(ka_cast **c);
 
 /* Best cast match of an embedding among entries: index or -1 below the threshold;
  * *sim gets the best similarity. */
@@ -220,7 +231,9 @@ int ka_cast_match(const ka_cast_entry *entries, int n, const float *embedding, f
 
 /* The title-level identity pass over every candidate's faces: cast matching, then
  * agglomerative clustering of the rest, characters ranked by screen time, roles
- * (hero, heroine, lead, supporting, background). entries may be NULL. */
+ * (hero, heroine, lead, supporting, background). entries may be NULL. The
+ * analysis' "faces" stage runs it without a cast; ka_store_identities runs it again
+ * with the title's cast from the database. It starts afresh each time. */
 int ka_vision_identities(const ka_title *t, const ka_cast_entry *entries, int n_entries);
 
 #ifdef __cplusplus

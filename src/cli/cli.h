@@ -40,10 +40,15 @@ int ka_cmd_cast(int argc, char **argv);
 int ka_cmd_identify(int argc, char **argv);
 /* cmd_ope.c: off-policy evaluation of a policy from a logged file. */
 int ka_cmd_ope(int argc, char **argv);
-/* Long options the face commands (and analyze) share: --models, --detector, --cast. */
-enum { KA_CLI_OPT_MODELS = 0x1000, KA_CLI_OPT_DETECTOR, KA_CLI_OPT_CAST };
+/* cmd_serve.c: the HTTP service. */
+int ka_cmd_serve(int argc, char **argv);
+/* Long options the face commands (and analyze) share: --models, --detector, --db. */
+enum { KA_CLI_OPT_MODELS = 0x1000, KA_CLI_OPT_DETECTOR, KA_CLI_OPT_DB };
 /* Applies option c; 0 done, 1 not a face option, -1 bad value (message printed). */
-int ka_cli_face_option(int c, const char *arg, ka_vision_opts *o, const char **cast);
+int ka_cli_face_option(int c, const char *arg, ka_vision_opts *o);
+/* The cast of title (every title when NULL) from the database at url (read only;
+ * NULL: the default); prints "keyart CMD: <why>" and returns an exit code. */
+int ka_cli_cast_load(const char *cmd, const char *url, const char *title, ka_cast **out);
 /* A JPEG photo as RGB; prints why not and returns < 0. */
 int ka_cli_read_photo(const char *path, ka_image *rgb);
 /* Opens vision; with need_identity, fails (exit code 2) without the identity model. */

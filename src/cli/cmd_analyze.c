@@ -17,7 +17,6 @@ typedef struct analyze_args {
     const char *db, *artwork;       /* --db URL ("none": do not store), --artwork DIR */
     ka_store *store;
     ka_vision_opts vision;          /* --models, --detector */
-    const char *cast;               /* --cast FILE */
 } analyze_args;
 
 static void analyze_usage(FILE *f)
@@ -39,7 +38,8 @@ static void analyze_usage(FILE *f)
         "  --threads N            decoder threads (default: one per core)\n"
         "  --db URL               store the result in this database: sqlite:PATH or\n"
         "                         postgresql://... (default $KEYART_DB, else\n"
-        "                         sqlite:keyart.db); none: do not store it\n"
+        "                         sqlite:keyart.db); the title's cast there names the\n"
+        "                         faces (keyart cast add); none: no cast, nothing stored\n"
         "  --artwork DIR          where stored images go (default $KEYART_ARTWORK, else\n"
         "                         artwork)\n"
         "  --models DIR           face and object models, ':'-separated folders (default\n"
@@ -47,8 +47,6 @@ static void analyze_usage(FILE *f)
         "                         without them OpenCV's cascades find the faces\n"
         "  --detector D           face detector: auto (default: the best available),\n"
         "                         faceplugin, yunet, ultraface, cascade\n"
-        "  --cast FILE            cast database naming the characters (default\n"
-        "                         " KA_CAST_DEFAULT_PATH " when present)\n"
         "  -q, --quiet            no progress bar and no warnings\n");
 }
 
@@ -88,7 +86,6 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         { "artwork", required_argument, NULL, O_ARTWORK },
         { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
         { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
-        { "cast", required_argument, NULL, KA_CLI_OPT_CAST },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -117,8 +114,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         case O_ARTWORK: a->artwork = optarg; break;
         case KA_CLI_OPT_MODELS:
         case KA_CLI_OPT_DETECTOR:
-        case KA_CLI_OPT_CAST:
-            if (ka_cli_face_option(c, optarg, &a->vision, &a->cast))
+            if (ka_cli_face_option(c, optarg, &a->vision))
                 return -1;
             break;
         case 'h': analyze_usage(stdout); exit(KA_EXIT_OK);
@@ -154,8 +150,14 @@ static int parse_args(int argc, char **argv, analyze_args *a)
 
 static int write_results(const analyze_args *a, ka_title *t, const char *dir)
 {
+    /* the title's cast is in the database: it names the faces before selection */
+    int err = a->store ? ka_store_identities(a->store, t, 0) : 0;
+    if (err) {
+        fprintf(stderr, "keyart: %s\n", ka_error_message());
+        return ka_cli_store_exit(err);
+    }
     ka_selection sel = {0};
-    int err = ka_select(t, &a->select, &sel);
+    err = ka_select(t, &a->select, &sel);
     if (err) {
         ka_cli_error("selection failed");
         return ka_exit_for_input_error(err);
@@ -194,7 +196,6 @@ int ka_cmd_analyze(int argc, char **argv)
     ka_vision_opts_default(&a.vision);
     if (parse_args(argc, argv, &a))
         return KA_EXIT_USAGE;
-    a.vision.cast_path = a.cast;
     if (ka_vision_configure(&a.vision))
         return KA_EXIT_INTERNAL;
     if (a.quiet)

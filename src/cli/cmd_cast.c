@@ -1,7 +1,7 @@
-/* cmd_cast.c: `keyart cast add|list`: the cast database of a title.
+/* cmd_cast.c: `keyart cast add|list`: the cast of a title, in the database (--db).
  *   keyart cast add --title ID --name NAME --role hero|heroine|villain|supporting IMAGE...
- *       stores the identity embedding of the largest face of each photo; a photo
- *       without a face refuses the whole command (nothing is added)
+ *       adds the identity embedding of the largest face of each photo to NAME's
+ *       references; a photo without a face refuses the whole command (nothing is added)
  *   keyart cast list [--title ID] [--json]
  *       the cast members, one line (or JSON object) per title and name */
 #include <getopt.h>
@@ -17,12 +17,13 @@ static void cast_usage(FILE *f)
 {
     fprintf(f,
         "usage: keyart cast add --title ID --name NAME --role ROLE IMAGE... [options]\n"
-        "       keyart cast list [--title ID] [--json] [--cast FILE]\n"
+        "       keyart cast list [--title ID] [--json] [--db URL]\n"
         "\n"
         "add stores the face of each photo (JPEG; the largest face when there are several)\n"
-        "as a reference for NAME in title ID; ROLE is hero, heroine, villain or supporting.\n"
-        "A photo without a face is refused and then nothing is added.\n"
-        "  --cast FILE      the cast database (default " KA_CAST_DEFAULT_PATH ")\n"
+        "as a reference for NAME in title ID, beside those NAME has; ROLE is hero, heroine,\n"
+        "villain or supporting. A photo without a face is refused and then nothing is added.\n"
+        "  --db URL         the database holding the cast (default $KEYART_DB, else\n"
+        "                   sqlite:keyart.db)\n"
         "  --models DIR     model folders, ':'-separated (default $KEYART_MODELS, else\n"
         "                   the folder scripts/setup.sh fills)\n"
         "  --detector D     auto (default), faceplugin, yunet, ultraface, cascade\n");
@@ -68,7 +69,7 @@ static int cast_add(int argc, char **argv)
         { "title", required_argument, NULL, 't' },
         { "name", required_argument, NULL, 'n' },
         { "role", required_argument, NULL, 'r' },
-        { "cast", required_argument, NULL, KA_CLI_OPT_CAST },
+        { "db", required_argument, NULL, KA_CLI_OPT_DB },
         { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
         { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
         { "help", no_argument, NULL, 'h' },
@@ -78,7 +79,7 @@ static int cast_add(int argc, char **argv)
     ka_vision_opts_default(&o);
     o.objects = o.brisque = 0;
     o.attributes = KA_ATTR_IDENTITY;
-    const char *title = NULL, *name = NULL, *role = NULL, *cast_path = KA_CAST_DEFAULT_PATH;
+    const char *title = NULL, *name = NULL, *role = NULL, *db = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -88,10 +89,12 @@ static int cast_add(int argc, char **argv)
             name = optarg;
         else if (c == 'r')
             role = optarg;
+        else if (c == KA_CLI_OPT_DB)
+            db = optarg;
         else if (c == 'h') {
             cast_usage(stdout);
             return KA_EXIT_OK;
-        } else if (ka_cli_face_option(c, optarg, &o, &cast_path) != 0) {
+        } else if (ka_cli_face_option(c, optarg, &o) != 0) {
             cast_usage(stderr);
             return KA_EXIT_USAGE;
         }
@@ -108,27 +111,22 @@ static int cast_add(int argc, char **argv)
     }
     int n = argc - optind;
     float (*emb)[KA_FACE_EMBED_DIM] = malloc((size_t)n * sizeof(*emb));
+    ka_store *s = NULL;
+    int rc = emb ? ka_cli_store_open("cast add", db, 0, &s) : KA_EXIT_INTERNAL;
     ka_vision *v = NULL;
-    int rc = emb ? ka_cli_open_vision(&o, &v, 1) : KA_EXIT_INTERNAL;
+    if (!rc)
+        rc = ka_cli_open_vision(&o, &v, 1);
     if (!rc)
         rc = cast_embed(v, argv + optind, n, emb);
     ka_vision_close(&v);
-    ka_cast *cast = NULL;
-    if (!rc && ka_cast_open(cast_path, &cast)) {
+    if (!rc && ka_store_cast_add(s, title, name, ka_role_name(r), emb[0], n, KA_FACE_EMBED_DIM)) {
         fprintf(stderr, "keyart cast add: %s\n", ka_error_message());
         rc = KA_EXIT_OUTPUT;
     }
-    for (int i = 0; !rc && i < n; i++) {
-        ka_cast_entry e = { title, name, r, argv[optind + i], emb[i] };
-        if (ka_cast_add(cast, &e)) {
-            fprintf(stderr, "keyart cast add: %s\n", ka_error_message());
-            rc = KA_EXIT_OUTPUT;
-        }
-    }
     if (!rc)
         fprintf(stderr, "keyart cast add: %s (%s) in %s: %d reference face%s added to %s\n", name,
-                ka_role_name(r), title, n, n == 1 ? "" : "s", cast_path);
-    ka_cast_close(&cast);
+                ka_role_name(r), title, n, n == 1 ? "" : "s", ka_store_name(s));
+    ka_store_close(&s);
     free(emb);
     return rc;
 }
@@ -138,18 +136,18 @@ static int cast_list(int argc, char **argv)
     static const struct option longopts[] = {
         { "title", required_argument, NULL, 't' },
         { "json", no_argument, NULL, 'j' },
-        { "cast", required_argument, NULL, KA_CLI_OPT_CAST },
+        { "db", required_argument, NULL, KA_CLI_OPT_DB },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *title = NULL, *cast_path = KA_CAST_DEFAULT_PATH;
+    const char *title = NULL, *db = NULL;
     int json = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 't': title = optarg; break;
         case 'j': json = 1; break;
-        case KA_CLI_OPT_CAST: cast_path = optarg; break;
+        case KA_CLI_OPT_DB: db = optarg; break;
         case 'h': cast_usage(stdout); return KA_EXIT_OK;
         default: cast_usage(stderr); return KA_EXIT_USAGE;
         }
@@ -159,12 +157,11 @@ static int cast_list(int argc, char **argv)
         return KA_EXIT_USAGE;
     }
     ka_cast *cast = NULL;
-    if (ka_cast_open(cast_path, &cast)) {
-        fprintf(stderr, "keyart cast list: %s\n", ka_error_message());
-        return KA_EXIT_INPUT;
-    }
+    int rc = ka_cli_cast_load("cast list", db, title, &cast);
+    if (rc)
+        return rc;
     const ka_cast_entry *e = NULL;
-    int n = ka_cast_list(cast, title, &e);
+    int n = ka_cast_list(cast, NULL, &e);
     json_t *arr = json ? json_array() : NULL;
     /* one row per (title, name), with its number of reference faces */
     for (int i = 0; i < n; i++) {
@@ -182,13 +179,13 @@ static int cast_list(int argc, char **argv)
         else
             printf("%s\t%s\t%s\t%d\n", e[i].title, e[i].name, ka_role_name(e[i].role), refs);
     }
-    int rc = n < 0 ? KA_EXIT_INTERNAL : KA_EXIT_OK;
+    rc = n < 0 ? KA_EXIT_INTERNAL : KA_EXIT_OK;
     if (arr && (json_dumpf(arr, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF))
         rc = KA_EXIT_OUTPUT;
     if (fflush(stdout))
         rc = KA_EXIT_OUTPUT;
     json_decref(arr);
-    ka_cast_close(&cast);
+    ka_cast_free(&cast);
     return rc;
 }
 

@@ -1,7 +1,8 @@
-/* cmd_identify.c: `keyart identify IMAGE [--title ID] [--json]`: the faces of a photo
- * and who they are in the cast database (cosine similarity of identity embeddings,
- * the calibrated threshold; name null when no one matches). Also the helpers the
- * face commands share: the vision options, reading a photo, the cast path. */
+/* cmd_identify.c: `keyart identify IMAGE [--title ID] [--db URL] [--json]`: the faces
+ * of a photo and who they are in the cast stored in the database (cosine similarity
+ * of identity embeddings, the calibrated threshold; name null when no one matches).
+ * Also the helpers the face commands share: the vision options, reading a photo,
+ * loading the cast. */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #include "cli.h"
 #include "keyart/vision.h"
 
-int ka_cli_face_option(int c, const char *arg, ka_vision_opts *o, const char **cast)
+int ka_cli_face_option(int c, const char *arg, ka_vision_opts *o)
 {
     switch (c) {
     case KA_CLI_OPT_MODELS:
@@ -23,12 +24,26 @@ int ka_cli_face_option(int c, const char *arg, ka_vision_opts *o, const char **c
             return -1;
         }
         return 0;
-    case KA_CLI_OPT_CAST:
-        *cast = arg;
-        return 0;
     default:
         return 1;
     }
+}
+
+int ka_cli_cast_load(const char *cmd, const char *url, const char *title, ka_cast **out)
+{
+    ka_store *s = NULL;
+    int rc = ka_cli_store_open(cmd, url, KA_STORE_NOCREATE | KA_STORE_READ, &s);
+    if (rc)
+        return rc;
+    int err = ka_cast_new(out);
+    if (!err)
+        err = ka_store_cast_load(s, title, *out);
+    ka_store_close(&s);
+    if (!err)
+        return KA_EXIT_OK;
+    fprintf(stderr, "keyart %s: %s\n", cmd, ka_error_message());
+    ka_cast_free(out);
+    return ka_cli_store_exit(err);
 }
 
 int ka_cli_read_photo(const char *path, ka_image *rgb)
@@ -73,11 +88,12 @@ static void identify_usage(FILE *f)
     fprintf(f,
         "usage: keyart identify IMAGE [--title ID] [--json] [options]\n"
         "\n"
-        "Finds the faces in IMAGE (JPEG) and names them from the cast database.\n"
+        "Finds the faces in IMAGE (JPEG) and names them from the cast (keyart cast add).\n"
         "  --title ID       match the cast of this title only (default: every title)\n"
         "  --json           {\"faces\": [{\"box\": [x, y, w, h], \"name\", \"role\",\n"
         "                   \"confidence\"}]}; name and role are null for no match\n"
-        "  --cast FILE      the cast database (default " KA_CAST_DEFAULT_PATH ")\n"
+        "  --db URL         the database holding the cast (default $KEYART_DB, else\n"
+        "                   sqlite:keyart.db)\n"
         "  --models DIR     model folders, ':'-separated (default $KEYART_MODELS, else\n"
         "                   the folder scripts/setup.sh fills)\n"
         "  --detector D     auto (default), faceplugin, yunet, ultraface, cascade\n");
@@ -161,7 +177,7 @@ int ka_cmd_identify(int argc, char **argv)
     static const struct option longopts[] = {
         { "title", required_argument, NULL, 't' },
         { "json", no_argument, NULL, 'j' },
-        { "cast", required_argument, NULL, KA_CLI_OPT_CAST },
+        { "db", required_argument, NULL, KA_CLI_OPT_DB },
         { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
         { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
         { "help", no_argument, NULL, 'h' },
@@ -171,7 +187,7 @@ int ka_cmd_identify(int argc, char **argv)
     ka_vision_opts_default(&o);
     o.objects = o.brisque = 0;
     o.attributes = KA_ATTR_IDENTITY;
-    const char *title = NULL, *cast_path = KA_CAST_DEFAULT_PATH;
+    const char *title = NULL, *db = NULL;
     int json = 0, c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -179,10 +195,12 @@ int ka_cmd_identify(int argc, char **argv)
             title = optarg;
         else if (c == 'j')
             json = 1;
+        else if (c == KA_CLI_OPT_DB)
+            db = optarg;
         else if (c == 'h') {
             identify_usage(stdout);
             return KA_EXIT_OK;
-        } else if (ka_cli_face_option(c, optarg, &o, &cast_path) != 0) {
+        } else if (ka_cli_face_option(c, optarg, &o) != 0) {
             identify_usage(stderr);
             return KA_EXIT_USAGE;
         }
@@ -193,16 +211,16 @@ int ka_cmd_identify(int argc, char **argv)
         return KA_EXIT_USAGE;
     }
     ka_cast *cast = NULL;
-    if (ka_cast_open(cast_path, &cast)) {
-        fprintf(stderr, "keyart identify: %s\n", ka_error_message());
-        return KA_EXIT_INPUT;
-    }
+    int rc = ka_cli_cast_load("identify", db, title, &cast);
+    if (rc)
+        return rc;
     const ka_cast_entry *e = NULL;
-    int ne = ka_cast_list(cast, title, &e);
+    int ne = ka_cast_list(cast, NULL, &e);
     ka_image img = { 0 };
     ka_vision *v = NULL;
     ka_face *f = NULL;
-    int n = 0, rc = ne < 0 ? KA_EXIT_INTERNAL : 0;
+    int n = 0;
+    rc = ne < 0 ? KA_EXIT_INTERNAL : 0;
     if (!rc)
         rc = ka_cli_read_photo(argv[optind], &img) ? KA_EXIT_INPUT : 0;
     if (!rc)
@@ -222,6 +240,6 @@ int ka_cmd_identify(int argc, char **argv)
     free(f);
     ka_vision_close(&v);
     ka_image_free(&img);
-    ka_cast_close(&cast);
+    ka_cast_free(&cast);
     return rc;
 }

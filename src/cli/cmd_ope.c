@@ -1,7 +1,8 @@
 /* cmd_ope.c: `keyart ope --log FILE --policy NAME`: off-policy evaluation of a policy
  * from a log in the Open Bandit Dataset's CSV format, by replay, IPS, SNIPS and doubly
  * robust, with bootstrap intervals; as a table or JSON. Policies: uniform, and bts
- * (Bernoulli Thompson sampling with the priors of OBD's prior_bts.yaml). */
+ * (Bernoulli Thompson sampling with the priors of OBD's prior_bts.yaml). DR's reward
+ * model: the shrunk (item, position) mean, or ridge regression (--dr-model). */
 #include <getopt.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -29,6 +30,10 @@ static void ope_usage(FILE *f)
         "  --level L        interval level (0.95)\n"
         "  --passes P       replay passes over the log (1000)\n"
         "  --seed S         random seed (1)\n"
+        "  --dr-model M     DR's reward model: mean (per item and position, shrunk toward\n"
+        "                   the position's mean; the default) or ridge (item, position\n"
+        "                   and item x position effects by ridge regression)\n"
+        "  --ridge L        ridge model penalty (1)\n"
         "  --compare FILE   also print the click rate observed in another log\n"
         "  --json           print JSON\n");
 }
@@ -47,6 +52,7 @@ static int parse_args(int argc, char **argv, ope_args *a)
         { "sims", required_argument, NULL, 'n' }, { "boot", required_argument, NULL, 'b' },
         { "level", required_argument, NULL, 'L' }, { "passes", required_argument, NULL, 'r' },
         { "seed", required_argument, NULL, 's' }, { "compare", required_argument, NULL, 'C' },
+        { "dr-model", required_argument, NULL, 'm' }, { "ridge", required_argument, NULL, 'R' },
         { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -82,6 +88,16 @@ static int parse_args(int argc, char **argv, ope_args *a)
             if (ka_parse_int(optarg, 0, 2147483647, &v))
                 goto bad;
             a->o.seed = (uint64_t)v;
+            break;
+        case 'm':
+            if (ka_ope_dr_model_parse(optarg, &a->o.dr_model)) {
+                fprintf(stderr, "keyart ope: unknown --dr-model '%s' (mean, ridge)\n", optarg);
+                return -1;
+            }
+            break;
+        case 'R':
+            if (ka_parse_double(optarg, 1e-9, 1e9, &a->o.dr_ridge))
+                goto bad;
             break;
         default:
             fprintf(stderr, "keyart ope: unknown option or missing value: %s\n", argv[optind - 1]);
@@ -155,6 +171,14 @@ static json_t *num(double v)
     return v == v ? json_real(v) : json_null();
 }
 
+/* {"name": "mean", "shrink": S} or {"name": "ridge", "penalty": L} */
+static json_t *dr_model_json(const ka_ope_opts *o)
+{
+    int ridge = o->dr_model == KA_OPE_DR_RIDGE;
+    return json_pack("{s:s,s:f}", "name", ka_ope_dr_model_name(o->dr_model),
+                     ridge ? "penalty" : "shrink", ridge ? o->dr_ridge : o->dr_shrink);
+}
+
 int ka_cmd_ope(int argc, char **argv)
 {
     ope_args a = { .sims = 100000 };
@@ -200,10 +224,11 @@ int ka_cmd_ope(int argc, char **argv)
             json_object_set_new(pol, "campaign", json_string(campaign));
             json_object_set_new(pol, "sims", json_integer(a.sims));
         }
-        json_t *j = json_pack("{s:{s:s,s:i,s:i,s:i,s:o},s:o,s:f,s:i,s:o}",
+        json_t *j = json_pack("{s:{s:s,s:i,s:i,s:i,s:o},s:o,s:f,s:i,s:o,s:o}",
             "log", "path", a.log, "events", log.n, "actions", log.n_actions,
             "positions", log.n_slots, "observed", num(observed),
-            "policy", pol, "level", a.o.level, "bootstrap", a.o.n_boot, "estimates", est);
+            "policy", pol, "level", a.o.level, "bootstrap", a.o.n_boot, "estimates", est,
+            "dr_model", dr_model_json(&a.o));
         if (a.compare)
             json_object_set_new(j, "compare", json_pack("{s:s,s:i,s:o}", "path", a.compare,
                                 "events", cmp.n, "observed", num(ka_ope_observed(&cmp))));
@@ -219,6 +244,10 @@ int ka_cmd_ope(int argc, char **argv)
     if (a.compare)
         printf("compare   %s: %d events, click rate %.5f\n", a.compare, cmp.n,
                ka_ope_observed(&cmp));
+    if (a.o.dr_model == KA_OPE_DR_RIDGE)
+        printf("dr model  ridge (penalty %g)\n", a.o.dr_ridge);
+    else
+        printf("dr model  mean (shrunk by %g events)\n", a.o.dr_shrink);
     printf("\n%-9s %-9s %-24s %s\n", "estimator", "estimate", a.o.n_boot ? "interval" : "",
            "effective n");
     for (int m = 0; m < KA_OPE_COUNT; m++) {

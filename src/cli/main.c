@@ -36,6 +36,9 @@ static void usage(FILE *f)
         "  ope --log FILE --policy NAME [--json]\n"
         "                   off-policy evaluation (replay, IPS, SNIPS, DR) of a policy\n"
         "                   from a logged file (Open Bandit Dataset CSV)\n"
+        "  serve [--listen ADDR:PORT] [--token T] [--policy NAME]\n"
+        "                   the HTTP service: per user, the variant of a title to show;\n"
+        "                   events, experiments and their reports, /metrics\n"
         "\n"
         "  keyart COMMAND --help   options of a command\n"
         "  keyart --version\n"
@@ -73,7 +76,7 @@ int main(int argc, char **argv)
         { "export", ka_cmd_export }, { "enqueue", ka_cmd_enqueue },
         { "worker", ka_cmd_worker }, { "jobs", ka_cmd_jobs },
         { "cast", ka_cmd_cast }, { "identify", ka_cmd_identify },
-        { "ope", ka_cmd_ope },
+        { "ope", ka_cmd_ope }, { "serve", ka_cmd_serve },
     };
     for (size_t i = 0; i < sizeof store_cmds / sizeof store_cmds[0]; i++)
         if (!strcmp(cmd, store_cmds[i].name))

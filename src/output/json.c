@@ -30,7 +30,8 @@ static json_t *rect_array(ka_rect r)
 }
 
 static json_t *title_characters_json(const ka_title *t);
-static json_t *variant_seed_json(const ka_title *t, const ka_variant *v, const ka_candidate *c);
+static json_t *variant_seed_json(const ka_title *t, const ka_selection *sel, const ka_variant *v,
+                                 const ka_candidate *c);
 
 /* What selection was asked for and what it settled for. */
 static void add_selection_facts(json_t *title, const ka_selection *sel)
@@ -89,13 +90,21 @@ static json_t *characters_json(const ka_content *c)
     return a;
 }
 
+/* A part measured by vision, or null when it was not. */
+static json_t *optional_real(int known, double v)
+{
+    return known ? json_real(ka_out_round(v, 4)) : json_null();
+}
+
 static json_t *visual_quality_json(const ka_quality *q)
 {
-    return json_pack("{s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+    return json_pack("{s:f, s:f, s:f, s:f, s:o, s:o, s:f, s:f, s:f, s:f}",
         "brightness", ka_out_round(q->brightness, 4),
         "contrast", ka_out_round(q->contrast, 4),
         "sharpness", ka_out_round(q->sharpness, 4),
         "saturation", ka_out_round(q->saturation, 4),
+        "brisque", optional_real(q->has_brisque, q->brisque),
+        "face", optional_real(q->has_face, q->face),
         "exposure_clipped", ka_out_round(q->exposure_clipped, 4),
         "lightness", ka_out_round(q->lightness, 2),
         "contrast_raw", ka_out_round(q->contrast_raw, 2),
@@ -112,8 +121,28 @@ static json_t *content_json(const ka_content *c)
         "scene_confidence", ka_out_round(c->scene_confidence, 4));
 }
 
+/* The quality score's parts: {"brightness": {"value", "weight", "contribution"}, ...,
+ * "exposure_factor"}; parts vision did not measure are left out. The contributions
+ * times nothing else sum to the quality score. */
+static json_t *quality_parts_json(const ka_quality *q, const ka_quality_weights *w)
+{
+    ka_quality_part parts[KA_QPART_COUNT];
+    float exposure;
+    ka_quality_breakdown(q, w, parts, &exposure);
+    json_t *o = json_object();
+    for (int i = 0; o && i < KA_QPART_COUNT; i++)
+        if (parts[i].known)
+            json_object_set_new(o, parts[i].name, json_pack("{s:f, s:f, s:f}",
+                "value", ka_out_round(parts[i].value, 4),
+                "weight", ka_out_round(parts[i].weight, 4),
+                "contribution", ka_out_round(parts[i].contribution, 4)));
+    if (o)
+        json_object_set_new(o, "exposure_factor", json_real(ka_out_round(exposure, 4)));
+    return o;
+}
+
 /* Why this variant: its slot and the score breakdown, plus a sentence for people. */
-static json_t *reason_json(const ka_variant *v, const ka_candidate *c)
+static json_t *reason_json(const ka_selection *sel, const ka_variant *v, const ka_candidate *c)
 {
     char text[256];
     snprintf(text, sizeof text,
@@ -127,12 +156,13 @@ static json_t *reason_json(const ka_variant *v, const ka_candidate *c)
         json_array_append_new(sampled, json_string("uniform"));
     if (sampled && (c->flags & KA_CAND_SHOT_START))
         json_array_append_new(sampled, json_string("shot_start"));
-    return json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:o, s:s}",
+    return json_pack("{s:s, s:f, s:f, s:f, s:f, s:o, s:f, s:o, s:s}",
         "slot", v->slot ? v->slot : "",
         "relevance", ka_out_round(v->relevance, 4),
         "diversity_penalty", ka_out_round(v->diversity_penalty, 4),
         "score", ka_out_round(v->score, 4),
         "quality", ka_out_round(c->q.score, 4),
+        "quality_parts", quality_parts_json(&c->q, sel ? &sel->weights : NULL),
         "motion", ka_out_round(c->motion, 4),
         "sampled", sampled,
         "text", text);
@@ -232,10 +262,10 @@ static json_t *title_characters_json(const ka_title *t)
     return a;
 }
 
-static json_t *variant_json(const ka_title *t, const ka_variant *v)
+static json_t *variant_json(const ka_title *t, const ka_selection *sel, const ka_variant *v)
 {
     const ka_candidate *c = &t->cands[v->cand];
-    json_t *o = variant_seed_json(t, v, c);
+    json_t *o = variant_seed_json(t, sel, v, c);
     const ka_vision_cand *vc = ka_vision_of(c);
     if (o) {
         json_object_set_new(o, "character_types", character_types_json(t, c));
@@ -245,7 +275,8 @@ static json_t *variant_json(const ka_title *t, const ka_variant *v)
     return o;
 }
 
-static json_t *variant_seed_json(const ka_title *t, const ka_variant *v, const ka_candidate *c)
+static json_t *variant_seed_json(const ka_title *t, const ka_selection *sel, const ka_variant *v,
+                                 const ka_candidate *c)
 {
     return json_pack("{s:s, s:i, s:f, s:I, s:i, s:s, s:o, s:s, s:f, s:o, s:o, s:o,"
                      " s:o, s:o}",
@@ -260,7 +291,7 @@ static json_t *variant_seed_json(const ka_title *t, const ka_variant *v, const k
         "quality_score", ka_out_round(c->q.score, 4),
         "visual_quality", visual_quality_json(&c->q),
         "content_analysis", content_json(&v->content),
-        "reason", reason_json(v, c),
+        "reason", reason_json(sel, v, c),
         "images", images_json(v->number),
         "crops", crops_json(v));
 }
@@ -274,7 +305,7 @@ json_t *ka_metadata_json(const ka_title *t, const ka_selection *sel, const char 
         const ka_variant *v = &sel->variants[i];
         if (v->cand < 0 || v->cand >= t->n_cands)
             continue;               /* ka_output_write rejects these up front */
-        if (json_array_append_new(variants, variant_json(t, v)) < 0) {
+        if (json_array_append_new(variants, variant_json(t, sel, v)) < 0) {
             json_decref(variants);
             return NULL;
         }

@@ -329,34 +329,42 @@ const ka_policy_type ka_policy_thompson = {
 
 /* ---- epsilon-greedy ---- */
 
+/* The posterior means of segment g, the best arm and its number of ties (1e-12). */
+static int egreedy_means(const beta_state *s, int g, double *mean, int *ties)
+{
+    for (int i = 0; i < s->n_arms; i++)
+        mean[i] = s->a[g][i] / (s->a[g][i] + s->b[g][i]);
+    return ka_argmax_ties(mean, s->n_arms, 1e-12, ties);
+}
+
+static void egreedy_fill(const beta_state *s, const double *mean, int best, int ties,
+                         double *probs)
+{
+    for (int i = 0; i < s->n_arms; i++)
+        probs[i] = s->epsilon / s->n_arms +
+                   (fabs(mean[i] - mean[best]) <= 1e-12 ? (1 - s->epsilon) / ties : 0);
+}
+
 static int egreedy_probs(const void *st, const ka_policy_ctx *c, double *probs)
 {
     const beta_state *s = st;
     double mean[MAXA];
-    for (int i = 0; i < s->n_arms; i++)
-        mean[i] = s->a[c->segment][i] / (s->a[c->segment][i] + s->b[c->segment][i]);
-    int ties, best = ka_argmax_ties(mean, s->n_arms, 1e-12, &ties);
-    for (int i = 0; i < s->n_arms; i++)
-        probs[i] = s->epsilon / s->n_arms +
-                   (fabs(mean[i] - mean[best]) <= 1e-12 ? (1 - s->epsilon) / ties : 0);
+    int ties, best = egreedy_means(s, c->segment, mean, &ties);
+    egreedy_fill(s, mean, best, ties, probs);
     return 0;
 }
 
 static int egreedy_choose(const void *st, const ka_policy_ctx *c, ka_rng *rng, ka_choice *out)
 {
     const beta_state *s = st;
-    double probs[MAXA];
-    egreedy_probs(st, c, probs);
+    double mean[MAXA], probs[MAXA];
+    int ties, best = egreedy_means(s, c->segment, mean, &ties);   /* once for both uses */
+    egreedy_fill(s, mean, best, ties, probs);
     int arm;
-    if (ka_rng_uniform(rng) < s->epsilon) {
+    if (ka_rng_uniform(rng) < s->epsilon)
         arm = (int)ka_rng_int(rng, (unsigned long)s->n_arms);
-    } else {
-        double mean[MAXA];
-        for (int i = 0; i < s->n_arms; i++)
-            mean[i] = s->a[c->segment][i] / (s->a[c->segment][i] + s->b[c->segment][i]);
-        int ties, best = ka_argmax_ties(mean, s->n_arms, 1e-12, &ties);
+    else
         arm = ka_nth_tie(mean, s->n_arms, mean[best], 1e-12, (int)ka_rng_int(rng, (unsigned long)ties));
-    }
     out->arm = arm;
     out->propensity = probs[arm];
     return 0;

@@ -47,6 +47,8 @@ typedef struct ka_profile_prep {
     float genre_max, char_max, role_max, scene_max, comp_max;
     float genre_inv, char_inv, role_inv, scene_inv, comp_inv;   /* 1 / max, 0 when max is 0 */
     int action_genre;               /* ka_profile_genre_index("action") */
+    int char_n;                     /* char slots past the last used one are free: a
+                                     * variant's characters are looked up in 0..char_n-1 */
 } ka_profile_prep;
 
 void ka_profile_prep_init(ka_profile_prep *pp, const ka_profile *p, const ka_profile_opts *o);
@@ -55,6 +57,13 @@ float ka_seed_score_prep(const ka_profile_prep *pp, const ka_pvariant *v,
                          const ka_seed_weights *w, ka_profile_match *parts);
 /* User features from a prepared profile (as ka_profile_features). */
 int ka_profile_features_prep(const ka_profile_prep *pp, double *x, int dim);
+
+/* LinUCB (for tests and benchmarks): arm a's score in context c, from the arm's folded
+ * cache when it fits c's variant and full is 0, else in full; *cached (may be NULL)
+ * says which. st is the state of a "linucb" policy. */
+double ka_linucb_score(const void *st, const ka_policy_ctx *c, int a, int full, int *cached);
+/* The state a policy object owns (for tests of a policy's internals). */
+const void *ka_policy_state_of(const ka_policy *p);
 
 /* The index i where u in [0,1) falls in the cumulative sums of p[0..n-1] (the last
  * index with p > 0 when rounding leaves u beyond the total). */

@@ -102,6 +102,17 @@ static int policy_alloc(const ka_policy_type *t, const ka_policy_params *p, ka_p
     return 0;
 }
 
+int ka_policy_clone(const ka_policy *p, ka_policy **out)
+{
+    *out = NULL;
+    if (!p)
+        return ka_error(KA_EINVAL, "ka_policy_clone: no policy");
+    int err = policy_alloc(p->type, &p->params, out);
+    if (!err)
+        memcpy((*out)->state, p->state, p->type->state_size);
+    return err;
+}
+
 int ka_policy_new(const char *name, const ka_policy_params *p, ka_policy **out)
 {
     *out = NULL;
@@ -144,6 +155,11 @@ const ka_policy_type *ka_policy_type_of(const ka_policy *p)
 const ka_policy_params *ka_policy_params_of(const ka_policy *p)
 {
     return &p->params;
+}
+
+const void *ka_policy_state_of(const ka_policy *p)
+{
+    return p->state;
 }
 
 static int check_ctx(const ka_policy *p, const ka_policy_ctx *c)

@@ -173,12 +173,13 @@ int ka_argmax_ties(const double *v, int n, double tol, int *ties)
     for (int i = 1; i < n; i++)
         if (v[i] > v[best])
             best = i;
+    if (!ties)                      /* the count is a second pass: only when asked */
+        return best;
     int t = 0;
     for (int i = 0; i < n; i++)
         if (fabs(v[i] - v[best]) <= tol)
             t++;
-    if (ties)
-        *ties = t;
+    *ties = t;
     return best;
 }
 

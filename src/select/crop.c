@@ -1,7 +1,10 @@
 /* crop.c: artwork crops. Each shape (16:9, 2:3 poster, 1:1) is the largest rectangle
- * of exactly that aspect inside the content area, centred on the focus region (the
- * salient region now; the faces that matter once vision exists) as far as the
- * bounds allow. */
+ * of exactly that aspect inside the content area (so never into letterbox bars),
+ * centred on the focus region (the salient region) as far as the bounds allow, or,
+ * with faces, placed so that it cuts none of them (ka_crop_faces, below). */
+#include <math.h>
+#include <string.h>
+
 #include "keyart/select.h"
 
 static const struct { const char *name; int aw, ah; } ka_crop_shapes[KA_SHAPE_COUNT] = {
@@ -76,5 +79,199 @@ ka_rect ka_crop_place(ka_rect bounds, ka_rect focus, int aw, int ah)
     ka_rect r = { 0, 0, w, h };
     r.x = ka_crop_centre(2LL * focus.x + focus.w, w, bounds.x, bounds.w);
     r.y = ka_crop_centre(2LL * focus.y + focus.h, h, bounds.y, bounds.h);
+    return r;
+}
+
+/* ---- around faces ----
+ *
+ * The crop has ka_crop_place's size, so it spans the bounds along one axis and
+ * slides along the other (and along the first by the pixel or two an exact aspect
+ * may leave). Where it stops matters only at the faces' edges, so the positions
+ * tried along each axis are: every face edge (with and without a margin of
+ * KA_CROP_MARGIN of the face's size) meeting either crop edge, the crop centred on
+ * the focus, on each face that matters, on the lead with each other one and on all
+ * of them, and both ends. Each is scored, lowest wins:
+ *   a face that matters cut by an edge   1000 (1 + share)   never, when avoidable
+ *   the lead left out                     100
+ *   a face that does not matter cut       50                 no half face at an edge
+ *   another face that matters left out    30 share          the heaviest kept first
+ *   a face inside with its margin cut     2 share            hair, chin
+ *   off-centre                            0.5 (|dx| / w + |dy| / h) of the crop's
+ *                                         centre from the centre of the faces that
+ *                                         matter in it (of the focus when none is)
+ * share = a face's weight over the weights of the faces that matter. Cut means any
+ * part in and any part out: a face whose box touches an edge from inside is whole. */
+
+#define KA_CROP_MARGIN 0.15f
+#define KA_CROP_FACES 32            /* faces considered, the heaviest */
+#define KA_CROP_POS (8 * KA_CROP_FACES + 2 * KA_CROP_FACES + 8)
+
+typedef struct ka_crop_in {
+    ka_crop_face f[KA_CROP_FACES];
+    int n, lead;                    /* lead: the heaviest face that matters, -1 none */
+    double wsum;                    /* weights of the faces that matter */
+    ka_rect bounds, focus;
+    int w, h;                       /* the crop's size */
+} ka_crop_in;
+
+/* 0 outside, 1 inside, 2 cut. */
+static int ka_crop_rel(ka_rect c, ka_rect f)
+{
+    int x0 = f.x > c.x ? f.x : c.x, y0 = f.y > c.y ? f.y : c.y;
+    int x1 = f.x + f.w < c.x + c.w ? f.x + f.w : c.x + c.w;
+    int y1 = f.y + f.h < c.y + c.h ? f.y + f.h : c.y + c.h;
+    if (x1 <= x0 || y1 <= y0)
+        return 0;
+    return x0 == f.x && y0 == f.y && x1 == f.x + f.w && y1 == f.y + f.h ? 1 : 2;
+}
+
+/* f grown by the margin, kept inside bounds (a face at the frame's edge has none). */
+static ka_rect ka_crop_margin(ka_rect f, ka_rect b)
+{
+    int dx = (int)lroundf(KA_CROP_MARGIN * (float)f.w), dy = (int)lroundf(KA_CROP_MARGIN * (float)f.h);
+    int x0 = f.x - dx < b.x ? b.x : f.x - dx, y0 = f.y - dy < b.y ? b.y : f.y - dy;
+    int x1 = f.x + f.w + dx > b.x + b.w ? b.x + b.w : f.x + f.w + dx;
+    int y1 = f.y + f.h + dy > b.y + b.h ? b.y + b.h : f.y + f.h + dy;
+    return (ka_rect){ x0, y0, x1 - x0, y1 - y0 };
+}
+
+static double ka_crop_cost(const ka_crop_in *in, int x, int y)
+{
+    ka_rect c = { x, y, in->w, in->h };
+    double cost = 0.0, cx = 0.0, cy = 0.0, wk = 0.0;
+    for (int i = 0; i < in->n; i++) {
+        const ka_crop_face *f = &in->f[i];
+        int rel = ka_crop_rel(c, f->box);
+        double share = f->weight > 0.0f ? f->weight / in->wsum : 0.0;
+        if (rel == 2)
+            cost += f->weight > 0.0f ? 1000.0 * (1.0 + share) : 50.0;
+        else if (rel == 0 && f->weight > 0.0f)
+            cost += i == in->lead ? 100.0 : 30.0 * share;
+        else if (rel == 1 && f->weight > 0.0f &&
+                 ka_crop_rel(c, ka_crop_margin(f->box, in->bounds)) == 2)
+            cost += 2.0 * share;
+        if (rel != 0 && f->weight > 0.0f) {  /* centre what is in (or cannot fit) */
+            cx += share * (f->box.x + f->box.w / 2.0);
+            cy += share * (f->box.y + f->box.h / 2.0);
+            wk += share;
+        }
+    }
+    if (wk > 0.0) {
+        cx /= wk;
+        cy /= wk;
+    } else {
+        cx = in->focus.x + in->focus.w / 2.0;
+        cy = in->focus.y + in->focus.h / 2.0;
+    }
+    return cost + 0.5 * (fabs(x + in->w / 2.0 - cx) / in->w + fabs(y + in->h / 2.0 - cy) / in->h);
+}
+
+/* Adds start s (clamped to lo..hi) to the list p unless it is there. */
+static void ka_crop_pos_add(int *p, int *n, long long s, int lo, int hi)
+{
+    int v = s < lo ? lo : s > hi ? hi : (int)s;
+    for (int i = 0; i < *n; i++)
+        if (p[i] == v)
+            return;
+    if (*n < KA_CROP_POS)
+        p[(*n)++] = v;
+}
+
+/* Starts worth trying along one axis: crop length len in [lo, lo + room). */
+static int ka_crop_positions(const ka_crop_in *in, int axis, int lo, int room, int len, int *p)
+{
+    int n = 0, hi = lo + room - len;
+    ka_crop_pos_add(p, &n, lo, lo, hi);
+    ka_crop_pos_add(p, &n, hi, lo, hi);
+    if (hi <= lo)
+        return n;
+    const ka_rect fo = in->focus;
+    ka_crop_pos_add(p, &n, (axis ? 2LL * fo.y + fo.h : 2LL * fo.x + fo.w) / 2 - len / 2, lo, hi);
+    int u0 = 0, u1 = 0, any = 0;   /* the span of every face that matters */
+    for (int i = 0; i < in->n; i++) {
+        ka_rect b = in->f[i].box;
+        int a0 = axis ? b.y : b.x, a1 = axis ? b.y + b.h : b.x + b.w;
+        int m = (int)lroundf(KA_CROP_MARGIN * (float)(a1 - a0));
+        const int edge[4] = { a0 - m, a0, a1, a1 + m };
+        for (int k = 0; k < 4; k++) {
+            ka_crop_pos_add(p, &n, edge[k], lo, hi);        /* the crop's first edge */
+            ka_crop_pos_add(p, &n, (long long)edge[k] - len, lo, hi);  /* its last */
+        }
+        if (in->f[i].weight <= 0.0f)
+            continue;
+        ka_crop_pos_add(p, &n, (a0 + a1) / 2 - len / 2, lo, hi);
+        if (in->lead >= 0) {        /* the lead and this one, centred together */
+            ka_rect l = in->f[in->lead].box;
+            int l0 = axis ? l.y : l.x, l1 = axis ? l.y + l.h : l.x + l.w;
+            ka_crop_pos_add(p, &n, ((a0 < l0 ? a0 : l0) + (a1 > l1 ? a1 : l1)) / 2 - len / 2,
+                            lo, hi);
+        }
+        u0 = any && u0 < a0 ? u0 : a0;
+        u1 = any && u1 > a1 ? u1 : a1;
+        any = 1;
+    }
+    if (any)
+        ka_crop_pos_add(p, &n, (u0 + u1) / 2 - len / 2, lo, hi);
+    return n;
+}
+
+/* The part of r inside b (w or h 0 when none). */
+static ka_rect ka_crop_clip(ka_rect r, ka_rect b)
+{
+    int x0 = r.x > b.x ? r.x : b.x, y0 = r.y > b.y ? r.y : b.y;
+    int x1 = r.x + r.w < b.x + b.w ? r.x + r.w : b.x + b.w;
+    int y1 = r.y + r.h < b.y + b.h ? r.y + r.h : b.y + b.h;
+    return (ka_rect){ x0, y0, x1 > x0 ? x1 - x0 : 0, y1 > y0 ? y1 - y0 : 0 };
+}
+
+/* The heaviest KA_CROP_FACES faces, heaviest first, their boxes clipped to the bounds
+ * (what lies beyond is cut by the frame, not by the crop); the lead; the weights' sum. */
+static void ka_crop_prepare(ka_crop_in *in, const ka_crop_face *faces, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ka_crop_face f = { ka_crop_clip(faces[i].box, in->bounds),
+                           faces[i].weight > 0.0f ? faces[i].weight : 0.0f };
+        if (f.box.w <= 0 || f.box.h <= 0)
+            continue;
+        if (in->n == KA_CROP_FACES && f.weight <= in->f[KA_CROP_FACES - 1].weight)
+            continue;               /* full, and no heavier than the lightest kept */
+        int j = in->n < KA_CROP_FACES ? in->n++ : KA_CROP_FACES - 1;
+        for (; j > 0 && in->f[j - 1].weight < f.weight; j--)
+            in->f[j] = in->f[j - 1];
+        in->f[j] = f;
+    }
+    in->lead = in->n > 0 && in->f[0].weight > 0.0f ? 0 : -1;
+    for (int i = 0; i < in->n; i++)
+        in->wsum += in->f[i].weight;
+}
+
+ka_rect ka_crop_faces(ka_rect bounds, ka_rect focus, int aw, int ah, const ka_crop_face *faces,
+                      int n)
+{
+    ka_rect r = ka_crop_place(bounds, focus, aw, ah);
+    if (!faces || n <= 0 || bounds.w <= 0 || bounds.h <= 0 || aw <= 0 || ah <= 0)
+        return r;
+    ka_crop_in in;
+    memset(&in, 0, sizeof(in));
+    in.bounds = bounds;
+    in.focus = focus.w > 0 && focus.h > 0 ? focus : bounds;
+    in.w = r.w;
+    in.h = r.h;
+    ka_crop_prepare(&in, faces, n);
+    if (in.n == 0)
+        return r;
+    int px[KA_CROP_POS], py[KA_CROP_POS];
+    int nx = ka_crop_positions(&in, 0, bounds.x, bounds.w, r.w, px);
+    int ny = ka_crop_positions(&in, 1, bounds.y, bounds.h, r.h, py);
+    double best = INFINITY;
+    for (int i = 0; i < nx; i++)
+        for (int j = 0; j < ny; j++) {
+            double c = ka_crop_cost(&in, px[i], py[j]);
+            if (c < best) {
+                best = c;
+                r.x = px[i];
+                r.y = py[j];
+            }
+        }
     return r;
 }

@@ -9,12 +9,17 @@
  * spread evenly: a candidate is eligible only when its shot has no more variants
  * than the least-used shot that still has an eligible candidate. With at least as
  * many usable shots as variants that is "one variant per shot"; with fewer, a shot
- * gets a second variant only once every shot has one. */
+ * gets a second variant only once every shot has one.
+ *
+ * Each pick's crops (16:9, 2:3, 1:1) are placed shape by shape around its faces
+ * (ka_vision_crop: the lead whole, no face cut when avoidable), else on its salient
+ * region, always inside the title's content area. */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keyart/select.h"
+#include "keyart/vision.h"
 #include "select/select_priv.h"
 
 int ka_pick_defective(const ka_candidate *c)
@@ -127,7 +132,9 @@ static void ka_pick_take(ka_pick *p, int i, const char *slot, float relevance)
     for (int s = 0; s < KA_SHAPE_COUNT; s++) {
         int aw, ah;
         ka_shape_aspect(s, &aw, &ah);
-        v->crops[s] = ka_crop_place(bounds, c->salient, aw, ah);
+        /* around the faces (never cutting one when avoidable), else the salient region */
+        if (!ka_vision_crop(c, bounds, s, &v->crops[s]))
+            v->crops[s] = ka_crop_place(bounds, c->salient, aw, ah);
     }
     p->taken[i] = 1;
     p->shot_count[ka_pick_key(p, i)]++;

@@ -2,10 +2,15 @@
  * fits a slot (relevance), how alike two candidates are (similarity), and how many
  * variants each slot of a genre gets (quotas).
  *
- * Quality score: s = (wb brightness + wc contrast + ws sharpness + wsat saturation)
- * / (wb + wc + ws + wsat), so it stays 0..1 for any non-negative weights (the
- * defaults 0.25/0.25/0.30/0.20 sum to 1), then s *= 1 - min(0.5, exposure_clipped):
- * a frame with half or more of its pixels clipped loses half its score.
+ * Quality score: the weighted mean of the parts that are known,
+ *   s = sum(w_i part_i) / sum(w_i)   over brightness, contrast, sharpness (Laplacian),
+ *       saturation, and, when vision measured them, BRISQUE quality and face quality,
+ * so it stays 0..1 for any non-negative weights (defaults 0.25/0.25/0.30/0.20 and
+ * 0.10 BRISQUE, 0.15 faces: without vision the first four sum to 1 and the score is
+ * the seed system's), then s *= 1 - min(0.5, exposure_clipped): a frame with half or
+ * more of its pixels clipped loses half its score. BRISQUE is its own part, no
+ * longer folded into sharpness, so a compressed or noisy frame and a blurred one are
+ * told apart, and each weight does what it says.
  *
  * Relevance: quality x match weight (1.0 for a slot's first scene, 0.9, 0.8, 0.7 for
  * later ones, 0.6 for a scene no slot of the genre takes) + 0.03 when sampled at a
@@ -16,19 +21,65 @@
 #include "keyart/select.h"
 #include "select/select_priv.h"
 
-void ka_quality_score(ka_quality *q, const ka_quality_weights *w)
+static const ka_quality_weights ka_quality_default = { 0.25f, 0.25f, 0.30f, 0.20f, 0.10f, 0.15f };
+
+static void ka_quality_weight_list(const ka_quality_weights *w, float v[KA_QPART_COUNT])
 {
-    static const ka_quality_weights def = { 0.25f, 0.25f, 0.30f, 0.20f };
-    if (!w || w->brightness < 0 || w->contrast < 0 || w->sharpness < 0 || w->saturation < 0 ||
-        w->brightness + w->contrast + w->sharpness + w->saturation <= 0.0f)
-        w = &def;
-    float sum = w->brightness + w->contrast + w->sharpness + w->saturation;
-    float s = (w->brightness * q->brightness + w->contrast * q->contrast +
-               w->sharpness * q->sharpness + w->saturation * q->saturation) / sum;
+    v[KA_QPART_BRIGHTNESS] = w->brightness;
+    v[KA_QPART_CONTRAST] = w->contrast;
+    v[KA_QPART_SHARPNESS] = w->sharpness;
+    v[KA_QPART_SATURATION] = w->saturation;
+    v[KA_QPART_BRISQUE] = w->brisque;
+    v[KA_QPART_FACE] = w->face;
+}
+
+int ka_quality_weights_valid(const ka_quality_weights *w)
+{
+    float v[KA_QPART_COUNT], sum = 0.0f;
+    ka_quality_weight_list(w, v);
+    for (int i = 0; i < KA_QPART_COUNT; i++) {
+        if (!(v[i] >= 0.0f))
+            return 0;
+        sum += v[i];
+    }
+    return sum > 0.0f;
+}
+
+float ka_quality_breakdown(const ka_quality *q, const ka_quality_weights *w,
+                           ka_quality_part parts[KA_QPART_COUNT], float *exposure_factor)
+{
+    static const char *const names[KA_QPART_COUNT] = {
+        "brightness", "contrast", "sharpness", "saturation", "brisque", "face",
+    };
+    if (!w || !ka_quality_weights_valid(w))
+        w = &ka_quality_default;
+    const float value[KA_QPART_COUNT] = { q->brightness, q->contrast, q->sharpness,
+                                          q->saturation, q->brisque, q->face };
+    const int known[KA_QPART_COUNT] = { 1, 1, 1, 1, q->has_brisque != 0, q->has_face != 0 };
+    float wv[KA_QPART_COUNT], sum = 0.0f;
+    ka_quality_weight_list(w, wv);
+    for (int i = 0; i < KA_QPART_COUNT; i++) {
+        parts[i] = (ka_quality_part){ names[i], known[i], value[i], known[i] ? wv[i] : 0.0f, 0 };
+        sum += parts[i].weight;
+    }
+    if (sum <= 0.0f)            /* only unknown parts weigh: fall back to the defaults */
+        return ka_quality_breakdown(q, &ka_quality_default, parts, exposure_factor);
     float clip = q->exposure_clipped;
     clip = clip < 0.0f ? 0.0f : clip > 0.5f ? 0.5f : clip;
-    s *= 1.0f - clip;
-    q->score = s < 0 ? 0 : s > 1 ? 1 : s;
+    *exposure_factor = 1.0f - clip;
+    float s = 0.0f;
+    for (int i = 0; i < KA_QPART_COUNT; i++) {
+        parts[i].contribution = parts[i].weight * parts[i].value / sum * *exposure_factor;
+        s += parts[i].contribution;
+    }
+    return s < 0 ? 0 : s > 1 ? 1 : s;
+}
+
+void ka_quality_score(ka_quality *q, const ka_quality_weights *w)
+{
+    ka_quality_part parts[KA_QPART_COUNT];
+    float exposure;
+    q->score = ka_quality_breakdown(q, w, parts, &exposure);
 }
 
 int ka_select_scene_rank(const ka_slot *s, ka_scene scene)

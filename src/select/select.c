@@ -18,7 +18,7 @@ void ka_select_opts_default(ka_select_opts *o)
     o->genre = "drama";
     o->n_variants = 8;
     o->min_quality = 0.35f;
-    o->weights = (ka_quality_weights){ 0.25f, 0.25f, 0.30f, 0.20f };
+    o->weights = (ka_quality_weights){ 0.25f, 0.25f, 0.30f, 0.20f, 0.10f, 0.15f };
     o->dup_distance = 10;
     o->mmr_lambda = 0.7f;
 }
@@ -51,9 +51,7 @@ static int ka_select_validate(const ka_title *t, const ka_select_opts *o, const 
         return ka_error(KA_EINVAL, "MMR lambda must be 0..1, got %g", (double)o->mmr_lambda);
     if (o->dup_distance < 0 || o->dup_distance > 64)
         return ka_error(KA_EINVAL, "duplicate distance must be 0..64, got %d", o->dup_distance);
-    const ka_quality_weights *w = &o->weights;
-    if (!(w->brightness >= 0 && w->contrast >= 0 && w->sharpness >= 0 && w->saturation >= 0) ||
-        w->brightness + w->contrast + w->sharpness + w->saturation <= 0.0f)
+    if (!ka_quality_weights_valid(&o->weights))
         return ka_error(KA_EINVAL, "quality weights must be >= 0 with a positive sum");
     return 0;
 }
@@ -157,6 +155,7 @@ int ka_select(ka_title *t, const ka_select_opts *opts, ka_selection *out)
     }
     ka_select_runs(&p, opts);
     out->n_requested = opts->n_variants;
+    out->weights = opts->weights;
     out->min_quality_used = p.threshold;
     out->n_variants = p.n;
     ka_select_explain(&p, out, opts->n_variants, opts->min_quality);

@@ -1,8 +1,10 @@
 /* run.c: running one job a worker took. A heartbeat thread with its own connection
  * renews the lease every third of it; the analysis runs; the result is stored in the
  * same transaction that marks the job done, and only if the job is still this
- * attempt's. A whole title is analysed, selected and saved; a segment leaves its
- * partial analysis in its job row; a merge stitches the segments and saves the title.
+ * attempt's. A whole title is analysed, its faces named with its cast from the
+ * database, selected and saved; a segment leaves its partial analysis (with its
+ * faces) in its job row; a merge stitches the segments, clusters and names the
+ * faces of all of them together, and selects and saves the title.
  * An unusable input fails the job for good; a database or disk error leaves it to
  * be taken again once its lease runs out. */
 #include <errno.h>
@@ -187,8 +189,8 @@ int ka_store_run_job(ka_store *s, const ka_job *j, const ka_worker_opts *o)
         failed_input = j->kind == KA_JOB_MERGE ? err == KA_EFORMAT || err == KA_EDECODE
                                                : is_input_error(err);
     else if (j->kind == KA_JOB_SEGMENT)
-        err = save_segment(s, j, t, o);
-    else
+        err = save_segment(s, j, t, o);     /* the merge names the faces, title-wide */
+    else if (!(err = ka_store_identities(s, t, j->kind == KA_JOB_MERGE)))
         err = select_and_save(s, j, t, o);
     ka_title_free(&t);
     beat_stop(&hb);

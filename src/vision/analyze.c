@@ -1,10 +1,14 @@
 /* analyze.c: one picture through vision: a downscaled working copy (detection is
  * cheap on it), faces with their attributes measured on the full-resolution
  * picture, prominence, people and objects, BRISQUE; the candidate record.
- * Cost is kept down where it buys nothing for a thumbnail: the expression model
- * (the costliest) runs on the two largest faces only, and only when they are at
- * least 12% of the picture's height (smaller, an expression does not read); objects
- * are not looked for in a close-up (a face 30% of the height or more). */
+ * A candidate's cost is kept down where it buys nothing for a thumbnail: only the
+ * faces that matter (ka_face_matters) get eyes and an identity; the two most
+ * prominent of them gender and the expression (the costliest model), this only
+ * when they are at least 12% of the picture's height (smaller, an expression does
+ * not read) and not turned away; objects are not looked for in a close-up (a face
+ * 30% of the height or more). In a photo (ka_vision_faces: cast add, identify)
+ * every face gets eyes, gender and identity. What each part costs is counted
+ * (v->costs). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +30,38 @@ float ka_face_prominence(ka_rect face, ka_rect content, float focus, float impor
     focus = fminf(1.0f, fmaxf(0.0f, focus));
     importance = fminf(1.0f, fmaxf(0.0f, importance));
     return 0.4f * a + 0.3f * pos + 0.2f * focus + 0.1f * importance;
+}
+
+static float ka_ramp01(float v, float a, float b)
+{
+    float t = (v - a) / (b - a);
+    return t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+}
+
+float ka_vision_face_quality(const ka_vision_cand *vc, ka_rect content)
+{
+    float largest = 0.0f;
+    double sum = 0.0, wsum = 0.0;
+    for (int i = 0; vc && i < vc->n_faces; i++)
+        largest = fmaxf(largest, (float)vc->faces[i].box.h);
+    for (int i = 0; vc && i < vc->n_faces; i++) {
+        const ka_face *f = &vc->faces[i];
+        if (!ka_face_matters(f, content, largest))
+            continue;
+        float eyes = f->eyes_open >= 0.0f ? fminf(1.0f, f->eyes_open) : 0.7f;
+        float readable = f->expression != KA_EXPR_UNKNOWN
+                             ? ka_ramp01(f->expression_conf, 0.3f, 0.7f) : 0.5f;
+        float q = 0.40f * fminf(1.0f, fmaxf(0.0f, f->focus)) + 0.35f * eyes + 0.25f * readable;
+        double w = (double)f->box.w * f->box.h;
+        sum += w * q;
+        wsum += w;
+    }
+    return wsum > 0 ? (float)(sum / wsum) : -1.0f;
+}
+
+float ka_vision_brisque_quality(float brisque)
+{
+    return brisque < 0.0f ? -1.0f : ka_ramp01(brisque, 70.0f, 15.0f);
 }
 
 static void ka_vision_ext_free(void *ext)
@@ -72,6 +108,11 @@ void ka_vision_cand_free(ka_vision_cand *vc)
 static int ka_work_copy(const ka_image *rgb, ka_rect area, int max_side, ka_image *work,
                         float *scale)
 {
+    int side = area.w > area.h ? area.w : area.h;
+    if (side > max_side && side % max_side == 0) {    /* a whole factor: box averages */
+        *scale = (float)max_side / (float)side;
+        return ka_vision_shrink(rgb, area, side / max_side, work);
+    }
     ka_image crop = { 0 };
     int whole = area.x == 0 && area.y == 0 && area.w == rgb->width && area.h == rgb->height;
     int err = whole ? 0 : ka_image_crop(rgb, area, &crop);
@@ -118,20 +159,53 @@ static ka_rect ka_clamp_box(ka_rect a, const ka_image *img)
     return a;
 }
 
-/* Detection and attributes on a prepared working copy. */
-static int ka_faces_on(ka_vision *v, const ka_image *rgb, ka_rect area, const ka_image *work,
-                       const ka_image *gray, float s, double frame_var, ka_face **faces, int *n)
+/* What to measure on face i of n: the faces that matter get eyes and identity, and
+ * the KA_FACE_EXPRESSION_MAX most prominent of them gender and, when tall enough to
+ * read one, an expression (the second one only when at least 60% of the lead's
+ * height: the only rule that reads a second face's expression is select's pair
+ * rule, which takes no smaller one); the others (too small beside the lead to
+ * matter for a thumbnail, and too small to tell people apart well) nothing but
+ * landmarks. */
+static int ka_face_wants(const ka_face *faces, int n, int i, ka_rect area)
 {
+    float largest = 0.0f;
+    for (int j = 0; j < n; j++)
+        largest = fmaxf(largest, (float)faces[j].box.h);
+    const ka_face *f = &faces[i], *lead = NULL;
+    if (!ka_face_matters(f, area, largest))
+        return 0;
+    int before = 0;                 /* faces that matter and are more prominent */
+    for (int j = 0; j < n; j++) {
+        const ka_face *g = &faces[j];
+        if (j == i || !ka_face_matters(g, area, largest) || g->prominence < f->prominence ||
+            (g->prominence == f->prominence && j > i))
+            continue;
+        before++;
+        lead = !lead || g->prominence > lead->prominence ? g : lead;
+    }
+    int readable = f->box.h >= KA_FACE_MIN_EXPRESSION &&
+                   (float)f->box.h >= KA_FACE_EXPRESSION_FRAC * (float)area.h &&
+                   (!lead || f->box.h >= 0.6f * (float)lead->box.h);
+    if (before >= KA_FACE_EXPRESSION_MAX)
+        return KA_ATTR_EYES | KA_ATTR_IDENTITY;
+    return KA_ATTR_EYES | KA_ATTR_IDENTITY | KA_ATTR_GENDER | (readable ? KA_ATTR_EXPRESSION : 0);
+}
+
+/* Detection and attributes on a prepared working copy: for a candidate (select),
+ * those that ka_face_wants gives each face; for a photo (cast add, identify), every
+ * face gets its eyes, gender and identity too. */
+static int ka_faces_on(ka_vision *v, const ka_image *rgb, ka_rect area, const ka_image *work,
+                       const ka_image *gray, float s, double frame_var, int select,
+                       ka_face **faces, int *n)
+{
+    double t0 = ka_vision_clock();
     int err = ka_vision_detect(v, work, gray, faces, n);
+    ka_vision_cost_add(v, KA_T_DETECT, t0);
     if (err)
         return err;
+    t0 = ka_vision_clock();
     ka_vision_face_focus(*faces, *n, gray, 1.0f, frame_var);
-    for (int i = 0; i < *n && !err; i++) {
-        /* rank by area: expression only for the largest few */
-        int larger = 0;
-        for (int j = 0; j < *n; j++)
-            larger += (double)(*faces)[j].box.w * (*faces)[j].box.h >
-                      (double)(*faces)[i].box.w * (*faces)[i].box.h;
+    for (int i = 0; i < *n; i++) {
         ka_face *f = &(*faces)[i];
         f->box = ka_clamp_box((ka_rect){ area.x + (int)lroundf((float)f->box.x / s),
                                           area.y + (int)lroundf((float)f->box.y / s),
@@ -141,12 +215,13 @@ static int ka_faces_on(ka_vision *v, const ka_image *rgb, ka_rect area, const ka
             f->landmarks[j][0] = (float)area.x + f->landmarks[j][0] / s;
             f->landmarks[j][1] = (float)area.y + f->landmarks[j][1] / s;
         }
-        int readable = f->box.h >= KA_FACE_MIN_EXPRESSION &&
-                       (float)f->box.h >= KA_FACE_EXPRESSION_FRAC * (float)area.h;
-        if (v->opts.attributes)
-            err = ka_vision_face_attributes(v, rgb, f, larger < KA_FACE_EXPRESSION_MAX && readable);
         f->prominence = ka_face_prominence(f->box, area, f->focus, 0.5f);
     }
+    v->costs.cpu_s[KA_T_PREPARE] += ka_vision_clock() - t0;
+    int every = select ? 0 : KA_ATTR_EYES | KA_ATTR_GENDER | KA_ATTR_IDENTITY;
+    for (int i = 0; i < *n && !err && v->opts.attributes; i++)
+        err = ka_vision_face_attributes(v, rgb, &(*faces)[i],
+                                        ka_face_wants(*faces, *n, i, area) | every);
     if (err) {
         free(*faces);
         *faces = NULL;
@@ -172,12 +247,15 @@ int ka_vision_faces(ka_vision *v, const ka_image *rgb, ka_rect area, ka_face **f
     area = ka_clamp_area(area, rgb);
     ka_image work = { 0 }, gray = { 0 };
     float s;
+    double t0 = ka_vision_clock();
+    v->costs.pictures++;
     err = ka_work_copy(rgb, area, v->opts.max_side, &work, &s);
     if (!err)
         err = ka_vision_gray(&work, &gray);
     double fv = err ? 0 : ka_vision_laplacian_var(&gray, (ka_rect){ 0, 0, gray.width, gray.height });
+    ka_vision_cost_add(v, KA_T_PREPARE, t0);
     if (!err)
-        err = ka_faces_on(v, rgb, area, &work, &gray, s, fv, faces, n);
+        err = ka_faces_on(v, rgb, area, &work, &gray, s, fv, 0, faces, n);
     ka_image_free(&work);
     ka_image_free(&gray);
     return err;
@@ -222,20 +300,27 @@ int ka_vision_analyze(ka_vision *v, const ka_image *rgb, ka_rect content, ka_vis
     content = ka_clamp_area(content, rgb);
     ka_image work = { 0 }, gray = { 0 };
     float s;
+    double t0 = ka_vision_clock();
+    v->costs.pictures++;
     err = ka_work_copy(rgb, content, v->opts.max_side, &work, &s);
     if (!err)
         err = ka_vision_gray(&work, &gray);
-    if (!err) {
+    if (!err)
         vc->frame_sharpness = (float)ka_vision_laplacian_var(
             &gray, (ka_rect){ 0, 0, gray.width, gray.height });
-        err = ka_faces_on(v, rgb, content, &work, &gray, s, vc->frame_sharpness, &vc->faces,
+    ka_vision_cost_add(v, KA_T_PREPARE, t0);
+    if (!err) {
+        err = ka_faces_on(v, rgb, content, &work, &gray, s, vc->frame_sharpness, 1, &vc->faces,
                           &vc->n_faces);
     }
     float lead = 0.0f;
     for (int i = 0; i < vc->n_faces; i++)
         lead = fmaxf(lead, (float)vc->faces[i].box.h / (float)content.h);
-    if (!err && v->opts.objects && lead < KA_OBJECTS_SKIP_FRAC)
+    t0 = ka_vision_clock();
+    if (!err && v->opts.objects && lead < KA_OBJECTS_SKIP_FRAC) {
         err = ka_vision_objects(v, &work, &vc->objects, &vc->n_objects);
+        ka_vision_cost_add(v, KA_T_OBJECTS, t0);
+    }
     if (!err) {
         ka_scale_objects(vc->objects, vc->n_objects, content, s);
         for (int i = 0; i < vc->n_objects; i++) {
@@ -244,8 +329,11 @@ int ka_vision_analyze(ka_vision *v, const ka_image *rgb, ka_rect content, ka_vis
             if (vc->objects[i].kind == KA_OBJ_PERSON && hf > vc->person_frac)
                 vc->person_frac = fminf(1.0f, hf);
         }
-        if (v->brisque)
+        t0 = ka_vision_clock();
+        if (v->brisque) {
             vc->brisque = ka_brisque(v, &gray);
+            ka_vision_cost_add(v, KA_T_BRISQUE, t0);
+        }
     }
     ka_image_free(&work);
     ka_image_free(&gray);

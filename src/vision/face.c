@@ -187,8 +187,8 @@ static void ka_expression_net(ka_vision *v, const ka_image *rgb, ka_face *f)
     float x, y, s;
     ka_square(f, &x, &y, &s);
     const ka_norm n = { { 0, 0, 0 }, { 1 / 255.f, 1 / 255.f, 1 / 255.f }, 0, 0 };
-    if (ka_run_crop(v, v->net[KA_M_FR_EXPRESSION], rgb, x, y, 1.2f * s, 1.2f * s, 224, 224,
-                    &n) < 0)
+    if (ka_run_crop(v, v->net[KA_M_FR_EXPRESSION], rgb, x, y, 1.2f * s, 1.2f * s,
+                    KA_FACE_EXPRESSION_SIDE, KA_FACE_EXPRESSION_SIDE, &n) < 0)
         return;
     size_t cnt = 0;
     const float *o = ka_cv_net_output(v->net[KA_M_FR_EXPRESSION], 0, &cnt);
@@ -302,11 +302,13 @@ static void ka_embedding(ka_vision *v, const ka_image *rgb, ka_face *f)
     f->has_embedding = 1;
 }
 
-int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f, int full)
+/* Landmarks and yaw; 1 when the 68 points are in pts. */
+static int ka_face_landmarks(ka_vision *v, const ka_image *rgb, ka_face *f, float pts[68][2])
 {
-    float pts[68][2];
-    int have68 = v->net[KA_M_FR_LANDMARK] && !f->profile &&
-                 ka_landmarks68(v, rgb, f, pts) == 0;
+    double t0 = ka_vision_clock();
+    int have68 = v->net[KA_M_FR_LANDMARK] && !f->profile && ka_landmarks68(v, rgb, f, pts) == 0;
+    if (v->net[KA_M_FR_LANDMARK] && !f->profile)
+        ka_vision_cost_add(v, KA_T_LANDMARK, t0);
     if (have68 && f->n_landmarks == 0) {
         ka_five_from_68(pts, f->landmarks);
         f->n_landmarks = 5;
@@ -317,23 +319,55 @@ int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f, int
         float r = fabsf(dx) > 1e-3f ? (f->landmarks[2][0] - f->landmarks[0][0]) / dx : 0.5f;
         f->yaw = fminf(1.0f, fmaxf(-1.0f, 2.0f * r - 1.0f));
     }
-    int frontal = !f->profile && fabsf(f->yaw) < 0.6f;
-    if (!frontal) {
-        /* eyes of a turned face are not measured: half hidden, they read as closed */
-    } else if (have68 && v->net[KA_M_FR_EYE]) {
+    return have68;
+}
+
+static void ka_face_eyes(ka_vision *v, const ka_image *rgb, ka_face *f, int have68,
+                         const float pts[68][2])
+{
+    if (f->profile || fabsf(f->yaw) >= 0.6f)
+        return;     /* eyes of a turned face are not measured: half hidden, they read as closed */
+    double t0 = ka_vision_clock();
+    if (have68 && v->net[KA_M_FR_EYE]) {
         float l = ka_eye_open(v, rgb, pts, 36), r = ka_eye_open(v, rgb, pts, 42);
         f->eyes_open = l >= 0 && r >= 0 ? 0.5f * (l + r) : l >= 0 ? l : r;
     } else if (v->eye) {
         ka_eyes_cascade(v, rgb, f);
+    } else {
+        return;
     }
-    if (full && v->net[KA_M_FR_EXPRESSION])
+    ka_vision_cost_add(v, KA_T_EYES, t0);
+}
+
+int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f, int what)
+{
+    float pts[68][2];
+    /* landmarks for every face (cheap), so every record has its five points */
+    int have68 = v->opts.attributes ? ka_face_landmarks(v, rgb, f, pts) : 0;
+    what &= v->opts.attributes;
+    if (what & KA_ATTR_EYES)
+        ka_face_eyes(v, rgb, f, have68, (const float (*)[2])pts);
+    /* the expression models read frontal faces: a turned one's is a guess */
+    if (f->profile || fabsf(f->yaw) >= 0.6f)
+        what &= ~KA_ATTR_EXPRESSION;
+    double t0 = ka_vision_clock();
+    if ((what & KA_ATTR_EXPRESSION) && v->net[KA_M_FR_EXPRESSION]) {
         ka_expression_net(v, rgb, f);
-    else if (full && v->smile)
+        ka_vision_cost_add(v, KA_T_EXPRESSION, t0);
+    } else if ((what & KA_ATTR_EXPRESSION) && v->smile) {
         ka_expression_cascade(v, rgb, f);
-    if (v->net[KA_M_FR_GENDER])
+        ka_vision_cost_add(v, KA_T_EXPRESSION, t0);
+    }
+    t0 = ka_vision_clock();
+    if ((what & KA_ATTR_GENDER) && v->net[KA_M_FR_GENDER]) {
         ka_gender(v, rgb, f);
-    if (v->net[KA_M_FR_FEATURE] && f->box.h >= KA_FACE_MIN_IDENTITY)
+        ka_vision_cost_add(v, KA_T_GENDER, t0);
+    }
+    t0 = ka_vision_clock();
+    if ((what & KA_ATTR_IDENTITY) && v->net[KA_M_FR_FEATURE] && f->box.h >= KA_FACE_MIN_IDENTITY) {
         ka_embedding(v, rgb, f);
+        ka_vision_cost_add(v, KA_T_IDENTITY, t0);
+    }
     return 0;
 }
 

@@ -15,10 +15,14 @@
  * The best centre wins; the focus is the union of the faces that matter moved to
  * that centre (its size keeps the composition cues meaningful). One centre serves
  * all three shapes; when faces are spread so that no single centre keeps every
- * shape clear of them, the fewest and lightest cuts win. ka_vision_crop places one
- * shape on its own, which can always keep the main face whole and cut none when
- * the faces allow it. */
+ * shape clear of them, the fewest and lightest cuts win. The artwork crops do not
+ * come from this shared centre: ka_vision_crop places each shape on its own with
+ * ka_crop_faces (select/crop.c), the faces weighted by prominence (a supporting
+ * character's at half, faces that do not matter only kept uncut), which keeps the
+ * lead whole, every face that matters when they fit, and cuts none when any
+ * placement allows it. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "keyart/select.h"
@@ -164,13 +168,27 @@ int ka_vision_focus(const ka_face *faces, int n, ka_rect content, ka_rect *focus
 int ka_vision_crop(const ka_candidate *cand, ka_rect content, int shape, ka_rect *crop)
 {
     const ka_vision_cand *vc = ka_vision_of(cand);
-    ka_focus_in in;
-    if (!vc || shape < 0 || shape >= KA_SHAPE_COUNT ||
-        !ka_focus_prepare(vc->faces, vc->n_faces, content, &in))
+    if (!vc || vc->n_faces <= 0 || shape < 0 || shape >= KA_SHAPE_COUNT || content.w <= 0 ||
+        content.h <= 0)
         return 0;
-    int bx = (int)in.cx, by = (int)in.cy, aw, ah;
-    ka_focus_search(&in, 1u << shape, &bx, &by);
+    ka_crop_face *cf = malloc((size_t)vc->n_faces * sizeof(*cf));
+    if (!cf)
+        return 0;
+    float largest = 0.0f;
+    for (int i = 0; i < vc->n_faces; i++)
+        largest = fmaxf(largest, (float)vc->faces[i].box.h);
+    for (int i = 0; i < vc->n_faces; i++) {
+        const ka_face *f = &vc->faces[i];
+        /* the faces that matter by prominence (measured again when a record has
+         * none), a known supporting face at half */
+        float p = f->prominence > 0.0f ? f->prominence
+                                       : ka_face_prominence(f->box, content, f->focus, 0.5f);
+        float w = fmaxf(0.01f, p) * (f->character >= 0 && !f->main_character ? 0.5f : 1.0f);
+        cf[i] = (ka_crop_face){ f->box, ka_face_matters(f, content, largest) ? w : 0.0f };
+    }
+    int aw, ah;
     ka_shape_aspect(shape, &aw, &ah);
-    *crop = ka_crop_place(content, (ka_rect){ bx - 1, by - 1, 2, 2 }, aw, ah);
+    *crop = ka_crop_faces(content, cand->salient, aw, ah, cf, vc->n_faces);
+    free(cf);
     return 1;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vision/vision_config.h"
@@ -99,7 +100,7 @@ int ka_vision_find_model(const char *search, const char *file, char *out, size_t
 static pthread_mutex_t ka_cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 static ka_vision_opts ka_cfg;
 static int ka_cfg_set;
-static char *ka_cfg_models, *ka_cfg_cast;
+static char *ka_cfg_models;
 
 void ka_vision_opts_default(ka_vision_opts *o)
 {
@@ -115,17 +116,11 @@ void ka_vision_opts_default(ka_vision_opts *o)
 int ka_vision_configure(const ka_vision_opts *o)
 {
     char *m = o && o->models ? strdup(o->models) : NULL;
-    char *c = o && o->cast_path ? strdup(o->cast_path) : NULL;
-    if ((o && o->models && !m) || (o && o->cast_path && !c)) {
-        free(m);
-        free(c);
+    if (o && o->models && !m)
         return ka_error(KA_ENOMEM, "no memory for the vision options");
-    }
     pthread_mutex_lock(&ka_cfg_lock);
     free(ka_cfg_models);
-    free(ka_cfg_cast);
     ka_cfg_models = m;
-    ka_cfg_cast = c;
     if (o) {
         ka_cfg = *o;
         ka_cfg_set = 1;
@@ -133,13 +128,12 @@ int ka_vision_configure(const ka_vision_opts *o)
         ka_cfg_set = 0;
     }
     ka_cfg.models = ka_cfg_models;
-    ka_cfg.cast_path = ka_cfg_cast;
     pthread_mutex_unlock(&ka_cfg_lock);
     return 0;
 }
 
-/* The configured options; strings are copied into the caller's buffers. */
-void ka_vision_config_get(ka_vision_opts *o, char *models, size_t msize, char *cast, size_t csize)
+/* The configured options; the models path is copied into the caller's buffer. */
+void ka_vision_config_get(ka_vision_opts *o, char *models, size_t msize)
 {
     pthread_mutex_lock(&ka_cfg_lock);
     if (ka_cfg_set)
@@ -147,10 +141,8 @@ void ka_vision_config_get(ka_vision_opts *o, char *models, size_t msize, char *c
     else
         ka_vision_opts_default(o);
     snprintf(models, msize, "%s", ka_cfg_set && ka_cfg.models ? ka_cfg.models : "");
-    snprintf(cast, csize, "%s", ka_cfg_set && ka_cfg.cast_path ? ka_cfg.cast_path : "");
     pthread_mutex_unlock(&ka_cfg_lock);
     o->models = *models ? models : NULL;
-    o->cast_path = *cast ? cast : NULL;
 }
 
 /* ---- loading ---- */
@@ -165,6 +157,31 @@ float *ka_vision_blob(ka_vision *v, size_t n)
         v->blob_cap = n;
     }
     return v->blob;
+}
+
+/* ---- costs ---- */
+
+static const char *const ka_cost_names[KA_T_COUNT] = {
+    "prepare", "detect", "landmarks", "eyes", "expression", "gender", "identity", "objects",
+    "brisque",
+};
+
+const char *ka_vision_cost_name(int part)
+{
+    return part >= 0 && part < KA_T_COUNT ? ka_cost_names[part] : "unknown";
+}
+
+double ka_vision_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void ka_vision_cost_add(ka_vision *v, int part, double t0)
+{
+    v->costs.cpu_s[part] += ka_vision_clock() - t0;
+    v->costs.calls[part]++;
 }
 
 static ka_cv_cascade *ka_load_cascade(const char *sub, const char *file)
@@ -281,7 +298,6 @@ int ka_vision_open(const ka_vision_opts *o, ka_vision **out)
     const char *models = o->models ? o->models : env && *env ? env : ka_vision_default_models();
     v->models = strdup(models);
     v->opts.models = v->models;
-    v->opts.cast_path = NULL;
     if (!v->models) {
         free(v);
         return ka_error(KA_ENOMEM, "no memory for vision");
@@ -289,9 +305,11 @@ int ka_vision_open(const ka_vision_opts *o, ka_vision **out)
     ka_cv_init();
     if (v->opts.threads > 0)
         ka_cv_set_threads(v->opts.threads);
-    v->frontal = ka_load_cascade("haarcascades", "haarcascade_frontalface_alt2.xml");
-    v->profile = ka_load_cascade("lbpcascades", "lbpcascade_profileface.xml");
     ka_choose_detector(v);
+    if (v->detector == KA_DET_CASCADE) {    /* a deep detector has no use for them */
+        v->frontal = ka_load_cascade("haarcascades", "haarcascade_frontalface_alt2.xml");
+        v->profile = ka_load_cascade("lbpcascades", "lbpcascade_profileface.xml");
+    }
     int at = v->opts.attributes, pack = v->detector == KA_DET_FACEPLUGIN;
     if (at)
         ka_load_net(v, KA_M_FR_LANDMARK, pack);

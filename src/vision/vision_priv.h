@@ -20,13 +20,34 @@ const char *ka_vision_model_file(int model);
  * 1 and the path in out when found, else 0. */
 int ka_vision_find_model(const char *search, const char *file, char *out, size_t size);
 
-/* The options set by ka_vision_configure (defaults when none); the strings are
- * copied into models and cast (empty: not set). */
-void ka_vision_config_get(ka_vision_opts *o, char *models, size_t msize, char *cast,
-                          size_t csize);
+/* The options set by ka_vision_configure (defaults when none); the models path is
+ * copied into models (empty: not set). */
+void ka_vision_config_get(ka_vision_opts *o, char *models, size_t msize);
+
+/* What each part of vision cost on the thread that ran it (bench/bench_vision.sh
+ * prints it per candidate): CPU seconds and calls (frames for the picture-wide
+ * parts, faces for the per-face models). */
+enum {
+    KA_T_PREPARE = 0,               /* working copy, gray, frame sharpness, face focus */
+    KA_T_DETECT, KA_T_LANDMARK, KA_T_EYES, KA_T_EXPRESSION, KA_T_GENDER, KA_T_IDENTITY,
+    KA_T_OBJECTS, KA_T_BRISQUE, KA_T_COUNT
+};
+
+typedef struct ka_vision_costs {
+    double cpu_s[KA_T_COUNT];
+    long calls[KA_T_COUNT];
+    long pictures;                  /* ka_vision_analyze / ka_vision_faces calls */
+} ka_vision_costs;
+
+const char *ka_vision_cost_name(int part);
+/* CPU time of the calling thread, seconds. */
+double ka_vision_clock(void);
+/* Adds the CPU time since t0 (ka_vision_clock) to part. */
+void ka_vision_cost_add(ka_vision *v, int part, double t0);
 
 struct ka_vision {
     ka_vision_opts opts;
+    ka_vision_costs costs;
     char *models;                   /* the search path in use (owned) */
     ka_face_detector detector;      /* in use after fallbacks */
     ka_cv_cascade *frontal, *profile, *eye, *smile;
@@ -44,6 +65,10 @@ float *ka_vision_blob(ka_vision *v, size_t n);
 /* ---- imgops.c: pictures to network inputs ---- */
 
 int ka_vision_gray(const ka_image *src, ka_image *gray);
+/* Region r of src shrunk k times, each pixel the mean of a k x k block (r.w / k x
+ * r.h / k pixels): what an area resize gives for a whole factor, several times
+ * faster (1080p and 4K pictures reach the working size by one). */
+int ka_vision_shrink(const ka_image *src, ka_rect r, int k, ka_image *dst);
 int ka_vision_flip(const ka_image *src, ka_image *dst);
 /* Variance of the 4-neighbour Laplacian of gray inside r (clamped); 0 when empty. */
 double ka_vision_laplacian_var(const ka_image *gray, ka_rect r);
@@ -78,19 +103,24 @@ int ka_vision_detect(ka_vision *v, const ka_image *work, const ka_image *gray, k
 
 /* ---- face.c: attributes of each face, on the full-resolution picture ---- */
 
-/* Expression (the costly model) only for the largest faces, and only when tall
- * enough to read; identity only for faces tall enough to tell. */
+/* Expression (the costly model) only for the most prominent faces that matter, and
+ * only when tall enough to read; identity only for faces tall enough to tell. */
 #define KA_FACE_EXPRESSION_MAX 2
 #define KA_FACE_MIN_EXPRESSION 40           /* px, and 12% of the picture's height */
 #define KA_FACE_EXPRESSION_FRAC 0.12f
+/* fr_expression's input side, as the pack runs it. Its global pooling takes smaller
+ * inputs, but the model is not scale-robust: on the shared faces and clips its class
+ * agrees with 224's for 81% of faces at 208, 52% at 128 (a 2% shift of the box at
+ * 224 already gives 85%), so it keeps its size and runs on fewer faces instead. */
+#define KA_FACE_EXPRESSION_SIDE 224
 /* Objects are not looked for when the largest face is a close-up (this tall). */
 #define KA_OBJECTS_SKIP_FRAC 0.30f
 #define KA_FACE_MIN_IDENTITY 32
 
 void ka_vision_face_init(ka_face *f);
-/* Landmarks (when missing), eyes, gender, embedding and, when full, expression of
- * f in rgb. */
-int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f, int full);
+/* Measures the attributes in what (KA_ATTR_*, those the loaded models give) of f
+ * in rgb; first the landmarks (when any attribute is on, whatever what says). */
+int ka_vision_face_attributes(ka_vision *v, const ka_image *rgb, ka_face *f, int what);
 /* Sharpness and focus of every face, measured on gray (scale: gray px / face px). */
 void ka_vision_face_focus(ka_face *f, int n, const ka_image *gray, float scale,
                           double frame_var);

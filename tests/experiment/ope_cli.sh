@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ope_cli.sh: `keyart ope` end to end on the Open Bandit Dataset sample: the bts policy
 # evaluated from the uniform log (table and JSON, every 99% interval around the bts
-# log's click rate), the uniform policy on its own log (IPS = SNIPS = observed), and
-# bad command lines and inputs (exit codes, messages, no crash).
+# log's click rate, also with DR's ridge reward model), the uniform policy on its own
+# log (IPS = SNIPS = observed), and bad command lines and inputs (exit codes,
+# messages, no crash).
 set -euo pipefail
 source "$(dirname "$0")/../cli/lib.sh"
 
@@ -23,6 +24,19 @@ for m in replay ips snips dr; do
         jq -e --arg m "$m" '.estimates[$m] as $e | .compare.observed as $o |
             $e.lo <= $o and $o <= $e.hi and $e.lo <= $e.value and $e.value <= $e.hi' "$OUT"
 done
+
+ka_run ridge "$KEYART_BIN" ope --log "$RND" --policy bts --compare "$BTS" --json \
+    --boot 300 --sims 20000 --level 0.99 --dr-model ridge --ridge 2
+check_rc "ope --dr-model ridge" 0
+check_eq "DR model named" ridge "$(jq -r '.dr_model.name' "$OUT")"
+check_eq "ridge penalty" 2 "$(jq -r '.dr_model.penalty' "$OUT")"
+check "ridge DR 99% interval holds the bts log's click rate" \
+    jq -e '.estimates.dr as $e | .compare.observed as $o | $e.lo <= $o and $o <= $e.hi' "$OUT"
+ka_run mean "$KEYART_BIN" ope --log "$RND" --policy bts --json --boot 0 --sims 5000
+check_eq "mean is the default DR model" mean "$(jq -r '.dr_model.name' "$OUT")"
+ka_run ridge_table "$KEYART_BIN" ope --log "$RND" --policy uniform --boot 20 --dr-model ridge
+check_rc "ridge table output" 0
+check_grep "table names the DR model" "$OUT" '^dr model +ridge'
 
 ka_run uniform "$KEYART_BIN" ope --log "$RND" --policy uniform --json --boot 50
 check_rc "ope --policy uniform" 0
@@ -47,6 +61,12 @@ check_grep "unknown policy named" "$ERR" "unknown policy 'nosuch'"
 ka_run badboot "$KEYART_BIN" ope --log "$RND" --policy uniform --boot -3
 check_rc "bad --boot" 1
 check_grep "bad value named" "$ERR" 'bad value for --boot'
+ka_run baddr "$KEYART_BIN" ope --log "$RND" --policy uniform --dr-model lasso
+check_rc "unknown --dr-model" 1
+check_grep "unknown DR model named" "$ERR" "unknown --dr-model 'lasso'"
+ka_run badridge "$KEYART_BIN" ope --log "$RND" --policy uniform --dr-model ridge --ridge 0
+check_rc "bad --ridge" 1
+check_grep "bad ridge value named" "$ERR" 'bad value for --ridge'
 ka_run missing "$KEYART_BIN" ope --log "$WORK/none.csv" --policy uniform
 check_rc "missing log" 2
 check_grep "missing log named" "$ERR" 'none\.csv'

@@ -3,10 +3,10 @@
  * 10,000 impressions per log). The Bernoulli Thompson sampling policy that logged the
  * `bts` file (priors in prior_bts.yaml) is evaluated from the `random` log by replay,
  * IPS, SNIPS and DR and printed beside the click rate observed in the `bts` log; with
- * 46 and 69 clicks, each 99% interval must cover that observed value. Evaluating the
- * uniform policy on the `random` log must give back its observed click rate (IPS and
- * SNIPS exactly). The Monte Carlo slate probabilities are checked for the top
- * position against quadrature. */
+ * 46 and 69 clicks, each 99% interval must cover that observed value (DR's with either
+ * reward model, mean or ridge). Evaluating the uniform policy on the `random` log must
+ * give back its observed click rate (IPS and SNIPS exactly). The Monte Carlo slate
+ * probabilities are checked for the top position against quadrature. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,6 +151,19 @@ static void test_bts_from_random(void)
     }
     /* uniform logging: IPS weights are pi * 34, so SNIPS = replay in expectation */
     CHECK(e[KA_OPE_IPS].n_eff > 100 && e[KA_OPE_IPS].n_eff < rnd.n);
+    /* DR with the ridge reward model (item, position and item x position effects; the
+     * log has no context features): the same coverage; the other estimators do not
+     * depend on the model */
+    ka_ope_estimate g[KA_OPE_COUNT];
+    o.dr_model = KA_OPE_DR_RIDGE;
+    t0 = ka_now();
+    CHECK_MSG(ka_ope_evaluate(&rnd, pi, &o, g) == 0, "%s", ka_error_message());
+    fprintf(stderr, "   the same with DR's ridge model: %.2f s\n", ka_now() - t0);
+    print_row("bts", &g[KA_OPE_DR], KA_OPE_DR, truth);
+    CHECK_MSG(g[KA_OPE_DR].lo <= truth && truth <= g[KA_OPE_DR].hi, "ridge DR: [%g, %g] misses %g",
+              g[KA_OPE_DR].lo, g[KA_OPE_DR].hi, truth);
+    CHECK(g[KA_OPE_DR].lo <= g[KA_OPE_DR].value && g[KA_OPE_DR].value <= g[KA_OPE_DR].hi);
+    CHECK(g[KA_OPE_IPS].value == e[KA_OPE_IPS].value && g[KA_OPE_IPS].lo == e[KA_OPE_IPS].lo);
     free(pi);
 }
 

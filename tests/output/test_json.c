@@ -130,6 +130,55 @@ static void test_metadata_why_fewer(void)
     json_decref(m);
 }
 
+/* The quality breakdown: each known part with value, weight and contribution, the
+ * contributions adding up to the quality score; BRISQUE and the faces only when
+ * vision measured them (null in visual_quality otherwise). */
+static void test_quality_parts(void)
+{
+    json_t *m = ka_metadata_json(&F.t, &F.sel, "action");
+    json_t *v = json_array_get(json_object_get(m, "variants"), 0);
+    json_t *parts = json_object_get(json_object_get(v, "reason"), "quality_parts");
+    const char *base[] = { "brightness", "contrast", "sharpness", "saturation" };
+    for (int k = 0; k < 4; k++) {
+        json_t *p = json_object_get(parts, base[k]);
+        CHECK_NUMBER(p, "value");
+        CHECK_NUMBER(p, "weight");
+        CHECK_NUMBER(p, "contribution");
+    }
+    CHECK(json_object_get(parts, "brisque") == NULL && json_object_get(parts, "face") == NULL);
+    CHECK_NUMBER(parts, "exposure_factor");
+    json_t *vq = json_object_get(v, "visual_quality");
+    CHECK(json_is_null(json_object_get(vq, "brisque")) && json_is_null(json_object_get(vq, "face")));
+    json_decref(m);
+
+    /* with vision's parts, scored with the selection's weights */
+    fake g = F;
+    ka_candidate c = F.cands[0];
+    c.q.brisque = 0.5f;
+    c.q.face = 0.3f;
+    c.q.has_brisque = c.q.has_face = 1;
+    ka_select_opts o;
+    ka_select_opts_default(&o);
+    g.sel.weights = o.weights;
+    g.sel.weights.face = 0.4f;
+    ka_quality_score(&c.q, &g.sel.weights);
+    ka_candidate cands[FAKE_CANDS] = { c, F.cands[1], F.cands[2] };
+    g.t.cands = cands;
+    m = ka_metadata_json(&g.t, &g.sel, "action");
+    v = json_array_get(json_object_get(m, "variants"), 0);
+    parts = json_object_get(json_object_get(v, "reason"), "quality_parts");
+    double sum = 0;
+    const char *all[] = { "brightness", "contrast", "sharpness", "saturation", "brisque", "face" };
+    for (int k = 0; k < 6; k++)
+        sum += json_number_value(json_object_get(json_object_get(parts, all[k]), "contribution"));
+    CHECK_NEAR(sum, json_number_value(json_object_get(v, "quality_score")), 1e-3);
+    CHECK_NEAR(json_number_value(json_object_get(json_object_get(parts, "face"), "weight")), 0.4,
+               1e-6);
+    CHECK_NEAR(json_number_value(json_object_get(json_object_get(v, "visual_quality"), "brisque")),
+               0.5, 1e-6);
+    json_decref(m);
+}
+
 static void test_shots_json(void)
 {
     json_t *a = ka_shots_json(&F.t);
@@ -191,6 +240,7 @@ int main(void)
     }
     RUN(test_metadata);
     RUN(test_metadata_why_fewer);
+    RUN(test_quality_parts);
     RUN(test_shots_json);
     RUN(test_shots_csv);
     RUN(test_fractional_times);

@@ -133,6 +133,13 @@ static void test_seed_weights(void)
     p.char_id[0] = ka_profile_char_id("Thom");
     p.char_w[0] = 1;
     CHECK_NEAR(ka_policy_seed_score(&p, &v, &o, NULL, &m), 0.20, 1e-7);
+    /* found in the last slot too, after free ones (the lookup stops at the last used) */
+    ka_profile_init(&p);
+    p.char_id[KA_PROFILE_CHARS - 1] = ka_profile_char_id("Thom");
+    p.char_w[KA_PROFILE_CHARS - 1] = 1;
+    p.char_id[3] = ka_profile_char_id("Celia");
+    p.char_w[3] = 2;
+    CHECK_NEAR(ka_policy_seed_score(&p, &v, &o, NULL, &m), 0.20 * 0.5, 1e-7);
     /* scene type and composition: 0.8 + 0.2 of the scene part */
     ka_profile_init(&p);
     p.scene[KA_SCENE_ACTION] = 4;

@@ -1,5 +1,7 @@
 /* test_crop.c: crop placement: exact aspect, inside bounds, centred on the focus,
- * clamped at the edges. */
+ * clamped at the edges; around faces (ka_crop_faces): faces near the borders, two
+ * faces too far apart for a poster, the heaviest kept, no face cut when a placement
+ * allows it (checked against every placement of random scenes), letterbox bars. */
 #include "../ka_test.h"
 #include "select_fixture.h"
 
@@ -81,6 +83,198 @@ static void test_degenerate(void)
     CHECK(bad.w == 100);
 }
 
+/* 0 outside, 1 inside, 2 cut by an edge of c. */
+static int rel(ka_rect c, ka_rect f)
+{
+    int x0 = f.x > c.x ? f.x : c.x, y0 = f.y > c.y ? f.y : c.y;
+    int x1 = f.x + f.w < c.x + c.w ? f.x + f.w : c.x + c.w;
+    int y1 = f.y + f.h < c.y + c.h ? f.y + f.h : c.y + c.h;
+    if (x1 <= x0 || y1 <= y0)
+        return 0;
+    return x0 == f.x && y0 == f.y && x1 == f.x + f.w && y1 == f.y + f.h ? 1 : 2;
+}
+
+static const ka_rect full = { 0, 0, 1920, 1080 }, centre = { 860, 440, 200, 200 };
+
+static void test_faces_none(void)
+{
+    for (int s = 0; s < KA_SHAPE_COUNT; s++) {
+        int aw, ah;
+        ka_shape_aspect(s, &aw, &ah);
+        ka_rect a = ka_crop_faces(full, centre, aw, ah, NULL, 0);
+        ka_rect b = ka_crop_place(full, centre, aw, ah);
+        CHECK(a.x == b.x && a.y == b.y && a.w == b.w && a.h == b.h);
+        ka_crop_face empty = { { 5, 5, 0, 0 }, 1.0f };    /* no box: as no face */
+        a = ka_crop_faces(full, centre, aw, ah, &empty, 1);
+        CHECK(a.x == b.x && a.y == b.y);
+    }
+}
+
+/* A face at the right border: the salient centre would leave it out, the face-aware
+ * crop keeps it whole; a face half out of the frame keeps its visible part. */
+static void test_face_near_border(void)
+{
+    ka_crop_face f = { { 1700, 300, 200, 260 }, 1.0f };
+    for (int s = KA_SHAPE_2X3; s <= KA_SHAPE_1X1; s++) {
+        int aw, ah;
+        ka_shape_aspect(s, &aw, &ah);
+        CHECK(rel(ka_crop_place(full, centre, aw, ah), f.box) != 1);
+        ka_rect r = ka_crop_faces(full, centre, aw, ah, &f, 1);
+        CHECK_MSG(rel(r, f.box) == 1, "%s: crop x %d w %d", ka_shape_name(s), r.x, r.w);
+        CHECK(inside(full, r));
+        CHECK_EQ_INT(r.x + r.w, 1920);          /* the face and its margin: at the edge */
+    }
+    ka_crop_face half = { { -80, 400, 200, 240 }, 1.0f };
+    ka_rect r = ka_crop_faces(full, centre, 2, 3, &half, 1);
+    CHECK_EQ_INT(r.x, 0);
+    CHECK(inside(full, r));
+}
+
+/* Two faces too far apart for a 2:3 poster: the heavier one whole, the other left
+ * out entirely (never half a face at the border); swapping the weights swaps them. */
+static void test_two_far_apart(void)
+{
+    ka_crop_face f[2] = { { { 200, 300, 200, 250 }, 0.6f }, { { 1500, 320, 200, 250 }, 0.4f } };
+    ka_rect r = ka_crop_faces(full, centre, 2, 3, f, 2);
+    CHECK(r.w == 720 && r.h == 1080);
+    CHECK(rel(r, f[0].box) == 1 && rel(r, f[1].box) == 0);
+    f[0].weight = 0.3f;
+    r = ka_crop_faces(full, centre, 2, 3, f, 2);
+    CHECK(rel(r, f[0].box) == 0 && rel(r, f[1].box) == 1);
+    /* 1:1 (1080 wide) cannot hold both either */
+    r = ka_crop_faces(full, centre, 1, 1, f, 2);
+    CHECK(rel(r, f[1].box) == 1 && rel(r, f[0].box) == 0);
+}
+
+/* Two faces close together: both in, the pair centred. */
+static void test_two_close(void)
+{
+    ka_crop_face f[2] = { { { 700, 300, 200, 250 }, 0.5f }, { { 1000, 330, 200, 240 }, 0.5f } };
+    ka_rect r = ka_crop_faces(full, (ka_rect){ 0, 0, 300, 300 }, 2, 3, f, 2);
+    CHECK(rel(r, f[0].box) == 1 && rel(r, f[1].box) == 1);
+    CHECK(abs(r.x + r.w / 2 - 950) <= 40);
+}
+
+/* Three faces, room for the lead and one more: the heavier of the other two. */
+static void test_heaviest_kept(void)
+{
+    ka_crop_face f[3] = { { { 820, 300, 150, 200 }, 0.5f }, { { 430, 320, 150, 200 }, 0.3f },
+                          { { 1250, 310, 150, 200 }, 0.2f } };
+    ka_rect r = ka_crop_faces(full, centre, 2, 3, f, 3);
+    CHECK(rel(r, f[0].box) == 1 && rel(r, f[1].box) == 1 && rel(r, f[2].box) == 0);
+    f[1].weight = 0.1f;
+    f[2].weight = 0.4f;
+    r = ka_crop_faces(full, centre, 2, 3, f, 3);
+    CHECK(rel(r, f[0].box) == 1 && rel(r, f[2].box) == 1 && rel(r, f[1].box) == 0);
+}
+
+/* Faces that do not matter (weight 0) are never cut when the crop can move. */
+static void test_background_uncut(void)
+{
+    ka_crop_face f[3] = { { { 900, 300, 160, 200 }, 1.0f }, { { 600, 500, 40, 50 }, 0.0f },
+                          { { 1330, 480, 40, 50 }, 0.0f } };
+    for (int s = KA_SHAPE_2X3; s <= KA_SHAPE_1X1; s++) {
+        int aw, ah;
+        ka_shape_aspect(s, &aw, &ah);
+        ka_rect r = ka_crop_faces(full, f[0].box, aw, ah, f, 3);
+        CHECK(rel(r, f[0].box) == 1);
+        CHECK_MSG(rel(r, f[1].box) != 2 && rel(r, f[2].box) != 2, "%s: x %d w %d",
+                  ka_shape_name(s), r.x, r.w);
+    }
+}
+
+/* Letterboxed content: every shape inside the bars, faces whole. */
+static void test_letterbox(void)
+{
+    ka_rect b = { 0, 140, 1920, 800 };
+    ka_crop_face f[2] = { { { 1650, 200, 200, 240 }, 0.7f }, { { 60, 600, 150, 200 }, 0.3f } };
+    for (int s = 0; s < KA_SHAPE_COUNT; s++) {
+        int aw, ah;
+        ka_shape_aspect(s, &aw, &ah);
+        ka_rect r = ka_crop_faces(b, centre, aw, ah, f, 2);
+        CHECK(inside(b, r));
+        CHECK((long long)r.w * ah == (long long)r.h * aw);
+        CHECK(rel(r, f[0].box) == 1 && rel(r, f[1].box) != 2);
+    }
+}
+
+/* A face wider than the crop cannot be whole: the crop centres on it. */
+static void test_face_too_wide(void)
+{
+    ka_crop_face f = { { 500, 100, 900, 900 }, 1.0f };
+    ka_rect r = ka_crop_faces(full, (ka_rect){ 0, 0, 10, 10 }, 2, 3, &f, 1);
+    CHECK(abs(r.x + r.w / 2 - 950) <= 2);
+}
+
+/* The part of a face inside the frame: what is beyond was cut by the frame. */
+static ka_rect in_frame(ka_rect b)
+{
+    int x0 = b.x < 0 ? 0 : b.x, x1 = b.x + b.w > 1920 ? 1920 : b.x + b.w;
+    return (ka_rect){ x0, b.y, x1 - x0, b.h };
+}
+
+static unsigned ka_lcg(unsigned *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+/* Random scenes against every placement: the crop cuts no face that matters when
+ * some placement cuts none, keeps the lead whole when some such placement does, and
+ * then cuts no other face when some such placement does not. */
+static void test_exhaustive(void)
+{
+    unsigned seed = 12345;
+    int scenes = 0;
+    for (int t = 0; t < 400; t++) {
+        ka_crop_face f[6];
+        int n = 1 + (int)(ka_lcg(&seed) % 6), lead = 0;
+        for (int i = 0; i < n; i++) {
+            int h = 40 + (int)(ka_lcg(&seed) % 300);
+            f[i].box = (ka_rect){ (int)(ka_lcg(&seed) % 1900) - 20, (int)(ka_lcg(&seed) % 700), h * 4 / 5, h };
+            f[i].weight = ka_lcg(&seed) % 3 ? 0.1f + (float)(ka_lcg(&seed) % 100) / 100.0f : 0.0f;
+            lead = f[i].weight > f[lead].weight ? i : lead;
+        }
+        int shape = t % 2 ? KA_SHAPE_2X3 : KA_SHAPE_1X1, aw, ah;
+        ka_shape_aspect(shape, &aw, &ah);
+        ka_rect r = ka_crop_faces(full, centre, aw, ah, f, n);
+        int best_cut = 99, lead_ok = 0, bg_ok = 0;
+        for (int x = 0; x + r.w <= 1920; x++) {
+            ka_rect c = { x, 0, r.w, r.h };
+            int cut = 0, bg = 0;
+            for (int i = 0; i < n; i++) {
+                int k = rel(c, in_frame(f[i].box));
+                cut += k == 2 && f[i].weight > 0;
+                bg += k == 2 && f[i].weight <= 0;
+            }
+            int whole = f[lead].weight <= 0 || rel(c, in_frame(f[lead].box)) == 1;
+            if (cut < best_cut) {
+                best_cut = cut;
+                lead_ok = bg_ok = 0;
+            }
+            if (cut == best_cut && whole) {
+                lead_ok = 1;
+                bg_ok |= bg == 0;
+            }
+        }
+        int cut = 0, bg = 0;
+        for (int i = 0; i < n; i++) {
+            ka_rect b = in_frame(f[i].box);
+            cut += rel(r, b) == 2 && f[i].weight > 0;
+            bg += rel(r, b) == 2 && f[i].weight <= 0;
+            if (i == lead && lead_ok && f[i].weight > 0)
+                CHECK_MSG(rel(r, b) == 1, "scene %d: lead left out or cut", t);
+        }
+        CHECK_MSG(cut == best_cut, "scene %d: %d faces that matter cut, %d possible", t, cut,
+                  best_cut);
+        if (lead_ok && bg_ok)
+            CHECK_MSG(bg == 0, "scene %d: a background face cut", t);
+        CHECK(inside(full, r));
+        scenes += best_cut == 0;
+    }
+    CHECK(scenes > 100);             /* most scenes allow a clean crop */
+}
+
 int main(void)
 {
     RUN(test_shapes);
@@ -88,5 +282,14 @@ int main(void)
     RUN(test_centred);
     RUN(test_clamped);
     RUN(test_degenerate);
+    RUN(test_faces_none);
+    RUN(test_face_near_border);
+    RUN(test_two_far_apart);
+    RUN(test_two_close);
+    RUN(test_heaviest_kept);
+    RUN(test_background_uncut);
+    RUN(test_letterbox);
+    RUN(test_face_too_wide);
+    RUN(test_exhaustive);
     TEST_END();
 }

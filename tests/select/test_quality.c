@@ -172,18 +172,18 @@ static void test_score(void)
     q.contrast = 0.6f;
     q.sharpness = 0.4f;
     q.saturation = 0.2f;
-    ka_quality_weights def = { 0.25f, 0.25f, 0.30f, 0.20f };
+    ka_quality_weights def = { 0.25f, 0.25f, 0.30f, 0.20f, 0.10f, 0.15f };
     ka_quality_score(&q, &def);
     CHECK_NEAR(q.score, 0.25 * 0.8 + 0.25 * 0.6 + 0.30 * 0.4 + 0.20 * 0.2, 1e-5);
     float base = q.score;
     ka_quality_score(&q, NULL);                    /* NULL = the defaults */
     CHECK_NEAR(q.score, base, 1e-6);
-    ka_quality_weights only_b = { 1, 0, 0, 0 }, only_s = { 0, 0, 2, 0 };
+    ka_quality_weights only_b = { 1, 0, 0, 0, 0, 0 }, only_s = { 0, 0, 2, 0, 0, 0 };
     ka_quality_score(&q, &only_b);
     CHECK_NEAR(q.score, 0.8, 1e-6);
     ka_quality_score(&q, &only_s);                 /* weights are normalised by their sum */
     CHECK_NEAR(q.score, 0.4, 1e-6);
-    ka_quality_weights bad = { -1, 0, 0, 0 };
+    ka_quality_weights bad = { -1, 0, 0, 0, 0, 0 };
     ka_quality_score(&q, &bad);                    /* invalid: the defaults */
     CHECK_NEAR(q.score, base, 1e-6);
     q.exposure_clipped = 0.2f;
@@ -192,6 +192,66 @@ static void test_score(void)
     q.exposure_clipped = 0.9f;                     /* the penalty stops at half */
     ka_quality_score(&q, &def);
     CHECK_NEAR(q.score, base * 0.5, 1e-5);
+}
+
+/* BRISQUE and the faces: their own parts, counted only when measured, each with its
+ * weight; the breakdown's contributions add up to the score. */
+static void test_score_parts(void)
+{
+    ka_quality q = { 0 };
+    q.brightness = 0.8f;
+    q.contrast = 0.6f;
+    q.sharpness = 0.4f;
+    q.saturation = 0.2f;
+    q.brisque = 0.9f;                              /* not measured yet: ignored */
+    q.face = 0.1f;
+    ka_quality_weights w = { 0.25f, 0.25f, 0.30f, 0.20f, 0.10f, 0.15f };
+    ka_quality_score(&q, &w);
+    float plain = 0.25f * 0.8f + 0.25f * 0.6f + 0.30f * 0.4f + 0.20f * 0.2f;
+    CHECK_NEAR(q.score, plain, 1e-5);
+    q.has_brisque = 1;
+    ka_quality_score(&q, &w);
+    CHECK_NEAR(q.score, (plain + 0.10 * 0.9) / 1.10, 1e-5);
+    float with_brisque = q.score;
+    q.has_face = 1;
+    ka_quality_score(&q, &w);
+    CHECK_NEAR(q.score, (plain + 0.10 * 0.9 + 0.15 * 0.1) / 1.25, 1e-5);
+    CHECK(q.score < with_brisque);                 /* poor faces lower it */
+    q.brisque = 0.2f;                              /* a worse BRISQUE lowers it */
+    float before = q.score;
+    ka_quality_score(&q, &w);
+    CHECK_NEAR(before - q.score, 0.10 * 0.7 / 1.25, 1e-5);
+    /* the breakdown: known parts with their weights, contributions summing to score */
+    q.exposure_clipped = 0.1f;
+    ka_quality_part parts[KA_QPART_COUNT];
+    float exposure = 0.0f, sum = 0.0f;
+    float score = ka_quality_breakdown(&q, &w, parts, &exposure);
+    ka_quality_score(&q, &w);
+    CHECK_NEAR(score, q.score, 1e-6);
+    CHECK_NEAR(exposure, 0.9, 1e-6);
+    for (int i = 0; i < KA_QPART_COUNT; i++) {
+        CHECK(parts[i].known);
+        sum += parts[i].contribution;
+    }
+    CHECK_NEAR(sum, q.score, 1e-5);
+    CHECK(strcmp(parts[KA_QPART_BRISQUE].name, "brisque") == 0);
+    CHECK_NEAR(parts[KA_QPART_FACE].contribution, 0.15 * 0.1 / 1.25 * 0.9, 1e-5);
+    q.has_face = 0;
+    ka_quality_breakdown(&q, &w, parts, &exposure);
+    CHECK(!parts[KA_QPART_FACE].known && parts[KA_QPART_FACE].weight == 0.0f &&
+          parts[KA_QPART_FACE].contribution == 0.0f);
+    /* weights: validity, and parts weighing alone */
+    CHECK(ka_quality_weights_valid(&w));
+    ka_quality_weights neg = w, zero = { 0 }, face_only = { 0, 0, 0, 0, 0, 1 };
+    neg.face = -0.1f;
+    CHECK(!ka_quality_weights_valid(&neg) && !ka_quality_weights_valid(&zero));
+    q.has_face = 1;
+    q.exposure_clipped = 0.0f;
+    ka_quality_score(&q, &face_only);
+    CHECK_NEAR(q.score, 0.1, 1e-6);
+    q.has_face = 0;                                /* only unknown parts weigh: defaults */
+    ka_quality_score(&q, &face_only);
+    CHECK_NEAR(q.score, (plain + 0.10 * 0.2) / 1.10, 1e-5);
 }
 
 int main(void)
@@ -206,5 +266,6 @@ int main(void)
     RUN(test_large);
     RUN(test_real_photo);
     RUN(test_score);
+    RUN(test_score_parts);
     TEST_END();
 }

@@ -74,7 +74,7 @@ static void test_invalid(void)
     o.mmr_lambda = 1.5f;
     CHECK(ka_select(&f.t, &o, &s) == KA_EINVAL);
     o = opts_n(8, "drama");
-    o.weights = (ka_quality_weights){ 0, 0, 0, 0 };
+    o.weights = (ka_quality_weights){ 0, 0, 0, 0, 0, 0 };
     CHECK(ka_select(&f.t, &o, &s) == KA_EINVAL);
     o = opts_n(8, "drama");
     CHECK(ka_select(NULL, &o, &s) == KA_EINVAL);
@@ -366,13 +366,13 @@ static void test_weights(void)
     for (int k = 0; k < 4; k++)
         fx_add(&f, 2 + k, 40.0 + k * 20.0, 0.5f);
     ka_select_opts o = opts_n(4, "drama");
-    o.weights = (ka_quality_weights){ 1, 0, 0, 0 };
+    o.weights = (ka_quality_weights){ 1, 0, 0, 0, 0, 0 };
     ka_selection s;
     CHECK(ka_select(&f.t, &o, &s) == 0);
     CHECK_EQ_INT(s.variants[0].cand, 0);
     CHECK_NEAR(f.c[0].q.score, 1.0, 1e-6);
     ka_selection_free(&s);
-    o.weights = (ka_quality_weights){ 0, 0, 1, 0 };
+    o.weights = (ka_quality_weights){ 0, 0, 1, 0, 0, 0 };
     CHECK(ka_select(&f.t, &o, &s) == 0);
     CHECK_EQ_INT(s.variants[0].cand, 1);
     ka_selection_free(&s);

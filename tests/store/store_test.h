@@ -122,7 +122,7 @@ typedef struct st_title {
     char paths[16][300];
 } st_title;
 
-static void st_make(st_title *f, const char *id, int n_cands, int n_vars, int shade)
+static __attribute__((unused)) void st_make(st_title *f, const char *id, int n_cands, int n_vars, int shade)
 {
     memset(f, 0, sizeof *f);
     f->t.id = (char *)id;

@@ -17,7 +17,6 @@ static ka_title *analyze(const char *path)
     ka_vision_opts o;
     ka_vision_opts_default(&o);
     o.models = ka_vt_models();
-    o.cast_path = "/nonexistent/keyart-cast.json";  /* no cast: clusters name them */
     ka_vision_configure(&o);
     ka_analysis_opts ao;
     ka_analysis_opts_default(&ao);

@@ -1,0 +1,61 @@
+/* keyart/serve.h: the HTTP service: per user, the variant of a title to show (chosen by
+ * a policy or an experiment's arm, with the propensity it had), events in, titles,
+ * users, experiments and their reports as REST resources, the images, /metrics and
+ * /healthz.
+ *
+ * Every server keeps the catalogue, the users' profiles and the policies' state in
+ * memory and rebuilds them by folding the store's events in id order on a cadence, so
+ * that many servers on one database agree; snapshots of that state in the store let a
+ * new server start without folding everything. */
+#ifndef KEYART_SERVE_H
+#define KEYART_SERVE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ka_serve_opts {
+    const char *db_url;             /* NULL = ka_store_default_url() */
+    const char *listen;             /* "ADDR:PORT" ("127.0.0.1:8080"); port 0 = any */
+    const char *artwork_dir;        /* NULL = ka_store_default_artwork() */
+    const char *token;              /* bearer token of write and admin routes; NULL or ""
+                                     * = those routes answer 401 */
+    const char *policy;             /* the policy outside experiments ("thompson") */
+    int threads;                    /* request threads, 0 = one per core */
+    double refresh_s;               /* fold new events, reload titles (1 s) */
+    double snapshot_s;              /* write state snapshots (30 s; 0 = never) */
+    double attribution_s;           /* a click counts for the impression before it within
+                                     * this time; unclicked impressions count as 0 after
+                                     * it (600 s) */
+    double fold_lag_s;              /* fold only events this old (< 0 = the backend's
+                                     * default: 0 SQLite, 2 s PostgreSQL) */
+    size_t max_body;                /* request body limit (1 MiB) */
+    int max_events;                 /* events per POST (1000) */
+    int max_batch;                  /* titles per artwork batch (100) */
+    unsigned timeout_s;             /* idle connection timeout (10 s); a request body
+                                     * taking over 3x this closes the connection */
+    unsigned max_connections;       /* (1024) */
+    int quiet;                      /* no log lines on stderr */
+} ka_serve_opts;
+
+void ka_serve_opts_default(ka_serve_opts *o);
+
+typedef struct ka_server ka_server;
+
+/* Opens the store, loads the state (snapshots, then the events after them), and starts
+ * listening. Errors: KA_EINVAL (options; the message says which), KA_EIO (the
+ * database, the address). */
+int ka_serve_start(const ka_serve_opts *o, ka_server **out);
+/* The port it listens on (useful with port 0). */
+int ka_server_port(const ka_server *s);
+/* Folds the events stored so far now (tests; the refresher does it on its cadence). */
+int ka_server_refresh(ka_server *s);
+/* Stops listening, finishes the requests in flight, writes a last snapshot. */
+void ka_serve_stop(ka_server **s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,245 @@
+/* api_catalog.c: read-only resources: titles and their variants (from the store),
+ * what each policy of a title currently believes, users and their profiles (from
+ * memory), the images (from the artwork folder: only names the store writes,
+ * <2 hex>/<64 hex>.jpg, so no path can leave the folder), /healthz and /livez. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "serve_priv.h"
+
+
+enum MHD_Result ka_api_healthz(ka_req *r)
+{
+    int v = WITH_DB(r, ka_store_schema_version(r->srv->db));
+    pthread_rwlock_rdlock(&r->srv->st.lock);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:f}",
+        "status", v >= 0 ? "ok" : "degraded", "version", ka_version(),
+        "database", ka_store_backend(r->srv->db), "schema_version", v,
+        "titles", r->srv->st.cat ? r->srv->st.cat->n : 0,
+        "watermark", (json_int_t)r->srv->st.watermark,
+        "uptime_s", (double)time(NULL) - r->srv->started_at);
+    pthread_rwlock_unlock(&r->srv->st.lock);
+    return ka_reply_json(r, v >= 0 ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o);
+}
+
+/* Liveness: the process answers (no database, no lock): for load balancers, and the
+ * floor the benchmark compares the artwork route with. */
+enum MHD_Result ka_api_livez(ka_req *r)
+{
+    static const char ok[] = "{\"status\":\"ok\"}\n";
+    char *body = malloc(sizeof ok);
+    if (!body)
+        return ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    memcpy(body, ok, sizeof ok);
+    return ka_reply_buffer(r, MHD_HTTP_OK, "application/json", body, sizeof ok - 1);
+}
+
+enum MHD_Result ka_api_titles(ka_req *r)
+{
+    json_t *a;
+    int err = WITH_DB(r, ka_store_titles_json(r->srv->db, &a));
+    return err ? ka_reply_store_error(r, err) : ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}",
+                                                                        "titles", a));
+}
+
+/* Adds "urls" (shape -> URL) beside each variant's image names. */
+static void add_urls(json_t *variants)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(variants, i, v) {
+        const char *key;
+        json_t *name, *urls = json_object();
+        json_object_foreach(json_object_get(v, "images"), key, name) {
+            char url[160];
+            if (!json_is_string(name))
+                continue;
+            ka_artwork_url(json_string_value(name), url, sizeof url);
+            json_object_set_new(urls, key, json_string(url));
+        }
+        json_object_set_new(v, "urls", urls);
+    }
+}
+
+/* The reply for a stored title's JSON: 404 when the store has no such title (it says
+ * KA_EINVAL), the store's error otherwise; else its variants get their URLs. */
+static enum MHD_Result reply_title(ka_req *r, int err, json_t *o, json_t *variants)
+{
+    if (err == KA_EINVAL)
+        return ka_reply_error(r, MHD_HTTP_NOT_FOUND, "%s", ka_error_message());
+    if (err)
+        return ka_reply_store_error(r, err);
+    add_urls(variants);
+    return ka_reply_json(r, MHD_HTTP_OK, o);
+}
+
+enum MHD_Result ka_api_title_variants(ka_req *r)
+{
+    json_t *a = NULL;
+    int err = WITH_DB(r, ka_store_variants_json(r->srv->db, r->params[0], &a));
+    return reply_title(r, err, err ? NULL : json_pack("{s:s, s:o}", "title", r->params[0],
+                                                      "variants", a), a);
+}
+
+enum MHD_Result ka_api_title(ka_req *r)
+{
+    json_t *meta = NULL;
+    int err = WITH_DB(r, ka_store_export_json(r->srv->db, r->params[0], &meta));
+    return reply_title(r, err, meta, json_object_get(meta, "variants"));
+}
+
+/* {"title", "variants": [n...], "policies": {name: {"probabilities": [...], "version"}}}:
+ * each policy's probabilities for a user it knows nothing about. */
+enum MHD_Result ka_api_title_policies(ka_req *r)
+{
+    pthread_rwlock_rdlock(&r->srv->st.lock);
+    const ka_stitle *t = ka_catalog_find(r->srv->st.cat, r->params[0]);
+    json_t *o = NULL, *pols = json_object(), *nums = json_array();
+    for (int k = 0; t && k < KA_SERVE_POLICIES; k++) {
+        double p[KA_POLICY_MAX_ARMS];
+        ka_policy_ctx c = { .variants = t->pv, .n_variants = t->n_variants,
+                            .profile_opts = &r->srv->st.popts };
+        if (!t->policy[k] || ka_policy_probs(t->policy[k], &c, p))
+            continue;
+        json_t *probs = json_array();
+        for (int a = 0; a < t->n_variants; a++)
+            json_array_append_new(probs, json_real(p[a]));
+        json_object_set_new(pols, ka_policy_type_of(t->policy[k])->name,
+                            json_pack("{s:o, s:I}", "probabilities", probs, "version",
+                                      (json_int_t)t->version[k]));
+    }
+    for (int a = 0; t && a < t->n_variants; a++)
+        json_array_append_new(nums, json_integer(t->pv[a].number));
+    if (t)
+        o = json_pack("{s:s, s:O, s:O, s:I}", "title", t->id, "variants", nums, "policies",
+                      pols, "watermark", (json_int_t)r->srv->st.watermark);
+    pthread_rwlock_unlock(&r->srv->st.lock);
+    json_decref(pols);
+    json_decref(nums);
+    return t ? ka_reply_json(r, MHD_HTTP_OK, o)
+             : ka_reply_error(r, MHD_HTTP_NOT_FOUND, "no such title: %s", r->params[0]);
+}
+
+enum MHD_Result ka_api_users(ka_req *r)
+{
+    const char *after = ka_req_query(r, "after"), *limit = ka_req_query(r, "limit");
+    char *end = NULL;
+    long n = limit ? strtol(limit, &end, 10) : 100;
+    if (limit && (*end || n < 1 || n > 1000))
+        return ka_reply_error(r, MHD_HTTP_BAD_REQUEST, "limit must be 1..1000");
+    json_t *a;
+    int err = WITH_DB(r, ka_store_users_json(r->srv->db, after, (int)n, &a));
+    return err ? ka_reply_store_error(r, err)
+               : ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}", "users", a));
+}
+
+static json_t *floats(const float *v, int n, const char *(*name)(int))
+{
+    json_t *o = json_object();
+    for (int i = 0; o && i < n; i++)
+        if (v[i] > 0)
+            json_object_set_new(o, name(i), json_real(v[i]));
+    return o;
+}
+
+static const char *scene_key(int i) { return ka_scene_name((ka_scene)i); }
+static const char *comp_key(int i) { return ka_composition_name((ka_composition)i); }
+static const char *role_key(int i) { return ka_role_name((ka_role)i); }
+static const char *genre_key(int i)
+{
+    int n;
+    const ka_genre *const *g = ka_genre_list(&n);
+    return i < n ? g[i]->name : "other";
+}
+
+static json_t *profile_json(const ka_profile *p, const ka_profile_opts *o)
+{
+    json_t *ctr = json_object();
+    for (int s = 0; ctr && s < KA_SCENE_COUNT; s++)
+        if (p->scene_imps[s] > 0)
+            json_object_set_new(ctr, scene_key(s), json_real((p->scene_clicks[s] + o->ctr_prior *
+                o->ctr_prior_n) / (p->scene_imps[s] + o->ctr_prior_n)));
+    int n_genres;
+    ka_genre_list(&n_genres);
+    return json_pack("{s:f, s:f, s:o, s:o, s:o, s:o, s:o}", "updated_at", p->ts,
+        "events", p->events,
+        "genres", floats(p->genre, n_genres < KA_PROFILE_GENRES ? n_genres : KA_PROFILE_GENRES,
+                         genre_key),
+        "scene_types", floats(p->scene, KA_SCENE_COUNT, scene_key),
+        "compositions", floats(p->composition, KA_COMP_COUNT, comp_key),
+        "roles", floats(p->role, KA_ROLE_COUNT, role_key),
+        "ctr_by_scene_type", ctr);
+}
+
+enum MHD_Result ka_api_user(ka_req *r)
+{
+    pthread_rwlock_rdlock(&r->srv->st.lock);
+    const ka_suser *u = ka_strmap_get(&r->srv->st.users, r->params[0]);
+    json_t *o = u ? json_pack("{s:s, s:I, s:o}", "user", r->params[0], "version",
+                              (json_int_t)u->version, "profile",
+                              profile_json(&u->p, &r->srv->st.popts)) : NULL;
+    pthread_rwlock_unlock(&r->srv->st.lock);
+    return u ? ka_reply_json(r, MHD_HTTP_OK, o)
+             : ka_reply_error(r, MHD_HTTP_NOT_FOUND, "no events from user %s yet", r->params[0]);
+}
+
+/* Only what the store names its images: "<2 hex>/<64 hex>.jpg" with matching prefix. */
+static int image_name_ok(const char *dir, const char *file)
+{
+    if (strlen(dir) != 2 || strlen(file) != 68 || strcmp(file + 64, ".jpg") ||
+        strncmp(dir, file, 2))
+        return 0;
+    for (int i = 0; i < 64; i++)
+        if (!((file[i] >= '0' && file[i] <= '9') || (file[i] >= 'a' && file[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+enum MHD_Result ka_api_image(ka_req *r)
+{
+    const char *dir = r->params[0], *file = r->params[1];
+    if (!image_name_ok(dir, file))
+        return ka_reply_error(r, MHD_HTTP_BAD_REQUEST, "image paths are /artwork/<2 hex>/<64"
+                              " hex>.jpg, as the variants name them");
+    char rel[80];
+    snprintf(rel, sizeof rel, "%s/%s", dir, file);
+    /* The folder may appear after the server started (the first analysis makes it). */
+    int dir_fd = r->srv->artwork_fd >= 0 ? r->srv->artwork_fd
+               : open(r->srv->artwork, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    /* No symbolic link is followed, neither the file nor its folder: a link inside the
+     * artwork folder must not lead out of it. O_NONBLOCK: a FIFO must not hang a thread. */
+    int sub_fd = dir_fd < 0 ? -1 : openat(dir_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                                       O_CLOEXEC);
+    int fd = sub_fd < 0 ? -1 : openat(sub_fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+                                                    O_CLOEXEC);
+    if (sub_fd >= 0)
+        close(sub_fd);
+    if (dir_fd >= 0 && dir_fd != r->srv->artwork_fd)
+        close(dir_fd);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        return ka_reply_error(r, MHD_HTTP_NOT_FOUND, "no image %s", rel);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    if (!resp) {
+        close(fd);
+        return MHD_NO;
+    }
+    char etag[70];
+    snprintf(etag, sizeof etag, "\"%.64s\"", file);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "image/jpeg");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "public, max-age=31536000, immutable");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+    r->status = MHD_HTTP_OK;
+    r->replied = 1;
+    enum MHD_Result ok = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}

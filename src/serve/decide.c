@@ -1,0 +1,81 @@
+/* decide.c: which variant one user sees for one title. A running experiment that
+ * covers the title and holds the user decides by its arm (a fixed variant, or a
+ * policy); else a shipped experiment's winning arm; else the server's policy. The
+ * propensity is the probability the deciding rule had of showing that variant to this
+ * user (assignment is deterministic per user, so a fixed arm's is 1). */
+#include <string.h>
+
+#include "serve_priv.h"
+
+static int by_policy(const ka_serve_state *st, const ka_stitle *t, int policy,
+                     const ka_profile *profile, ka_rng *rng, ka_decision *d)
+{
+    const ka_policy *p = policy >= 0 && policy < KA_SERVE_POLICIES ? t->policy[policy] : NULL;
+    if (!p)
+        return ka_error(KA_EINTERNAL, "title %s has no policy %d", t->id, policy);
+    ka_policy_ctx c = { .variants = t->pv, .n_variants = t->n_variants, .profile = profile,
+                        .profile_opts = &st->popts };
+    ka_choice ch;
+    int err = ka_policy_choose(p, &c, rng, &ch);
+    if (err)
+        return err;
+    d->arm = ch.arm;
+    d->variant = t->pv[ch.arm].number;
+    d->propensity = ch.propensity;
+    d->policy = policy;
+    return 0;
+}
+
+/* Arm i of e for title t: 1 decided, 0 the arm cannot apply (its variant is not in
+ * this title), < 0 error. */
+static int by_arm(const ka_serve_state *st, const ka_stitle *t, const ka_sexp *e, int i,
+                  const ka_profile *profile, ka_rng *rng, ka_decision *d)
+{
+    d->exp = e;
+    d->exp_arm = i;
+    if (e->arm_policy[i] >= 0) {
+        int err = by_policy(st, t, e->arm_policy[i], profile, rng, d);
+        return err ? err : 1;
+    }
+    for (int k = 0; k < t->n_variants; k++)
+        if (t->pv[k].number == e->arms[i].variant) {
+            d->arm = k;
+            d->variant = t->pv[k].number;
+            d->propensity = 1;
+            d->policy = -1;
+            return 1;
+        }
+    d->exp = NULL;
+    return 0;
+}
+
+int ka_serve_decide(const ka_serve_state *st, const ka_stitle *t, const char *user,
+                    ka_rng *rng, ka_decision *d)
+{
+    memset(d, 0, sizeof *d);
+    d->exp_arm = -1;
+    const ka_suser *u = user ? ka_strmap_get(&st->users, user) : NULL;
+    const ka_profile *profile = u ? &u->p : NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < st->n_exps; i++) {
+            const ka_sexp *e = &st->exps[i];
+            int running = !strcmp(e->status, "running");
+            if ((pass == 0 ? !running : e->shipped < 0) || !ka_sexp_covers(e, t->id))
+                continue;
+            int arm = pass == 0 ? ka_exp_assign(&e->exp, user) : e->shipped;
+            if (arm < 0)
+                continue;
+            int r = by_arm(st, t, e, arm, profile, rng, d);
+            if (r)
+                return r < 0 ? r : 0;
+        }
+    }
+    return by_policy(st, t, st->default_policy, profile, rng, d);
+}
+
+const char *ka_decision_policy(const ka_decision *d)
+{
+    int n;
+    const ka_policy_type *const *list = ka_policy_list(&n);
+    return d->policy >= 0 && d->policy < n ? list[d->policy]->name : "fixed";
+}

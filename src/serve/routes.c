@@ -1,0 +1,38 @@
+/* routes.c: every URL the server answers, one row each. KA_ROUTE_AUTH rows need the
+ * bearer token; KA_ROUTE_BODY rows read a JSON body before their handler runs. Adding
+ * a route is adding a row and its handler. */
+#include "serve_priv.h"
+
+#define AUTH KA_ROUTE_AUTH
+#define BODY KA_ROUTE_BODY
+
+static const ka_route routes[] = {
+    { "GET",  "/healthz",                         0,           ka_api_healthz,  "healthz" },
+    { "GET",  "/livez",                           0,           ka_api_livez,    "livez" },
+    { "GET",  "/metrics",                         0,           ka_api_metrics,  "metrics" },
+    { "GET",  "/artwork/{}/{}",                   0,           ka_api_image,    "image" },
+    { "GET",  "/v1/artwork",                      0,           ka_api_artwork,  "artwork" },
+    { "POST", "/v1/artwork:batch",                BODY,        ka_api_artwork_batch, "artwork_batch" },
+    { "POST", "/v1/events",                       AUTH | BODY, ka_api_events,   "events" },
+    { "GET",  "/v1/titles",                       0,           ka_api_titles,   "titles" },
+    { "GET",  "/v1/titles/{}",                    0,           ka_api_title,    "title" },
+    { "GET",  "/v1/titles/{}/variants",           0,           ka_api_title_variants, "title_variants" },
+    { "GET",  "/v1/titles/{}/policies",           0,           ka_api_title_policies, "title_policies" },
+    { "GET",  "/v1/users",                        AUTH,        ka_api_users,    "users" },
+    { "GET",  "/v1/users/{}",                     AUTH,        ka_api_user,     "user" },
+    { "GET",  "/v1/users/{}/profile",             AUTH,        ka_api_user,     "user_profile" },
+    { "GET",  "/v1/experiments",                  0,           ka_api_experiments, "experiments" },
+    { "POST", "/v1/experiments",                  AUTH | BODY, ka_api_experiment_create, "experiment_create" },
+    { "GET",  "/v1/experiments/{}",               0,           ka_api_experiment, "experiment" },
+    { "POST", "/v1/experiments/{}/start",         AUTH | BODY, ka_api_experiment_start, "experiment_start" },
+    { "POST", "/v1/experiments/{}/stop",          AUTH | BODY, ka_api_experiment_stop, "experiment_stop" },
+    { "POST", "/v1/experiments/{}/ship",          AUTH | BODY, ka_api_experiment_ship, "experiment_ship" },
+    { "GET",  "/v1/experiments/{}/report",        0,           ka_api_experiment_report, "experiment_report" },
+};
+
+const ka_route *ka_routes(int *count)
+{
+    _Static_assert(sizeof routes / sizeof routes[0] <= KA_ROUTES_MAX, "too many routes");
+    *count = (int)(sizeof routes / sizeof routes[0]);
+    return routes;
+}

@@ -1,0 +1,309 @@
+/* serve_priv.h: the server's inside, shared by its files.
+ *
+ * - strmap: string keys to pointers (titles, users, pending impressions);
+ * - the state a server keeps in memory (catalogue with each title's policies, user
+ *   profiles, experiments) behind one read-write lock; request threads only read it;
+ *   the refresher thread is its only writer (it folds events, reloads titles and
+ *   experiments, writes snapshots);
+ * - a request and the route table: every route is a row (method, pattern, flags,
+ *   handler) and the dispatcher in server.c knows none of them by name;
+ * - replies, metrics. */
+#ifndef KA_SERVE_PRIV_H
+#define KA_SERVE_PRIV_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "keyart/keyart.h"
+#include "keyart/serve.h"
+
+/* ---- strmap.c ---- */
+
+typedef struct ka_strmap {
+    char **keys;
+    void **vals;
+    size_t cap, n;                  /* cap: a power of two (0 = empty) */
+} ka_strmap;
+
+void *ka_strmap_get(const ka_strmap *m, const char *key);
+/* Adds or replaces; the key is copied. KA_ENOMEM. */
+int ka_strmap_put(ka_strmap *m, const char *key, void *val);
+/* Removes key; returns its value (NULL when absent). */
+void *ka_strmap_del(ka_strmap *m, const char *key);
+/* Calls fn for every entry (no changes to m meanwhile). */
+void ka_strmap_each(const ka_strmap *m, void (*fn)(void *arg, const char *key, void *val),
+                    void *arg);
+void ka_strmap_free(ka_strmap *m, void (*free_val)(void *val));
+
+/* ---- catalog.c: the titles in memory ---- */
+
+enum { KA_SERVE_POLICIES = 8 };     /* at least ka_policy_list()'s count */
+enum { KA_SERVE_IMAGES = 1 + KA_SHAPE_COUNT };  /* full, then the shapes */
+
+typedef struct ka_stitle {
+    char *id, *genre;
+    double analysed_at;
+    int n_variants;
+    ka_pvariant *pv;                /* n_variants, as the policies see them */
+    char *(*images)[KA_SERVE_IMAGES];   /* artwork names per variant, NULL = none */
+    char **scene, **composition;    /* per variant, names */
+    char **answer;                  /* per variant, the fixed part of an artwork answer:
+                                     * "title":..,"variant":..,"scene_type":..,
+                                     * "composition":..,"images":{..} (JSON members) */
+    /* One policy per type in use (index = ka_policy_list() position), the last event
+     * id folded into each, and whether it changed since the last snapshot. */
+    ka_policy *policy[KA_SERVE_POLICIES];
+    int64_t version[KA_SERVE_POLICIES];
+    int dirty;
+} ka_stitle;
+
+typedef struct ka_catalog {
+    ka_strmap by_id;
+    ka_stitle **titles;
+    int n;
+    int64_t stamp_titles;
+    double stamp_latest;
+} ka_catalog;
+
+/* Builds a catalogue from ka_store_catalog_json's array. */
+int ka_catalog_build(const json_t *a, ka_catalog **out);
+void ka_catalog_free(ka_catalog *c);
+const ka_stitle *ka_catalog_find(const ka_catalog *c, const char *id);
+/* Creates the policies of mask (bits of policy indices) that t lacks. */
+int ka_stitle_policies(ka_stitle *t, unsigned mask, const ka_policy_params *base);
+/* The index of a policy name in ka_policy_list(), or -1. */
+int ka_policy_index(const char *name);
+
+/* ---- experiments.c: experiment configs ---- */
+
+/* An experiment as the server uses it. exp.arms points at arms: a ka_sexp must not
+ * be moved once parsed. */
+typedef struct ka_sexp {
+    char *name, *status;
+    json_t *config;                 /* owns the strings the fields below point at */
+    ka_experiment exp;
+    ka_exp_arm arms[KA_EXP_MAX_ARMS];
+    int arm_policy[KA_EXP_MAX_ARMS];    /* policy index, -1 for a fixed variant */
+    const char **titles;            /* NULL = every title */
+    int n_titles;
+    int shipped;                    /* the shipped arm, -1 */
+} ka_sexp;
+
+/* Checks an experiment's config (from a client: unknown fields, wrong types, bad
+ * values are refused with the reason in why) and fills e (which takes a reference to
+ * config). */
+int ka_sexp_parse(ka_sexp *e, const char *name, const char *status, json_t *config,
+                  char *why, size_t why_size);
+void ka_sexp_clear(ka_sexp *e);
+int ka_sexp_covers(const ka_sexp *e, const char *title);
+/* The arm index named name, or -1. */
+int ka_sexp_arm(const ka_sexp *e, const char *name);
+/* The first member of o whose name is not in allowed (NULL-terminated), or NULL. */
+const char *ka_json_unknown_field(const json_t *o, const char *const *allowed);
+/* Whether a name is fit for URLs and logs: 1..64 of [A-Za-z0-9_.:-]. */
+int ka_serve_name_ok(const char *s);
+
+/* ---- state.c: what a server knows, and how it learns ---- */
+
+typedef struct ka_suser {
+    ka_profile p;
+    int64_t version;
+    int dirty;
+} ka_suser;
+
+typedef struct ka_pending {
+    char *key;                      /* user \x1f title */
+    char *title;
+    char *user;
+    int arm;
+    double received_at;
+    int64_t id;                     /* the impression's event */
+    struct ka_pending *next, *prev;
+} ka_pending;
+
+/* A reward waiting to be learned: policies learn on copies, outside the lock. */
+typedef struct ka_reward {
+    ka_stitle *t;
+    int arm, seq;
+    double reward;
+    int64_t id;                     /* the event that settled it */
+    int has_profile;
+    ka_profile profile;             /* the user's, as it was then (LinUCB's context) */
+} ka_reward;
+
+typedef struct ka_serve_state {
+    pthread_rwlock_t lock;
+    ka_catalog *cat;
+    ka_strmap users;                /* ka_suser */
+    ka_sexp *exps;                  /* running and shipped, oldest first */
+    int n_exps;
+    char *exps_text;                /* what they were loaded from (to see changes) */
+    int64_t watermark;              /* the last event folded */
+    int64_t snapshot_mark;          /* the watermark of the last snapshot written */
+    ka_strmap pending;              /* impressions waiting for a click */
+    ka_pending *pend_head, *pend_tail;
+    ka_reward *learn;               /* rewards of the events folded, not yet learned */
+    int n_learn, cap_learn;
+    ka_profile_opts popts;
+    ka_policy_params params;
+    int default_policy;             /* index in ka_policy_list() */
+    unsigned policy_mask;
+    double attribution_s;
+    uint64_t folded, rewards;       /* counters for /metrics */
+} ka_serve_state;
+
+int ka_state_init(ka_serve_state *st, const ka_serve_opts *o);
+void ka_state_free(ka_serve_state *st);
+/* Loads snapshots, titles and experiments, then folds events: the start of a server. */
+int ka_state_load(ka_serve_state *st, ka_store *db, double lag_s);
+/* One refresh: titles and experiments when they changed, then new events. */
+int ka_state_refresh(ka_serve_state *st, ka_store *db, double lag_s);
+/* Writes the changed policies and profiles with the watermark. */
+int ka_state_snapshot(ka_serve_state *st, ka_store *db);
+
+/* fold.c: one stored event into profiles and policies (state write-locked). */
+int ka_fold_event(ka_serve_state *st, const ka_store_event_row *row);
+/* Teaches the rewards folded so far to copies of their titles' policies, prepares
+ * the copies and swaps them in (write lock only for the swap). */
+int ka_fold_learn(ka_serve_state *st);
+void ka_pending_clear(ka_serve_state *st);
+
+/* decide.c: the choice for one user and title (state read-locked). */
+typedef struct ka_decision {
+    int arm;                        /* index of the variant in the title */
+    int variant;                    /* its number */
+    double propensity;
+    int policy;                     /* policy index, -1 = a fixed variant */
+    const ka_sexp *exp;             /* the experiment that decided, NULL = none */
+    int exp_arm;
+} ka_decision;
+
+int ka_serve_decide(const ka_serve_state *st, const ka_stitle *t, const char *user,
+                    ka_rng *rng, ka_decision *d);
+/* The name of a decision's policy ("fixed" for a fixed variant). */
+const char *ka_decision_policy(const ka_decision *d);
+
+/* ---- metrics.c ---- */
+
+enum { KA_LAT_BUCKETS = 12, KA_ROUTES_MAX = 32, KA_CODE_CLASSES = 5 };
+
+typedef struct ka_metrics {
+    _Atomic uint64_t requests[KA_ROUTES_MAX][KA_CODE_CLASSES];  /* 1xx..5xx */
+    _Atomic uint64_t latency[KA_ROUTES_MAX][KA_LAT_BUCKETS];    /* not cumulative */
+    _Atomic uint64_t latency_ns[KA_ROUTES_MAX];
+    _Atomic uint64_t selections[KA_SERVE_POLICIES + 1];         /* last: fixed */
+    _Atomic uint64_t events[KA_EVENT_COUNT];
+    _Atomic uint64_t events_duplicate, events_rejected;
+    _Atomic uint64_t unrouted[KA_CODE_CLASSES];
+} ka_metrics;
+
+void ka_metrics_request(ka_metrics *m, int route, int status, uint64_t ns);
+void ka_metrics_selection(ka_metrics *m, int policy);
+
+/* ---- server.c: requests and replies ---- */
+
+typedef struct ka_server ka_server;
+
+enum { KA_ROUTE_AUTH = 1 << 0, KA_ROUTE_BODY = 1 << 1 };
+enum { KA_REQ_PARAMS = 3 };
+
+typedef struct ka_req ka_req;
+typedef struct ka_route {
+    const char *method;
+    const char *pattern;            /* "/v1/titles/{}/variants": {} is one segment */
+    int flags;
+    enum MHD_Result (*handler)(ka_req *r);
+    const char *name;               /* for /metrics */
+} ka_route;
+
+/* routes.c: the table. */
+const ka_route *ka_routes(int *count);
+
+struct ka_req {
+    ka_server *srv;
+    struct MHD_Connection *conn;
+    const ka_route *route;
+    int route_index;
+    const char *params[KA_REQ_PARAMS];  /* the {} segments, decoded */
+    char path[512];                 /* storage for params */
+    char *body;
+    size_t len, cap;
+    int too_large, replied;
+    uint64_t t0;
+    int status;
+};
+
+struct ka_server {
+    ka_serve_opts o;
+    char *listen, *artwork, *token, *policy, *db_url;
+    struct MHD_Daemon *mhd;
+    int fd, port, artwork_fd;
+    ka_store *db;                   /* request threads' connection */
+    pthread_mutex_t db_lock;
+    ka_store *fold_db;              /* the refresher's */
+    ka_serve_state st;
+    int st_ready;
+    pthread_t refresher;
+    int refresher_started, stopping;
+    pthread_mutex_t wake_lock;
+    pthread_cond_t wake;
+    double lag_s, started_at;
+    ka_metrics metrics;
+};
+
+/* Binds the listening address and starts libmicrohttpd's threads. */
+int ka_server_http_start(ka_server *s);
+
+/* Replies (each queues a response and returns MHD's answer). json is taken. */
+enum MHD_Result ka_reply_json(ka_req *r, unsigned status, json_t *json);
+enum MHD_Result ka_reply_error(ka_req *r, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+enum MHD_Result ka_reply_buffer(ka_req *r, unsigned status, const char *type, void *buf,
+                                size_t len);       /* buf malloc'd, taken */
+/* The reply for a store error: 404 not found, 409 conflict, 500 otherwise. */
+enum MHD_Result ka_reply_store_error(ka_req *r, int err);
+/* A query parameter, NULL when absent. */
+const char *ka_req_query(ka_req *r, const char *name);
+/* The body as JSON (an object), or NULL after replying 400 with the reason. */
+json_t *ka_req_json(ka_req *r);
+/* Unknown members of o (not in the NULL-terminated list): 0, or replies 400 and
+ * returns -1. */
+int ka_req_only_fields(ka_req *r, const json_t *o, const char *what,
+                       const char *const *allowed);
+/* Runs a store call on the request threads' connection (one at a time). */
+#define WITH_DB(r, call) ({ pthread_mutex_lock(&(r)->srv->db_lock); int e_ = (call); \
+    pthread_mutex_unlock(&(r)->srv->db_lock); e_; })
+/* The artwork URL of an image name ("/artwork/ab/ab...jpg") into buf. */
+void ka_artwork_url(const char *name, char *buf, size_t size);
+
+/* The handlers (api_*.c). */
+enum MHD_Result ka_api_healthz(ka_req *r);
+enum MHD_Result ka_api_livez(ka_req *r);
+enum MHD_Result ka_api_metrics(ka_req *r);
+enum MHD_Result ka_api_image(ka_req *r);
+enum MHD_Result ka_api_artwork(ka_req *r);
+enum MHD_Result ka_api_artwork_batch(ka_req *r);
+enum MHD_Result ka_api_events(ka_req *r);
+enum MHD_Result ka_api_titles(ka_req *r);
+enum MHD_Result ka_api_title(ka_req *r);
+enum MHD_Result ka_api_title_variants(ka_req *r);
+enum MHD_Result ka_api_title_policies(ka_req *r);
+enum MHD_Result ka_api_users(ka_req *r);
+enum MHD_Result ka_api_user(ka_req *r);
+enum MHD_Result ka_api_experiments(ka_req *r);
+enum MHD_Result ka_api_experiment_create(ka_req *r);
+enum MHD_Result ka_api_experiment(ka_req *r);
+enum MHD_Result ka_api_experiment_start(ka_req *r);
+enum MHD_Result ka_api_experiment_stop(ka_req *r);
+enum MHD_Result ka_api_experiment_ship(ka_req *r);
+enum MHD_Result ka_api_experiment_report(ka_req *r);
+
+/* The request thread's random number generator. */
+ka_rng *ka_serve_rng(void);
+/* Monotonic nanoseconds. */
+uint64_t ka_serve_now_ns(void);
+
+#endif

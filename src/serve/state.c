@@ -1,0 +1,358 @@
+/* state.c: a server's memory and how it follows the store. Titles and experiments are
+ * reloaded when the store's differ; events are folded in id order; snapshots write
+ * the policies and profiles that changed, each with the last event it took as its
+ * version, and a marker row: the event a server starting later folds from (the oldest
+ * impression still waiting for a click, else the watermark), skipping in each profile
+ * and policy what its version says it holds.
+ *
+ * Only the refresher writes the state, and it takes the write lock to do so; request
+ * threads hold the read lock while they decide. Reading its own state needs no lock
+ * in the refresher. The slow part of learning (Thompson's propensities take ~0.1 ms
+ * per title) runs on copies of the policies, outside the lock (fold.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve_priv.h"
+
+#define MARKER_POLICY "_server"
+#define MARKER_SCOPE "snapshot"
+#define PROFILE_POLICY "profile"
+#define FOLD_BATCH 5000
+
+int ka_state_init(ka_serve_state *st, const ka_serve_opts *o)
+{
+    memset(st, 0, sizeof *st);
+    ka_profile_opts_default(&st->popts);
+    ka_policy_params_default(&st->params);
+    st->attribution_s = o->attribution_s;
+    st->default_policy = ka_policy_index(o->policy);
+    if (st->default_policy < 0)
+        return ka_error(KA_EINVAL, "unknown policy '%s'", o->policy ? o->policy : "");
+    st->policy_mask = 1u << st->default_policy;
+    if (pthread_rwlock_init(&st->lock, NULL))
+        return ka_error(KA_EINTERNAL, "cannot create a lock");
+    return 0;
+}
+
+static void free_exps(ka_sexp *e, int n)
+{
+    for (int i = 0; i < n; i++)
+        ka_sexp_clear(&e[i]);
+    free(e);
+}
+
+void ka_state_free(ka_serve_state *st)
+{
+    ka_pending_clear(st);
+    ka_catalog_free(st->cat);
+    ka_strmap_free(&st->users, free);
+    free_exps(st->exps, st->n_exps);
+    free(st->exps_text);
+    free(st->learn);
+    pthread_rwlock_destroy(&st->lock);
+    memset(st, 0, sizeof *st);
+}
+
+/* ---- titles ---- */
+
+/* Gives next's titles the policies of the same analysis in prev (same variants),
+ * and every title the policies in use. */
+static int carry_policies(ka_serve_state *st, ka_catalog *prev, ka_catalog *next)
+{
+    for (int i = 0; i < next->n; i++) {
+        ka_stitle *t = next->titles[i];
+        ka_stitle *old = prev ? (ka_stitle *)ka_catalog_find(prev, t->id) : NULL;
+        if (old && old->n_variants == t->n_variants && old->analysed_at == t->analysed_at) {
+            memcpy(t->policy, old->policy, sizeof t->policy);
+            memcpy(t->version, old->version, sizeof t->version);
+            memset(old->policy, 0, sizeof old->policy);
+            t->dirty = old->dirty;
+        }
+        int err = ka_stitle_policies(t, st->policy_mask, &st->params);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
+static int reload_titles(ka_serve_state *st, ka_store *db)
+{
+    int64_t n;
+    double latest;
+    int err = ka_store_catalog_stamp(db, &n, &latest);
+    if (err || (st->cat && st->cat->stamp_titles == n && st->cat->stamp_latest == latest))
+        return err;
+    json_t *a;
+    ka_catalog *next;
+    if ((err = ka_store_catalog_json(db, &a)))
+        return err;
+    err = ka_catalog_build(a, &next);
+    json_decref(a);
+    if (err)
+        return err;
+    next->stamp_titles = n;
+    next->stamp_latest = latest;
+    pthread_rwlock_wrlock(&st->lock);
+    err = carry_policies(st, st->cat, next);
+    ka_catalog *old = st->cat;
+    if (!err)
+        st->cat = next;
+    pthread_rwlock_unlock(&st->lock);
+    ka_catalog_free(err ? next : old);
+    return err;
+}
+
+/* ---- experiments ---- */
+
+/* The running and shipped experiments of the store's list. */
+static int parse_exps(json_t *list, ka_sexp **out, int *n)
+{
+    size_t i, count = 0;
+    json_t *x;
+    ka_sexp *e = calloc(json_array_size(list) + 1, sizeof *e);
+    if (!e)
+        return ka_error(KA_ENOMEM, "no memory");
+    json_array_foreach(list, i, x) {
+        const char *status = json_string_value(json_object_get(x, "status"));
+        char why[256];
+        if (!status || (strcmp(status, "running") && strcmp(status, "shipped")))
+            continue;
+        if (ka_sexp_parse(&e[count], json_string_value(json_object_get(x, "name")), status,
+                          json_object_get(x, "config"), why, sizeof why)) {
+            ka_sexp_clear(&e[count]);   /* stored by an older build? skip it, say why */
+            fprintf(stderr, "keyart serve: experiment skipped: %s\n", why);
+            continue;
+        }
+        count++;
+    }
+    *out = e;
+    *n = (int)count;
+    return 0;
+}
+
+static unsigned mask_of(const ka_serve_state *st, const ka_sexp *e, int n)
+{
+    unsigned mask = 1u << st->default_policy;
+    for (int i = 0; i < n; i++)
+        for (int a = 0; a < e[i].exp.n_arms; a++)
+            if (e[i].arm_policy[a] >= 0)
+                mask |= 1u << e[i].arm_policy[a];
+    return mask;
+}
+
+static int reload_exps(ka_serve_state *st, ka_store *db)
+{
+    json_t *list;
+    int err = ka_store_experiments_json(db, &list);
+    if (err)
+        return err;
+    char *text = json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text && st->exps_text && !strcmp(text, st->exps_text)) {
+        free(text);
+        json_decref(list);
+        return 0;
+    }
+    ka_sexp *e;
+    int n;
+    err = parse_exps(list, &e, &n);
+    json_decref(list);
+    if (err) {
+        free(text);
+        return err;
+    }
+    pthread_rwlock_wrlock(&st->lock);
+    st->policy_mask = mask_of(st, e, n);
+    for (int i = 0; !err && st->cat && i < st->cat->n; i++)
+        err = ka_stitle_policies(st->cat->titles[i], st->policy_mask, &st->params);
+    ka_sexp *old = st->exps;
+    int n_old = st->n_exps;
+    st->exps = e;
+    st->n_exps = n;
+    free(st->exps_text);
+    st->exps_text = text;
+    pthread_rwlock_unlock(&st->lock);
+    free_exps(old, n_old);
+    return err;
+}
+
+/* ---- events ---- */
+
+/* The rows are read before the first callback: the write lock is taken only then, so
+ * requests never wait for the database. */
+typedef struct folding {
+    ka_serve_state *st;
+    int locked;
+} folding;
+
+static int fold_one(void *arg, const ka_store_event_row *row)
+{
+    folding *f = arg;
+    if (!f->locked) {
+        pthread_rwlock_wrlock(&f->st->lock);
+        f->locked = 1;
+    }
+    return ka_fold_event(f->st, row);
+}
+
+static int fold_events(ka_serve_state *st, ka_store *db, double lag_s)
+{
+    for (;;) {
+        folding f = { st, 0 };
+        int n = ka_store_events_after(db, st->watermark, FOLD_BATCH, lag_s, fold_one, &f);
+        if (f.locked)
+            pthread_rwlock_unlock(&st->lock);
+        int err = ka_fold_learn(st);
+        if (n < 0 || err)
+            return n < 0 ? n : err;
+        if (n < FOLD_BATCH)
+            return 0;
+    }
+}
+
+int ka_state_refresh(ka_serve_state *st, ka_store *db, double lag_s)
+{
+    int err = reload_titles(st, db);
+    if (!err)
+        err = reload_exps(st, db);
+    if (!err)
+        err = fold_events(st, db, lag_s);
+    return err;
+}
+
+/* ---- snapshots ---- */
+
+typedef struct snap {
+    ka_store_state *rows;
+    uint8_t **bufs;
+    int n, cap, err;
+} snap;
+
+static void snap_add(snap *s, const char *policy, const char *scope, uint8_t *buf,
+                     size_t size, int64_t version)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 64;
+        ka_store_state *rows = realloc(s->rows, sizeof *rows * (size_t)cap);
+        uint8_t **bufs = rows ? realloc(s->bufs, sizeof *bufs * (size_t)cap) : NULL;
+        if (rows)
+            s->rows = rows;
+        if (!rows || !bufs) {
+            free(buf);
+            s->err = KA_ENOMEM;
+            return;
+        }
+        s->bufs = bufs;
+        s->cap = cap;
+    }
+    s->bufs[s->n] = buf;
+    s->rows[s->n++] = (ka_store_state){ policy, scope, buf, size, version };
+}
+
+static void snap_user(void *arg, const char *key, void *val)
+{
+    snap *s = arg;
+    ka_suser *u = val;
+    uint8_t *buf = u->dirty ? malloc(KA_PROFILE_BYTES) : NULL;
+    if (!u->dirty || !buf)
+        return;
+    int n = ka_profile_save(&u->p, buf, KA_PROFILE_BYTES);
+    snap_add(s, PROFILE_POLICY, key, buf, n > 0 ? (size_t)n : 0, u->version);
+}
+
+static void snap_titles(const ka_serve_state *st, snap *s)
+{
+    for (int i = 0; st->cat && i < st->cat->n; i++) {
+        const ka_stitle *t = st->cat->titles[i];
+        for (int k = 0; t->dirty && k < KA_SERVE_POLICIES; k++) {
+            uint8_t *buf;
+            size_t len;
+            if (t->policy[k] && t->version[k] > 0 && !ka_policy_save(t->policy[k], &buf, &len))
+                snap_add(s, ka_policy_type_of(t->policy[k])->name, t->id, buf, len,
+                         t->version[k]);
+        }
+    }
+}
+
+static void clear_dirty(void *arg, const char *key, void *val)
+{
+    ((ka_suser *)val)->dirty = 0;
+}
+
+int ka_state_snapshot(ka_serve_state *st, ka_store *db)
+{
+    if (st->watermark <= st->snapshot_mark)
+        return 0;
+    snap s = { 0 };
+    ka_strmap_each(&st->users, snap_user, &s);
+    snap_titles(st, &s);
+    /* The marker is where a server starting from this snapshot folds from: the oldest
+     * impression still waiting for its click, so that clicks and expiries after the
+     * snapshot still find it (profiles and policies skip the events they hold). */
+    int64_t from = st->pend_head && st->pend_head->id <= st->watermark
+                 ? st->pend_head->id - 1 : st->watermark;
+    snap_add(&s, MARKER_POLICY, MARKER_SCOPE, NULL, 0, from);
+    int err = s.err ? ka_error(s.err, "no memory for a snapshot")
+                    : ka_store_policy_state_put(db, s.rows, s.n);
+    for (int i = 0; i < s.n; i++)
+        free(s.bufs[i]);
+    free(s.rows);
+    free(s.bufs);
+    if (err)
+        return err;
+    pthread_rwlock_wrlock(&st->lock);   /* dirty flags are the refresher's, but tidy */
+    ka_strmap_each(&st->users, clear_dirty, NULL);
+    for (int i = 0; st->cat && i < st->cat->n; i++)
+        st->cat->titles[i]->dirty = 0;
+    st->snapshot_mark = st->watermark;
+    pthread_rwlock_unlock(&st->lock);
+    return 0;
+}
+
+/* One snapshot row into the state (before serving starts). */
+static int load_row(void *arg, const char *policy, const char *scope, const void *state,
+                    size_t size, int64_t version)
+{
+    ka_serve_state *st = arg;
+    if (!strcmp(policy, MARKER_POLICY)) {
+        st->watermark = version;
+        st->snapshot_mark = version;
+    } else if (!strcmp(policy, PROFILE_POLICY)) {
+        ka_suser *u = calloc(1, sizeof *u);
+        if (!u)
+            return ka_error(KA_ENOMEM, "no memory");
+        if (ka_profile_load(&u->p, state, size) || ka_strmap_put(&st->users, scope, u)) {
+            free(u);                /* unreadable: the events will rebuild what they can */
+            return 0;
+        }
+        u->version = version;
+    } else {
+        ka_stitle *t = (ka_stitle *)ka_catalog_find(st->cat, scope);
+        int k = ka_policy_index(policy);
+        ka_policy *p;
+        if (!t || k < 0 || ka_policy_load(state, size, &p))
+            return 0;
+        if (ka_policy_params_of(p)->n_arms != t->n_variants ||
+            strcmp(ka_policy_type_of(p)->name, policy)) {
+            ka_policy_free(p);      /* the title was analysed again since */
+            return 0;
+        }
+        ka_policy_free(t->policy[k]);
+        t->policy[k] = p;
+        t->version[k] = version;
+    }
+    return 0;
+}
+
+int ka_state_load(ka_serve_state *st, ka_store *db, double lag_s)
+{
+    int err = reload_titles(st, db);
+    if (!err)
+        err = reload_exps(st, db);
+    if (!err)
+        err = ka_store_policy_state_each(db, load_row, st);
+    for (int i = 0; !err && st->cat && i < st->cat->n; i++)
+        err = ka_stitle_policies(st->cat->titles[i], st->policy_mask, &st->params);
+    if (!err)
+        err = fold_events(st, db, lag_s);
+    return err;
+}

@@ -1,0 +1,299 @@
+/* serving.c: the records a server reads and writes besides events: the catalogue (every
+ * analysed title's variants, as the server keeps them in memory), experiments and
+ * their status changes, the users seen, and policy state snapshots. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_priv.h"
+
+static json_t *text_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+/* [{"name", "role"}] of a variant's characters, from its stored metadata: names from
+ * "characters", roles from the faces vision named. */
+static json_t *variant_characters(const char *metadata)
+{
+    json_t *out = json_array();
+    json_t *m = metadata ? json_loads(metadata, 0, NULL) : NULL;
+    json_t *names = json_object_get(m, "characters");
+    json_t *faces = json_object_get(json_object_get(m, "vision"), "faces");
+    size_t i, k;
+    json_t *name, *face;
+    json_array_foreach(names, i, name) {
+        const char *n = json_string_value(name), *role = NULL;
+        if (!n)
+            continue;
+        json_array_foreach(faces, k, face) {
+            const char *fn = json_string_value(json_object_get(face, "name"));
+            if (fn && !strcmp(fn, n)) {
+                role = json_string_value(json_object_get(face, "role"));
+                break;
+            }
+        }
+        json_array_append_new(out, json_pack("{s:s, s:o}", "name", n, "role",
+                                             text_or_null(role)));
+    }
+    json_decref(m);
+    return out;
+}
+
+static json_t *catalog_variant(const ka_sql_res *r, int i)
+{
+    return json_pack("{s:I, s:o, s:o, s:f, s:o, s:{s:o, s:o, s:o, s:o}}",
+        "number", (json_int_t)ka_sql_int(r, i, 1),
+        "scene_type", text_or_null(ka_sql_text(r, i, 2)),
+        "composition", text_or_null(ka_sql_text(r, i, 3)),
+        "quality_score", ka_sql_real(r, i, 4),
+        "characters", variant_characters(ka_sql_text(r, i, 9)),
+        "images",
+        "full", text_or_null(ka_sql_text(r, i, 5)),
+        "16x9", text_or_null(ka_sql_text(r, i, 6)),
+        "2x3", text_or_null(ka_sql_text(r, i, 7)),
+        "1x1", text_or_null(ka_sql_text(r, i, 8)));
+}
+
+int ka_store_catalog_json(ka_store *s, json_t **out)
+{
+    *out = NULL;
+    ka_sql_res t, v;
+    int err = ka_sql(s, &t, "SELECT id, title_id, genre, analysed_at FROM titles WHERE"
+                     " analysed_at IS NOT NULL ORDER BY id", NULL, 0);
+    if (err)
+        return ka_store_errctx(err, "cannot read the catalogue");
+    err = ka_sql(s, &v, "SELECT v.title, v.number, v.scene, v.composition, v.quality_score,"
+                 " v.image_full, v.image_16x9, v.image_2x3, v.image_1x1, v.metadata FROM"
+                 " variants v JOIN titles t ON t.id = v.title WHERE t.analysed_at IS NOT NULL"
+                 " ORDER BY v.title, v.number", NULL, 0);
+    if (err) {
+        ka_sql_res_free(&t);
+        return ka_store_errctx(err, "cannot read the catalogue");
+    }
+    json_t *a = json_array();
+    int row = 0;
+    for (int i = 0; a && i < t.nrows; i++) {
+        int64_t id = ka_sql_int(&t, i, 0);
+        json_t *vars = json_array();
+        while (row < v.nrows && ka_sql_int(&v, row, 0) < id)
+            row++;
+        for (; vars && row < v.nrows && ka_sql_int(&v, row, 0) == id; row++)
+            json_array_append_new(vars, catalog_variant(&v, row));
+        json_array_append_new(a, json_pack("{s:o, s:o, s:f, s:o}",
+            "title_id", text_or_null(ka_sql_text(&t, i, 1)),
+            "genre", text_or_null(ka_sql_text(&t, i, 2)),
+            "analysed_at", ka_sql_real(&t, i, 3),
+            "variants", vars ? vars : json_array()));
+    }
+    ka_sql_res_free(&t);
+    ka_sql_res_free(&v);
+    if (!a)
+        return ka_error(KA_ENOMEM, "no memory");
+    *out = a;
+    return 0;
+}
+
+int ka_store_catalog_stamp(ka_store *s, int64_t *titles, double *latest)
+{
+    ka_sql_res r;
+    int err = ka_sql(s, &r, "SELECT count(*), max(analysed_at) FROM titles WHERE analysed_at"
+                     " IS NOT NULL", NULL, 0);
+    if (err)
+        return ka_store_errctx(err, "cannot read the catalogue");
+    *titles = ka_sql_int(&r, 0, 0);
+    *latest = ka_sql_real(&r, 0, 1);
+    ka_sql_res_free(&r);
+    return 0;
+}
+
+/* ---- experiments ---- */
+
+int ka_store_experiment_create(ka_store *s, const char *name, const char *config_json)
+{
+    if (!name || !*name || !config_json)
+        return ka_error(KA_EINVAL, "an experiment needs a name and a config");
+    ka_sql_res r;
+    int err = KA_SQL(s, &r, "INSERT INTO experiments (name, config) VALUES ($1, $2)"
+                     " ON CONFLICT (name) DO NOTHING", SQL_TEXT(name), SQL_TEXT(config_json));
+    if (err)
+        return ka_store_errctx(err, "cannot store experiment %s", name);
+    int added = r.changes > 0;
+    ka_sql_res_free(&r);
+    return added ? 0 : ka_error(KA_ESTORE_CONFLICT, "experiment '%s' already exists", name);
+}
+
+static const char experiment_columns[] =
+    "SELECT name, status, config, created_at, started_at, stopped_at FROM experiments";
+
+static json_t *real_or_null(const ka_sql_res *r, int i, int col)
+{
+    return ka_sql_cell(r, i, col)->type == KA_SQL_NULL ? json_null()
+                                                       : json_real(ka_sql_real(r, i, col));
+}
+
+static json_t *experiment_row(const ka_sql_res *r, int i)
+{
+    const char *config = ka_sql_text(r, i, 2);
+    json_t *c = config ? json_loads(config, 0, NULL) : NULL;
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
+        "name", ka_sql_text(r, i, 0), "status", ka_sql_text(r, i, 1),
+        "config", c ? c : json_null(), "created_at", real_or_null(r, i, 3),
+        "started_at", real_or_null(r, i, 4), "stopped_at", real_or_null(r, i, 5));
+}
+
+int ka_store_experiment_json(ka_store *s, const char *name, json_t **out)
+{
+    *out = NULL;
+    char sql[256];
+    snprintf(sql, sizeof sql, "%s WHERE name = $1", experiment_columns);
+    ka_sql_res r;
+    int err = KA_SQL(s, &r, sql, SQL_TEXT(name));
+    if (err)
+        return ka_store_errctx(err, "cannot read experiment %s", name);
+    if (r.nrows == 1)
+        *out = experiment_row(&r, 0);
+    int found = r.nrows == 1;
+    ka_sql_res_free(&r);
+    if (!found)
+        return ka_error(KA_ESTORE_NOTFOUND, "no experiment '%s'", name);
+    return *out ? 0 : ka_error(KA_ENOMEM, "no memory");
+}
+
+int ka_store_experiments_json(ka_store *s, json_t **out)
+{
+    *out = NULL;
+    char sql[256];
+    snprintf(sql, sizeof sql, "%s ORDER BY id", experiment_columns);
+    ka_sql_res r;
+    int err = ka_sql(s, &r, sql, NULL, 0);
+    if (err)
+        return ka_store_errctx(err, "cannot read the experiments");
+    json_t *a = json_array();
+    for (int i = 0; a && i < r.nrows; i++)
+        json_array_append_new(a, experiment_row(&r, i));
+    ka_sql_res_free(&r);
+    if (!a)
+        return ka_error(KA_ENOMEM, "no memory");
+    *out = a;
+    return 0;
+}
+
+/* Whether status is one of the comma-separated list. */
+static int status_in(const char *status, const char *list)
+{
+    size_t n = strlen(status);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && !strncmp(p, status, n))
+            return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+static int set_status(ka_store *s, const char *name, const char *from, const char *to,
+                      const char *config_json)
+{
+    ka_sql_res r;
+    int err = KA_SQL(s, &r, "SELECT status FROM experiments WHERE name = $1", SQL_TEXT(name));
+    if (err)
+        return err;
+    char status[32] = "";
+    if (r.nrows == 1)
+        snprintf(status, sizeof status, "%s", ka_sql_text(&r, 0, 0));
+    int found = r.nrows == 1;
+    ka_sql_res_free(&r);
+    if (!found)
+        return ka_error(KA_ESTORE_NOTFOUND, "no experiment '%s'", name);
+    if (!status_in(status, from))
+        return ka_error(KA_ESTORE_CONFLICT, "experiment '%s' is %s: it cannot become %s",
+                        name, status, to);
+    const char *stamp = !strcmp(to, "running") ? ", started_at = {NOW}"
+                      : !strcmp(to, "draft") ? "" : ", stopped_at = COALESCE(stopped_at, {NOW})";
+    char sql[256];
+    snprintf(sql, sizeof sql, "UPDATE experiments SET status = $1, config = COALESCE($2,"
+             " config)%s WHERE name = $3", stamp);
+    return KA_SQL(s, NULL, sql, SQL_TEXT(to), SQL_TEXT(config_json), SQL_TEXT(name));
+}
+
+int ka_store_experiment_set_status(ka_store *s, const char *name, const char *from,
+                                   const char *to, const char *config_json)
+{
+    if (!name || !from || !to)
+        return ka_error(KA_EINVAL, "ka_store_experiment_set_status: missing argument");
+    int err = ka_store_begin(s, 1);
+    if (!err)
+        err = set_status(s, name, from, to, config_json);
+    if (err) {
+        ka_store_rollback(s);
+        return err;
+    }
+    return ka_store_commit(s);
+}
+
+/* ---- users ---- */
+
+int ka_store_users_json(ka_store *s, const char *after, int limit, json_t **out)
+{
+    *out = NULL;
+    ka_sql_res r;
+    int err = KA_SQL(s, &r, "SELECT user_key, created_at FROM users WHERE user_key > $1"
+                     " ORDER BY user_key LIMIT $2", SQL_TEXT(after ? after : ""),
+                     SQL_INT(limit > 0 ? limit : 100));
+    if (err)
+        return ka_store_errctx(err, "cannot read the users");
+    json_t *a = json_array();
+    for (int i = 0; a && i < r.nrows; i++)
+        json_array_append_new(a, json_pack("{s:s, s:o}", "user", ka_sql_text(&r, i, 0),
+                                           "first_seen", real_or_null(&r, i, 1)));
+    ka_sql_res_free(&r);
+    if (!a)
+        return ka_error(KA_ENOMEM, "no memory");
+    *out = a;
+    return 0;
+}
+
+/* ---- policy state ---- */
+
+int ka_store_policy_state_put(ka_store *s, const ka_store_state *rows, int n)
+{
+    if (n < 0 || (n > 0 && !rows))
+        return ka_error(KA_EINVAL, "ka_store_policy_state_put: no rows");
+    int err = n ? ka_store_begin(s, 1) : 0;
+    for (int i = 0; !err && i < n; i++) {
+        const ka_store_state *r = &rows[i];
+        err = KA_SQL(s, NULL, "INSERT INTO policy_state (policy, scope, state, version,"
+                     " updated_at) VALUES ($1, $2, $3, $4, {NOW}) ON CONFLICT (policy, scope)"
+                     " DO UPDATE SET state = excluded.state, version = excluded.version,"
+                     " updated_at = excluded.updated_at WHERE policy_state.version <"
+                     " excluded.version", SQL_TEXT(r->policy), SQL_TEXT(r->scope ? r->scope : ""),
+                     SQL_BLOB(r->state, r->size), SQL_INT(r->version));
+    }
+    if (err) {
+        ka_store_rollback(s);
+        return ka_store_errctx(err, "cannot store policy state");
+    }
+    return n ? ka_store_commit(s) : 0;
+}
+
+int ka_store_policy_state_each(ka_store *s,
+                               int (*fn)(void *arg, const char *policy, const char *scope,
+                                         const void *state, size_t size, int64_t version),
+                               void *arg)
+{
+    ka_sql_res r;
+    int err = ka_sql(s, &r, "SELECT policy, scope, state, version FROM policy_state ORDER BY"
+                     " policy, scope", NULL, 0);
+    if (err)
+        return ka_store_errctx(err, "cannot read policy state");
+    for (int i = 0; !err && i < r.nrows; i++) {
+        const ka_sql_val *b = ka_sql_cell(&r, i, 2);
+        err = fn(arg, ka_sql_text(&r, i, 0), ka_sql_text(&r, i, 1),
+                 b->type == KA_SQL_BLOB ? b->b : NULL, b->type == KA_SQL_BLOB ? b->n : 0,
+                 ka_sql_int(&r, i, 3));
+    }
+    ka_sql_res_free(&r);
+    return err;
+}

@@ -1,0 +1,213 @@
+/* test_state.c: how a server's state follows a real (SQLite) store: titles and
+ * experiments load, events fold into profiles and policies with the reward rules
+ * (a click rewards the impression before it, an unclicked impression counts 0 after
+ * the attribution window, a second impression closes the first), every event counts
+ * once, and a snapshot plus the events after it rebuild exactly the same state. */
+#include <string.h>
+#include <unistd.h>
+
+#include "../ka_test.h"
+#include "serve/serve_priv.h"
+#include "store/store_priv.h"
+
+#define RUN_ARG(fn, a) do { fprintf(stderr, "-- %s\n", #fn); fn(a); } while (0)
+
+static char db_url[300];
+static int n_events;
+
+static void sql(ka_store *s, const char *q)
+{
+    int err = ka_sql_script(s, q);
+    CHECK_MSG(err == 0, "%s: %s", q, ka_error_message());
+}
+
+/* Two titles, 4 variants each, with characters in their metadata. */
+static void add_titles(ka_store *s)
+{
+    for (int t = 1; t <= 2; t++) {
+        char q[1024];
+        snprintf(q, sizeof q, "INSERT INTO titles (id, title_id, genre, analysed_at) VALUES"
+                 " (%d, 'title%d', 'romance', 1000)", t, t);
+        sql(s, q);
+        for (int v = 1; v <= 4; v++) {
+            snprintf(q, sizeof q, "INSERT INTO variants (title, number, scene, composition,"
+                     " quality_score, image_full, metadata) VALUES (%d, %d, '%s', 'closeup', 0.7,"
+                     " 'ab/x.jpg', '{\"characters\": [\"Lead %d\"], \"vision\": {\"faces\":"
+                     " [{\"name\": \"Lead %d\", \"role\": \"lead\"}]}}')", t, v,
+                     v == 1 ? "romantic" : "landscape", v, v);
+            sql(s, q);
+        }
+    }
+}
+
+/* An event received at time `at` (seconds; the store's clock is not used). */
+static void event(ka_store *s, const char *type, const char *user, int title, int variant,
+                  double at)
+{
+    char q[512];
+    snprintf(q, sizeof q, "INSERT INTO events (client_id, type, user_key, title_id,"
+             " variant_number, ts, received_at) VALUES ('c%d', '%s', '%s', 'title%d', %d, %f,"
+             " %f)", ++n_events, type, user, title, variant, at, at);
+    sql(s, q);
+}
+
+static void probs(ka_serve_state *st, const char *title, const char *policy, double *p)
+{
+    const ka_stitle *t = ka_catalog_find(st->cat, title);
+    ka_policy_ctx c = { .variants = t->pv, .n_variants = t->n_variants,
+                        .profile_opts = &st->popts };
+    CHECK_EQ_INT(ka_policy_probs(t->policy[ka_policy_index(policy)], &c, p), 0);
+}
+
+static void new_state(ka_serve_state *st)
+{
+    ka_serve_opts o;
+    ka_serve_opts_default(&o);
+    o.attribution_s = 60;
+    CHECK_EQ_INT(ka_state_init(st, &o), 0);
+}
+
+static void test_fold(ka_store *s)
+{
+    ka_serve_state st;
+    new_state(&st);
+    CHECK_EQ_INT(ka_state_load(&st, s, 0), 0);
+    CHECK(st.cat && st.cat->n == 2);
+    double p[4];
+    probs(&st, "title1", "thompson", p);
+    CHECK_NEAR(p[0], 0.25, 1e-9);
+
+    /* Clicked impressions on variant 2, unclicked ones on variant 3. */
+    double t0 = 1.6e9;         /* in the past: only events received by now fold */
+    for (int u = 0; u < 6; u++) {
+        char user[16];
+        snprintf(user, sizeof user, "u%d", u);
+        event(s, "impression", user, 1, 2, t0 + u);
+        event(s, "click", user, 1, 2, t0 + u + 1);
+        event(s, "impression", user, 1, 3, t0 + u + 2);
+    }
+    CHECK_EQ_INT(ka_state_refresh(&st, s, 0), 0);
+    CHECK_EQ_INT(st.rewards, 6);           /* the clicks; the others still wait */
+    CHECK_EQ_INT(st.watermark, n_events);
+    event(s, "play", "late", 1, 1, t0 + 1000);    /* later than the window: all expire */
+    CHECK_EQ_INT(ka_state_refresh(&st, s, 0), 0);
+    CHECK_EQ_INT(st.rewards, 12);
+    CHECK(st.pend_head == NULL);
+    probs(&st, "title1", "thompson", p);
+    CHECK_MSG(p[1] > p[0] && p[0] > p[2] && p[3] == p[0], "%g %g %g %g", p[0], p[1], p[2], p[3]);
+
+    /* A second impression before a click closes the first with 0; the click then
+     * rewards the second only. A click on another variant rewards nothing. */
+    uint64_t before = st.rewards;
+    event(s, "impression", "v", 2, 1, t0 + 2000);
+    event(s, "impression", "v", 2, 4, t0 + 2001);
+    event(s, "click", "v", 2, 1, t0 + 2002);
+    event(s, "click", "v", 2, 4, t0 + 2003);
+    CHECK_EQ_INT(ka_state_refresh(&st, s, 0), 0);
+    CHECK_EQ_INT(st.rewards - before, 2);
+    probs(&st, "title2", "thompson", p);
+    CHECK_MSG(p[3] > p[1] && p[1] > p[0], "%g %g %g %g", p[0], p[1], p[2], p[3]);
+
+    /* Profiles: u0 clicked a landscape with Lead 2. */
+    const ka_suser *u = ka_strmap_get(&st.users, "u0");
+    CHECK(u && u->p.events > 0);
+    CHECK(u && u->p.scene[KA_SCENE_LANDSCAPE] > 0 && u->p.scene[KA_SCENE_ROMANTIC] == 0);
+    CHECK(u && u->p.char_id[0] != 0);
+    CHECK(ka_strmap_get(&st.users, "nobody") == NULL);
+
+    /* Events about unknown titles or variants move the watermark and nothing else. */
+    size_t users = st.users.n;
+    event(s, "click", "ghost", 9, 1, t0 + 3000);
+    event(s, "click", "ghost2", 1, 99, t0 + 3001);
+    CHECK_EQ_INT(ka_state_refresh(&st, s, 0), 0);
+    CHECK_EQ_INT(st.users.n, users);
+    CHECK_EQ_INT(st.watermark, n_events);
+    ka_state_free(&st);
+}
+
+/* Two states hold the same knowledge. */
+static void check_same(ka_serve_state *a, ka_serve_state *b)
+{
+    double pa[4], pb[4];
+    for (int t = 1; t <= 2; t++) {
+        char title[16];
+        snprintf(title, sizeof title, "title%d", t);
+        probs(a, title, "thompson", pa);
+        probs(b, title, "thompson", pb);
+        for (int i = 0; i < 4; i++)
+            CHECK_MSG(pa[i] == pb[i], "%s arm %d: %.17g vs %.17g", title, i, pa[i], pb[i]);
+    }
+    CHECK_EQ_INT(a->users.n, b->users.n);
+    for (size_t i = 0; i < a->users.cap; i++) {
+        if (!a->users.keys[i])
+            continue;
+        const ka_suser *ua = a->users.vals[i], *ub = ka_strmap_get(&b->users, a->users.keys[i]);
+        uint8_t ba[KA_PROFILE_BYTES], bb[KA_PROFILE_BYTES];
+        CHECK_MSG(ub != NULL, "user %s missing", a->users.keys[i]);
+        if (!ub)
+            continue;
+        ka_profile_save(&ua->p, ba, sizeof ba);
+        ka_profile_save(&ub->p, bb, sizeof bb);
+        CHECK_MSG(!memcmp(ba, bb, sizeof ba), "profile of %s differs", a->users.keys[i]);
+    }
+}
+
+static void test_snapshot(ka_store *s)
+{
+    ka_serve_state a, b, c;
+    new_state(&a);
+    CHECK_EQ_INT(ka_state_load(&a, s, 0), 0);
+    CHECK_EQ_INT(ka_state_snapshot(&a, s), 0);
+    CHECK_EQ_INT(a.snapshot_mark, n_events);
+
+    /* More events after the snapshot: a server starting now loads the snapshot and
+     * folds only those, and agrees with one that folded everything. */
+    for (int u = 0; u < 5; u++) {
+        char user[16];
+        snprintf(user, sizeof user, "w%d", u);
+        event(s, "impression", user, 1, 4, 1.7e9 + u);
+        event(s, "click", user, 1, 4, 1.7e9 + u + 0.5);
+        event(s, "impression", "u1", 2, 2, 1.7e9 + u + 0.7);
+    }
+    CHECK_EQ_INT(ka_state_refresh(&a, s, 0), 0);
+    new_state(&b);
+    CHECK_EQ_INT(ka_state_load(&b, s, 0), 0);
+    CHECK(b.folded < a.folded);            /* b started from the snapshot */
+    CHECK_EQ_INT(b.watermark, a.watermark);
+    check_same(&a, &b);
+
+    /* A state that ignores the snapshots (fresh database copy of the events) agrees too. */
+    sql(s, "DELETE FROM policy_state");
+    new_state(&c);
+    CHECK_EQ_INT(ka_state_load(&c, s, 0), 0);
+    CHECK_EQ_INT(c.folded, n_events);
+    check_same(&a, &c);
+    ka_state_free(&a);
+    ka_state_free(&b);
+    ka_state_free(&c);
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/keyart-serve-state.XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    snprintf(db_url, sizeof db_url, "sqlite:%s/state.db", dir);
+    ka_store *s = NULL;
+    CHECK_EQ_INT(ka_store_open(db_url, 0, &s), 0);
+    if (!s)
+        TEST_END();
+    add_titles(s);
+    RUN_ARG(test_fold, s);
+    RUN_ARG(test_snapshot, s);
+    ka_store_close(&s);
+    char path[400];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/state.db-wal", dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/state.db-shm", dir);
+    unlink(path);
+    rmdir(dir);
+    TEST_END();
+}
