@@ -61,6 +61,8 @@ int ka_array_grow(void **arr, int *cap, int need, size_t elem);
 
 /* r moved and cut to lie inside a w x h picture (at least 1 x 1). */
 ka_rect ka_rect_clamp(ka_rect r, int w, int h);
+/* The part of a inside b (w or h 0 when they do not overlap). */
+ka_rect ka_rect_intersect(ka_rect a, ka_rect b);
 /* r, given in a fw x fh frame, scaled to an iw x ih picture of it and clamped. */
 ka_rect ka_rect_map(ka_rect r, int fw, int fh, int iw, int ih);
 

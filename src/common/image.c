@@ -41,6 +41,14 @@ ka_rect ka_rect_clamp(ka_rect r, int w, int h)
     return r;
 }
 
+ka_rect ka_rect_intersect(ka_rect a, ka_rect b)
+{
+    int x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
+    int x1 = a.x + a.w < b.x + b.w ? a.x + a.w : b.x + b.w;
+    int y1 = a.y + a.h < b.y + b.h ? a.y + a.h : b.y + b.h;
+    return (ka_rect){ x0, y0, x1 > x0 ? x1 - x0 : 0, y1 > y0 ? y1 - y0 : 0 };
+}
+
 ka_rect ka_rect_map(ka_rect r, int fw, int fh, int iw, int ih)
 {
     if (fw > 0 && fh > 0 && (fw != iw || fh != ih)) {

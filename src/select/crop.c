@@ -117,12 +117,10 @@ typedef struct ka_crop_in {
 /* 0 outside, 1 inside, 2 cut. */
 static int ka_crop_rel(ka_rect c, ka_rect f)
 {
-    int x0 = f.x > c.x ? f.x : c.x, y0 = f.y > c.y ? f.y : c.y;
-    int x1 = f.x + f.w < c.x + c.w ? f.x + f.w : c.x + c.w;
-    int y1 = f.y + f.h < c.y + c.h ? f.y + f.h : c.y + c.h;
-    if (x1 <= x0 || y1 <= y0)
+    ka_rect i = ka_rect_intersect(f, c);
+    if (!i.w || !i.h)
         return 0;
-    return x0 == f.x && y0 == f.y && x1 == f.x + f.w && y1 == f.y + f.h ? 1 : 2;
+    return i.x == f.x && i.y == f.y && i.w == f.w && i.h == f.h ? 1 : 2;
 }
 
 /* f grown by the margin, kept inside bounds (a face at the frame's edge has none). */
@@ -215,21 +213,12 @@ static int ka_crop_positions(const ka_crop_in *in, int axis, int lo, int room, i
     return n;
 }
 
-/* The part of r inside b (w or h 0 when none). */
-static ka_rect ka_crop_clip(ka_rect r, ka_rect b)
-{
-    int x0 = r.x > b.x ? r.x : b.x, y0 = r.y > b.y ? r.y : b.y;
-    int x1 = r.x + r.w < b.x + b.w ? r.x + r.w : b.x + b.w;
-    int y1 = r.y + r.h < b.y + b.h ? r.y + r.h : b.y + b.h;
-    return (ka_rect){ x0, y0, x1 > x0 ? x1 - x0 : 0, y1 > y0 ? y1 - y0 : 0 };
-}
-
 /* The heaviest KA_CROP_FACES faces, heaviest first, their boxes clipped to the bounds
  * (what lies beyond is cut by the frame, not by the crop); the lead; the weights' sum. */
 static void ka_crop_prepare(ka_crop_in *in, const ka_crop_face *faces, int n)
 {
     for (int i = 0; i < n; i++) {
-        ka_crop_face f = { ka_crop_clip(faces[i].box, in->bounds),
+        ka_crop_face f = { ka_rect_intersect(faces[i].box, in->bounds),
                            faces[i].weight > 0.0f ? faces[i].weight : 0.0f };
         if (f.box.w <= 0 || f.box.h <= 0)
             continue;

@@ -45,12 +45,10 @@ int ka_vision_detector_parse(const char *name, ka_face_detector *out)
 
 float ka_vision_iou(ka_rect a, ka_rect b)
 {
-    int x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
-    int x1 = a.x + a.w < b.x + b.w ? a.x + a.w : b.x + b.w;
-    int y1 = a.y + a.h < b.y + b.h ? a.y + a.h : b.y + b.h;
-    if (x1 <= x0 || y1 <= y0)
+    ka_rect i = ka_rect_intersect(a, b);
+    if (!i.w || !i.h)
         return 0.0f;
-    double in = (double)(x1 - x0) * (y1 - y0);
+    double in = (double)i.w * i.h;
     double un = (double)a.w * a.h + (double)b.w * b.h - in;
     return un > 0 ? (float)(in / un) : 0.0f;
 }
@@ -58,12 +56,10 @@ float ka_vision_iou(ka_rect a, ka_rect b)
 /* Share of the smaller box inside the larger. */
 static float ka_containment(ka_rect a, ka_rect b)
 {
-    int x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
-    int x1 = a.x + a.w < b.x + b.w ? a.x + a.w : b.x + b.w;
-    int y1 = a.y + a.h < b.y + b.h ? a.y + a.h : b.y + b.h;
-    if (x1 <= x0 || y1 <= y0)
+    ka_rect i = ka_rect_intersect(a, b);
+    if (!i.w || !i.h)
         return 0.0f;
-    double in = (double)(x1 - x0) * (y1 - y0);
+    double in = (double)i.w * i.h;
     double mn = fmin((double)a.w * a.h, (double)b.w * b.h);
     return mn > 0 ? (float)(in / mn) : 0.0f;
 }

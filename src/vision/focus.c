@@ -49,15 +49,13 @@ static ka_rect ka_grow(ka_rect r, float m, ka_rect bounds)
 /* 0 outside, 1 inside, 2 cut by the crop's edges. */
 static int ka_relation(ka_rect crop, ka_rect f)
 {
-    int ix0 = f.x > crop.x ? f.x : crop.x, iy0 = f.y > crop.y ? f.y : crop.y;
-    int ix1 = f.x + f.w < crop.x + crop.w ? f.x + f.w : crop.x + crop.w;
-    int iy1 = f.y + f.h < crop.y + crop.h ? f.y + f.h : crop.y + crop.h;
-    if (ix1 <= ix0 || iy1 <= iy0)
+    ka_rect i = ka_rect_intersect(f, crop);
+    if (!i.w || !i.h)
         return 0;
-    if (ix0 == f.x && iy0 == f.y && ix1 == f.x + f.w && iy1 == f.y + f.h)
+    if (i.x == f.x && i.y == f.y && i.w == f.w && i.h == f.h)
         return 1;
     /* a sliver of margin inside or outside is no cut */
-    double in = (double)(ix1 - ix0) * (iy1 - iy0), all = (double)f.w * f.h;
+    double in = (double)i.w * i.h, all = (double)f.w * f.h;
     return in >= 0.97 * all ? 1 : in <= 0.03 * all ? 0 : 2;
 }
 
