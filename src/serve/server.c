@@ -256,11 +256,13 @@ static int authorised(ka_req *r)
 }
 
 /* The checks before any body is read: route, method, token, declared size and type. */
+/* A query argument is UTF-8 text without a %00 inside (which would cut it short). */
 static enum MHD_Result arg_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
-                                const char *value)
+                                size_t key_size, const char *value, size_t value_size)
 {
     (void)kind;
-    if (utf8_ok(key) && (!value || utf8_ok(value)))
+    if (utf8_ok(key) && strlen(key) == key_size &&
+        (!value || (utf8_ok(value) && strlen(value) == value_size)))
         return MHD_YES;
     *(int *)cls = 1;
     return MHD_NO;
@@ -277,10 +279,10 @@ static enum MHD_Result admit(ka_req *r, const char *method, const char *url)
 {
     int known, bad_utf8 = !utf8_ok(url);
     if (!bad_utf8)
-        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, arg_utf8, &bad_utf8);
+        MHD_get_connection_values_n(r->conn, MHD_GET_ARGUMENT_KIND, arg_utf8, &bad_utf8);
     if (bad_utf8)       /* names and ids are UTF-8, and replies (JSON) quote them */
         return ka_reply_error(r, MHD_HTTP_BAD_REQUEST, "the URL is not UTF-8 once decoded: its"
-                              " %%-escapes must encode UTF-8 text");
+                              " %%-escapes must encode UTF-8 text (and no %%00)");
     if (!route_find(r, method, url, &known))
         return known ? ka_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
                                       "%s is not allowed on %s", method, url)

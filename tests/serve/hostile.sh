@@ -76,6 +76,8 @@ http bad-utf8 POST "$U/v1/events" "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WOR
 check_error "a body that is not UTF-8" 400 "malformed JSON|UTF-8"
 post deep /v1/events "$(head -c 100000 /dev/zero | tr '\0' '[')"
 check_error "100000 nested arrays" 400 "malformed JSON|depth|nest"
+post scalar /v1/events '42'
+check_error "a JSON number as the body" 400 "must be a JSON object"
 post truncated /v1/events "$(jq -c "{events: [$GOOD, $GOOD]}" <<<null | head -c 60)"
 check_error "a truncated body" 400 "malformed JSON"
 for body in '[]' '"events"' '42' 'null' 'true' '[{"events": []}]'; do
@@ -361,7 +363,8 @@ for q in "user=u1@user and title are required" "title=$T@user and title are requ
          "@user and title are required" "user=$LONG300&title=$T@1-256 characters" \
          "user=u1&title=$LONG300@1-256 characters" "user=$LONG20K&title=$T@1-256 characters" \
          "user=u1&title=$T&shape=4x4@shape must be" "user=u1&title=$T&shape=@shape must be" \
-         "user=%ff%fe&title=$T@UTF-8" "user=u1&title=%c0%af@UTF-8" "user=%ed%a0%80&title=$T@UTF-8"; do
+         "user=%ff%fe&title=$T@UTF-8" "user=u1&title=%c0%af@UTF-8" "user=%ed%a0%80&title=$T@UTF-8" \
+         "user=a%00b&title=$T@no %00"; do
     http "query-${#q}" GET "$U/v1/artwork?${q%@*}"
     check_error "GET /v1/artwork?$(cut -c1-60 <<<"${q%@*}")" 400 "${q#*@}"
 done
