@@ -174,6 +174,9 @@ typedef struct ka_analysis_opts {
     double start_s, end_s;          /* analyse only [start_s, end_s) of the video (end_s 0 =
                                      * to the end), for segments; times stay on the whole
                                      * file's timeline, frames count from the first one */
+    int no_title_passes;            /* stages skip their passes over the whole title (the
+                                     * identity clustering): the caller runs them itself,
+                                     * with the cast (ka_store_identities) or at a merge */
 } ka_analysis_opts;
 
 void ka_analysis_opts_default(ka_analysis_opts *o);

@@ -104,9 +104,8 @@ int ka_store_cast_add(ka_store *s, const char *title_id, const char *name, const
 struct ka_cast;
 int ka_store_cast_load(ka_store *s, const char *title_id, struct ka_cast *c);
 /* The title-level identity pass (ka_vision_identities) over t's faces with t's cast
- * from s. The analysis already ran it without a cast: with again = 0 it runs only
- * when the title has a cast; with again = 1 always (a merge of segments). */
-int ka_store_identities(ka_store *s, const ka_title *t, int again);
+ * from s, for an analysis made with no_title_passes (or a merge of segments). */
+int ka_store_identities(ka_store *s, const ka_title *t);
 
 /* ---- events: idempotent by the client's id ---- */
 

@@ -232,8 +232,9 @@ int ka_cast_match(const ka_cast_entry *entries, int n, const float *embedding, f
 /* The title-level identity pass over every candidate's faces: cast matching, then
  * agglomerative clustering of the rest, characters ranked by screen time, roles
  * (hero, heroine, lead, supporting, background). entries may be NULL. The
- * analysis' "faces" stage runs it without a cast; ka_store_identities runs it again
- * with the title's cast from the database. It starts afresh each time. */
+ * analysis' "faces" stage runs it without a cast, unless the caller runs it once
+ * itself with the title's cast from the database (ka_store_identities, after an
+ * analysis with no_title_passes). It starts afresh each time. */
 int ka_vision_identities(const ka_title *t, const ka_cast_entry *entries, int n_entries);
 
 #ifdef __cplusplus

@@ -175,7 +175,7 @@ static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
     if (!err && !o->shots_only)
         err = make_spool(t, o->spool_dir);
     if (!err && !o->shots_only)
-        err = ka_worker_start(t, &r->worker);
+        err = ka_worker_start(t, !o->no_title_passes, &r->worker);
     if (!err)
         err = decode_all(r, v, o);
     if (!err)

@@ -9,6 +9,7 @@
 typedef struct ka_stage_ctx {
     const ka_title *title;      /* video info and options; shots not known yet */
     void *priv;                 /* priv_size zeroed bytes, the stage's own */
+    int title_passes;           /* run passes over the whole title at uninit (opts) */
 } ka_stage_ctx;
 
 typedef struct ka_candidate_stage {

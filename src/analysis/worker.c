@@ -104,7 +104,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int ka_worker_start(ka_title *t, ka_worker **out)
+int ka_worker_start(ka_title *t, int title_passes, ka_worker **out)
 {
     ka_worker *w = calloc(1, sizeof *w);
     if (!w)
@@ -117,6 +117,7 @@ int ka_worker_start(ka_title *t, ka_worker **out)
     for (int i = 0; i < w->n_stages && !err; i++) {
         const ka_candidate_stage *st = ka_candidate_stages[i];
         w->ctx[i].title = t;
+        w->ctx[i].title_passes = title_passes;
         if (st->priv_size && !(w->ctx[i].priv = calloc(1, st->priv_size)))
             err = ka_error(KA_ENOMEM, "no memory for stage %s", st->name);
         else if (st->init)

@@ -151,7 +151,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
 static int write_results(const analyze_args *a, ka_title *t, const char *dir)
 {
     /* the title's cast is in the database: it names the faces before selection */
-    int err = a->store ? ka_store_identities(a->store, t, 0) : 0;
+    int err = a->store ? ka_store_identities(a->store, t) : 0;
     if (err) {
         fprintf(stderr, "keyart: %s\n", ka_error_message());
         return ka_cli_store_exit(err);
@@ -212,6 +212,7 @@ int ka_cmd_analyze(int argc, char **argv)
     }
     ka_progress prog;
     ka_progress_init(&prog, "analyzing", a.quiet);
+    a.analysis.no_title_passes = a.store != NULL;  /* named once, with the cast */
     a.analysis.progress = ka_progress_update;
     a.analysis.progress_ud = &prog;
     ka_title *t = NULL;

@@ -132,7 +132,7 @@ int ka_store_cast_load(ka_store *s, const char *title_id, ka_cast *c)
     return err;
 }
 
-int ka_store_identities(ka_store *s, const ka_title *t, int again)
+int ka_store_identities(ka_store *s, const ka_title *t)
 {
     ka_cast *c = NULL;
     const ka_cast_entry *e = NULL;
@@ -142,7 +142,7 @@ int ka_store_identities(ka_store *s, const ka_title *t, int again)
     int n = err ? 0 : ka_cast_list(c, NULL, &e);
     if (!err && n < 0)
         err = n;
-    if (!err && (n > 0 || again)) {
+    if (!err) {
         int k = ka_vision_identities(t, e, n);
         err = k < 0 ? k : 0;
     }

@@ -166,6 +166,7 @@ static int analyse(const ka_job *j, const ka_worker_opts *o, ka_title **t)
     ka_analysis_opts ao;
     ka_analysis_opts_default(&ao);
     ao.threads = o->threads;
+    ao.no_title_passes = 1;         /* once, with the cast (or at the merge) */
     if (j->kind == KA_JOB_SEGMENT) {
         ao.start_s = j->seg_start > j->overlap_s ? j->seg_start - j->overlap_s : 0;
         ao.end_s = j->seg_end > 0 ? j->seg_end + j->overlap_s : 0;
@@ -190,7 +191,7 @@ int ka_store_run_job(ka_store *s, const ka_job *j, const ka_worker_opts *o)
                                                : is_input_error(err);
     else if (j->kind == KA_JOB_SEGMENT)
         err = save_segment(s, j, t, o);     /* the merge names the faces, title-wide */
-    else if (!(err = ka_store_identities(s, t, j->kind == KA_JOB_MERGE)))
+    else if (!(err = ka_store_identities(s, t)))
         err = select_and_save(s, j, t, o);
     ka_title_free(&t);
     beat_stop(&hb);

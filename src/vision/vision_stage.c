@@ -11,7 +11,8 @@
  * uninit runs when every candidate is in: the title-level identity pass without a
  * cast (clustering, characters ranked by screen time: "lead 1", ...), then frees
  * the models. The cast is in the database, which vision does not know: whoever
- * stores the title runs the pass again with it (ka_store_identities). */
+ * stores the title skips this pass (no_title_passes) and runs it once, with the
+ * cast (ka_store_identities); segments leave it to their merge. */
 #include <stdio.h>
 #include <string.h>
 
@@ -68,7 +69,8 @@ static void ka_vstage_uninit(ka_stage_ctx *ctx)
 {
     ka_vstage *p = ctx->priv;
     const ka_title *t = ctx->title;
-    if (p->v && ka_vision_has_identity(p->v) && t && ka_vision_identities(t, NULL, 0) < 0)
+    if (ctx->title_passes && p->v && ka_vision_has_identity(p->v) && t &&
+        ka_vision_identities(t, NULL, 0) < 0)
         ka_log(KA_LOG_WARN, "identities of %s: %s", t->id ? t->id : "", ka_error_message());
     ka_vision_close(&p->v);
 }
