@@ -14,7 +14,7 @@ extern "C" {
 struct json_t;
 
 /* The schema version this build writes; a database with a newer one is refused. */
-#define KA_STORE_SCHEMA_VERSION 3
+#define KA_STORE_SCHEMA_VERSION 4
 
 /* Store-specific error: the job is no longer this worker's (its lease ended and
  * another worker took it, or it was finished meanwhile); nothing was written. */
@@ -87,6 +87,13 @@ int ka_store_variants_json(ka_store *s, const char *title_id, struct json_t **ou
 int ka_store_export_json(ka_store *s, const char *title_id, struct json_t **out);
 /* The stored shot list, as ka_shots_json gives it. */
 int ka_store_shots_json(ka_store *s, const char *title_id, struct json_t **out);
+/* The stored quality of the title's candidates, in their order: *q (malloc'd, *n of
+ * them) gets the parts, the exposure and the score; BRISQUE and face quality with
+ * has_* 1 only where vision measured them. The raw measures (contrast_raw,
+ * sharpness_raw, saturation_raw) are not stored and read as 0, so a re-score with
+ * other weights (ka_quality_score) works from these alone. KA_EINVAL when the title
+ * is not stored. */
+int ka_store_candidates_quality(ka_store *s, const char *title_id, ka_quality **q, int *n);
 
 /* ---- cast: reference embeddings of a title's characters ---- */
 

@@ -32,6 +32,12 @@ static void analyze_usage(FILE *f)
         "  --variants N           variants to choose, 4..12 (default 8)\n"
         "  --json                 also print metadata.json on stdout\n"
         "  --min-quality Q        quality threshold 0..1 (default 0.35)\n"
+        "  --quality-weights B,C,S,X,R,F\n"
+        "                         weights of the quality score's parts: brightness,\n"
+        "                         contrast, sharpness, saturation, BRISQUE, faces\n"
+        "                         (default 0.25,0.25,0.30,0.20,0.10,0.15); six numbers\n"
+        "                         0..1000, not all 0; only their ratios matter, and a\n"
+        "                         part vision did not measure is left out\n"
         "  --interval S           uniform sampling interval in seconds (default 1)\n"
         "  --budget N             candidates per hour of content, 50..200 (default 120)\n"
         "  --min-shot S           minimum shot length in seconds (default 0.4)\n"
@@ -67,10 +73,55 @@ static char *default_title_id(const char *path)
     return id;
 }
 
+static int weights_error(const char *arg, const char *why)
+{
+    fprintf(stderr, "keyart analyze: bad value '%s' for --quality-weights: %s (six numbers "
+            "0..1000 for brightness,contrast,sharpness,saturation,brisque,face, not all 0)\n",
+            arg, why);
+    return -1;
+}
+
+/* --quality-weights B,C,S,X,R,F in ka_quality_weights' order; w is changed only when
+ * all six are good. The cap keeps their sum finite in float. */
+static int parse_weights(const char *arg, ka_quality_weights *w)
+{
+    int n = 1;
+    for (const char *p = arg; *p; p++)
+        n += *p == ',';
+    if (n != KA_QPART_COUNT)
+        return weights_error(arg, n < KA_QPART_COUNT ? "too few numbers" : "too many numbers");
+    ka_quality_weights v;
+    float *dst[KA_QPART_COUNT] = { &v.brightness, &v.contrast, &v.sharpness, &v.saturation,
+                                   &v.brisque, &v.face };
+    const char *p = arg;
+    for (int i = 0; i < KA_QPART_COUNT; i++) {
+        size_t len = strcspn(p, ",");
+        char item[64];
+        double d;
+        if (len >= sizeof item)
+            return weights_error(arg, "a number is too long");
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (!*item)
+            return weights_error(arg, "a number is missing");
+        if (ka_parse_double(item, 0, 1000, &d)) {
+            char why[sizeof item + 40];
+            snprintf(why, sizeof why, "'%s' is not a number from 0 to 1000", item);
+            return weights_error(arg, why);
+        }
+        *dst[i] = (float)d;
+        p += len + (p[len] == ',');
+    }
+    if (!ka_quality_weights_valid(&v))
+        return weights_error(arg, "all are 0");
+    *w = v;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, analyze_args *a)
 {
     enum { O_TITLE = 256, O_GENRE, O_VARIANTS, O_JSON, O_MINQ, O_INTERVAL, O_BUDGET,
-           O_MINSHOT, O_THREADS, O_DB, O_ARTWORK };
+           O_MINSHOT, O_THREADS, O_DB, O_ARTWORK, O_QWEIGHTS };
     static const struct option longopts[] = {
         { "output", required_argument, NULL, 'o' },
         { "title-id", required_argument, NULL, O_TITLE },
@@ -84,6 +135,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         { "threads", required_argument, NULL, O_THREADS },
         { "db", required_argument, NULL, O_DB },
         { "artwork", required_argument, NULL, O_ARTWORK },
+        { "quality-weights", required_argument, NULL, O_QWEIGHTS },
         { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
         { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
         { "quiet", no_argument, NULL, 'q' },
@@ -112,6 +164,10 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         case O_THREADS: bad = ka_parse_int(optarg, 0, 64, &a->analysis.threads); break;
         case O_DB: a->db = optarg; break;
         case O_ARTWORK: a->artwork = optarg; break;
+        case O_QWEIGHTS:
+            if (parse_weights(optarg, &a->select.weights))
+                return -1;
+            break;
         case KA_CLI_OPT_MODELS:
         case KA_CLI_OPT_DETECTOR:
             if (ka_cli_face_option(c, optarg, &a->vision))

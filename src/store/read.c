@@ -1,5 +1,6 @@
 /* read.c: what is stored, as JSON: the titles, a title's variants, its shots and its
- * whole metadata (metadata.json's shape, rebuilt from the rows the save wrote). */
+ * whole metadata (metadata.json's shape, rebuilt from the rows the save wrote); and
+ * the quality parts of a title's candidates, back into ka_quality. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -176,5 +177,47 @@ int ka_store_shots_json(ka_store *s, const char *title_id, json_t **out)
     if (!a)
         return ka_error(KA_ENOMEM, "no memory");
     *out = a;
+    return 0;
+}
+
+/* A part vision may not have measured: NULL in the row means unknown (has = 0). */
+static void optional_part(const ka_sql_res *r, int row, int col, float *v, int *has)
+{
+    *has = ka_sql_cell(r, row, col)->type != KA_SQL_NULL;
+    *v = *has ? (float)ka_sql_real(r, row, col) : 0.0f;
+}
+
+int ka_store_candidates_quality(ka_store *s, const char *title_id, ka_quality **q, int *n)
+{
+    *q = NULL;
+    *n = 0;
+    int64_t id;
+    int err = title_row(s, title_id, &id);
+    ka_sql_res r;
+    if (!err)
+        err = KA_SQL(s, &r, "SELECT lightness, brightness, contrast, sharpness, saturation,"
+                     " exposure_clipped, quality_score, brisque_quality, face_quality"
+                     " FROM candidates WHERE title = $1 ORDER BY idx", SQL_INT(id));
+    if (err)
+        return err;
+    ka_quality *a = calloc((size_t)(r.nrows ? r.nrows : 1), sizeof *a);
+    if (!a) {
+        ka_sql_res_free(&r);
+        return ka_error(KA_ENOMEM, "no memory for %d candidates", r.nrows);
+    }
+    for (int i = 0; i < r.nrows; i++) {
+        a[i].lightness = (float)ka_sql_real(&r, i, 0);
+        a[i].brightness = (float)ka_sql_real(&r, i, 1);
+        a[i].contrast = (float)ka_sql_real(&r, i, 2);
+        a[i].sharpness = (float)ka_sql_real(&r, i, 3);
+        a[i].saturation = (float)ka_sql_real(&r, i, 4);
+        a[i].exposure_clipped = (float)ka_sql_real(&r, i, 5);
+        a[i].score = (float)ka_sql_real(&r, i, 6);
+        optional_part(&r, i, 7, &a[i].brisque, &a[i].has_brisque);
+        optional_part(&r, i, 8, &a[i].face, &a[i].has_face);
+    }
+    *q = a;
+    *n = r.nrows;
+    ka_sql_res_free(&r);
     return 0;
 }

@@ -98,9 +98,10 @@ static int save_candidates(ka_store *s, int64_t id, const ka_title *t, const cha
         err = KA_SQL(s, &r, "INSERT INTO candidates (title, idx, frame, time_s, shot, flags,"
             " frame_flags, motion, phash, luma_mean, luma_std, chroma_mean, small_sharpness,"
             " lightness, brightness, contrast, sharpness, saturation, exposure_clipped,"
-            " quality_score, salient_x, salient_y, salient_w, salient_h, width, height, image)"
+            " quality_score, salient_x, salient_y, salient_w, salient_h, width, height, image,"
+            " brisque_quality, face_quality)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-            " $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) RETURNING id",
+            " $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29) RETURNING id",
             SQL_INT(id), SQL_INT(i), SQL_INT(c->frame), SQL_REAL(c->time_s), SQL_INT(c->shot),
             SQL_INT(c->flags), SQL_INT(c->sig.flags), SQL_REAL(c->motion),
             SQL_INT((int64_t)c->phash), SQL_REAL(c->sig.luma_mean), SQL_REAL(c->sig.luma_std),
@@ -109,7 +110,10 @@ static int save_candidates(ka_store *s, int64_t id, const ka_title *t, const cha
             SQL_REAL(q->saturation), SQL_REAL(q->exposure_clipped), SQL_REAL(q->score),
             SQL_INT(c->salient.x), SQL_INT(c->salient.y), SQL_INT(c->salient.w),
             SQL_INT(c->salient.h), SQL_INT(c->width), SQL_INT(c->height),
-            SQL_TEXT(artwork_name(art, c->spool_path)));
+            SQL_TEXT(artwork_name(art, c->spool_path)),
+            /* NULL when vision did not measure it, as the score leaves it out */
+            q->has_brisque ? SQL_REAL(q->brisque) : SQL_NULL,
+            q->has_face ? SQL_REAL(q->face) : SQL_NULL);
         if (!err) {
             rowids[i] = ka_sql_int(&r, 0, 0);
             ka_sql_res_free(&r);

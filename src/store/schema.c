@@ -2,7 +2,8 @@
  * transaction (serialised between processes: the write lock on SQLite, an advisory
  * lock on PostgreSQL) and recorded in schema_version. The same tables in both
  * backends; {ID}, {BLOB} and {NOW} are each backend's words. A database whose
- * version is newer than this build's is refused and left untouched. */
+ * version is newer than this build's is refused and left untouched. A migration is
+ * never edited once released: a change to the schema is a new one at the end. */
 #include <string.h>
 
 #include "store_priv.h"
@@ -97,9 +98,18 @@ static const migration migrations[] = {
       "CREATE INDEX jobs_state ON jobs (state, id);"
       "CREATE INDEX jobs_parent ON jobs (parent);"
       "CREATE INDEX jobs_title ON jobs (title_id);" },
+
+    /* NULL = vision did not measure the part (it is then left out of the score) */
+    { 4, "candidates: BRISQUE and face quality",
+      "ALTER TABLE candidates ADD COLUMN brisque_quality " REAL ";"
+      "ALTER TABLE candidates ADD COLUMN face_quality " REAL ";" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+/* Versions run 1..N: a new migration without the header's version bump (or the
+ * reverse) would leave databases one step behind or refuse them. */
+_Static_assert(N_MIGRATIONS == KA_STORE_SCHEMA_VERSION,
+               "KA_STORE_SCHEMA_VERSION must be the last migration's version");
 
 /* Highest recorded version; 0 for a database without schema_version. */
 static int read_version(ka_store *s)

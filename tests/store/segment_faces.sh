@@ -14,7 +14,9 @@
 #     paired face has the same name (the single shot is sampled more densely in
 #     segments, each taking the short-title minimum of candidates, so the screen time
 #     of its minor characters, and their ranks, differ);
-#   - the stored variants list characters.
+#   - the stored variants list characters;
+#   - the merged title's candidates keep their BRISQUE and face quality (the quality
+#     parts vision measured) as the single pass's do.
 set -euo pipefail
 source "$(dirname "$0")/../cli/lib.sh"
 source "$(dirname "$0")/lib_store.sh" "${1:-sqlite}"
@@ -112,6 +114,16 @@ for spec in "${CLIPS[@]}"; do
         "$(grep '^split' "$WORK/pair-$id" || true)"
     check_eq "$id: lead 1 is the same person" "" \
         "$(grep -E '^renamed (lead 1 |.* -> lead 1$)' "$WORK/pair-$id" || true)"
+    for title in "${id}_whole" "${id}_seg"; do
+        db_sql "$DB" "SELECT CASE WHEN count(c.brisque_quality) = count(*) THEN 'brisque: all'
+            WHEN count(c.brisque_quality) = 0 THEN 'brisque: none' ELSE 'brisque: some' END
+            || CASE WHEN count(c.face_quality) > 0 THEN ', faces: some' ELSE ', faces: none' END
+            FROM candidates c JOIN titles t ON t.id = c.title WHERE t.title_id = '$title'"
+    done >"$WORK/parts-$id"
+    check "$id: the single pass stores the faces' quality of some candidates" \
+        grep -q ', faces: some$' <(head -n 1 "$WORK/parts-$id")
+    check_eq "$id: the merged title keeps the parts as the single pass does" \
+        "$(head -n 1 "$WORK/parts-$id")" "$(tail -n 1 "$WORK/parts-$id")"
     ka_run "export-$id" "$KEYART_BIN" export "${id}_seg" --db "$DB"
     check_rc "$id: export the merged title" 0
     check "$id: the stored variants list characters" \

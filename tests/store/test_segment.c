@@ -8,7 +8,9 @@
  * seen in both, named "lead 1", the other named from the cast stored in the database.
  * Then the versioned format: results of another format or another build's records,
  * truncated or damaged, are refused with a clear message (and a merge job fails with
- * it) instead of being misread. */
+ * it) instead of being misread. The candidates' quality parts measured by vision
+ * (BRISQUE and face quality) come through the blobs and the merge into the database
+ * as they were, and stay unknown where they were not measured. */
 #include <jansson.h>
 
 #include "store_test.h"
@@ -51,6 +53,16 @@ static void add_face(ka_vision_cand *vc, int k, int who, unsigned seed)
     embed(f->embedding, person[who], seed, 0.03f);
 }
 
+/* BRISQUE quality from the candidate's time; face quality only on some of them, as
+ * when vision finds no face that matters on the others. */
+static void set_vision_parts(ka_quality *q, double time_s)
+{
+    q->brisque = (float)(time_s / 20.0);
+    q->has_brisque = 1;
+    q->has_face = (int)time_s % 4 == 1;
+    q->face = q->has_face ? (float)(time_s / 16.0) : 0.0f;
+}
+
 static void make_segment(seg_fixture *f, int k, int64_t first_frame, int64_t n_frames,
                          const double *times, const int *who, int n)
 {
@@ -71,6 +83,7 @@ static void make_segment(seg_fixture *f, int k, int64_t first_frame, int64_t n_f
         c->frame = llround(times[i] * FPS) - first_frame;
         c->q.score = 0.6f + 0.01f * i;
         c->q.sharpness = c->q.contrast = c->q.lightness = c->q.brightness = 0.6f;
+        set_vision_parts(&c->q, times[i]);
         c->phash = 0x9e3779b97f4a7c15ull * (uint64_t)(k * 8 + i + 1);
         c->salient = c->content = (ka_rect){ 0, 0, W, H };
         c->width = W;
@@ -175,6 +188,24 @@ static void pack_both(seg_fixture f[2], const char *art, void *blobs[2], size_t 
         CHECK_EQ_INT(ka_segment_pack(&f[k].t, &jobs[k], art, &blobs[k], &sizes[k]), 0);
 }
 
+/* The merged title as stored: candidates at 1, 3, ..., 15 s with their parts. */
+static void check_stored_parts(ka_store *s)
+{
+    ka_quality *q = NULL;
+    int n = 0;
+    CHECK_EQ_INT(ka_store_candidates_quality(s, "segfaces", &q, &n), 0);
+    CHECK_EQ_INT(n, 8);
+    for (int i = 0; q && i < n && i < 8; i++) {
+        ka_quality want = { 0 };
+        set_vision_parts(&want, 1.0 + 2.0 * i);
+        CHECK_MSG(q[i].has_brisque, "stored candidate %d lost its BRISQUE quality", i);
+        CHECK_NEAR(q[i].brisque, want.brisque, 1e-6);
+        CHECK_EQ_INT(q[i].has_face, want.has_face);
+        CHECK_NEAR(q[i].face, want.face, 1e-6);
+    }
+    free(q);
+}
+
 static void test_merge_names_faces(void)
 {
     const char *url = st_fresh_url();
@@ -197,6 +228,13 @@ static void test_merge_names_faces(void)
                                   sizes, 2, art, &t), 0);
     CHECK(t && t->n_cands == 8);        /* 4 in each core */
     for (int i = 0; t && i < t->n_cands; i++) {
+        ka_quality want = { 0 };
+        set_vision_parts(&want, t->cands[i].time_s);
+        const ka_quality *got = &t->cands[i].q;
+        CHECK_MSG(got->has_brisque && got->brisque == want.brisque &&
+                  got->has_face == want.has_face && got->face == want.face,
+                  "candidate %d (%.1f s): brisque %d %g, face %d %g", i, t->cands[i].time_s,
+                  got->has_brisque, got->brisque, got->has_face, got->face);
         const ka_vision_cand *vc = ka_vision_of(&t->cands[i]);
         CHECK_MSG(vc && vc->n_faces >= 1 && vc->n_objects == 1, "candidate %d", i);
         const seg_fixture *src = t->cands[i].time_s < 8.5 ? &f[0] : &f[1];
@@ -226,6 +264,7 @@ static void test_merge_names_faces(void)
                        " IS NOT NULL", "Ada"), 1);
     CHECK_EQ_INT(q_int(s, "SELECT count(*) FROM faces f JOIN identities i ON i.id = f.identity"
                        " WHERE i.label = $1 AND f.x = 200", "Ada"), 3);   /* 3, 7 and 11 s */
+    check_stored_parts(s);
     CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM faces WHERE embedding IS NULL"), 0);
     CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM faces"), 8 + 3);
     /* the stored variants list the characters */

@@ -1,8 +1,10 @@
 /* test_store.c: the store suite, run once per backend (argv[1]: sqlite or pg):
  * migrations from empty and from an older version, idempotent reopen, refusal of a
- * newer schema (data untouched), bad and unreachable URLs, saving an analysis with
- * its artwork, replacing it on re-analysis, atomicity of a failed replace, event
- * idempotency, cast, and the artwork folder's names. The queue has test_queue.c. */
+ * newer schema (data untouched), a version 3 database (before the candidates' BRISQUE
+ * and face quality columns) upgraded in place, bad and unreachable URLs, saving an
+ * analysis with its artwork, replacing it on re-analysis, atomicity of a failed
+ * replace, the quality parts of candidates read back as saved, event idempotency,
+ * cast, and the artwork folder's names. The queue has test_queue.c. */
 #include <jansson.h>
 #include <sys/stat.h>
 
@@ -49,6 +51,59 @@ static void test_reopen_and_upgrade(void)
         CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM titles WHERE title_id = 'old'"), 1);
         ka_store_close(&s);
     }
+}
+
+/* 1 when `SELECT col FROM candidates` runs, 0 when the column is missing. */
+static int has_candidate_column(ka_store *s, const char *col)
+{
+    char sql[128];
+    ka_sql_res r;
+    snprintf(sql, sizeof sql, "SELECT %s FROM candidates", col);
+    if (ka_sql(s, &r, sql, NULL, 0))
+        return 0;
+    ka_sql_res_free(&r);
+    return 1;
+}
+
+static void test_upgrade_from_v3(void)
+{
+    const char *url = st_fresh_url();
+    ka_store *s = NULL;
+    /* A database of the previous release: migrations 1 to 3, an analysed title with a
+     * candidate, written with the columns that release had. */
+    CHECK_EQ_INT(ka_store_open_at(url, 0, 3, &s), 0);
+    if (!s)
+        return;
+    CHECK_EQ_INT(ka_store_schema_version(s), 3);
+    CHECK_EQ_INT(has_candidate_column(s, "brisque_quality"), 0);
+    CHECK_EQ_INT(has_candidate_column(s, "face_quality"), 0);
+    CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO titles (title_id, analysed_at) VALUES ($1, $2)",
+                        SQL_TEXT("v3film"), SQL_REAL(1.7e9)), 0);
+    CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO candidates (title, idx, frame, brightness,"
+                        " sharpness, quality_score) VALUES ((SELECT id FROM titles WHERE"
+                        " title_id = $1), 0, 42, 0.5, 0.75, 0.625)", SQL_TEXT("v3film")), 0);
+    ka_store_close(&s);
+    /* Opening it with this build adds the columns in place and keeps the row. */
+    CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+    if (!s)
+        return;
+    CHECK_EQ_INT(ka_store_schema_version(s), KA_STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM schema_version"), KA_STORE_SCHEMA_VERSION);
+    CHECK_EQ_INT(has_candidate_column(s, "brisque_quality"), 1);
+    CHECK_EQ_INT(has_candidate_column(s, "face_quality"), 1);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM candidates WHERE frame = 42 AND"
+                          " brisque_quality IS NULL AND face_quality IS NULL"), 1);
+    ka_quality *q = NULL;
+    int n = 0;
+    CHECK_EQ_INT(ka_store_candidates_quality(s, "v3film", &q, &n), 0);
+    CHECK_EQ_INT(n, 1);
+    if (q && n == 1) {
+        CHECK_NEAR(q[0].sharpness, 0.75, 1e-6);
+        CHECK_NEAR(q[0].score, 0.625, 1e-6);
+        CHECK(!q[0].has_brisque && !q[0].has_face);     /* not measured back then */
+    }
+    free(q);
+    ka_store_close(&s);
 }
 
 static void test_newer_schema_refused(void)
@@ -210,6 +265,55 @@ static void test_save_and_replace(void)
     ka_store_close(&s);
 }
 
+/* BRISQUE and face quality: stored where vision measured them, NULL where not, and
+ * read back into ka_quality with has_* from that. */
+static void test_quality_parts_round_trip(void)
+{
+    ka_store *s = NULL;
+    char art[300];
+    snprintf(art, sizeof art, "%s/artwork", st_tmp);
+    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    if (!s)
+        return;
+    static st_title a;
+    st_make(&a, "parts", 4, 4, 7);
+    for (int i = 0; i < 4; i++) {
+        ka_quality *q = &a.cands[i].q;
+        q->brightness = 0.1f * (float)(i + 1);
+        q->sharpness = 0.2f + 0.05f * (float)i;
+        q->has_brisque = i == 0 || i == 1;
+        q->brisque = q->has_brisque ? 0.3f + 0.1f * (float)i : 0.9f;    /* 0.9: ignored */
+        q->has_face = i == 0 || i == 2;
+        q->face = q->has_face ? 0.55f + 0.2f * (float)i : 0.9f;
+    }
+    a.cands[1].q.brisque = 0.0f;    /* measured 0 (the worst) is not unknown */
+    ka_store_save_opts o = { .artwork_dir = art };
+    CHECK_EQ_INT(ka_store_save_analysis(s, &a.t, &a.sel, "drama", &o), 0);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM candidates WHERE brisque_quality IS NULL"), 2);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM candidates WHERE face_quality IS NULL"), 2);
+    ka_quality *q = NULL;
+    int n = 0;
+    CHECK_EQ_INT(ka_store_candidates_quality(s, "parts", &q, &n), 0);
+    CHECK_EQ_INT(n, 4);
+    for (int i = 0; q && i < n && i < 4; i++) {
+        const ka_quality *w = &a.cands[i].q;
+        CHECK_EQ_INT(q[i].has_brisque, w->has_brisque);
+        CHECK_EQ_INT(q[i].has_face, w->has_face);
+        if (w->has_brisque)
+            CHECK_NEAR(q[i].brisque, w->brisque, 1e-6);
+        if (w->has_face)
+            CHECK_NEAR(q[i].face, w->face, 1e-6);
+        CHECK_NEAR(q[i].brightness, w->brightness, 1e-6);
+        CHECK_NEAR(q[i].sharpness, w->sharpness, 1e-6);
+        CHECK_NEAR(q[i].score, w->score, 1e-6);
+    }
+    free(q);
+    q = NULL;
+    CHECK_EQ_INT(ka_store_candidates_quality(s, "no-such-title", &q, &n), KA_EINVAL);
+    CHECK(q == NULL && n == 0);
+    ka_store_close(&s);
+}
+
 static void test_events_idempotent(void)
 {
     ka_store *s = NULL;
@@ -264,10 +368,12 @@ int main(int argc, char **argv)
     fprintf(stderr, "backend: %s\n", st_pg_base ? "postgresql" : "sqlite");
     RUN(test_migrate_from_empty);
     RUN(test_reopen_and_upgrade);
+    RUN(test_upgrade_from_v3);
     RUN(test_newer_schema_refused);
     RUN(test_bad_urls);
     RUN(test_artwork_names);
     RUN(test_save_and_replace);
+    RUN(test_quality_parts_round_trip);
     RUN(test_events_idempotent);
     RUN(test_cast);
     st_teardown();
