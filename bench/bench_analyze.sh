@@ -133,6 +133,17 @@ run_all() {
     done
 }
 
+# paired TAG: TAG's CPU time over the floor's of the same run (the runs alternate, so
+# a pair shares the machine's mood), as "median (min-max)"; the steadier figure when
+# neighbours come and go. Empty when a run failed and the pairs would not line up.
+paired() {
+    [ -s "$WORK/$1.times" ] || return 0
+    [ "$(wc -l <"$WORK/$1.times")" = "$(wc -l <"$WORK/floor.times")" ] || return 0
+    paste -d' ' "$WORK/floor.times" "$WORK/$1.times" | awk '$3 > 0 { print $6 / $3 }' | sort -n |
+        awk '{ v[NR] = $1 } END { if (NR) printf "%.3f (%.3f-%.3f)",
+            (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0 && a == a + 0) printf "%.3f", a / b; else print "n/a" }'; }
 mb() { awk -v k="$1" 'BEGIN { if (k == k + 0) printf "%.0f", k / 1024; else print "n/a" }'; }
 
@@ -160,6 +171,10 @@ report() {
             "$(ratio "$(median "$t" 1)" "$floor")" "$(median "$t" 3)" \
             "$(ratio "$(median "$t" 3)" "$cfloor")" \
             "$([ "$t" = keyart ] && echo '   target <= 1.15')"
+    done
+    for t in keyart ${BASE:+base}; do
+        [ -z "$(paired "$t")" ] || printf '  %-34s cpu / floor paired by run: %s\n' "$(label "$t")" \
+            "$(paired "$t")"
     done
     [ -z "$BASE" ] || printf '  peak RSS: keyart %s MB, base %s MB\n' "$(mb "$(median keyart 2)")" \
         "$(mb "$(median base 2)")"

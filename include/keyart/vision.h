@@ -63,7 +63,9 @@ typedef struct ka_face {
                                      * image-left and image-right mouth corner */
     int profile;                    /* found by the profile cascade */
     float yaw;                      /* -1..1 from the landmarks: 0 frontal, +-1 profile */
-    float eyes_open;                /* 0..1 (1 = both open); < 0 unknown */
+    float eyes_open;                /* 0..1 (1 = both open); < 0 unknown (turned away,
+                                     * eyes under 8 px); eyes under 16 px read
+                                     * towards 0.7, the unknown value */
     ka_expression expression;
     float expression_conf;          /* 0..1 */
     float valence;                  /* -1 (negative) .. 1 (positive) */
@@ -175,7 +177,7 @@ float ka_face_prominence(ka_rect face, ka_rect content, float focus, float impor
 int ka_face_matters(const ka_face *f, ka_rect content, float largest_h);
 /* How good the faces that matter look, 0..1 (the "face" part of the quality score):
  * per face 0.40 sharpness (its focus) + 0.35 eyes open (0.7 when not measured: a
- * turned face) + 0.25 readable expression (ramp of the expression's confidence from
+ * turned face, eyes too small) + 0.25 readable expression (ramp of the expression's confidence from
  * 0.3 to 0.7; 0.5 when not measured), averaged with the faces' areas as weights.
  * < 0 when vc has no face that matters. */
 float ka_vision_face_quality(const ka_vision_cand *vc, ka_rect content);

@@ -48,7 +48,7 @@ float ka_vision_face_quality(const ka_vision_cand *vc, ka_rect content)
         const ka_face *f = &vc->faces[i];
         if (!ka_face_matters(f, content, largest))
             continue;
-        float eyes = f->eyes_open >= 0.0f ? fminf(1.0f, f->eyes_open) : 0.7f;
+        float eyes = f->eyes_open >= 0.0f ? fminf(1.0f, f->eyes_open) : KA_EYES_PRIOR;
         float readable = f->expression != KA_EXPR_UNKNOWN
                              ? ka_ramp01(f->expression_conf, 0.3f, 0.7f) : 0.5f;
         float q = 0.40f * fminf(1.0f, fmaxf(0.0f, f->focus)) + 0.35f * eyes + 0.25f * readable;

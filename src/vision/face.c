@@ -125,14 +125,17 @@ static void ka_five_from_68(const float pts[68][2], float five[5][2])
     ka_mean_pts(pts, rm, 2, five[4]);
 }
 
-/* Probability that the eye whose lid points start at first (36 or 42) is open. */
-static float ka_eye_open(ka_vision *v, const ka_image *rgb, const float pts[68][2], int first)
+/* Probability that the eye whose lid points start at first (36 or 42) is open; -1
+ * when it is too small to tell (KA_EYE_MIN_WIDTH). *width: its width in pixels. */
+static float ka_eye_open(ka_vision *v, const ka_image *rgb, const float pts[68][2], int first,
+                         float *width)
 {
     static const int l[4] = { 37, 38, 40, 41 }, r[4] = { 43, 44, 46, 47 };
     float c[2];
     ka_mean_pts(pts, first == 36 ? l : r, 4, c);
-    float size = (pts[first + 3][0] - pts[first][0]) * 1.6f;
-    if (!(size >= 2.0f))
+    *width = pts[first + 3][0] - pts[first][0];
+    float size = *width * 1.6f;
+    if (!(*width >= KA_EYE_MIN_WIDTH))
         return -1.0f;
     const ka_norm n = { { 0, 0, 0 }, { 1 / 255.f, 1 / 255.f, 1 / 255.f }, 1, 0 };
     if (ka_run_crop(v, v->net[KA_M_FR_EYE], rgb, c[0] - size / 2, c[1] - size / 2, size, size,
@@ -329,8 +332,12 @@ static void ka_face_eyes(ka_vision *v, const ka_image *rgb, ka_face *f, int have
         return;     /* eyes of a turned face are not measured: half hidden, they read as closed */
     double t0 = ka_vision_clock();
     if (have68 && v->net[KA_M_FR_EYE]) {
-        float l = ka_eye_open(v, rgb, pts, 36), r = ka_eye_open(v, rgb, pts, 42);
-        f->eyes_open = l >= 0 && r >= 0 ? 0.5f * (l + r) : l >= 0 ? l : r;
+        float lw, rw;
+        float l = ka_eye_open(v, rgb, pts, 36, &lw), r = ka_eye_open(v, rgb, pts, 42, &rw);
+        float p = l >= 0 && r >= 0 ? 0.5f * (l + r) : l >= 0 ? l : r;
+        float trust = (fmaxf(lw, rw) - KA_EYE_MIN_WIDTH) / (KA_EYE_FULL_WIDTH - KA_EYE_MIN_WIDTH);
+        trust = fminf(1.0f, fmaxf(0.0f, trust));
+        f->eyes_open = p < 0 ? -1.0f : KA_EYES_PRIOR + trust * (p - KA_EYES_PRIOR);
     } else if (v->eye) {
         ka_eyes_cascade(v, rgb, f);
     } else {

@@ -116,6 +116,14 @@ int ka_vision_detect(ka_vision *v, const ka_image *work, const ka_image *gray, k
 /* Objects are not looked for when the largest face is a close-up (this tall). */
 #define KA_OBJECTS_SKIP_FRAC 0.30f
 #define KA_FACE_MIN_IDENTITY 32
+/* fr_eye reads small eyes as closed: on the shared stills and clips (mostly open
+ * eyes), eyes under 6 px wide read open 1% of the time, 6-10 px 10%, 10-16 px 45%,
+ * 24 px and wider 93%. Under KA_EYE_MIN_WIDTH (full-resolution px, corner to corner)
+ * an eye is not measured; up to KA_EYE_FULL_WIDTH its reading is pulled towards
+ * KA_EYES_PRIOR, the value an unmeasured face counts as. */
+#define KA_EYE_MIN_WIDTH 8.0f
+#define KA_EYE_FULL_WIDTH 16.0f
+#define KA_EYES_PRIOR 0.7f
 
 void ka_vision_face_init(ka_face *f);
 /* Measures the attributes in what (KA_ATTR_*, those the loaded models give) of f
