@@ -69,6 +69,11 @@ ka_rect ka_rect_map(ka_rect r, int fw, int fh, int iw, int ih);
 /* Monotonic clock in seconds. */
 double ka_now(void);
 
+/* Strict number parsing: the whole string (no blanks, no trailing text), a finite
+ * value within [lo, hi]; 0 and *out set, or -1 and *out untouched. */
+int ka_parse_int(const char *s, int lo, int hi, int *out);
+int ka_parse_double(const char *s, double lo, double hi, double *out);
+
 #ifdef __cplusplus
 }
 #endif

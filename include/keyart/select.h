@@ -73,6 +73,16 @@ typedef struct ka_quality_part {
 
 /* 1 when every weight is >= 0 and their sum is positive. */
 int ka_quality_weights_valid(const ka_quality_weights *w);
+/* The weights as text, as `keyart analyze --quality-weights` takes them and the work
+ * queue stores them: the six numbers in the order of the parts, comma-separated.
+ * Formatting writes "%.9g" each, so parsing gives back the very same floats. */
+enum { KA_QUALITY_WEIGHTS_TEXT_MAX = 128 };
+void ka_quality_weights_format(const ka_quality_weights *w,
+                               char text[KA_QUALITY_WEIGHTS_TEXT_MAX]);
+/* Six numbers from 0 to 1000, not all 0 (the cap keeps their sum finite in float).
+ * 0 and *w set; else KA_EINVAL, *w untouched, and the message is the fault alone:
+ * "too few numbers", "'x' is not a number from 0 to 1000", "all are 0", ... */
+int ka_quality_weights_parse(const char *text, ka_quality_weights *w);
 /* What makes up q's score under w (NULL or invalid: the defaults): the parts, and
  * the factor clipped exposure multiplies the score by. Returns the score. */
 float ka_quality_breakdown(const ka_quality *q, const ka_quality_weights *w,

@@ -14,7 +14,7 @@ extern "C" {
 struct json_t;
 
 /* The schema version this build writes; a database with a newer one is refused. */
-#define KA_STORE_SCHEMA_VERSION 4
+#define KA_STORE_SCHEMA_VERSION 5
 
 /* Store-specific error: the job is no longer this worker's (its lease ended and
  * another worker took it, or it was finished meanwhile); nothing was written. */
@@ -216,6 +216,14 @@ typedef struct ka_job {
     double seg_start, seg_end;      /* segments: the core range, seconds */
     double overlap_s;               /* segments: context decoded on both sides */
     int attempt;                    /* this take; the lease's token */
+    /* The selection's options as enqueued (titles and merges select with them;
+     * segments carry them for their merge); has_* 0 = ka_select_opts_default's. */
+    int has_min_quality, has_weights;
+    double min_quality;
+    ka_quality_weights weights;
+    char *invalid;                  /* NULL, or why the row cannot be run (a malformed
+                                     * option written by hand): ka_store_run_job then
+                                     * fails the job with this reason */
 } ka_job;
 
 void ka_job_clear(ka_job *j);
@@ -227,14 +235,24 @@ typedef struct ka_enqueue_opts {
     int n_variants;                 /* 0 = 8 */
     double segment_s;               /* > 0: titles longer than 1.5x this are split */
     double overlap_s;               /* context around each segment (0 = 5 s) */
+    /* How the title's variants are chosen, as `keyart analyze --min-quality
+     * --quality-weights` would: a flag and a pointer, since 0 and all-zero are not
+     * "unset" (0 is a valid minimum quality). */
+    int has_min_quality;            /* 0 = the default (0.35, ka_select_opts_default) */
+    double min_quality;             /* 0..1 */
+    const ka_quality_weights *weights;  /* NULL = the defaults; else as
+                                         * ka_quality_weights_parse accepts them */
 } ka_enqueue_opts;
 
-/* Adds a title (one job, or its segments and a merge job); returns the number of
- * jobs added. Replaces nothing: an unfinished job for the same title is an error. */
+/* Adds a title (one job, or its segments and a merge job, all with the options);
+ * returns the number of jobs added. Replaces nothing: an unfinished job for the same
+ * title is an error. KA_EINVAL (nothing added) for a minimum quality outside 0..1 or
+ * invalid weights. */
 int ka_store_enqueue(ka_store *s, const char *video, const ka_enqueue_opts *o,
                      int64_t *job_id);
 /* Takes the oldest job that is queued or whose lease has expired (merges once all
- * their segments are done): 1 = taken (j filled, lease until now + lease_s), 0 = none. */
+ * their segments are done): 1 = taken (j filled, lease until now + lease_s), 0 = none.
+ * A row whose options cannot be read is taken too, with j->invalid set. */
 int ka_store_job_take(ka_store *s, const char *worker, double lease_s, ka_job *j);
 /* Extends the lease; KA_ESTORE_LOST when the job is no longer this attempt's. */
 int ka_store_job_heartbeat(ka_store *s, const ka_job *j, double lease_s);
@@ -243,7 +261,7 @@ int ka_store_job_fail(ka_store *s, const ka_job *j, const char *why);
 /* Counts of jobs that are queued, running (leased) and failed. */
 int ka_store_queue_counts(ka_store *s, int *queued, int *running, int *failed);
 /* [{"id", "kind", "state", "title_id", "video", "segment"?, "attempts", "worker",
- *   "lease_left_s", "error"}, ...] */
+ *   "lease_left_s", "error", "min_quality"?, "quality_weights"? (as stored)}, ...] */
 int ka_store_jobs_json(ka_store *s, struct json_t **out);
 
 typedef struct ka_worker_opts {
@@ -255,12 +273,12 @@ typedef struct ka_worker_opts {
     int quiet;
 } ka_worker_opts;
 
-/* Runs one taken job to its end: analyses (a whole title, a segment or a merge) while
- * a thread renews the lease, and stores the result together with marking the job
- * done. Returns 0 when done; 1 when the input is unusable and the job is marked
- * failed for good (the reason in ka_error_message); KA_ESTORE_LOST when the lease was
- * lost (nothing stored); another error (database, disk) leaves the job to be taken
- * again after its lease. */
+/* Runs one taken job to its end (a job with j->invalid fails at once): analyses (a
+ * whole title, a segment or a merge) while a thread renews the lease, and stores the
+ * result together with marking the job done. Returns 0 when done; 1 when the input is
+ * unusable and the job is marked failed for good (the reason in ka_error_message);
+ * KA_ESTORE_LOST when the lease was lost (nothing stored); another error (database,
+ * disk) leaves the job to be taken again after its lease. */
 int ka_store_run_job(ka_store *s, const ka_job *j, const ka_worker_opts *o);
 
 #ifdef __cplusplus

@@ -60,9 +60,13 @@ int ka_exit_for_input_error(int err);
 void ka_cli_error(const char *what);
 void ka_cli_stdout_error(void);
 
-/* Strict number parsing: the whole string, within [lo, hi]. */
-int ka_parse_int(const char *s, int lo, int hi, int *out);
-int ka_parse_double(const char *s, double lo, double hi, double *out);
+/* Option values that several commands take, with the same messages: each prints
+ * "keyart CMD: bad value ..." and returns -1 when the value is bad (out unchanged).
+ * Numbers: ka_parse_int and ka_parse_double (keyart/common.h). */
+/* --min-quality Q: 0..1. */
+int ka_cli_parse_min_quality(const char *cmd, const char *arg, double *out);
+/* --quality-weights B,C,S,X,R,F (ka_quality_weights_parse). */
+int ka_cli_parse_weights(const char *cmd, const char *arg, ka_quality_weights *out);
 
 /* A progress bar on stderr when it is a terminal; silent otherwise. */
 typedef struct ka_progress {

@@ -73,51 +73,6 @@ static char *default_title_id(const char *path)
     return id;
 }
 
-static int weights_error(const char *arg, const char *why)
-{
-    fprintf(stderr, "keyart analyze: bad value '%s' for --quality-weights: %s (six numbers "
-            "0..1000 for brightness,contrast,sharpness,saturation,brisque,face, not all 0)\n",
-            arg, why);
-    return -1;
-}
-
-/* --quality-weights B,C,S,X,R,F in ka_quality_weights' order; w is changed only when
- * all six are good. The cap keeps their sum finite in float. */
-static int parse_weights(const char *arg, ka_quality_weights *w)
-{
-    int n = 1;
-    for (const char *p = arg; *p; p++)
-        n += *p == ',';
-    if (n != KA_QPART_COUNT)
-        return weights_error(arg, n < KA_QPART_COUNT ? "too few numbers" : "too many numbers");
-    ka_quality_weights v;
-    float *dst[KA_QPART_COUNT] = { &v.brightness, &v.contrast, &v.sharpness, &v.saturation,
-                                   &v.brisque, &v.face };
-    const char *p = arg;
-    for (int i = 0; i < KA_QPART_COUNT; i++) {
-        size_t len = strcspn(p, ",");
-        char item[64];
-        double d;
-        if (len >= sizeof item)
-            return weights_error(arg, "a number is too long");
-        memcpy(item, p, len);
-        item[len] = '\0';
-        if (!*item)
-            return weights_error(arg, "a number is missing");
-        if (ka_parse_double(item, 0, 1000, &d)) {
-            char why[sizeof item + 40];
-            snprintf(why, sizeof why, "'%s' is not a number from 0 to 1000", item);
-            return weights_error(arg, why);
-        }
-        *dst[i] = (float)d;
-        p += len + (p[len] == ',');
-    }
-    if (!ka_quality_weights_valid(&v))
-        return weights_error(arg, "all are 0");
-    *w = v;
-    return 0;
-}
-
 static int parse_args(int argc, char **argv, analyze_args *a)
 {
     enum { O_TITLE = 256, O_GENRE, O_VARIANTS, O_JSON, O_MINQ, O_INTERVAL, O_BUDGET,
@@ -155,7 +110,8 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         case 'q': a->quiet = 1; break;
         case O_VARIANTS: bad = ka_parse_int(optarg, 4, 12, &a->select.n_variants); break;
         case O_MINQ:
-            bad = ka_parse_double(optarg, 0, 1, &d);
+            if (ka_cli_parse_min_quality("analyze", optarg, &d))
+                return -1;
             a->select.min_quality = (float)d;
             break;
         case O_INTERVAL: bad = ka_parse_double(optarg, 0.01, 60, &a->analysis.sample_interval_s); break;
@@ -165,7 +121,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         case O_DB: a->db = optarg; break;
         case O_ARTWORK: a->artwork = optarg; break;
         case O_QWEIGHTS:
-            if (parse_weights(optarg, &a->select.weights))
+            if (ka_cli_parse_weights("analyze", optarg, &a->select.weights))
                 return -1;
             break;
         case KA_CLI_OPT_MODELS:

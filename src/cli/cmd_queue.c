@@ -16,11 +16,18 @@
 
 static const char enqueue_usage[] =
     "usage: keyart enqueue VIDEO... [--genre G] [--variants N] [--title-id ID]\n"
+    "                      [--min-quality Q] [--quality-weights B,C,S,X,R,F]\n"
     "                      [--segment S] [--overlap S] [--db URL]\n"
     "\n"
-    "Adds each VIDEO to the work queue as a title for `keyart worker`.\n"
+    "Adds each VIDEO to the work queue as a title for `keyart worker`, whose variants\n"
+    "are chosen as `keyart analyze` with the same options would choose them.\n"
     "  --genre G        the genre's slots (default drama; see keyart analyze --help)\n"
     "  --variants N     variants to choose, 4..12 (default 8)\n"
+    "  --min-quality Q  quality threshold 0..1 (default 0.35)\n"
+    "  --quality-weights B,C,S,X,R,F\n"
+    "                   weights of the quality score's parts: brightness, contrast,\n"
+    "                   sharpness, saturation, BRISQUE, faces (default\n"
+    "                   0.25,0.25,0.30,0.20,0.10,0.15); six numbers 0..1000, not all 0\n"
     "  --title-id ID    the title's id (one VIDEO only; default: the file name)\n"
     "  --segment S      split titles longer than 1.5 x S seconds into segments of about\n"
     "                   S seconds that workers analyse in parallel, then merge (default:\n"
@@ -30,10 +37,13 @@ static const char enqueue_usage[] =
 
 int ka_cmd_enqueue(int argc, char **argv)
 {
-    enum { O_GENRE = 256, O_VARIANTS, O_TITLE, O_SEGMENT, O_OVERLAP, O_DB };
+    enum { O_GENRE = 256, O_VARIANTS, O_TITLE, O_SEGMENT, O_OVERLAP, O_DB, O_MINQ,
+           O_QWEIGHTS };
     static const struct option longopts[] = {
         { "genre", required_argument, NULL, O_GENRE },
         { "variants", required_argument, NULL, O_VARIANTS },
+        { "min-quality", required_argument, NULL, O_MINQ },
+        { "quality-weights", required_argument, NULL, O_QWEIGHTS },
         { "title-id", required_argument, NULL, O_TITLE },
         { "segment", required_argument, NULL, O_SEGMENT },
         { "overlap", required_argument, NULL, O_OVERLAP },
@@ -42,6 +52,7 @@ int ka_cmd_enqueue(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     ka_enqueue_opts o = { .genre = "drama" };
+    ka_quality_weights weights;
     const char *db = NULL;
     int c, bad = 0;
     optind = 1;
@@ -54,6 +65,16 @@ int ka_cmd_enqueue(int argc, char **argv)
         case O_SEGMENT: bad = ka_parse_double(optarg, 1, 1e6, &o.segment_s); break;
         case O_OVERLAP: bad = ka_parse_double(optarg, 0, 600, &o.overlap_s); break;
         case O_DB: db = optarg; break;
+        case O_MINQ:    /* these two say what is wrong themselves, as analyze does */
+            if (ka_cli_parse_min_quality("enqueue", optarg, &o.min_quality))
+                return KA_EXIT_USAGE;
+            o.has_min_quality = 1;
+            break;
+        case O_QWEIGHTS:
+            if (ka_cli_parse_weights("enqueue", optarg, &weights))
+                return KA_EXIT_USAGE;
+            o.weights = &weights;
+            break;
         case 'h': printf("%s", enqueue_usage); return KA_EXIT_OK;
         default: bad = 1; break;
         }

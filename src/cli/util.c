@@ -1,34 +1,29 @@
-/* util.c: the command line's small helpers: strict number parsing, error
- * reporting, exit codes, and the progress bar. */
+/* util.c: the command line's small helpers: option values several commands share,
+ * error reporting, exit codes, and the progress bar. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-int ka_parse_int(const char *s, int lo, int hi, int *out)
+int ka_cli_parse_min_quality(const char *cmd, const char *arg, double *out)
 {
-    char *end;
-    errno = 0;
-    long v = s ? strtol(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || v < lo || v > hi)
-        return -1;
-    *out = (int)v;
-    return 0;
+    if (!ka_parse_double(arg, 0, 1, out))
+        return 0;
+    fprintf(stderr, "keyart %s: bad value '%s' for --min-quality (see --help)\n", cmd, arg);
+    return -1;
 }
 
-int ka_parse_double(const char *s, double lo, double hi, double *out)
+int ka_cli_parse_weights(const char *cmd, const char *arg, ka_quality_weights *out)
 {
-    char *end;
-    errno = 0;
-    double v = s ? strtod(s, &end) : 0;
-    if (!s || !*s || *end || errno || !isfinite(v) || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
+    if (!ka_quality_weights_parse(arg, out))
+        return 0;
+    fprintf(stderr, "keyart %s: bad value '%s' for --quality-weights: %s (six numbers "
+            "0..1000 for brightness,contrast,sharpness,saturation,brisque,face, not all 0)\n",
+            cmd, arg, ka_error_message());
+    return -1;
 }
 
 int ka_exit_for_input_error(int err)

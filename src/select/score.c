@@ -10,13 +10,16 @@
  * the seed system's), then s *= 1 - min(0.5, exposure_clipped): a frame with half or
  * more of its pixels clipped loses half its score. BRISQUE is its own part, no
  * longer folded into sharpness, so a compressed or noisy frame and a blurred one are
- * told apart, and each weight does what it says.
+ * told apart, and each weight does what it says. The weights also read and write
+ * as text ("B,C,S,X,R,F"), for the command line and the work queue's rows.
  *
  * Relevance: quality x match weight (1.0 for a slot's first scene, 0.9, 0.8, 0.7 for
  * later ones, 0.6 for a scene no slot of the genre takes) + 0.03 when sampled at a
  * shot start (an establishing moment) + 0.10 x prominence of the main character. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "keyart/select.h"
 #include "select/select_priv.h"
@@ -43,6 +46,58 @@ int ka_quality_weights_valid(const ka_quality_weights *w)
         sum += v[i];
     }
     return sum > 0.0f;
+}
+
+void ka_quality_weights_format(const ka_quality_weights *w,
+                               char text[KA_QUALITY_WEIGHTS_TEXT_MAX])
+{
+    float v[KA_QPART_COUNT];
+    ka_quality_weight_list(w, v);
+    size_t len = 0;
+    for (int i = 0; i < KA_QPART_COUNT; i++)
+        len += (size_t)snprintf(text + len, KA_QUALITY_WEIGHTS_TEXT_MAX - len, "%s%.9g",
+                                i ? "," : "", (double)v[i]);
+}
+
+/* The number that starts at *p (up to the next comma) into *out; *p moves past it. */
+static int ka_quality_weight_read(const char **p, float *out)
+{
+    size_t len = strcspn(*p, ",");
+    char item[64];
+    double d;
+    if (len >= sizeof item)
+        return ka_error(KA_EINVAL, "a number is too long");
+    memcpy(item, *p, len);
+    item[len] = '\0';
+    if (!*item)
+        return ka_error(KA_EINVAL, "a number is missing");
+    if (ka_parse_double(item, 0, 1000, &d))
+        return ka_error(KA_EINVAL, "'%s' is not a number from 0 to 1000", item);
+    *out = (float)d;
+    *p += len + ((*p)[len] == ',');
+    return 0;
+}
+
+int ka_quality_weights_parse(const char *text, ka_quality_weights *w)
+{
+    if (!text)
+        text = "";
+    int n = 1;
+    for (const char *p = text; *p; p++)
+        n += *p == ',';
+    if (n != KA_QPART_COUNT)
+        return ka_error(KA_EINVAL, "%s", n < KA_QPART_COUNT ? "too few numbers" : "too many numbers");
+    ka_quality_weights v;
+    float *dst[KA_QPART_COUNT] = { &v.brightness, &v.contrast, &v.sharpness, &v.saturation,
+                                   &v.brisque, &v.face };
+    const char *p = text;
+    for (int i = 0; i < KA_QPART_COUNT; i++)
+        if (ka_quality_weight_read(&p, dst[i]))
+            return KA_EINVAL;
+    if (!ka_quality_weights_valid(&v))
+        return ka_error(KA_EINVAL, "all are 0");
+    *w = v;
+    return 0;
 }
 
 float ka_quality_breakdown(const ka_quality *q, const ka_quality_weights *w,

@@ -3,7 +3,9 @@
  * again, with attempts as the lease's token so a late worker cannot store a result
  * twice. Taking uses the database's own locking: FOR UPDATE SKIP LOCKED on
  * PostgreSQL, the write lock of BEGIN IMMEDIATE on SQLite. Long titles become time
- * segments plus a merge job that becomes takeable once all its segments are done. */
+ * segments plus a merge job that becomes takeable once all its segments are done.
+ * Every job of a title keeps the options its variants are chosen with (genre,
+ * variants, minimum quality, quality weights); NULL options are the defaults. */
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -26,6 +28,7 @@ void ka_job_clear(ka_job *j)
     free(j->title_id);
     free(j->video);
     free(j->genre);
+    free(j->invalid);
     memset(j, 0, sizeof *j);
 }
 
@@ -39,21 +42,32 @@ static char *default_id(const char *path)
     return id;
 }
 
-static int insert_job(ka_store *s, ka_job_kind kind, const char *id, const char *video,
-                      const ka_enqueue_opts *o, int64_t parent, int seg, double a, double b,
-                      int64_t *job)
+/* What every job of a title carries. */
+typedef struct title_spec {
+    const char *id, *video;
+    const ka_enqueue_opts *o;
+    char weights[KA_QUALITY_WEIGHTS_TEXT_MAX];  /* "" = the defaults (NULL in the row) */
+} title_spec;
+
+static int insert_job(ka_store *s, const title_spec *t, ka_job_kind kind, int64_t parent,
+                      int seg, double a, double b, int64_t *job)
 {
+    const ka_enqueue_opts *o = t->o;
     ka_sql_res r;
     int err = KA_SQL(s, &r, "INSERT INTO jobs (kind, title_id, video, genre, n_variants,"
-                     " parent, seg_index, seg_start, seg_end, overlap_s) VALUES ($1, $2, $3,"
-                     " $4, $5, $6, $7, $8, $9, $10) RETURNING id", SQL_TEXT(kind_names[kind]),
-                     SQL_TEXT(id), SQL_TEXT(video), SQL_TEXT(o->genre ? o->genre : "drama"),
+                     " parent, seg_index, seg_start, seg_end, overlap_s, min_quality,"
+                     " quality_weights) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                     " $12) RETURNING id", SQL_TEXT(kind_names[kind]),
+                     SQL_TEXT(t->id), SQL_TEXT(t->video),
+                     SQL_TEXT(o->genre ? o->genre : "drama"),
                      SQL_INT(o->n_variants > 0 ? o->n_variants : 8),
                      parent > 0 ? SQL_INT(parent) : SQL_NULL,
                      kind == KA_JOB_SEGMENT ? SQL_INT(seg) : SQL_NULL,
                      kind == KA_JOB_SEGMENT ? SQL_REAL(a) : SQL_NULL,
                      kind == KA_JOB_SEGMENT ? SQL_REAL(b) : SQL_NULL,
-                     SQL_REAL(o->overlap_s > 0 ? o->overlap_s : 5.0));
+                     SQL_REAL(o->overlap_s > 0 ? o->overlap_s : 5.0),
+                     o->has_min_quality ? SQL_REAL(o->min_quality) : SQL_NULL,
+                     *t->weights ? SQL_TEXT(t->weights) : SQL_NULL);
     if (!err) {
         *job = ka_sql_int(&r, 0, 0);
         ka_sql_res_free(&r);
@@ -62,41 +76,64 @@ static int insert_job(ka_store *s, ka_job_kind kind, const char *id, const char 
 }
 
 /* Inside the write transaction: refuses a title that still has work queued. */
-static int add_jobs(ka_store *s, const char *id, const char *video, double duration,
-                    const ka_enqueue_opts *o, int64_t *job_id)
+static int add_jobs(ka_store *s, const title_spec *t, double duration, int64_t *job_id)
 {
+    const ka_enqueue_opts *o = t->o;
     ka_sql_res r;
     int err = KA_SQL(s, &r, "SELECT count(*) FROM jobs WHERE title_id = $1 AND parent IS NULL"
-                     " AND state IN ('queued', 'running')", SQL_TEXT(id));
+                     " AND state IN ('queued', 'running')", SQL_TEXT(t->id));
     if (err)
         return err;
     int busy = (int)ka_sql_int(&r, 0, 0);
     ka_sql_res_free(&r);
     if (busy)
-        return ka_error(KA_EINVAL, "title '%s' is already queued (see keyart jobs)", id);
+        return ka_error(KA_EINVAL, "title '%s' is already queued (see keyart jobs)", t->id);
     if (o->segment_s <= 0 || duration <= 1.5 * o->segment_s)
-        return (err = insert_job(s, KA_JOB_TITLE, id, video, o, 0, 0, 0, 0, job_id)) ? err : 1;
+        return (err = insert_job(s, t, KA_JOB_TITLE, 0, 0, 0, 0, job_id)) ? err : 1;
     int n = (int)ceil(duration / o->segment_s);
     double len = duration / n;
     int64_t merge, seg;
-    err = insert_job(s, KA_JOB_MERGE, id, video, o, 0, 0, 0, 0, &merge);
+    err = insert_job(s, t, KA_JOB_MERGE, 0, 0, 0, 0, &merge);
     for (int i = 0; !err && i < n; i++)
-        err = insert_job(s, KA_JOB_SEGMENT, id, video, o, merge, i, i * len,
+        err = insert_job(s, t, KA_JOB_SEGMENT, merge, i, i * len,
                          i == n - 1 ? 0 : (i + 1) * len, &seg);
     *job_id = merge;
     return err ? err : n + 1;
+}
+
+/* The selection's options, checked before anything is opened: the weights go into the
+ * row as text, and that text is checked as job_take will read it. */
+static int check_select_opts(const ka_enqueue_opts *o, title_spec *t)
+{
+    if (o->has_min_quality && !(o->min_quality >= 0 && o->min_quality <= 1))
+        return ka_error(KA_EINVAL, "cannot enqueue: minimum quality must be 0..1, got %g",
+                        o->min_quality);
+    t->weights[0] = '\0';
+    if (!o->weights)
+        return 0;
+    ka_quality_weights back;
+    ka_quality_weights_format(o->weights, t->weights);
+    if (!ka_quality_weights_parse(t->weights, &back))
+        return 0;
+    char why[256];      /* the message is about to be rewritten from itself */
+    snprintf(why, sizeof why, "%s", ka_error_message());
+    return ka_error(KA_EINVAL, "cannot enqueue: bad quality weights %s: %s", t->weights, why);
 }
 
 int ka_store_enqueue(ka_store *s, const char *video, const ka_enqueue_opts *opts,
                      int64_t *job_id)
 {
     ka_enqueue_opts o = opts ? *opts : (ka_enqueue_opts){ 0 };
+    title_spec t = { .o = &o };
+    int err = check_select_opts(&o, &t);
+    if (err)
+        return err;
     char abs[PATH_MAX];
     if (!realpath(video, abs))
         return ka_error(KA_EIO, "%s: cannot enqueue: %s", video, strerror(errno));
     ka_video *v = NULL;
     ka_video_opts vo = { .threads = 1, .small_width = 64 };
-    int err = ka_video_open(abs, &vo, &v);
+    err = ka_video_open(abs, &vo, &v);
     if (err)
         return err;
     double duration = ka_video_get_info(v)->duration_s;
@@ -104,9 +141,11 @@ int ka_store_enqueue(ka_store *s, const char *video, const ka_enqueue_opts *opts
     char *id = o.title_id ? strdup(o.title_id) : default_id(video);
     if (!id)
         return ka_error(KA_ENOMEM, "no memory");
+    t.id = id;
+    t.video = abs;
     int64_t jid = 0;
     err = ka_store_begin(s, 1);
-    int n = err ? err : add_jobs(s, id, abs, duration, &o, &jid);
+    int n = err ? err : add_jobs(s, &t, duration, &jid);
     if (!err && n < 0)
         ka_store_rollback(s);
     else if (!err && (err = ka_store_commit(s)))
@@ -133,6 +172,43 @@ static int expire(ka_store *s)
     return err;
 }
 
+/* Records why the job cannot run; -1 only when out of memory. */
+static int set_invalid(ka_job *j, const char *why)
+{
+    if (!j->invalid && !(j->invalid = strdup(why)))
+        return -1;
+    return 0;
+}
+
+/* Columns 12 and 13: min_quality and quality_weights, NULL = the defaults. A value
+ * that cannot be right (the row was edited by hand, or by a broken client) makes
+ * the job invalid rather than silently defaulted. */
+static int read_select_opts(const ka_sql_res *r, ka_job *j)
+{
+    char why[512];
+    if (ka_sql_cell(r, 0, 12)->type != KA_SQL_NULL) {
+        j->min_quality = ka_sql_real(r, 0, 12);
+        j->has_min_quality = 1;
+        if (!(j->min_quality >= 0 && j->min_quality <= 1)) {
+            snprintf(why, sizeof why, "job %lld: its min_quality %g in the database is not"
+                     " a number from 0 to 1", (long long)j->id, j->min_quality);
+            if (set_invalid(j, why))
+                return -1;
+        }
+    }
+    if (ka_sql_cell(r, 0, 13)->type == KA_SQL_NULL)
+        return 0;
+    const char *text = ka_sql_text(r, 0, 13);
+    if (text && !ka_quality_weights_parse(text, &j->weights)) {
+        j->has_weights = 1;
+        return 0;
+    }
+    snprintf(why, sizeof why, "job %lld: its quality_weights '%.64s' in the database cannot"
+             " be read: %s", (long long)j->id, text ? text : "?",
+             text ? ka_error_message() : "not text");
+    return set_invalid(j, why);
+}
+
 static int fill_job(const ka_sql_res *r, ka_job *j)
 {
     memset(j, 0, sizeof *j);
@@ -151,7 +227,7 @@ static int fill_job(const ka_sql_res *r, ka_job *j)
     j->seg_end = ka_sql_real(r, 0, 9);
     j->overlap_s = ka_sql_real(r, 0, 10);
     j->attempt = (int)ka_sql_int(r, 0, 11);
-    if (!j->title_id || !j->video || !j->genre) {
+    if (!j->title_id || !j->video || !j->genre || read_select_opts(r, j)) {
         ka_job_clear(j);
         return ka_error(KA_ENOMEM, "no memory");
     }
@@ -172,7 +248,8 @@ int ka_store_job_take(ka_store *s, const char *worker, double lease_s, ka_job *j
             " (j.state = 'running' AND j.lease_until < {NOW})) AND (j.kind <> 'merge' OR NOT"
             " EXISTS (SELECT 1 FROM jobs c WHERE c.parent = j.id AND c.state <> 'done'))"
             " ORDER BY j.id LIMIT 1 {SKIP_LOCKED}) RETURNING id, kind, title_id, video, genre,"
-            " n_variants, parent, seg_index, seg_start, seg_end, overlap_s, attempts",
+            " n_variants, parent, seg_index, seg_start, seg_end, overlap_s, attempts,"
+            " min_quality, quality_weights",
             SQL_TEXT(worker), SQL_REAL(lease_s));
     if (!err)
         err = ka_store_commit(s);
@@ -251,8 +328,8 @@ int ka_store_jobs_json(ka_store *s, json_t **out)
     *out = NULL;
     ka_sql_res r;
     int err = ka_sql(s, &r, "SELECT id, kind, state, title_id, video, parent, seg_index,"
-                     " seg_start, seg_end, attempts, worker, lease_until - {NOW}, error"
-                     " FROM jobs ORDER BY id", NULL, 0);
+                     " seg_start, seg_end, attempts, worker, lease_until - {NOW}, error,"
+                     " min_quality, quality_weights FROM jobs ORDER BY id", NULL, 0);
     if (err)
         return err;
     json_t *a = json_array();
@@ -271,6 +348,10 @@ int ka_store_jobs_json(ka_store *s, json_t **out)
             json_object_set_new(o, "segment", json_pack("{s:I, s:f, s:f}",
                 "index", (json_int_t)ka_sql_int(&r, i, 6), "start_s", ka_sql_real(&r, i, 7),
                 "end_s", ka_sql_real(&r, i, 8)));
+        if (o && ka_sql_cell(&r, i, 13)->type != KA_SQL_NULL)
+            json_object_set_new(o, "min_quality", json_real(ka_sql_real(&r, i, 13)));
+        if (o && ka_sql_text(&r, i, 14))
+            json_object_set_new(o, "quality_weights", json_string(ka_sql_text(&r, i, 14)));
         if (o && state && !strcmp(state, "running"))
             json_object_set_new(o, "lease_left_s",
                                 json_real(round(ka_sql_real(&r, i, 11) * 10) / 10));

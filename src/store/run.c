@@ -4,9 +4,11 @@
  * attempt's. A whole title is analysed, its faces named with its cast from the
  * database, selected and saved; a segment leaves its partial analysis (with its
  * faces) in its job row; a merge stitches the segments, clusters and names the
- * faces of all of them together, and selects and saves the title.
- * An unusable input fails the job for good; a database or disk error leaves it to
- * be taken again once its lease runs out. */
+ * faces of all of them together, and selects and saves the title. Selection uses
+ * the options the title was enqueued with (genre, variants, minimum quality, quality
+ * weights), as `keyart analyze` with them would.
+ * An unusable input, or options in the row that cannot be read, fails the job for
+ * good; a database or disk error leaves it to be taken again once its lease runs out. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -105,6 +107,10 @@ static int select_and_save(ka_store *s, const ka_job *j, ka_title *t, const ka_w
     so.genre = j->genre;
     if (j->n_variants >= 4 && j->n_variants <= 12)
         so.n_variants = j->n_variants;
+    if (j->has_min_quality)
+        so.min_quality = (float)j->min_quality;
+    if (j->has_weights)
+        so.weights = j->weights;
     ka_selection sel = { 0 };
     int err = ka_select(t, &so, &sel);
     if (!err) {
@@ -174,8 +180,22 @@ static int analyse(const ka_job *j, const ka_worker_opts *o, ka_title **t)
     return ka_analyze(j->video, j->title_id, &ao, t);
 }
 
+/* The job cannot succeed: marks it failed with why; 1, or the database's error. */
+static int fail_for_good(ka_store *s, const ka_job *j, const char *why)
+{
+    char keep[1024];
+    snprintf(keep, sizeof keep, "%s", why);     /* why may be ka_error_message() */
+    int ferr = ka_store_job_fail(s, j, keep);
+    if (ferr)
+        return ferr;
+    ka_error(KA_EINVAL, "%s", keep);
+    return 1;
+}
+
 int ka_store_run_job(ka_store *s, const ka_job *j, const ka_worker_opts *o)
 {
+    if (j->invalid)
+        return fail_for_good(s, j, j->invalid);
     heartbeat hb;
     int err = beat_start(&hb, o, j);
     if (err)
@@ -195,15 +215,8 @@ int ka_store_run_job(ka_store *s, const ka_job *j, const ka_worker_opts *o)
         err = select_and_save(s, j, t, o);
     ka_title_free(&t);
     beat_stop(&hb);
-    if (failed_input) {
-        char why[1024];
-        snprintf(why, sizeof why, "%s", ka_error_message());
-        int ferr = ka_store_job_fail(s, j, why);
-        if (ferr)
-            return ferr;
-        ka_error(KA_EINVAL, "%s", why);
-        return 1;
-    }
+    if (failed_input)
+        return fail_for_good(s, j, ka_error_message());
     /* A heartbeat that found the job no longer running raced with our own commit, or
      * the lease was lost and the save itself was refused: the save decides. */
     return err;

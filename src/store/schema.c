@@ -103,6 +103,13 @@ static const migration migrations[] = {
     { 4, "candidates: BRISQUE and face quality",
       "ALTER TABLE candidates ADD COLUMN brisque_quality " REAL ";"
       "ALTER TABLE candidates ADD COLUMN face_quality " REAL ";" },
+
+    /* What the title's variants are chosen with (keyart enqueue --min-quality,
+     * --quality-weights). NULL = the defaults, so rows queued before keep working;
+     * the weights are "B,C,S,X,R,F" as ka_quality_weights_format writes them. */
+    { 5, "jobs: the selection's minimum quality and quality weights",
+      "ALTER TABLE jobs ADD COLUMN min_quality " REAL ";"
+      "ALTER TABLE jobs ADD COLUMN quality_weights TEXT;" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

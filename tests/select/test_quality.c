@@ -1,4 +1,5 @@
-/* test_quality.c: ka_quality_measure on synthetic and real images, ka_quality_score. */
+/* test_quality.c: ka_quality_measure on synthetic and real images, ka_quality_score,
+ * and the quality weights as text (what the CLI takes and the work queue stores). */
 #include <stdio.h>
 
 #include "../ka_test.h"
@@ -254,6 +255,34 @@ static void test_score_parts(void)
     CHECK_NEAR(q.score, (plain + 0.10 * 0.2) / 1.10, 1e-5);
 }
 
+/* Text and back gives the same floats; malformed text is refused, saying why. */
+static void test_weights_text(void)
+{
+    const ka_quality_weights odd = { 0.1f, 1.0f / 3, 999.999f, 1e-3f, 0, 0.7f };
+    char text[KA_QUALITY_WEIGHTS_TEXT_MAX];
+    ka_quality_weights_format(&odd, text);
+    ka_quality_weights back = { 0 };
+    CHECK_EQ_INT(ka_quality_weights_parse(text, &back), 0);
+    CHECK_MSG(!memcmp(&back, &odd, sizeof odd), "%s", text);
+    const ka_quality_weights sharp = { 0, 0, 1, 0, 0, 0 };
+    ka_quality_weights_format(&sharp, text);
+    CHECK_MSG(!strcmp(text, "0,0,1,0,0,0"), "%s", text);
+    static const char *const bad[][2] = {
+        { "1,2", "too few numbers" }, { "", "too few numbers" },
+        { "1,1,1,1,1,1,1", "too many numbers" }, { "1,1,,1,1,1", "a number is missing" },
+        { "1,1,x,1,1,1", "'x' is not a number from 0 to 1000" },
+        { "1,1,1,1,1,1001", "'1001' is not a number from 0 to 1000" },
+        { "1,1,1,1,1,1x", "'1x' is not a number from 0 to 1000" }, { "0,0,0,0,0,0", "all are 0" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ka_quality_weights w = sharp;
+        CHECK_EQ_INT(ka_quality_weights_parse(bad[i][0], &w), KA_EINVAL);
+        CHECK_MSG(!strcmp(ka_error_message(), bad[i][1]), "'%s': %s", bad[i][0],
+                  ka_error_message());
+        CHECK(!memcmp(&w, &sharp, sizeof w));      /* untouched */
+    }
+}
+
 int main(void)
 {
     RUN(test_mid_gray);
@@ -267,5 +296,6 @@ int main(void)
     RUN(test_real_photo);
     RUN(test_score);
     RUN(test_score_parts);
+    RUN(test_weights_text);
     TEST_END();
 }

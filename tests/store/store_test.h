@@ -2,10 +2,11 @@
  * or pg; PostgreSQL from $KEYART_TEST_PG_URL, skipped locally when unset but failed
  * when $CI is set), a fresh empty database per case (a new file, or a new PostgreSQL
  * database created beside the test one and dropped at the end), a hand-made title
- * with real JPEG frames, and row counts. */
+ * with real JPEG frames, row counts, and a check of a stored title's selection options. */
 #ifndef KA_STORE_TEST_H
 #define KA_STORE_TEST_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,16 @@ static const char *st_fresh_url(void)
     return url;
 }
 
+/* A store on a new, empty database at url (NULL: a fresh one), art set to the test's
+ * artwork folder; NULL (a failed check) when it cannot be opened. */
+static inline ka_store *st_open_fresh(const char *url, char art[300])
+{
+    snprintf(art, 300, "%s/artwork", st_tmp);
+    ka_store *s = NULL;
+    CHECK_EQ_INT(ka_store_open(url ? url : st_fresh_url(), 0, &s), 0);
+    return s;
+}
+
 static void st_teardown(void)
 {
     ka_store *s = NULL;
@@ -109,6 +120,39 @@ static int64_t st_count(ka_store *s, const char *sql)
     int64_t n = ka_sql_int(&r, 0, 0);
     ka_sql_res_free(&r);
     return n;
+}
+
+/* The stored selection of title (its export): every variant weighs sharpness and
+ * brightness as given (reason.quality_parts), and the threshold applied
+ * (min_quality_used) is min_q or one of the steps select.c relaxes it by (x0.8, x0.6,
+ * x0.5), which tells a minimum of 0.5 (0.5, 0.4, 0.3, 0.25) from the default 0.35
+ * (0.35, 0.28, 0.21, 0.175). */
+static __attribute__((unused)) void st_check_selection(ka_store *s, const char *title,
+                                                       double sharpness, double brightness,
+                                                       double min_q)
+{
+    json_t *m = NULL;
+    CHECK_EQ_INT(ka_store_export_json(s, title, &m), 0);
+    json_t *vars = json_object_get(m, "variants"), *v;
+    size_t i;
+    CHECK_MSG(json_array_size(vars) >= 1, "%s: no variants stored", title);
+    json_array_foreach(vars, i, v) {
+        json_t *parts = json_object_get(json_object_get(v, "reason"), "quality_parts");
+        double ws = json_number_value(json_object_get(json_object_get(parts, "sharpness"),
+                                                      "weight"));
+        double wb = json_number_value(json_object_get(json_object_get(parts, "brightness"),
+                                                      "weight"));
+        CHECK_MSG(fabs(ws - sharpness) < 1e-6 && fabs(wb - brightness) < 1e-6,
+                  "%s variant %zu: sharpness weight %g, brightness %g", title, i, ws, wb);
+    }
+    static const double relax[] = { 1.0, 0.8, 0.6, 0.5 };
+    double used = json_number_value(json_object_get(json_object_get(m, "title"),
+                                                    "min_quality_used"));
+    int step = 0;
+    for (int k = 0; k < 4; k++)
+        step |= fabs(used - min_q * relax[k]) < 1e-3;
+    CHECK_MSG(step, "%s: min_quality_used %g is not a step of %g", title, used, min_q);
+    json_decref(m);
 }
 
 /* ---- a hand-made analysis: n_cands frames of 320x180 in 3 shots, 4 variants ---- */

@@ -10,7 +10,8 @@
  * truncated or damaged, are refused with a clear message (and a merge job fails with
  * it) instead of being misread. The candidates' quality parts measured by vision
  * (BRISQUE and face quality) come through the blobs and the merge into the database
- * as they were, and stay unknown where they were not measured. */
+ * as they were, and stay unknown where they were not measured. The merge selects
+ * with the minimum quality and quality weights the title was enqueued with. */
 #include <jansson.h>
 
 #include "store_test.h"
@@ -153,14 +154,17 @@ static int q_text(ka_store *s, const char *sql, const char *arg, char *out, size
     return 0;
 }
 
-/* Enqueues the title in two segments, stores blobs[k] as their results, runs the
- * merge job like a worker; returns what ka_store_run_job returned. */
+/* Enqueues the title in two segments (with base's options, when given), stores
+ * blobs[k] as their results, runs the merge job like a worker; returns what
+ * ka_store_run_job returned. */
 static int run_merge(ka_store *s, const char *url, const char *art, void *const blobs[2],
-                     const size_t sizes[2], const char *title)
+                     const size_t sizes[2], const char *title, const ka_enqueue_opts *base)
 {
     char clip[600];
     snprintf(clip, sizeof clip, "%s/media/people_single_shot_17s.mp4", ka_test_shared());
-    ka_enqueue_opts eo = { .title_id = title, .segment_s = 9 };
+    ka_enqueue_opts eo = base ? *base : (ka_enqueue_opts){ 0 };
+    eo.title_id = title;
+    eo.segment_s = 9;
     int64_t merge = 0;
     CHECK_EQ_INT(ka_store_enqueue(s, clip, &eo, &merge), 3);
     ka_job j;
@@ -210,9 +214,7 @@ static void test_merge_names_faces(void)
 {
     const char *url = st_fresh_url();
     char art[300];
-    snprintf(art, sizeof art, "%s/artwork", st_tmp);
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+    ka_store *s = st_open_fresh(url, art);
     if (!s)
         return;
     CHECK_EQ_INT(ka_store_cast_add(s, "segfaces", "Ada", "heroine", person[1], 1,
@@ -245,7 +247,7 @@ static void test_merge_names_faces(void)
     }
     ka_title_free(&t);
     /* through the queue: the merge job clusters and names, then stores */
-    CHECK_EQ_INT(run_merge(s, url, art, blobs, sizes, "segfaces"), 0);
+    CHECK_EQ_INT(run_merge(s, url, art, blobs, sizes, "segfaces", NULL), 0);
     static const char *man = "SELECT count(DISTINCT f.identity) FROM faces f JOIN candidates c"
         " ON c.id = f.candidate JOIN titles t ON t.id = c.title WHERE t.title_id = $1 AND"
         " f.x = 40";
@@ -279,6 +281,31 @@ static void test_merge_names_faces(void)
     }
     CHECK_MSG(named >= 2, "%d variants list characters", named);
     json_decref(ex);
+    free(blobs[0]);
+    free(blobs[1]);
+    free_segment(&f[0]);
+    free_segment(&f[1]);
+    ka_store_close(&s);
+}
+
+/* The merge selects with the options the title was enqueued with. */
+static void test_merge_select_opts(void)
+{
+    const char *url = st_fresh_url();
+    char art[300];
+    ka_store *s = st_open_fresh(url, art);
+    if (!s)
+        return;
+    static seg_fixture f[2];
+    make_both(f);
+    void *blobs[2] = { NULL, NULL };
+    size_t sizes[2] = { 0, 0 };
+    pack_both(f, art, blobs, sizes);
+    static const ka_quality_weights only_sharpness = { 0, 0, 1, 0, 0, 0 };
+    ka_enqueue_opts eo = { .has_min_quality = 1, .min_quality = 0.5,
+                           .weights = &only_sharpness };
+    CHECK_EQ_INT(run_merge(s, url, art, blobs, sizes, "segopts", &eo), 0);
+    st_check_selection(s, "segopts", 1, 0, 0.5);
     free(blobs[0]);
     free(blobs[1]);
     free_segment(&f[0]);
@@ -331,7 +358,7 @@ static void test_format_refused(void)
     ka_store *s = NULL;
     CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
     if (s) {
-        CHECK_EQ_INT(run_merge(s, url, art, blobs, sizes, "oldfmt"), 1);
+        CHECK_EQ_INT(run_merge(s, url, art, blobs, sizes, "oldfmt", NULL), 1);
         char why[1024];
         q_text(s, "SELECT error FROM jobs WHERE kind = 'merge' AND title_id = $1", "oldfmt", why,
                sizeof why);
@@ -355,6 +382,7 @@ int main(int argc, char **argv)
     embed(person[0], NULL, 17u, 0);
     embed(person[1], NULL, 29u, 0);
     RUN(test_merge_names_faces);
+    RUN(test_merge_select_opts);
     RUN(test_format_refused);
     st_teardown();
     TEST_END();

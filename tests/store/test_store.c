@@ -199,10 +199,8 @@ static int64_t q_title(ka_store *s, const char *what, const char *id)
 
 static void test_save_and_replace(void)
 {
-    ka_store *s = NULL;
     char art[300];
-    snprintf(art, sizeof art, "%s/artwork", st_tmp);
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, art);
     if (!s)
         return;
     static st_title a, b;
@@ -269,10 +267,8 @@ static void test_save_and_replace(void)
  * read back into ka_quality with has_* from that. */
 static void test_quality_parts_round_trip(void)
 {
-    ka_store *s = NULL;
     char art[300];
-    snprintf(art, sizeof art, "%s/artwork", st_tmp);
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, art);
     if (!s)
         return;
     static st_title a;

@@ -3,12 +3,17 @@
 # pg (the scale-out engine).
 #  1. Four workers process eight enqueued titles (the shared clips): every title is
 #     analysed exactly once (one attempt per job), its variants are stored once.
+#     A title enqueued with --quality-weights 0,0,1,0,0,0 --min-quality 0.5 comes out
+#     as `keyart analyze` with them would: only sharpness weighs in every variant's
+#     quality parts, and the threshold is 0.5's; bad values are refused (exit 1, the
+#     same messages as analyze's) and nothing is enqueued.
 #  2. A worker killed with SIGKILL in the middle of storing (held inside its
 #     transaction by a test hook) and one killed in the middle of analysing: another
 #     worker finishes each job after the lease ends; no duplicate rows, no
 #     half-written title, and readers never saw one.
 #  3. A longer video (clips joined by ffmpeg) split into segments analysed by
-#     different workers gives the same shots as `keyart shots` on the whole file.
+#     different workers gives the same shots as `keyart shots` on the whole file,
+#     and its merge selects with the weights it was enqueued with.
 # On SQLite only 1 and the first kill of 2 run.
 set -euo pipefail
 source "$(dirname "$0")/../cli/lib.sh"
@@ -31,10 +36,37 @@ for spec in caminandes_10s.mp4: sintel_10s.mp4: tears_of_steel_10s.mp4: \
     file=${spec%%:*}; id=${spec#*:}
     args=("$MEDIA/$file" --db "$DB" --genre action)
     [ -n "$id" ] && args+=(--title-id "$id")
+    [ "$id" == caminandes_d ] && args+=(--quality-weights 0,0,1,0,0,0 --min-quality 0.5)
     "$KEYART_BIN" enqueue "${args[@]}" >/dev/null
     n=$((n + 1))
 done
 check_eq "eight jobs queued" 8 "$(db_sql "$DB" "SELECT count(*) FROM jobs WHERE state = 'queued'")"
+check_eq "  one with its weights and minimum quality" "0,0,1,0,0,0|0.5" \
+    "$(db_sql "$DB" "SELECT quality_weights, min_quality FROM jobs WHERE min_quality IS NOT NULL")"
+
+# bad_enqueue TAG STDERR_ERE ARGS...: refused with exit 1 and analyze's message.
+bad_enqueue() {
+    local tag=$1 want=$2
+    shift 2
+    ka_run "bad-enqueue-$tag" "$KEYART_BIN" enqueue "$MEDIA/caminandes_10s.mp4" --title-id bad \
+        --db "$DB" "$@"
+    check_rc "enqueue $* ($tag)" 1
+    check_grep "  says why" "$ERR" "$want"
+}
+bad_enqueue "too few" "^keyart enqueue: bad value '1,2' for --quality-weights: too few numbers" \
+    --quality-weights 1,2
+bad_enqueue "all zero" "^keyart enqueue: bad value '0,0,0,0,0,0' for --quality-weights: all are 0" \
+    --quality-weights 0,0,0,0,0,0
+bad_enqueue "letters" "for --quality-weights: 'x' is not a number from 0 to 1000" \
+    --quality-weights 1,1,x,1,1,1
+bad_enqueue "quality 1.5" "^keyart enqueue: bad value '1.5' for --min-quality" --min-quality 1.5
+bad_enqueue "quality -1" "bad value '-1' for --min-quality" --min-quality -1
+ka_run jobs-after-bad "$KEYART_BIN" jobs --json --db "$DB"
+check_eq "bad values enqueue nothing" 8 "$(jqx "$OUT" length)"
+ka_run enqueue-help "$KEYART_BIN" enqueue --help
+check_grep "enqueue --help lists --quality-weights" "$OUT" '--quality-weights B,C,S,X,R,F'
+check_grep "enqueue --help lists --min-quality" "$OUT" '--min-quality Q'
+
 pids=()
 for i in 1 2 3 4; do
     "${W[@]}" --db "$DB" --drain --lease 20 --name "w$i" >"$WORK/w$i.out" 2>"$WORK/w$i.err" &
@@ -60,6 +92,22 @@ workers=$(db_sql "$DB" "SELECT count(DISTINCT worker) FROM jobs")
 check "the work was shared ($workers workers took jobs)" test "$workers" -ge 2
 ka_run jobs "$KEYART_BIN" jobs --json --db "$DB"
 check_eq "keyart jobs lists them" 8 "$(jqx "$OUT" '[.[] | select(.state == "done")] | length')"
+
+# only_sharpness FILE: every variant weighs sharpness alone (analyze's quality_weights.sh)
+only_sharpness() {
+    jq -e '(.variants | length) >= 1 and all(.variants[].reason.quality_parts;
+        .sharpness.weight == 1 and ([to_entries[] | select(.key != "sharpness" and
+        .key != "exposure_factor") | .value.weight] | all(. == 0)))' "$1"
+}
+ka_run export-sharp "$KEYART_BIN" export caminandes_d --db "$DB"
+check_rc "export the title queued with weights" 0
+check "  every variant: sharpness weight 1, the others 0" only_sharpness "$OUT"
+check "  the threshold is 0.5's (0.5, or relaxed to 0.4, 0.3, 0.25)" jq -e \
+    '.title.min_quality_used as $m | any(0.5, 0.4, 0.3, 0.25; (. - $m) | fabs < 0.001)' "$OUT"
+ka_run export-default "$KEYART_BIN" export caminandes_c --db "$DB"
+check "  (the same clip queued without them has the defaults)" jq -e \
+    'all(.variants[].reason.quality_parts; .sharpness.weight == 0.3) and
+     (.title.min_quality_used | . <= 0.35)' "$OUT"
 
 # wait_for DESC SECONDS CMD...: polls CMD until it succeeds.
 wait_for() {
@@ -133,7 +181,8 @@ ffmpeg -nostdin -v error -y -i "$MEDIA/sintel_10s.mp4" -i "$MEDIA/tears_of_steel
     "[0:v]$f[a];[1:v]$f[b];[2:v]$f[c];[a][b][c]concat=n=3:v=1:a=0[v]" \
     -map "[v]" -c:v libx264 -preset veryfast -g 48 "$LONG"
 DB=$(fresh_db segments)
-ka_run enqueue-seg "$KEYART_BIN" enqueue "$LONG" --segment 8 --title-id joined --db "$DB"
+ka_run enqueue-seg "$KEYART_BIN" enqueue "$LONG" --segment 8 --title-id joined --db "$DB" \
+    --quality-weights 0,0,1,0,0,0
 check_rc "enqueue with --segment" 0
 check_grep "  split into segments" "$OUT" "as 4 segments merged by job"
 pids=()
@@ -158,6 +207,8 @@ check_eq "segmented shots = single-pass shots" "$(jq -c "$norm" "$WORK/single.js
     "$(jq -c "$norm" "$OUT")"
 check "  (and there are several)" test "$(jqx "$WORK/single.json" length)" -ge 8
 check_eq "the merged title has its variants" 8 "$(db_sql "$DB" "SELECT count(*) FROM variants")"
+ka_run merged-meta "$KEYART_BIN" export joined --db "$DB"
+check "the merge selected with the weights it was enqueued with" only_sharpness "$OUT"
 check_eq "candidates come from every segment" "ok" "$(db_sql "$DB" \
     "SELECT CASE WHEN min(time_s) < 5 AND max(time_s) > 25 THEN 'ok' ELSE 'bad' END FROM candidates")"
 
