@@ -176,7 +176,7 @@ static int ka_detect_uf_pass(ka_vision *v, ka_cv_net *net, const ka_image *work,
         return err;
     }
     /* the picture at the top left, zeros (gray 127) elsewhere */
-    const ka_norm norm = { { 127, 127, 127 }, { 1 / 128.f, 1 / 128.f, 1 / 128.f }, 0, 127 };
+    const ka_norm norm = { { 127, 127, 127 }, { 1 / 128.f, 1 / 128.f, 1 / 128.f }, 0, 127, 0 };
     float A[6];
     ka_vision_rect_affine(0, 0, KA_UF_W, KA_UF_H, KA_UF_W, KA_UF_H, A);
     ka_vision_sample(&small, A, KA_UF_W, KA_UF_H, &norm, blob);

@@ -168,7 +168,8 @@ void ka_vision_sample(const ka_image *src, const float A[6], int w, int h, const
                 continue;
             }
             for (int c = 0; c < 3; c++)
-                out[(size_t)c * plane + o] = (acc[c] * inv - n->mean[c]) * n->scale[c];
+                out[(size_t)c * plane + o] = (acc[n->bgr ? 2 - c : c] * inv - n->mean[c]) *
+                                             n->scale[c];
         }
     }
 }

@@ -121,7 +121,7 @@ static int ka_nanodet(ka_vision *v, const ka_image *work, ka_object *out, int *n
         err = ka_error(KA_ENOMEM, "no memory for the object detector input");
     if (!err) {
         const ka_norm norm = { { 103.53f, 116.28f, 123.675f },
-                               { 1 / 57.375f, 1 / 57.12f, 1 / 58.395f }, 0, 0 };
+                               { 1 / 57.375f, 1 / 57.12f, 1 / 58.395f }, 0, 0, 0 };
         float A[6];
         ka_vision_rect_affine(0, 0, KA_ND_SIZE, KA_ND_SIZE, KA_ND_SIZE, KA_ND_SIZE, A);
         ka_vision_sample(&small, A, KA_ND_SIZE, KA_ND_SIZE, &norm, blob);
