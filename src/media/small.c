@@ -18,7 +18,10 @@
 
 /* Samples per output pixel, at most: along a source row they are nearly free (the
  * cache line is loaded anyway), every source row read costs memory traffic. At 1080p
- * 4 x 2 costs about 90 us a frame, 4 x 4 about 125 us (one core, ~2-3% of decoding). */
+ * 4 x 2 costs about 90 us a frame, 4 x 4 about 125 us (one core, ~2-3% of decoding).
+ * In a real analysis the frame has left the caches: perf put the generic loop at 2.9%
+ * of keyart's CPU on the 5-minute bench input, the unrolled 4 x 2 path with the next
+ * rows prefetched at 1.9%. */
 #define KA_SMALL_TAPS_COL 4
 #define KA_SMALL_TAPS_ROW 2
 
@@ -214,10 +217,33 @@ static void sample16(const plane_map *m, const uint8_t *base, uint8_t *dst)
     }
 }
 
+/* sample8 for the common case (8 bits, no rotation: 4 x 2 taps), unrolled: the same
+ * values without the loop overhead that dominates at 8 taps a pixel. */
+static void sample8_4x2(const plane_map *m, const uint8_t *base, uint8_t *dst)
+{
+    ptrdiff_t first = m->xo[0], last = m->xo[4 * m->ow - 1];
+    for (int j = 0; j < m->oh; j++) {
+        const uint8_t *r0 = base + m->yo[2 * j], *r1 = base + m->yo[2 * j + 1];
+        if (j + 1 < m->oh)  /* the next rows are far apart in memory: ask for them early */
+            for (ptrdiff_t x = first; x <= last; x += 64) {
+                __builtin_prefetch(base + m->yo[2 * j + 2] + x);
+                __builtin_prefetch(base + m->yo[2 * j + 3] + x);
+            }
+        const ptrdiff_t *xo = m->xo;
+        for (int i = 0; i < m->ow; i++, xo += 4) {
+            unsigned sum = (unsigned)r0[xo[0]] + r0[xo[1]] + r0[xo[2]] + r0[xo[3]] +
+                           r1[xo[0]] + r1[xo[1]] + r1[xo[2]] + r1[xo[3]];
+            *dst++ = (uint8_t)((sum + 4) >> 3);
+        }
+    }
+}
+
 static void sample_plane(const plane_map *m, const AVFrame *f, uint8_t *dst)
 {
     const uint8_t *base = f->data[m->plane] + m->offset;
-    if (m->bytes == 1)
+    if (m->bytes == 1 && m->nx == 4 && m->ny == 2)
+        sample8_4x2(m, base, dst);
+    else if (m->bytes == 1)
         sample8(m, base, dst);
     else
         sample16(m, base, dst);

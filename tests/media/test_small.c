@@ -229,8 +229,61 @@ static void test_dup(void)
     av_frame_free(&ref);
 }
 
+/* The mean of the taps the small copy takes for output (i, j): n x m samples spread
+ * evenly over the output pixel's footprint (an oracle written apart from small.c). */
+static int tap_mean(const uint8_t *p, int stride, int len_x, int len_y, int out_w, int out_h,
+                    int i, int j, int nx, int ny)
+{
+    unsigned sum = 0;
+    for (int b = 0; b < ny; b++)
+        for (int a = 0; a < nx; a++) {
+            long x = (long)(((double)i + (a + 0.5) / nx) * len_x / out_w);
+            long y = (long)(((double)j + (b + 0.5) / ny) * len_y / out_h);
+            sum += p[(size_t)y * stride + x];
+        }
+    return (int)((sum + (unsigned)(nx * ny) / 2) / (unsigned)(nx * ny));
+}
+
+/* 1080p noise (every tap matters) to 128x72: each pixel is exactly the mean of its
+ * 4 x 2 taps, in luma and chroma alike (15 x 15 source pixels each). */
+static void test_exact_taps(void)
+{
+    AVFrame *f = av_frame_alloc();
+    f->width = 1920;
+    f->height = 1080;
+    f->format = AV_PIX_FMT_YUV420P;
+    CHECK(av_frame_get_buffer(f, 0) == 0);
+    unsigned seed = 12345;
+    for (int c = 0; c < 3; c++) {
+        int w = c ? 960 : 1920, h = c ? 540 : 1080;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                seed = seed * 1103515245u + 12345u;
+                f->data[c][(size_t)y * f->linesize[c] + x] = (uint8_t)(seed >> 16);
+            }
+    }
+    ka_small s;
+    CHECK_EQ_INT(small_of(f, 128, 72, 0, &s), 0);
+    int bad = 0;
+    for (int j = 0; j < 72; j++)
+        for (int i = 0; i < 128; i++)
+            bad += s.y[j * 128 + i] !=
+                   tap_mean(f->data[0], f->linesize[0], 1920, 1080, 128, 72, i, j, 4, 2);
+    for (int j = 0; j < 36; j++)
+        for (int i = 0; i < 64; i++) {
+            bad += s.u[j * 64 + i] !=
+                   tap_mean(f->data[1], f->linesize[1], 960, 540, 64, 36, i, j, 4, 2);
+            bad += s.v[j * 64 + i] !=
+                   tap_mean(f->data[2], f->linesize[2], 960, 540, 64, 36, i, j, 4, 2);
+        }
+    CHECK_MSG(bad == 0, "%d pixels of the small copy are not the mean of their taps", bad);
+    free(s.y);
+    av_frame_free(&f);
+}
+
 int main(void)
 {
+    RUN(test_exact_taps);
     RUN(test_formats);
     RUN(test_rotations);
     RUN(test_dup);
