@@ -69,7 +69,8 @@ typedef struct ka_face {
     ka_expression expression;
     float expression_conf;          /* 0..1 */
     float valence;                  /* -1 (negative) .. 1 (positive) */
-    float male;                     /* 0..1 probability of a male face; < 0 unknown */
+    float male;                     /* 0..1, >= 0.5 a man (calibrated); < 0 unknown,
+                                     * as for faces under 64 px */
     float sharpness;                /* variance of the Laplacian of the face region */
     float focus;                    /* 0..1: face sharpness against the frame's */
     float prominence;               /* 0..1, see ka_face_prominence */

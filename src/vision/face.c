@@ -233,6 +233,8 @@ static void ka_gender(ka_vision *v, const ka_image *rgb, ka_face *f)
     ka_cv_net *net = v->net[KA_M_FR_GENDER];
     float sx, sy, s;
     ka_square(f, &sx, &sy, &s);
+    if (s < KA_GENDER_MIN_SIDE)
+        return;
     float cx = sx + 0.5f * s, cy = sy + 0.5f * s, w = 1.4f * s, h = 1.4f * s;
     const ka_norm n = { { 0.485f * 255, 0.456f * 255, 0.406f * 255 },
                         { 1 / (0.229f * 255), 1 / (0.224f * 255), 1 / (0.225f * 255) }, 0, 0,

@@ -130,6 +130,10 @@ int ka_vision_detect(ka_vision *v, const ka_image *work, const ka_image *gray, k
  * women average 0.67 and men 0.86; at 0.7 both are right about 72% of the time
  * (at 0.5, 94% of men but 19% of women). It is mapped to 0.5. */
 #define KA_GENDER_SPLIT 0.7f
+/* Nor is it asked about faces smaller than its 64x64 input: upsampled, they are
+ * guesses (the young man of tears_of_steel, 49 px tall, reads 0.31-0.54: a woman,
+ * and would become the heroine of a title without a cast). */
+#define KA_GENDER_MIN_SIDE 64.0f
 
 void ka_vision_face_init(ka_face *f);
 /* Measures the attributes in what (KA_ATTR_*, those the loaded models give) of f
