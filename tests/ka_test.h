@@ -1,11 +1,14 @@
-/* ka_test.h: the few macros our C tests use. A test program runs its cases, prints
- * one line per failed check, and exits non-zero when any check failed. */
+/* ka_test.h: the few macros our C tests use, and helpers several tests share. A test
+ * program runs its cases, prints one line per failed check, and exits non-zero when
+ * any check failed. */
 #ifndef KA_TEST_H
 #define KA_TEST_H
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "keyart/common.h"
 
 static int ka_test_failures;
 static int ka_test_checks;
@@ -22,6 +25,15 @@ static int ka_test_checks;
 #define RUN(fn) do { fprintf(stderr, "-- %s\n", #fn); fn(); } while (0)
 #define TEST_END() do { fprintf(stderr, "%d checks, %d failed\n", ka_test_checks, \
     ka_test_failures); return ka_test_failures ? 1 : 0; } while (0)
+
+/* Where box f stands against crop c: 0 outside, 1 wholly inside, 2 cut by an edge. */
+static inline int ka_test_rect_rel(ka_rect c, ka_rect f)
+{
+    ka_rect i = ka_rect_intersect(f, c);
+    if (!i.w || !i.h)
+        return 0;
+    return i.x == f.x && i.y == f.y && i.w == f.w && i.h == f.h ? 1 : 2;
+}
 
 /* ../shared, from KA_SHARED_DIR (set by meson) or the environment. */
 static inline const char *ka_test_shared(void)

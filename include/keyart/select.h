@@ -71,6 +71,9 @@ typedef struct ka_quality_part {
                                      * the exposure factor: the parts sum to score */
 } ka_quality_part;
 
+/* 0.25 brightness, 0.25 contrast, 0.30 sharpness, 0.20 saturation, 0.10 BRISQUE,
+ * 0.15 faces: ka_select_opts_default's, and what a NULL or invalid set stands for. */
+extern const ka_quality_weights ka_quality_weights_default;
 /* 1 when every weight is >= 0 and their sum is positive. */
 int ka_quality_weights_valid(const ka_quality_weights *w);
 /* The weights as text, as `keyart analyze --quality-weights` takes them and the work

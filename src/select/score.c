@@ -24,7 +24,8 @@
 #include "keyart/select.h"
 #include "select/select_priv.h"
 
-static const ka_quality_weights ka_quality_default = { 0.25f, 0.25f, 0.30f, 0.20f, 0.10f, 0.15f };
+const ka_quality_weights ka_quality_weights_default = { 0.25f, 0.25f, 0.30f, 0.20f, 0.10f,
+                                                      0.15f };
 
 static void ka_quality_weight_list(const ka_quality_weights *w, float v[KA_QPART_COUNT])
 {
@@ -107,7 +108,7 @@ float ka_quality_breakdown(const ka_quality *q, const ka_quality_weights *w,
         "brightness", "contrast", "sharpness", "saturation", "brisque", "face",
     };
     if (!w || !ka_quality_weights_valid(w))
-        w = &ka_quality_default;
+        w = &ka_quality_weights_default;
     const float value[KA_QPART_COUNT] = { q->brightness, q->contrast, q->sharpness,
                                           q->saturation, q->brisque, q->face };
     const int known[KA_QPART_COUNT] = { 1, 1, 1, 1, q->has_brisque != 0, q->has_face != 0 };
@@ -118,7 +119,7 @@ float ka_quality_breakdown(const ka_quality *q, const ka_quality_weights *w,
         sum += parts[i].weight;
     }
     if (sum <= 0.0f)            /* only unknown parts weigh: fall back to the defaults */
-        return ka_quality_breakdown(q, &ka_quality_default, parts, exposure_factor);
+        return ka_quality_breakdown(q, &ka_quality_weights_default, parts, exposure_factor);
     float clip = q->exposure_clipped;
     clip = clip < 0.0f ? 0.0f : clip > 0.5f ? 0.5f : clip;
     *exposure_factor = 1.0f - clip;

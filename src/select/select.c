@@ -18,7 +18,7 @@ void ka_select_opts_default(ka_select_opts *o)
     o->genre = "drama";
     o->n_variants = 8;
     o->min_quality = 0.35f;
-    o->weights = (ka_quality_weights){ 0.25f, 0.25f, 0.30f, 0.20f, 0.10f, 0.15f };
+    o->weights = ka_quality_weights_default;
     o->dup_distance = 10;
     o->mmr_lambda = 0.7f;
 }

@@ -38,35 +38,17 @@ void ka_metrics_selection(ka_metrics *m, int policy)
     ADD(m->selections[policy >= 0 && policy < KA_SERVE_POLICIES ? policy : KA_SERVE_POLICIES], 1);
 }
 
-/* A growing text buffer. */
-typedef struct text {
-    char *buf;
-    size_t len, cap;
-    int err;
-} text;
+/* The page is written to a memory stream: libc grows the buffer. */
+typedef FILE text;
 
 static void out(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void out(text *t, const char *fmt, ...)
 {
-    for (int tries = 0; !t->err && tries < 2; tries++) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && (size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = (t->cap + (size_t)(n > 0 ? n : 0)) * 2 + 4096;
-        char *b = realloc(t->buf, cap);
-        if (!b) {
-            t->err = 1;
-            return;
-        }
-        t->buf = b;
-        t->cap = cap;
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(t, fmt, ap);
+    va_end(ap);
 }
 
 static void requests(text *t, const ka_metrics *m)
@@ -154,14 +136,20 @@ static void holdings(text *t, ka_server *s)
 
 enum MHD_Result ka_api_metrics(ka_req *r)
 {
-    text t = { 0 };
-    requests(&t, &r->srv->metrics);
-    learning(&t, &r->srv->metrics);
-    holdings(&t, r->srv);
-    if (t.err || !t.buf) {
-        free(t.buf);
+    char *buf = NULL;
+    size_t len = 0;
+    text *t = open_memstream(&buf, &len);
+    int bad = !t;
+    if (t) {
+        requests(t, &r->srv->metrics);
+        learning(t, &r->srv->metrics);
+        holdings(t, r->srv);
+        bad = ferror(t);
+        bad |= fclose(t) != 0;      /* the buffer is complete only once closed */
+    }
+    if (bad || !buf) {
+        free(buf);
         return ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
     }
-    return ka_reply_buffer(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", t.buf,
-                           t.len);
+    return ka_reply_buffer(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 }

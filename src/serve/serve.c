@@ -42,6 +42,8 @@ static int check_opts(const ka_serve_opts *o)
         return ka_error(KA_EINVAL, "snapshot and attribution times must be positive");
     if (o->max_body < 1024 || o->max_events < 1 || o->max_batch < 1 || o->timeout_s < 1)
         return ka_error(KA_EINVAL, "body, batch and time limits are too small");
+    if (o->max_body > (size_t)1 << 30)
+        return ka_error(KA_EINVAL, "the body limit must be at most 1 GiB");
     if (o->threads < 0 || o->threads > 256)
         return ka_error(KA_EINVAL, "--threads must be 0..256");
     return 0;

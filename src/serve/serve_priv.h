@@ -230,7 +230,8 @@ struct ka_req {
     const char *params[KA_REQ_PARAMS];  /* the {} segments, decoded */
     char path[512];                 /* storage for params */
     char *body;
-    size_t len, cap;
+    size_t len;
+    int cap;                        /* ka_array_grow's */
     int too_large, replied;
     uint64_t t0;
     int status;

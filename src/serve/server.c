@@ -319,18 +319,13 @@ static void body_append(ka_req *r, const char *data, size_t n)
         r->too_large = 1;
         return;
     }
-    if (r->len + n + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 4096;
-        while (cap < r->len + n + 1)
-            cap *= 2;
-        char *b = realloc(r->body, cap);
-        if (!b) {
-            r->too_large = 1;
-            return;
-        }
-        r->body = b;
-        r->cap = cap;
+    /* the limit checked above (at most 1 GiB, serve.c) keeps the size an int */
+    void *body = r->body;
+    if (ka_array_grow(&body, &r->cap, (int)(r->len + n + 1), 1)) {
+        r->too_large = 1;
+        return;
     }
+    r->body = body;
     memcpy(r->body + r->len, data, n);
     r->len += n;
     r->body[r->len] = '\0';

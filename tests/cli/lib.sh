@@ -162,6 +162,18 @@ ka_check_no_crash() {
     fi
 }
 
+# check_no_sanitizer LABEL FILE...: no sanitizer (ASan, LSan, UBSan) report in the
+# files (the logs of processes run in the background).
+check_no_sanitizer() {
+    local label=$1
+    shift
+    if grep -Eq 'Sanitizer|runtime error' "$@"; then
+        fail "$label" "$(grep -Eh -m 5 'Sanitizer|runtime error|SUMMARY|#[0-9] ' "$@" | cut -c1-300)"
+    else
+        pass "$label"
+    fi
+}
+
 # jqv ARGS...: what jq prints, or its error message; never stops the script (for
 # values that a check then compares).
 jqv() {

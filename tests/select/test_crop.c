@@ -83,17 +83,6 @@ static void test_degenerate(void)
     CHECK(bad.w == 100);
 }
 
-/* 0 outside, 1 inside, 2 cut by an edge of c. */
-static int rel(ka_rect c, ka_rect f)
-{
-    int x0 = f.x > c.x ? f.x : c.x, y0 = f.y > c.y ? f.y : c.y;
-    int x1 = f.x + f.w < c.x + c.w ? f.x + f.w : c.x + c.w;
-    int y1 = f.y + f.h < c.y + c.h ? f.y + f.h : c.y + c.h;
-    if (x1 <= x0 || y1 <= y0)
-        return 0;
-    return x0 == f.x && y0 == f.y && x1 == f.x + f.w && y1 == f.y + f.h ? 1 : 2;
-}
-
 static const ka_rect full = { 0, 0, 1920, 1080 }, centre = { 860, 440, 200, 200 };
 
 static void test_faces_none(void)
@@ -118,9 +107,9 @@ static void test_face_near_border(void)
     for (int s = KA_SHAPE_2X3; s <= KA_SHAPE_1X1; s++) {
         int aw, ah;
         ka_shape_aspect(s, &aw, &ah);
-        CHECK(rel(ka_crop_place(full, centre, aw, ah), f.box) != 1);
+        CHECK(ka_test_rect_rel(ka_crop_place(full, centre, aw, ah), f.box) != 1);
         ka_rect r = ka_crop_faces(full, centre, aw, ah, &f, 1);
-        CHECK_MSG(rel(r, f.box) == 1, "%s: crop x %d w %d", ka_shape_name(s), r.x, r.w);
+        CHECK_MSG(ka_test_rect_rel(r, f.box) == 1, "%s: crop x %d w %d", ka_shape_name(s), r.x, r.w);
         CHECK(inside(full, r));
         CHECK_EQ_INT(r.x + r.w, 1920);          /* the face and its margin: at the edge */
     }
@@ -137,13 +126,13 @@ static void test_two_far_apart(void)
     ka_crop_face f[2] = { { { 200, 300, 200, 250 }, 0.6f }, { { 1500, 320, 200, 250 }, 0.4f } };
     ka_rect r = ka_crop_faces(full, centre, 2, 3, f, 2);
     CHECK(r.w == 720 && r.h == 1080);
-    CHECK(rel(r, f[0].box) == 1 && rel(r, f[1].box) == 0);
+    CHECK(ka_test_rect_rel(r, f[0].box) == 1 && ka_test_rect_rel(r, f[1].box) == 0);
     f[0].weight = 0.3f;
     r = ka_crop_faces(full, centre, 2, 3, f, 2);
-    CHECK(rel(r, f[0].box) == 0 && rel(r, f[1].box) == 1);
+    CHECK(ka_test_rect_rel(r, f[0].box) == 0 && ka_test_rect_rel(r, f[1].box) == 1);
     /* 1:1 (1080 wide) cannot hold both either */
     r = ka_crop_faces(full, centre, 1, 1, f, 2);
-    CHECK(rel(r, f[1].box) == 1 && rel(r, f[0].box) == 0);
+    CHECK(ka_test_rect_rel(r, f[1].box) == 1 && ka_test_rect_rel(r, f[0].box) == 0);
 }
 
 /* Two faces close together: both in, the pair centred. */
@@ -151,7 +140,7 @@ static void test_two_close(void)
 {
     ka_crop_face f[2] = { { { 700, 300, 200, 250 }, 0.5f }, { { 1000, 330, 200, 240 }, 0.5f } };
     ka_rect r = ka_crop_faces(full, (ka_rect){ 0, 0, 300, 300 }, 2, 3, f, 2);
-    CHECK(rel(r, f[0].box) == 1 && rel(r, f[1].box) == 1);
+    CHECK(ka_test_rect_rel(r, f[0].box) == 1 && ka_test_rect_rel(r, f[1].box) == 1);
     CHECK(abs(r.x + r.w / 2 - 950) <= 40);
 }
 
@@ -161,11 +150,11 @@ static void test_heaviest_kept(void)
     ka_crop_face f[3] = { { { 820, 300, 150, 200 }, 0.5f }, { { 430, 320, 150, 200 }, 0.3f },
                           { { 1250, 310, 150, 200 }, 0.2f } };
     ka_rect r = ka_crop_faces(full, centre, 2, 3, f, 3);
-    CHECK(rel(r, f[0].box) == 1 && rel(r, f[1].box) == 1 && rel(r, f[2].box) == 0);
+    CHECK(ka_test_rect_rel(r, f[0].box) == 1 && ka_test_rect_rel(r, f[1].box) == 1 && ka_test_rect_rel(r, f[2].box) == 0);
     f[1].weight = 0.1f;
     f[2].weight = 0.4f;
     r = ka_crop_faces(full, centre, 2, 3, f, 3);
-    CHECK(rel(r, f[0].box) == 1 && rel(r, f[2].box) == 1 && rel(r, f[1].box) == 0);
+    CHECK(ka_test_rect_rel(r, f[0].box) == 1 && ka_test_rect_rel(r, f[2].box) == 1 && ka_test_rect_rel(r, f[1].box) == 0);
 }
 
 /* Faces that do not matter (weight 0) are never cut when the crop can move. */
@@ -177,8 +166,8 @@ static void test_background_uncut(void)
         int aw, ah;
         ka_shape_aspect(s, &aw, &ah);
         ka_rect r = ka_crop_faces(full, f[0].box, aw, ah, f, 3);
-        CHECK(rel(r, f[0].box) == 1);
-        CHECK_MSG(rel(r, f[1].box) != 2 && rel(r, f[2].box) != 2, "%s: x %d w %d",
+        CHECK(ka_test_rect_rel(r, f[0].box) == 1);
+        CHECK_MSG(ka_test_rect_rel(r, f[1].box) != 2 && ka_test_rect_rel(r, f[2].box) != 2, "%s: x %d w %d",
                   ka_shape_name(s), r.x, r.w);
     }
 }
@@ -194,7 +183,7 @@ static void test_letterbox(void)
         ka_rect r = ka_crop_faces(b, centre, aw, ah, f, 2);
         CHECK(inside(b, r));
         CHECK((long long)r.w * ah == (long long)r.h * aw);
-        CHECK(rel(r, f[0].box) == 1 && rel(r, f[1].box) != 2);
+        CHECK(ka_test_rect_rel(r, f[0].box) == 1 && ka_test_rect_rel(r, f[1].box) != 2);
     }
 }
 
@@ -243,11 +232,11 @@ static void test_exhaustive(void)
             ka_rect c = { x, 0, r.w, r.h };
             int cut = 0, bg = 0;
             for (int i = 0; i < n; i++) {
-                int k = rel(c, in_frame(f[i].box));
+                int k = ka_test_rect_rel(c, in_frame(f[i].box));
                 cut += k == 2 && f[i].weight > 0;
                 bg += k == 2 && f[i].weight <= 0;
             }
-            int whole = f[lead].weight <= 0 || rel(c, in_frame(f[lead].box)) == 1;
+            int whole = f[lead].weight <= 0 || ka_test_rect_rel(c, in_frame(f[lead].box)) == 1;
             if (cut < best_cut) {
                 best_cut = cut;
                 lead_ok = bg_ok = 0;
@@ -260,10 +249,10 @@ static void test_exhaustive(void)
         int cut = 0, bg = 0;
         for (int i = 0; i < n; i++) {
             ka_rect b = in_frame(f[i].box);
-            cut += rel(r, b) == 2 && f[i].weight > 0;
-            bg += rel(r, b) == 2 && f[i].weight <= 0;
+            cut += ka_test_rect_rel(r, b) == 2 && f[i].weight > 0;
+            bg += ka_test_rect_rel(r, b) == 2 && f[i].weight <= 0;
             if (i == lead && lead_ok && f[i].weight > 0)
-                CHECK_MSG(rel(r, b) == 1, "scene %d: lead left out or cut", t);
+                CHECK_MSG(ka_test_rect_rel(r, b) == 1, "scene %d: lead left out or cut", t);
         }
         CHECK_MSG(cut == best_cut, "scene %d: %d faces that matter cut, %d possible", t, cut,
                   best_cut);

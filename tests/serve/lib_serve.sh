@@ -67,13 +67,7 @@ serve_start() {
 }
 
 check_log_clean() {
-    local log=${LOG_OF[$1]}
-    if grep -Eq 'ERROR: AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error' "$log"; then
-        fail "server $1: no sanitizer report in its log" \
-            "$(grep -E -m 5 'Sanitizer|runtime error|SUMMARY|#[0-9] ' "$log" | cut -c1-300)"
-    else
-        pass "server $1: no sanitizer report in its log"
-    fi
+    check_no_sanitizer "server $1: no sanitizer report in its log" "${LOG_OF[$1]}"
 }
 
 serve_stop() {

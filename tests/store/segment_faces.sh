@@ -43,11 +43,7 @@ done
 st=0
 for p in "${pids[@]}"; do wait "$p" || st=$?; done
 check_eq "the workers exit 0" 0 "$st"
-if grep -Eq 'Sanitizer|runtime error' "$WORK"/w?.err; then
-    fail "no sanitizer report from the workers" "$(grep -Eh -m3 'Sanitizer|runtime error' "$WORK"/w?.err)"
-else
-    pass "no sanitizer report from the workers"
-fi
+check_no_sanitizer "no sanitizer report from the workers" "$WORK"/w?.err
 check_eq "every job done (3 segments and a merge per title)" "8" \
     "$(db_sql "$DB" "SELECT count(*) FROM jobs WHERE state = 'done'")"
 

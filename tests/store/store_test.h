@@ -43,6 +43,7 @@ static int st_setup(int argc, char **argv)
             return in_ci ? 1 : 77;
         }
     }
+    fprintf(stderr, "backend: %s\n", st_pg_base ? "postgresql" : "sqlite");
     return 0;
 }
 

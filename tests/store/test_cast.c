@@ -111,8 +111,6 @@ int main(int argc, char **argv)
     int rc = st_setup(argc, argv);
     if (rc)
         return rc;
-    (void)st_make;                  /* store_test.h's fixture: not needed here */
-    fprintf(stderr, "backend: %s\n", st_pg_base ? "postgresql" : "sqlite");
     RUN(test_add_and_load);
     RUN(test_concurrent_adds);
     st_teardown();

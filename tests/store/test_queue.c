@@ -440,7 +440,6 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
     snprintf(clip, sizeof clip, "%s/media/faces_single_shot_3s.mp4", ka_test_shared());
-    fprintf(stderr, "backend: %s\n", st_pg_base ? "postgresql" : "sqlite");
     RUN(test_lease);
     RUN(test_poison_and_failures);
     RUN(test_segments);

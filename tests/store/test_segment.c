@@ -377,8 +377,6 @@ int main(int argc, char **argv)
     int rc = st_setup(argc, argv);
     if (rc)
         return rc;
-    (void)st_make;                  /* store_test.h's fixture: not needed here */
-    fprintf(stderr, "backend: %s\n", st_pg_base ? "postgresql" : "sqlite");
     embed(person[0], NULL, 17u, 0);
     embed(person[1], NULL, 29u, 0);
     RUN(test_merge_names_faces);

@@ -361,7 +361,6 @@ int main(int argc, char **argv)
     int rc = st_setup(argc, argv);
     if (rc)
         return rc;
-    fprintf(stderr, "backend: %s\n", st_pg_base ? "postgresql" : "sqlite");
     RUN(test_migrate_from_empty);
     RUN(test_reopen_and_upgrade);
     RUN(test_upgrade_from_v3);

@@ -75,11 +75,7 @@ done
 st=0
 for p in "${pids[@]}"; do wait "$p" || st=$?; done
 check_eq "the four workers exit 0" 0 "$st"
-if grep -Eq 'Sanitizer|runtime error' "$WORK"/w?.err; then
-    fail "no sanitizer report from the workers" "$(grep -Eh -m3 'Sanitizer|runtime error' "$WORK"/w?.err)"
-else
-    pass "no sanitizer report from the workers"
-fi
+check_no_sanitizer "no sanitizer report from the workers" "$WORK"/w?.err
 check_eq "every job done, each in one attempt" "8 8" \
     "$(db_sql "$DB" "SELECT count(*), sum(CASE WHEN attempts = 1 THEN 1 ELSE 0 END) FROM jobs WHERE state = 'done'" | tr '|' ' ')"
 check_eq "eight titles, each analysed once" "8 8" \

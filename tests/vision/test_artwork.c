@@ -25,17 +25,6 @@ static ka_face *face(ka_vision_cand *vc, int i, int cx, int cy, int h)
     return f;
 }
 
-/* 0 outside, 1 inside, 2 cut by an edge of c. */
-static int rel(ka_rect c, ka_rect f)
-{
-    int x0 = f.x > c.x ? f.x : c.x, y0 = f.y > c.y ? f.y : c.y;
-    int x1 = f.x + f.w < c.x + c.w ? f.x + f.w : c.x + c.w;
-    int y1 = f.y + f.h < c.y + c.h ? f.y + f.h : c.y + c.h;
-    if (x1 <= x0 || y1 <= y0)
-        return 0;
-    return x0 == f.x && y0 == f.y && x1 == f.x + f.w && y1 == f.y + f.h ? 1 : 2;
-}
-
 static void test_face_quality(void)
 {
     ka_vision_cand *vc = ka_vision_cand_new(1, 0);
@@ -137,7 +126,7 @@ static void check_shapes(const ka_candidate *c, const int *must)
         CHECK(r.x >= content.x && r.y >= content.y && r.x + r.w <= content.x + content.w &&
               r.y + r.h <= content.y + content.h);
         for (int i = 0; i < vc->n_faces; i++) {
-            int k = rel(r, vc->faces[i].box);
+            int k = ka_test_rect_rel(r, vc->faces[i].box);
             CHECK_MSG(k != 2, "%s crop %d+%d cuts face %d", ka_shape_name(s), r.x, r.w, i);
             if (must && must[i])
                 CHECK_MSG(k == 1, "%s crop %d+%d leaves out face %d", ka_shape_name(s), r.x,
@@ -171,11 +160,11 @@ static void test_crops(void)
     vc->faces[1].character = 1;
     ka_rect poster;
     CHECK(ka_vision_crop(pair, content, KA_SHAPE_2X3, &poster) == 1);
-    CHECK(rel(poster, vc->faces[0].box) == 1 && rel(poster, vc->faces[1].box) == 0);
+    CHECK(ka_test_rect_rel(poster, vc->faces[0].box) == 1 && ka_test_rect_rel(poster, vc->faces[1].box) == 0);
     check_shapes(pair, NULL);
     vc->faces[0].main_character = 0;            /* a supporting character now */
     CHECK(ka_vision_crop(pair, content, KA_SHAPE_2X3, &poster) == 1);
-    CHECK(rel(poster, vc->faces[1].box) == 1 && rel(poster, vc->faces[0].box) == 0);
+    CHECK(ka_test_rect_rel(poster, vc->faces[1].box) == 1 && ka_test_rect_rel(poster, vc->faces[0].box) == 0);
     /* a lead with small faces where the crops centred on it would cut them (the 2:3
      * edges at 640 and 1280, the 1:1 ones at 480 and 1440) */
     ka_candidate *crowd = cand_with(&fx, 3);
@@ -188,7 +177,7 @@ static void test_crops(void)
         ka_shape_aspect(s, &aw, &ah);
         ka_rect centred = ka_crop_place(content, vc->faces[0].box, aw, ah);
         for (int i = 1; i < 3; i++)
-            cut += rel(centred, vc->faces[i].box) == 2;
+            cut += ka_test_rect_rel(centred, vc->faces[i].box) == 2;
         CHECK(cut > 0);                         /* the case is a real one */
     }
     static const int lead[3] = { 1, 0, 0 };

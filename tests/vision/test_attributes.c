@@ -50,48 +50,68 @@ static void test_photos(void)
     ka_vision_close(&v);
 }
 
-/* Frames 0, 10, 20, ... of the clip, every face. */
-static void test_small_eyes(void)
+/* Every face ka_vision_faces finds in the frames of a shared clip taken every
+ * `every` frames from from_s on, until to_s (0: the end): fn(ud, frame, face). */
+typedef void (*face_fn)(void *ud, int64_t frame, const ka_face *f);
+
+static void clip_faces(ka_vision *v, const char *clip, int every, double from_s, double to_s,
+                       face_fn fn, void *ud)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/media/faces_single_shot_3s.mp4", ka_test_shared());
-    ka_vision *v = ka_vt_open(KA_DET_FACEPLUGIN, KA_ATTR_EYES);
+    snprintf(path, sizeof path, "%s/media/%s", ka_test_shared(), clip);
     ka_video *vid = NULL;
     CHECK(ka_video_open(path, NULL, &vid) == 0);
     ka_frame *fr = NULL;
-    int index = 0, small = 0, unmeasured = 0, big_open = 0, big = 0;
     while (vid && ka_video_read(vid, &fr) == 1) {
-        if (index++ % 10 == 0) {
+        if (fr->index % every == 0 && fr->time_s >= from_s && (to_s <= 0 || fr->time_s < to_s)) {
             ka_image rgb = { 0 };
             CHECK(ka_frame_to_rgb(fr, ka_video_get_info(vid), &rgb) == 0);
             ka_face *f = NULL;
             int n = 0;
             CHECK(ka_vision_faces(v, &rgb, (ka_rect){ 0, 0, 0, 0 }, &f, &n) == 0);
-            for (int i = 0; i < n; i++) {
-                if (f[i].box.w < 40) {      /* eyes of about 8 px or less */
-                    small++;
-                    unmeasured += f[i].eyes_open < 0.0f;
-                    CHECK_MSG(f[i].eyes_open < 0.0f || f[i].eyes_open >= 0.3f,
-                              "frame %d: a %d px face reads eyes %.3f", index - 1,
-                              f[i].box.w, f[i].eyes_open);
-                } else if (f[i].box.w >= 50 && f[i].eyes_open >= 0.0f) {
-                    big++;
-                    big_open += f[i].eyes_open >= 0.5f;
-                }
-            }
+            for (int i = 0; i < n; i++)
+                fn(ud, fr->index, &f[i]);
             free(f);
             ka_image_free(&rgb);
         }
         ka_frame_free(&fr);
     }
     ka_video_close(&vid);
+}
+
+typedef struct eye_counts {
+    int small, unmeasured, big_open, big;
+} eye_counts;
+
+static void count_eyes(void *ud, int64_t frame, const ka_face *f)
+{
+    eye_counts *c = ud;
+    if (f->box.w < 40) {                    /* eyes of about 8 px or less */
+        c->small++;
+        c->unmeasured += f->eyes_open < 0.0f;
+        CHECK_MSG(f->eyes_open < 0.0f || f->eyes_open >= 0.3f,
+                  "frame %lld: a %d px face reads eyes %.3f", (long long)frame, f->box.w,
+                  f->eyes_open);
+    } else if (f->box.w >= 50 && f->eyes_open >= 0.0f) {
+        c->big++;
+        c->big_open += f->eyes_open >= 0.5f;
+    }
+}
+
+/* Frames 0, 10, 20, ... of the clip, every face. */
+static void test_small_eyes(void)
+{
+    ka_vision *v = ka_vt_open(KA_DET_FACEPLUGIN, KA_ATTR_EYES);
+    eye_counts c = { 0 };
+    clip_faces(v, "faces_single_shot_3s.mp4", 10, 0, 0, count_eyes, &c);
     ka_vision_close(&v);
     printf("faces_single_shot_3s: %d small faces (%d not measured), %d of %d large ones "
-           "read open\n", small, unmeasured, big_open, big);
-    CHECK(small >= 20);
-    CHECK(unmeasured >= small / 2);
-    CHECK(big >= 5);
-    CHECK_MSG(big_open * 10 >= big * 6, "only %d of %d large faces read open", big_open, big);
+           "read open\n", c.small, c.unmeasured, c.big_open, c.big);
+    CHECK(c.small >= 20);
+    CHECK(c.unmeasured >= c.small / 2);
+    CHECK(c.big >= 5);
+    CHECK_MSG(c.big_open * 10 >= c.big * 6, "only %d of %d large faces read open", c.big_open,
+              c.big);
 }
 
 static int meds_woman(const char *path)
@@ -146,40 +166,29 @@ static void test_gender(void)
     ka_vision_close(&v);
 }
 
+typedef struct size_counts {
+    int small, big;
+} size_counts;
+
+static void check_small_gender(void *ud, int64_t frame, const ka_face *f)
+{
+    size_counts *c = ud;
+    int side = f->box.w > f->box.h ? f->box.w : f->box.h;
+    c->small += side < 64;
+    c->big += side >= 64;
+    CHECK_MSG(side >= 64 || f->male < 0.0f, "frame %lld: a %d px face reads male %.3f",
+              (long long)frame, side, f->male);
+}
+
 /* Faces smaller than the gender model's input are not asked: in tears_of_steel_10s
  * at 1.5 s the young man (about 49 px tall) is unknown, never "a woman". */
 static void test_gender_small_faces(void)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/media/tears_of_steel_10s.mp4", ka_test_shared());
     ka_vision *v = ka_vt_open(KA_DET_FACEPLUGIN, KA_ATTR_GENDER);
-    ka_video *vid = NULL;
-    CHECK(ka_video_open(path, NULL, &vid) == 0);
-    ka_frame *fr = NULL;
-    int small = 0, big = 0;
-    while (vid && ka_video_read(vid, &fr) == 1) {
-        int inside = fr->time_s >= 1.2 && fr->time_s < 2.3;
-        if (inside && fr->index % 6 == 0) {
-            ka_image rgb = { 0 };
-            CHECK(ka_frame_to_rgb(fr, ka_video_get_info(vid), &rgb) == 0);
-            ka_face *f = NULL;
-            int n = 0;
-            CHECK(ka_vision_faces(v, &rgb, (ka_rect){ 0, 0, 0, 0 }, &f, &n) == 0);
-            for (int i = 0; i < n; i++) {
-                int side = f[i].box.w > f[i].box.h ? f[i].box.w : f[i].box.h;
-                small += side < 64;
-                big += side >= 64;
-                CHECK_MSG(side >= 64 || f[i].male < 0.0f, "a %d px face reads male %.3f",
-                          side, f[i].male);
-            }
-            free(f);
-            ka_image_free(&rgb);
-        }
-        ka_frame_free(&fr);
-    }
-    ka_video_close(&vid);
+    size_counts c = { 0 };
+    clip_faces(v, "tears_of_steel_10s.mp4", 6, 1.2, 2.3, check_small_gender, &c);
     ka_vision_close(&v);
-    CHECK_MSG(small >= 3, "only %d small faces at 1.2-2.3 s (%d large)", small, big);
+    CHECK_MSG(c.small >= 3, "only %d small faces at 1.2-2.3 s (%d large)", c.small, c.big);
 }
 
 int main(void)

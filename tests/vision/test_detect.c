@@ -21,12 +21,10 @@ static const gt pairs[] = {
 
 static float iou(ka_rect a, ka_rect b)
 {
-    int x0 = a.x > b.x ? a.x : b.x, y0 = a.y > b.y ? a.y : b.y;
-    int x1 = a.x + a.w < b.x + b.w ? a.x + a.w : b.x + b.w;
-    int y1 = a.y + a.h < b.y + b.h ? a.y + a.h : b.y + b.h;
-    if (x1 <= x0 || y1 <= y0)
+    ka_rect i = ka_rect_intersect(a, b);
+    if (!i.w || !i.h)
         return 0;
-    double in = (double)(x1 - x0) * (y1 - y0);
+    double in = (double)i.w * i.h;
     return (float)(in / ((double)a.w * a.h + (double)b.w * b.h - in));
 }
 
