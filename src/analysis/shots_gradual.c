@@ -129,13 +129,9 @@ typedef struct blend_fit {
 static double sq_diff(const shot_frame *a, const shot_frame *b)
 {
     int n = a->tw * a->th, nc = (a->tw / 2) * ((a->th + 1) / 2);
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        s += (double)(a->ty[i] - b->ty[i]) * (a->ty[i] - b->ty[i]);
-    for (int i = 0; i < nc; i++)
-        s += (double)(a->tu[i] - b->tu[i]) * (a->tu[i] - b->tu[i]) +
-             (double)(a->tv[i] - b->tv[i]) * (a->tv[i] - b->tv[i]);
-    return s;
+    return (double)ka_sum_diff_product(a->ty, a->ty, b->ty, n) +
+           (double)ka_sum_diff_product(a->tu, a->tu, b->tu, nc) +
+           (double)ka_sum_diff_product(a->tv, a->tv, b->tv, nc);
 }
 
 /* f ~ B + alpha (A - B): least squares alpha and what it leaves unexplained. */
@@ -143,12 +139,9 @@ static blend_fit fit_blend(const shot_frame *a, const shot_frame *b, const shot_
                            double e)
 {
     int n = a->tw * a->th, nc = (a->tw / 2) * ((a->th + 1) / 2);
-    double dot = 0;
-    for (int i = 0; i < n; i++)
-        dot += (double)(f->ty[i] - b->ty[i]) * (a->ty[i] - b->ty[i]);
-    for (int i = 0; i < nc; i++)
-        dot += (double)(f->tu[i] - b->tu[i]) * (a->tu[i] - b->tu[i]) +
-               (double)(f->tv[i] - b->tv[i]) * (a->tv[i] - b->tv[i]);
+    double dot = (double)ka_sum_diff_product(f->ty, a->ty, b->ty, n) +
+                 (double)ka_sum_diff_product(f->tu, a->tu, b->tu, nc) +
+                 (double)ka_sum_diff_product(f->tv, a->tv, b->tv, nc);
     double alpha = dot / e;
     double fb = sq_diff(f, b), fa = sq_diff(f, a);
     /* |f - B - alpha (A - B)|^2 = |f - B|^2 - alpha^2 |A - B|^2 at the optimum. */
@@ -242,16 +235,22 @@ static float warped_mad(const shot_frame *f, const shot_frame *ref, float scale)
     float best = 1e9f;
     int w = f->mw, h = f->mh, mx = w / 8 + MOTION_SHIFT, my = h / 8 + MOTION_SHIFT;
     float cx = (w - 1) / 2.0f, cy = (h - 1) / 2.0f;
+    int zx[MID_W], zy[MID_MAX_H];   /* where the zoom takes each column and row */
+    for (int x = mx; x < w - mx; x++)
+        zx[x] = (int)lroundf((x - cx) / scale + cx);
+    for (int y = my; y < h - my; y++)
+        zy[y] = (int)lroundf((y - cy) / scale + cy);
     for (int dy = -MOTION_SHIFT; dy <= MOTION_SHIFT; dy++)
         for (int dx = -MOTION_SHIFT; dx <= MOTION_SHIFT; dx++) {
             long sum = 0, n = 0;
             for (int y = my; y < h - my; y++) {
-                int ry = (int)lroundf((y - cy) / scale + cy) + dy;
+                int ry = zy[y] + dy;
+                ry = ry < 0 ? 0 : ry >= h ? h - 1 : ry;
+                const uint8_t *fr = f->mid + y * w, *rr = ref->mid + ry * w;
                 for (int x = mx; x < w - mx; x++, n++) {
-                    int rx = (int)lroundf((x - cx) / scale + cx) + dx;
+                    int rx = zx[x] + dx;
                     rx = rx < 0 ? 0 : rx >= w ? w - 1 : rx;
-                    int ryc = ry < 0 ? 0 : ry >= h ? h - 1 : ry;
-                    sum += abs((int)f->mid[y * w + x] - (int)ref->mid[ryc * w + rx]);
+                    sum += abs((int)fr[x] - (int)rr[rx]);
                 }
             }
             if (n && (float)sum / n < best)

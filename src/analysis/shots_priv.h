@@ -3,6 +3,8 @@
 #ifndef KA_SHOTS_PRIV_H
 #define KA_SHOTS_PRIV_H
 
+#include <math.h>
+
 #include "keyart/analysis.h"
 
 /* Frames of history kept: longer than the longest dissolve we look for plus the
@@ -86,6 +88,44 @@ static inline int in_ring(const ka_shot_detector *d, int64_t f)
 {
     return f >= 0 && f < d->n && f > d->n - SHOT_RING;
 }
+
+/* Sums over the tiny pictures, the detector's innermost loops (the dissolve search
+ * compares each new frame with 60 earlier ones). They add in eight separate lanes:
+ * one running sum would wait on every add, eight fill the vector registers. */
+#define KA_LANES 8
+
+static inline float ka_sum_abs_diff(const float *a, const float *b, int n)
+{
+    float acc[KA_LANES] = { 0 }, s = 0;
+    int i = 0;
+    for (; i + KA_LANES <= n; i += KA_LANES)
+        for (int k = 0; k < KA_LANES; k++)
+            acc[k] += fabsf(a[i + k] - b[i + k]);
+    for (; i < n; i++)
+        s += fabsf(a[i] - b[i]);
+    for (int k = 0; k < KA_LANES; k++)
+        s += acc[k];
+    return s;
+}
+
+/* Sum of (a - c)(b - c): with a == b, the squared distance of a and c. */
+static inline float ka_sum_diff_product(const float *a, const float *b, const float *c, int n)
+{
+    float acc[KA_LANES] = { 0 }, s = 0;
+    int i = 0;
+    for (; i + KA_LANES <= n; i += KA_LANES)
+        for (int k = 0; k < KA_LANES; k++)
+            acc[k] += (a[i + k] - c[i + k]) * (b[i + k] - c[i + k]);
+    for (; i < n; i++)
+        s += (a[i] - c[i]) * (b[i] - c[i]);
+    for (int k = 0; k < KA_LANES; k++)
+        s += acc[k];
+    return s;
+}
+
+/* Block means of a sw x sh plane into dw x dh (empty blocks get empty). */
+void ka_shot_box_means(const uint8_t *src, int sw, int sh, int dw, int dh, float empty,
+                       float *out);
 
 /* Distance of two frames' content, 0..1 (histograms and tiny pictures). */
 float ka_shot_distance(const shot_frame *a, const shot_frame *b);

@@ -50,18 +50,18 @@ static float laplacian_variance(const ka_small *s)
     int w = s->w, h = s->h;
     if (w < 3 || h < 3)
         return 0;
-    double sum = 0, sum2 = 0;
+    int64_t sum = 0, sum2 = 0;      /* exact, as doubles were, and vectorisable */
     for (int y = 1; y < h - 1; y++) {
         const uint8_t *r = s->y + (size_t)y * w;
         for (int x = 1; x < w - 1; x++) {
             int l = 4 * r[x] - r[x - 1] - r[x + 1] - r[x - w] - r[x + w];
             sum += l;
-            sum2 += (double)l * l;
+            sum2 += l * l;
         }
     }
     double n = (double)(w - 2) * (h - 2);
-    double mean = sum / n;
-    return (float)(sum2 / n - mean * mean);
+    double mean = (double)sum / n;
+    return (float)((double)sum2 / n - mean * mean);
 }
 
 static float histogram_distance(const ka_signals *a, const ka_signals *b, int nl, int nc)
@@ -122,11 +122,11 @@ static float edge_change_ratio(const ka_small *cur, const ka_small *prev)
     edge_maps(cur, ec, gc);
     edge_maps(prev, ep, gp);
     int n_cur = 0, n_prev = 0, entering = 0, exiting = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {    /* the maps hold 0 or 1: no branches */
         n_cur += ec[i];
         n_prev += ep[i];
-        entering += ec[i] && !gp[i];
-        exiting += ep[i] && !gc[i];
+        entering += ec[i] & (gp[i] ^ 1);
+        exiting += ep[i] & (gc[i] ^ 1);
     }
     free(buf);
     float in = n_cur ? (float)entering / n_cur : 0, out = n_prev ? (float)exiting / n_prev : 0;
