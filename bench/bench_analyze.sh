@@ -9,7 +9,9 @@
 # and prints median wall times of KEYART_BENCH_RUNS (3) runs, ratios to the floor
 # (target for keyart <= 1.15 on 2 cores) and keyart's peak RSS for both lengths
 # (target < 300 MB and no growth with length). It reports; it does not fail on targets.
-# Options: --quick skips the 20-minute input; --inputs only builds the inputs.
+# Options: --quick skips the 20-minute input; --faces measures, instead of it, a
+# face-heavy 5-minute input (the clips with people only: the vision stage's worst
+# case, many faces to read); --inputs only builds the inputs.
 # KEYART_BENCH_RUNS_LONG (1) runs are made on the 20-minute input.
 # KEYART_BENCH_BUILD=DIR measures DIR's keyart as it is (not rebuilt) instead of
 # build-release/; KEYART_BENCH_BASE=BINARY also measures another keyart (e.g. a copy
@@ -26,12 +28,16 @@ BASE=${KEYART_BENCH_BASE:-}
 RUNS_LONG=${KEYART_BENCH_RUNS_LONG:-1}
 QUICK=0
 INPUTS_ONLY=0
+FACES=0
 case "${1:-}" in
     --quick) QUICK=1 ;;
+    --faces) QUICK=1; FACES=1 ;;
     --inputs) INPUTS_ONLY=1 ;;
     "") ;;
-    *) echo "usage: $0 [--quick | --inputs]" >&2; exit 1 ;;
+    *) echo "usage: $0 [--quick | --faces | --inputs]" >&2; exit 1 ;;
 esac
+# The shared clips with people in most frames, for --faces.
+FACE_CLIPS="faces_single_shot_3s people_single_shot_17s sintel_10s tears_of_steel_10s"
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -44,12 +50,19 @@ duration_of() {
     ffprobe -v error -show_entries format=duration -of default=nw=1:nk=1 "$1" 2>/dev/null
 }
 
+# The shared clips, in the order make_segments numbers them.
+clips() {
+    local f
+    for f in "$SHARED"/media/*.mp4 "$SHARED"/media/*.mkv "$SHARED"/media/pyscenedetect/*.mp4; do
+        [ -f "$f" ] && echo "$f"
+    done
+}
+
 # Every shared clip as a 1920x1080 24 fps H.264 segment (cover, then centre-crop).
 make_segments() {
     local seg="$CACHE/segments" f i=0 out
     mkdir -p "$seg"
-    for f in "$SHARED"/media/*.mp4 "$SHARED"/media/*.mkv "$SHARED"/media/pyscenedetect/*.mp4; do
-        [ -f "$f" ] || continue
+    while read -r f; do
         i=$((i + 1))
         out=$(printf '%s/%02d.mp4' "$seg" "$i")
         [ -s "$out" ] && continue
@@ -58,17 +71,26 @@ make_segments() {
             -vf "scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080,setsar=1,fps=24,format=yuv420p" \
             -c:v libx264 -preset veryfast -crf 23 -video_track_timescale 24000 "$out.tmp.mp4"
         mv -f "$out.tmp.mp4" "$out"
-    done
+    done < <(clips)
 }
 
-# make_input NAME SECONDS: the segments, looped until at least SECONDS long.
+# make_input NAME SECONDS [CLIP...]: the segments (of the named clips, or all),
+# looped until at least SECONDS long.
 make_input() {
-    local out="$CACHE/$1.mp4" want=$2 list="$CACHE/$1.txt" total=0 d f
+    local out="$CACHE/$1.mp4" want=$2 list="$CACHE/$1.txt" total=0 d f c i=0 segs=()
+    shift 2
     [ -s "$out" ] && { echo "$out"; return; }
     make_segments
+    while read -r c; do
+        i=$((i + 1))
+        c=$(basename "${c%.*}")
+        [ $# -eq 0 ] || [[ " $* " == *" $c "* ]] || continue
+        segs+=("$(printf '%s/segments/%02d.mp4' "$CACHE" "$i")")
+    done < <(clips)
+    [ ${#segs[@]} -gt 0 ] || die "no shared clip named $*"
     : >"$list"
     while awk -v t="$total" -v w="$want" 'BEGIN { exit !(t < w) }'; do
-        for f in "$CACHE"/segments/*.mp4; do
+        for f in "${segs[@]}"; do
             d=$(duration_of "$f")
             printf "file '%s'\n" "$f" >>"$list"
             total=$(awk -v t="$total" -v d="$d" 'BEGIN { print t + d }')
@@ -182,9 +204,10 @@ report() {
 
 main() {
     mkdir -p "$CACHE"
-    local x5 x20 rss5 rss20=""
+    local x5 x20 xf rss5 rss20=""
     x5=$(make_input bench_5min 300)
     [ "$QUICK" -eq 1 ] || x20=$(make_input bench_20min 1200)
+    [ "$FACES" -eq 0 ] || xf=$(make_input bench_faces_5min 300 $FACE_CLIPS)
     if [ "$INPUTS_ONLY" -eq 1 ]; then ls -l "$CACHE"/*.mp4; return; fi
     WORK=$(mktemp -d /tmp/keyart-bench-run.XXXXXX)
     trap 'rm -rf "$WORK"' EXIT
@@ -192,6 +215,11 @@ main() {
     run_all "$x5" "$RUNS"
     report "$x5" "$RUNS"
     rss5=$(median keyart 2)
+    if [ "$FACES" -eq 1 ]; then
+        mkdir -p "$WORK/5min" && mv "$WORK"/*.times "$WORK/5min/" 2>/dev/null || true
+        run_all "$xf" "$RUNS"
+        report "$xf" "$RUNS"
+    fi
     if [ "$QUICK" -eq 0 ]; then   # one run each: the long input takes a while
         mkdir -p "$WORK/5min" && mv "$WORK"/*.times "$WORK/5min/" 2>/dev/null || true
         run_all "$x20" "$RUNS_LONG"
