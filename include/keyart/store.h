@@ -87,6 +87,12 @@ int ka_store_variants_json(ka_store *s, const char *title_id, struct json_t **ou
 int ka_store_export_json(ka_store *s, const char *title_id, struct json_t **out);
 /* The stored shot list, as ka_shots_json gives it. */
 int ka_store_shots_json(ka_store *s, const char *title_id, struct json_t **out);
+/* The title's candidates, in their order: index, frame, timestamp, shot, image (its
+ * artwork name; null when only the variants' images were kept), variant (the number of the variant made from it, or null), faces
+ * (how many vision found) and quality {score, brightness, contrast, sharpness,
+ * saturation, exposure_clipped, lightness, brisque, face}; brisque and face are null
+ * where vision did not measure them. KA_EINVAL when the title is not stored. */
+int ka_store_candidates_json(ka_store *s, const char *title_id, struct json_t **out);
 /* The stored quality of the title's candidates, in their order: *q (malloc'd, *n of
  * them) gets the parts, the exposure and the score; BRISQUE and face quality with
  * has_* 1 only where vision measured them. The raw measures (contrast_raw,

@@ -1,5 +1,5 @@
 /* cmd_store.c: what is stored: `keyart titles [--json]`, `keyart variants TITLE
- * [--json]`, `keyart export TITLE`, and the helpers every command that uses the
+ * [--json]`, `keyart export TITLE [--shots | --candidates]`, and the helpers every command that uses the
  * database shares (open it from --db / $KEYART_DB, store an analysis). */
 #include <getopt.h>
 #include <jansson.h>
@@ -50,7 +50,7 @@ int ka_cli_print_json(json_t *j)
 
 typedef struct store_args {
     const char *db, *title;
-    int json, shots;
+    int json, shots, candidates;
 } store_args;
 
 /* The options these commands share: --db URL, --json (when allowed), one TITLE when
@@ -62,6 +62,7 @@ static int parse(int argc, char **argv, const char *usage, int want_title, int a
         { "db", required_argument, NULL, 'd' },
         { "json", no_argument, NULL, 'j' },
         { "shots", no_argument, NULL, 's' },
+        { "candidates", no_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -75,6 +76,8 @@ static int parse(int argc, char **argv, const char *usage, int want_title, int a
             a->json = 1;
         } else if (c == 's' && !allow_json) {
             a->shots = 1;           /* export only */
+        } else if (c == 'c' && !allow_json) {
+            a->candidates = 1;      /* export only */
         } else if (c == 'h') {
             printf("%s", usage);
             return 1;
@@ -83,6 +86,11 @@ static int parse(int argc, char **argv, const char *usage, int want_title, int a
                     argv[optind - 1], usage);
             return -1;
         }
+    }
+    if (a->shots && a->candidates) {
+        fprintf(stderr, "keyart %s: --shots and --candidates exclude each other\n%s", argv[0],
+                usage);
+        return -1;
     }
     if (argc - optind != want_title) {
         fprintf(stderr, "keyart %s: expected %s\n%s", argv[0], want_title ? "one TITLE"
@@ -159,6 +167,7 @@ static int run(int argc, char **argv, int what, const char *usage)
     int err = what == LIST_TITLES ? ka_store_titles_json(s, &j)
             : what == LIST_VARIANTS ? ka_store_variants_json(s, a.title, &j)
             : a.shots ? ka_store_shots_json(s, a.title, &j)
+            : a.candidates ? ka_store_candidates_json(s, a.title, &j)
             : ka_store_export_json(s, a.title, &j);
     if (err) {
         fprintf(stderr, "keyart %s: %s\n", argv[0], ka_error_message());
@@ -207,10 +216,14 @@ int ka_cmd_variants(int argc, char **argv)
 int ka_cmd_export(int argc, char **argv)
 {
     return run(argc, argv, EXPORT,
-        "usage: keyart export TITLE [--shots] [--db URL]\n"
+        "usage: keyart export TITLE [--shots | --candidates] [--db URL]\n"
         "\n"
         "Prints the stored metadata of TITLE in metadata.json's shape: {\"title\": {...},\n"
         "\"variants\": [...]}; image names are relative to the artwork folder.\n"
         "  --shots      the stored shot list instead, as `keyart shots` prints it\n"
+        "  --candidates the stored candidates instead: frame, time, shot, image (null\n"
+        "               when only the variants' images were kept), the variant made from\n"
+        "               it (or null), faces found, and every part of its quality score\n"
+        "               (brisque and face null where vision did not measure them)\n"
         "  --db URL     the database (default $KEYART_DB, else sqlite:keyart.db)\n");
 }

@@ -1,6 +1,6 @@
-/* read.c: what is stored, as JSON: the titles, a title's variants, its shots and its
- * whole metadata (metadata.json's shape, rebuilt from the rows the save wrote); and
- * the quality parts of a title's candidates, back into ka_quality. */
+/* read.c: what is stored, as JSON: the titles, a title's variants, its shots, its
+ * candidates and its whole metadata (metadata.json's shape, rebuilt from the rows the
+ * save wrote); and the quality parts of a title's candidates, back into ka_quality. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -172,6 +172,57 @@ int ka_store_shots_json(ka_store *s, const char *title_id, json_t **out)
             json_object_set_new(o, "transition_span", json_pack("[I, I]",
                 (json_int_t)ka_sql_int(&r, i, 6), (json_int_t)ka_sql_int(&r, i, 7)));
         json_array_append_new(a, o);
+    }
+    ka_sql_res_free(&r);
+    if (!a)
+        return ka_error(KA_ENOMEM, "no memory");
+    *out = a;
+    return 0;
+}
+
+/* A part vision may not have measured: NULL in the row stays null. */
+static json_t *real_or_null(const ka_sql_res *r, int row, int col)
+{
+    return ka_sql_cell(r, row, col)->type == KA_SQL_NULL ? json_null()
+                                                        : json_real(ka_sql_real(r, row, col));
+}
+
+int ka_store_candidates_json(ka_store *s, const char *title_id, json_t **out)
+{
+    *out = NULL;
+    int64_t id;
+    int err = title_row(s, title_id, &id);
+    ka_sql_res r;
+    if (!err)
+        err = KA_SQL(s, &r, "SELECT c.idx, c.frame, c.time_s, c.shot, c.image, v.number,"
+                     " (SELECT count(*) FROM faces f WHERE f.candidate = c.id), c.quality_score,"
+                     " c.brightness, c.contrast, c.sharpness, c.saturation, c.exposure_clipped,"
+                     " c.lightness, c.brisque_quality, c.face_quality FROM candidates c"
+                     " LEFT JOIN variants v ON v.title = c.title AND v.frame = c.frame"
+                     " WHERE c.title = $1 ORDER BY c.idx", SQL_INT(id));
+    if (err)
+        return err;
+    json_t *a = json_array();
+    for (int i = 0; a && i < r.nrows; i++) {
+        json_t *o = json_pack("{s:I, s:I, s:f, s:I, s:o, s:o, s:I, s:{s:f, s:f, s:f, s:f, s:f,"
+                              " s:f, s:f, s:o, s:o}}",
+            "index", (json_int_t)ka_sql_int(&r, i, 0),
+            "frame", (json_int_t)ka_sql_int(&r, i, 1),
+            "timestamp", round4(ka_sql_real(&r, i, 2)),
+            "shot", (json_int_t)ka_sql_int(&r, i, 3),
+            "image", text_or_null(ka_sql_text(&r, i, 4)),
+            "variant", ka_sql_cell(&r, i, 5)->type == KA_SQL_NULL
+                           ? json_null() : json_integer(ka_sql_int(&r, i, 5)),
+            "faces", (json_int_t)ka_sql_int(&r, i, 6),
+            "quality", "score", ka_sql_real(&r, i, 7), "brightness", ka_sql_real(&r, i, 8),
+            "contrast", ka_sql_real(&r, i, 9), "sharpness", ka_sql_real(&r, i, 10),
+            "saturation", ka_sql_real(&r, i, 11), "exposure_clipped", ka_sql_real(&r, i, 12),
+            "lightness", ka_sql_real(&r, i, 13), "brisque", real_or_null(&r, i, 14),
+            "face", real_or_null(&r, i, 15));
+        if (!o || json_array_append_new(a, o) < 0) {
+            json_decref(a);
+            a = NULL;
+        }
     }
     ka_sql_res_free(&r);
     if (!a)

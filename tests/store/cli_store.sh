@@ -42,6 +42,29 @@ check_eq "export = metadata.json (but image names)" "$(jq -S "$strip" "$WORK/out
     "$(jq -S "$strip" "$OUT")"
 ka_run export-shots "$KEYART_BIN" export sintel_10s --shots --db "$DB"
 check_eq "export --shots = shots.json" "$(jq -S . "$WORK/out1/shots.json")" "$(jq -S . "$OUT")"
+ka_run export-cands "$KEYART_BIN" export sintel_10s --candidates --db "$DB"
+check_rc "export --candidates" 0
+check_eq "export --candidates: every stored candidate, in order" \
+    "$(db_sql "$DB" "SELECT frame FROM candidates ORDER BY idx" | paste -sd,)" \
+    "$(jqx "$OUT" '[.[].frame] | join(",")')"
+check_eq "export --candidates: the variants' frames, by number" \
+    "$(jqx "$WORK/out1/metadata.json" '[.variants[] | "\(.variant_number):\(.frame)"] | sort | join(",")')" \
+    "$(jqx "$OUT" '[.[] | select(.variant != null) | "\(.variant):\(.frame)"] | sort | join(",")')"
+check_eq "export --candidates: the scores as stored" \
+    "$(db_sql "$DB" "SELECT quality_score FROM candidates ORDER BY idx" |
+       awk '{ printf "%.4f\n", $1 }' | paste -sd,)" \
+    "$(jqx "$OUT" '.[].quality.score' | awk '{ printf "%.4f\n", $1 }' | paste -sd,)"
+check_eq "export --candidates: every part within 0..1" 0 \
+    "$(jqx "$OUT" '[.[].quality | to_entries[] | select(.key != "lightness" and .value != null
+        and (.value < 0 or .value > 1))] | length')"
+check_eq "export --candidates: BRISQUE null exactly where it was not measured" \
+    "$(db_sql "$DB" "SELECT count(brisque_quality) FROM candidates")" \
+    "$(jqx "$OUT" '[.[] | select(.quality.brisque != null)] | length')"
+check_eq "export --candidates: the faces of each, as stored" \
+    "$(db_sql "$DB" "SELECT count(*) FROM faces")" "$(jqx "$OUT" '[.[].faces] | add')"
+ka_run export-both "$KEYART_BIN" export sintel_10s --candidates --shots --db "$DB"
+check_rc "export --candidates --shots: a usage error" 1
+check_grep "they exclude each other" "$ERR" "exclude each other"
 ka_run export-missing "$KEYART_BIN" export no_such_title --db "$DB"
 check_rc "export of an unknown title" 1
 check_grep "it says which title" "$ERR" "no title 'no_such_title'"
