@@ -18,7 +18,7 @@
 #define CUT_LOCAL_RATIO 2.2f  /* ... and how far above the local level of change */
 #define CUT_MAX_UNCHANGED 0.5f /* share of the picture a cut may leave unchanged */
 #define RETURN_RATIO 0.45f    /* a later frame this close to the old picture: no cut */
-#define KA_SMALL_MAX_W 1024   /* widest small copy box_means_exact takes */
+#define BOX_MAX_W 1024        /* widest plane box_means_exact sums (small copies: <= 320) */
 
 const char *ka_transition_name(ka_transition t)
 {
@@ -37,7 +37,7 @@ const char *ka_transition_name(ka_transition t)
 static void box_means_exact(const uint8_t *src, int sw, int dw, int dh, int ky, float *out)
 {
     int kx = sw / dw, n = kx * ky;
-    int col[KA_SMALL_MAX_W];
+    int col[BOX_MAX_W];
     for (int by = 0; by < dh; by++) {
         memset(col, 0, (size_t)sw * sizeof *col);
         for (int y = by * ky; y < (by + 1) * ky; y++) {
@@ -57,7 +57,8 @@ static void box_means_exact(const uint8_t *src, int sw, int dw, int dh, int ky, 
 void ka_shot_box_means(const uint8_t *src, int sw, int sh, int dw, int dh, float empty,
                        float *out)
 {
-    if (sw >= dw && sh >= dh && sw % dw == 0 && sh % dh == 0 && sw <= KA_SMALL_MAX_W) {
+    if (dw > 0 && dh > 0 && sw >= dw && sh >= dh && sw % dw == 0 && sh % dh == 0 &&
+        sw <= BOX_MAX_W) {
         box_means_exact(src, sw, dw, dh, sh / dh, out);
         return;
     }

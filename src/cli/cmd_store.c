@@ -1,6 +1,7 @@
 /* cmd_store.c: what is stored: `keyart titles [--json]`, `keyart variants TITLE
- * [--json]`, `keyart export TITLE [--shots | --candidates]`, and the helpers every command that uses the
- * database shares (open it from --db / $KEYART_DB, store an analysis). */
+ * [--json]`, `keyart export TITLE [--shots | --candidates]`, and the helpers every
+ * command that uses the database shares (open it from --db / $KEYART_DB, store an
+ * analysis). */
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
