@@ -51,7 +51,8 @@ int ka_cli_print_json(json_t *j)
 
 typedef struct store_args {
     const char *db, *title;
-    int json, shots, candidates;
+    int json, shots, candidates, rescore;
+    ka_quality_weights weights;     /* export --candidates --quality-weights */
 } store_args;
 
 /* The options these commands share: --db URL, --json (when allowed), one TITLE when
@@ -64,6 +65,7 @@ static int parse(int argc, char **argv, const char *usage, int want_title, int a
         { "json", no_argument, NULL, 'j' },
         { "shots", no_argument, NULL, 's' },
         { "candidates", no_argument, NULL, 'c' },
+        { "quality-weights", required_argument, NULL, 'w' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -79,6 +81,10 @@ static int parse(int argc, char **argv, const char *usage, int want_title, int a
             a->shots = 1;           /* export only */
         } else if (c == 'c' && !allow_json) {
             a->candidates = 1;      /* export only */
+        } else if (c == 'w' && !allow_json) {
+            if (ka_cli_parse_weights(argv[0], optarg, &a->weights))
+                return -1;
+            a->rescore = 1;
         } else if (c == 'h') {
             printf("%s", usage);
             return 1;
@@ -93,6 +99,11 @@ static int parse(int argc, char **argv, const char *usage, int want_title, int a
                 usage);
         return -1;
     }
+    if (a->rescore && !a->candidates) {
+        fprintf(stderr, "keyart %s: --quality-weights goes with --candidates\n%s", argv[0],
+                usage);
+        return -1;
+    }
     if (argc - optind != want_title) {
         fprintf(stderr, "keyart %s: expected %s\n%s", argv[0], want_title ? "one TITLE"
                 : "no argument", usage);
@@ -100,6 +111,25 @@ static int parse(int argc, char **argv, const char *usage, int want_title, int a
     }
     a->title = want_title ? argv[optind] : NULL;
     return 0;
+}
+
+/* Adds "rescored" to each candidate's quality in j (ka_store_candidates_json): its
+ * score from the stored parts with other weights, to see what they would change
+ * without analysing the title again. */
+static int rescore(ka_store *s, const char *title, const ka_quality_weights *w, json_t *j)
+{
+    ka_quality *q = NULL;
+    int n = 0, err = ka_store_candidates_quality(s, title, &q, &n);
+    if (!err && (size_t)n != json_array_size(j))
+        err = ka_error(KA_EIO, "the candidates of '%s' changed while they were read", title);
+    for (int i = 0; !err && i < n; i++) {
+        ka_quality_score(&q[i], w);
+        json_t *qo = json_object_get(json_array_get(j, (size_t)i), "quality");
+        if (!qo || json_object_set_new(qo, "rescored", json_real(q[i].score)) < 0)
+            err = ka_error(KA_ENOMEM, "no memory");
+    }
+    free(q);
+    return err;
 }
 
 static const char *when(double t, char *buf, size_t size)
@@ -170,6 +200,8 @@ static int run(int argc, char **argv, int what, const char *usage)
             : a.shots ? ka_store_shots_json(s, a.title, &j)
             : a.candidates ? ka_store_candidates_json(s, a.title, &j)
             : ka_store_export_json(s, a.title, &j);
+    if (!err && a.rescore)
+        err = rescore(s, a.title, &a.weights, j);
     if (err) {
         fprintf(stderr, "keyart %s: %s\n", argv[0], ka_error_message());
         rc = ka_cli_store_exit(err);
@@ -217,7 +249,8 @@ int ka_cmd_variants(int argc, char **argv)
 int ka_cmd_export(int argc, char **argv)
 {
     return run(argc, argv, EXPORT,
-        "usage: keyart export TITLE [--shots | --candidates] [--db URL]\n"
+        "usage: keyart export TITLE [--shots | --candidates [--quality-weights W]]\n"
+        "                    [--db URL]\n"
         "\n"
         "Prints the stored metadata of TITLE in metadata.json's shape: {\"title\": {...},\n"
         "\"variants\": [...]}; image names are relative to the artwork folder.\n"
@@ -226,5 +259,8 @@ int ka_cmd_export(int argc, char **argv)
         "               when only the variants' images were kept), the variant made from\n"
         "               it (or null), faces found, and every part of its quality score\n"
         "               (brisque and face null where vision did not measure them)\n"
+        "  --quality-weights B,C,S,X,R,F\n"
+        "               with --candidates: each quality also gets \"rescored\", its score\n"
+        "               from the stored parts with these weights (as analyze takes them)\n"
         "  --db URL     the database (default $KEYART_DB, else sqlite:keyart.db)\n");
 }

@@ -62,6 +62,25 @@ check_eq "export --candidates: BRISQUE null exactly where it was not measured" \
     "$(jqx "$OUT" '[.[] | select(.quality.brisque != null)] | length')"
 check_eq "export --candidates: the faces of each, as stored" \
     "$(db_sql "$DB" "SELECT count(*) FROM faces")" "$(jqx "$OUT" '[.[].faces] | add')"
+ka_run export-rescore "$KEYART_BIN" export sintel_10s --candidates --db "$DB" \
+    --quality-weights 0.25,0.25,0.30,0.20,0.10,0.15
+check_rc "export --candidates --quality-weights" 0
+check_eq "rescored with the weights of the analysis: the stored scores" 0 \
+    "$(jqx "$OUT" '[.[].quality | select((.rescored - .score) | fabs > 1e-5)] | length')"
+ka_run export-sharp "$KEYART_BIN" export sintel_10s --candidates --db "$DB" \
+    --quality-weights 0,0,1,0,0,0
+check_eq "rescored by sharpness alone: sharpness times the exposure factor" 0 \
+    "$(jqx "$OUT" '[.[].quality | select((.rescored - .sharpness * (1 - ([[.exposure_clipped, 0]
+        | max, 0.5] | min))) | fabs > 1e-5)] | length')"
+check "rescored by sharpness alone: the scores change" \
+    test "$(jqx "$OUT" '[.[].quality | select((.rescored - .score) | fabs > 1e-3)] | length')" -gt 0
+ka_run export-badweights "$KEYART_BIN" export sintel_10s --candidates --db "$DB" \
+    --quality-weights 0,0,0,0,0,0
+check_rc "export --quality-weights 0,0,0,0,0,0: a usage error" 1
+check_grep "it says why" "$ERR" "all are 0"
+ka_run export-weights-alone "$KEYART_BIN" export sintel_10s --db "$DB" --quality-weights 1,1,1,1,1,1
+check_rc "export --quality-weights without --candidates: a usage error" 1
+check_grep "it says what goes with what" "$ERR" "goes with --candidates"
 ka_run export-both "$KEYART_BIN" export sintel_10s --candidates --shots --db "$DB"
 check_rc "export --candidates --shots: a usage error" 1
 check_grep "they exclude each other" "$ERR" "exclude each other"
