@@ -55,16 +55,22 @@ static int title_row(ka_store *s, const char *title_id, int64_t *id)
     return found ? 0 : ka_error(KA_EINVAL, "no title '%s' in %s", title_id, s->name);
 }
 
+/* Runs sql, whose $1 is the row id of title_id, for a title that is stored. */
+static int title_select(ka_store *s, const char *title_id, ka_sql_res *r, const char *sql)
+{
+    int64_t id;
+    int err = title_row(s, title_id, &id);
+    return err ? err : KA_SQL(s, r, sql, SQL_INT(id));
+}
+
 int ka_store_variants_json(ka_store *s, const char *title_id, json_t **out)
 {
     *out = NULL;
-    int64_t id;
-    int err = title_row(s, title_id, &id);
     ka_sql_res r;
-    if (!err)
-        err = KA_SQL(s, &r, "SELECT number, slot, scene, composition, time_s, score,"
-                     " quality_score, image_full, image_16x9, image_2x3, image_1x1, frame, shot"
-                     " FROM variants WHERE title = $1 ORDER BY number", SQL_INT(id));
+    int err = title_select(s, title_id, &r,
+                           "SELECT number, slot, scene, composition, time_s, score,"
+                           " quality_score, image_full, image_16x9, image_2x3, image_1x1, frame,"
+                           " shot FROM variants WHERE title = $1 ORDER BY number");
     if (err)
         return err;
     json_t *a = json_array();
@@ -151,13 +157,10 @@ static double round4(double x)
 int ka_store_shots_json(ka_store *s, const char *title_id, json_t **out)
 {
     *out = NULL;
-    int64_t id;
-    int err = title_row(s, title_id, &id);
     ka_sql_res r;
-    if (!err)
-        err = KA_SQL(s, &r, "SELECT idx, start_frame, end_frame, start_s, end_s,"
-                     " transition_in, span_first, span_last FROM shots WHERE title = $1"
-                     " ORDER BY idx", SQL_INT(id));
+    int err = title_select(s, title_id, &r,
+                           "SELECT idx, start_frame, end_frame, start_s, end_s, transition_in,"
+                           " span_first, span_last FROM shots WHERE title = $1 ORDER BY idx");
     if (err)
         return err;
     json_t *a = json_array();
@@ -190,16 +193,15 @@ static json_t *real_or_null(const ka_sql_res *r, int row, int col)
 int ka_store_candidates_json(ka_store *s, const char *title_id, json_t **out)
 {
     *out = NULL;
-    int64_t id;
-    int err = title_row(s, title_id, &id);
     ka_sql_res r;
-    if (!err)
-        err = KA_SQL(s, &r, "SELECT c.idx, c.frame, c.time_s, c.shot, c.image, v.number,"
-                     " (SELECT count(*) FROM faces f WHERE f.candidate = c.id), c.quality_score,"
-                     " c.brightness, c.contrast, c.sharpness, c.saturation, c.exposure_clipped,"
-                     " c.lightness, c.brisque_quality, c.face_quality FROM candidates c"
-                     " LEFT JOIN variants v ON v.title = c.title AND v.frame = c.frame"
-                     " WHERE c.title = $1 ORDER BY c.idx", SQL_INT(id));
+    int err = title_select(s, title_id, &r,
+                           "SELECT c.idx, c.frame, c.time_s, c.shot, c.image, v.number,"
+                           " (SELECT count(*) FROM faces f WHERE f.candidate = c.id),"
+                           " c.quality_score, c.brightness, c.contrast, c.sharpness,"
+                           " c.saturation, c.exposure_clipped, c.lightness, c.brisque_quality,"
+                           " c.face_quality FROM candidates c"
+                           " LEFT JOIN variants v ON v.title = c.title AND v.frame = c.frame"
+                           " WHERE c.title = $1 ORDER BY c.idx");
     if (err)
         return err;
     json_t *a = json_array();
@@ -242,13 +244,11 @@ int ka_store_candidates_quality(ka_store *s, const char *title_id, ka_quality **
 {
     *q = NULL;
     *n = 0;
-    int64_t id;
-    int err = title_row(s, title_id, &id);
     ka_sql_res r;
-    if (!err)
-        err = KA_SQL(s, &r, "SELECT lightness, brightness, contrast, sharpness, saturation,"
-                     " exposure_clipped, quality_score, brisque_quality, face_quality"
-                     " FROM candidates WHERE title = $1 ORDER BY idx", SQL_INT(id));
+    int err = title_select(s, title_id, &r,
+                           "SELECT lightness, brightness, contrast, sharpness, saturation,"
+                           " exposure_clipped, quality_score, brisque_quality, face_quality FROM"
+                           " candidates WHERE title = $1 ORDER BY idx");
     if (err)
         return err;
     ka_quality *a = calloc((size_t)(r.nrows ? r.nrows : 1), sizeof *a);
