@@ -83,13 +83,25 @@ static const char *st_fresh_url(void)
     return url;
 }
 
-/* A store on a new, empty database at url (NULL: a fresh one), art set to the test's
- * artwork folder; NULL (a failed check) when it cannot be opened. */
+/* A store on a new, empty database at url (NULL: a fresh one), art (when given) set
+ * to the test's artwork folder; NULL (a failed check) when it cannot be opened. */
 static inline ka_store *st_open_fresh(const char *url, char art[300])
 {
-    snprintf(art, 300, "%s/artwork", st_tmp);
+    if (art)
+        snprintf(art, 300, "%s/artwork", st_tmp);
     ka_store *s = NULL;
     CHECK_EQ_INT(ka_store_open(url ? url : st_fresh_url(), 0, &s), 0);
+    return s;
+}
+
+/* A store at url migrated only up to version, as an older release left it (checked);
+ * NULL (a failed check) when it cannot be opened. */
+static inline ka_store *st_open_old(const char *url, int version)
+{
+    ka_store *s = NULL;
+    CHECK_EQ_INT(ka_store_open_at(url, 0, version, &s), 0);
+    if (s)
+        CHECK_EQ_INT(ka_store_schema_version(s), version);
     return s;
 }
 

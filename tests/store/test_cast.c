@@ -16,8 +16,7 @@ static void fill(float *v, float x)
 
 static void test_add_and_load(void)
 {
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, NULL);
     if (!s)
         return;
     static float two[2][KA_FACE_EMBED_DIM], one[KA_FACE_EMBED_DIM];

@@ -68,8 +68,7 @@ static void test_lease(void)
 
 static void test_poison_and_failures(void)
 {
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, NULL);
     if (!s)
         return;
     ka_enqueue_opts eo = { .title_id = "poison" };
@@ -100,8 +99,7 @@ static void test_poison_and_failures(void)
 
 static void test_segments(void)
 {
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, NULL);
     if (!s)
         return;
     char longer[600];           /* 17 s: four segments of about 5 s */
@@ -219,8 +217,7 @@ static int same_weights(const ka_quality_weights *a, const ka_quality_weights *b
 
 static void test_select_opts_round_trip(void)
 {
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, NULL);
     if (!s)
         return;
     ka_enqueue_opts tuned = { .title_id = "tuned", .has_min_quality = 1, .min_quality = 0.5,
@@ -269,8 +266,7 @@ static void test_select_opts_round_trip(void)
 /* Every job of a segmented title carries the options; the merge selects with them. */
 static void test_select_opts_segments(void)
 {
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, NULL);
     if (!s)
         return;
     char longer[600];
@@ -301,8 +297,7 @@ static void test_select_opts_segments(void)
 /* Out-of-range values are refused before anything is added. */
 static void test_select_opts_refused(void)
 {
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, NULL);
     if (!s)
         return;
     static const struct {
@@ -414,11 +409,9 @@ static void test_select_opts_run(void)
 static void test_upgrade_from_v4(void)
 {
     const char *url = st_fresh_url();
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open_at(url, 0, 4, &s), 0);
+    ka_store *s = st_open_old(url, 4);
     if (!s)
         return;
-    CHECK_EQ_INT(ka_store_schema_version(s), 4);
     CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO jobs (kind, title_id, video, genre, n_variants,"
                         " overlap_s) VALUES ('title', $1, $2, 'drama', 4, 5)",
                         SQL_TEXT("v4film"), SQL_TEXT(clip)), 0);

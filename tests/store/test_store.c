@@ -17,8 +17,7 @@ static const char *const tables[] = {
 
 static void test_migrate_from_empty(void)
 {
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, NULL);
     if (!s)
         return;
     CHECK_EQ_INT(ka_store_schema_version(s), KA_STORE_SCHEMA_VERSION);
@@ -31,12 +30,10 @@ static void test_migrate_from_empty(void)
 static void test_reopen_and_upgrade(void)
 {
     const char *url = st_fresh_url();
-    ka_store *s = NULL;
     /* An old database: only migration 1, with a title in it. */
-    CHECK_EQ_INT(ka_store_open_at(url, 0, 1, &s), 0);
+    ka_store *s = st_open_old(url, 1);
     if (!s)
         return;
-    CHECK_EQ_INT(ka_store_schema_version(s), 1);
     CHECK_EQ_INT(s->ops->table_exists(s, "jobs"), 0);
     CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO titles (title_id) VALUES ($1)", SQL_TEXT("old")), 0);
     ka_store_close(&s);
@@ -68,13 +65,11 @@ static int has_candidate_column(ka_store *s, const char *col)
 static void test_upgrade_from_v3(void)
 {
     const char *url = st_fresh_url();
-    ka_store *s = NULL;
     /* A database of the previous release: migrations 1 to 3, an analysed title with a
      * candidate, written with the columns that release had. */
-    CHECK_EQ_INT(ka_store_open_at(url, 0, 3, &s), 0);
+    ka_store *s = st_open_old(url, 3);
     if (!s)
         return;
-    CHECK_EQ_INT(ka_store_schema_version(s), 3);
     CHECK_EQ_INT(has_candidate_column(s, "brisque_quality"), 0);
     CHECK_EQ_INT(has_candidate_column(s, "face_quality"), 0);
     CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO titles (title_id, analysed_at) VALUES ($1, $2)",
@@ -312,8 +307,7 @@ static void test_quality_parts_round_trip(void)
 
 static void test_events_idempotent(void)
 {
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, NULL);
     if (!s)
         return;
     ka_store_event e = { .client_id = "c-1", .type = "impression", .user = "u1",
@@ -335,8 +329,7 @@ static void test_events_idempotent(void)
 
 static void test_cast(void)
 {
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(st_fresh_url(), 0, &s), 0);
+    ka_store *s = st_open_fresh(NULL, NULL);
     if (!s)
         return;
     float emb[2][4] = { { 1, 2, 3, 4 }, { -1, 0.5f, 0, 8 } };
