@@ -83,7 +83,7 @@ static void test_concurrent_adds(void)
         waitpid(kids[p], &st, 0);
         CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d: status %d", p, st);
     }
-    ka_store *s = NULL;
+    ka_store *s = NULL;            /* the children's database, not a fresh one */
     CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
     if (!s)
         return;

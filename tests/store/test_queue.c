@@ -144,8 +144,7 @@ static void test_concurrent_take(void)
 {
     enum { JOBS = 24, PROCS = 4 };
     const char *url = st_fresh_url();
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+    ka_store *s = st_open_fresh(url, NULL);
     if (!s)
         return;
     for (int i = 0; i < JOBS; i++) {
@@ -332,8 +331,7 @@ static void test_select_opts_refused(void)
 static void test_select_opts_corrupt_row(void)
 {
     const char *url = st_fresh_url();
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+    ka_store *s = st_open_fresh(url, NULL);
     if (!s)
         return;
     ka_enqueue_opts ew = { .title_id = "bad_weights", .weights = &only_sharpness };
@@ -392,8 +390,7 @@ static int run_next(ka_store *s, const char *url, const char *title)
 static void test_select_opts_run(void)
 {
     const char *url = st_fresh_url();
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+    ka_store *s = st_open_fresh(url, NULL);
     if (!s)
         return;
     ka_enqueue_opts eo = { .title_id = "sharp", .n_variants = 4, .has_min_quality = 1,

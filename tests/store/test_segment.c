@@ -355,8 +355,7 @@ static void test_format_refused(void)
     /* through the queue: the merge job fails for good, saying why; nothing stored */
     memcpy(b, "KASEG01", 8);
     const char *url = st_fresh_url();
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+    ka_store *s = st_open_fresh(url, NULL);
     if (s) {
         CHECK_EQ_INT(run_merge(s, url, art, blobs, sizes, "oldfmt", NULL), 1);
         char why[1024];

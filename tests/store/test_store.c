@@ -104,8 +104,7 @@ static void test_upgrade_from_v3(void)
 static void test_newer_schema_refused(void)
 {
     const char *url = st_fresh_url();
-    ka_store *s = NULL;
-    CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+    ka_store *s = st_open_fresh(url, NULL);
     if (!s)
         return;
     CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO schema_version (version, name) VALUES ($1, $2)",
