@@ -37,6 +37,12 @@ enum {
     KA_FRAME_TRANSITION = 1u << 4,  /* inside a fade or dissolve */
 };
 
+/* A frame that never becomes artwork: black, blank, a flash, inside a transition. */
+static inline int ka_frame_unusable(uint32_t flags)
+{
+    return (flags & (KA_FRAME_BLACK | KA_FRAME_BLANK | KA_FRAME_FLASH | KA_FRAME_TRANSITION)) != 0;
+}
+
 /* Computes sig for cur; prev may be NULL (first frame). */
 void ka_signals_compute(const ka_small *cur, const ka_small *prev, const ka_signals *prev_sig,
                         ka_signals *sig);
@@ -107,6 +113,26 @@ typedef struct ka_quality {
 /* Measures q on img (RGB) inside r (the area without bars). */
 void ka_quality_measure(const ka_image *img, ka_rect r, ka_quality *q);
 
+/* What a candidate's picture looks like beyond the seed's quality: the measures an
+ * artwork editor's eye reads (rank/look.c measures them; the ranker weighs them). */
+typedef struct ka_look {
+    float colourfulness;            /* Hasler & Suesstrunk's M / 100, 0..~1.5 */
+    float noise;                    /* sensor or compression noise: sigma in gray
+                                     * levels (Immerkaer's estimate) */
+    float edges;                    /* share of the picture on strong edges: clutter */
+    float text;                     /* share of the picture in lines of text-like
+                                     * strokes (captions, screens, interfaces) */
+    float lines;                    /* long straight axis-aligned edges, 0..1:
+                                     * screens, interface panels, graphics */
+    float spread;                   /* share of the picture the detail spans (Ke et
+                                     * al.): small for one subject, 1 for texture */
+    float isolation;                /* the subject's detail against the rest's:
+                                     * 0.5 alike, 1 a sharp subject on a soft ground */
+    float flat;                     /* share of the picture in flat blocks (no
+                                     * detail: sky, walls, out-of-focus ground) */
+    int measured;                   /* 0: not measured (the parts read 0) */
+} ka_look;
+
 /* cand->ext, when set, points to a record that begins with this header: whoever
  * frees the candidate (ka_title_free, the worker on failure) calls free_fn(ext). */
 typedef struct ka_cand_ext {
@@ -127,6 +153,9 @@ typedef struct ka_candidate {
     ka_signals sig;
     float motion;                   /* mean frame difference around it, 0..1 */
     ka_quality q;
+    ka_look look;
+    float appeal;                   /* the ranker's score (select fills it; higher is
+                                     * better, 0 is the grade model's "good" line) */
     uint64_t phash;                 /* 64-bit perceptual hash of the content area */
     ka_rect salient;                /* most salient region, full-res display pixels */
     ka_rect content;                /* the picture inside bars, as this frame shows it */
@@ -138,6 +167,7 @@ typedef struct ka_candidate {
 enum {
     KA_CAND_UNIFORM = 1u << 0,      /* sampled on the uniform grid */
     KA_CAND_SHOT_START = 1u << 1,   /* sampled near the start of its shot */
+    KA_CAND_FORCED = 1u << 2,       /* asked for by ka_analysis_opts.force_frames */
 };
 
 /* The analysis of one title. */
@@ -177,6 +207,12 @@ typedef struct ka_analysis_opts {
     int no_title_passes;            /* stages skip their passes over the whole title (the
                                      * identity clustering): the caller runs them itself,
                                      * with the cast (ka_store_identities) or at a merge */
+    const int64_t *force_frames;    /* frames (ascending) that become candidates whatever
+                                     * the sampler thinks, defects included (their flags
+                                     * say so): how the ranker's training measures the
+                                     * frames editors graded */
+    int n_force_frames;
+    int force_only;                 /* the sampler picks no other frame */
 } ka_analysis_opts;
 
 void ka_analysis_opts_default(ka_analysis_opts *o);

@@ -5,6 +5,7 @@
 #include "keyart/common.h"
 #include "keyart/media.h"
 #include "keyart/analysis.h"
+#include "keyart/rank.h"
 #include "keyart/select.h"
 #include "keyart/output.h"
 #include "keyart/vision.h"

@@ -4,6 +4,7 @@
 #define KEYART_SELECT_H
 
 #include "keyart/analysis.h"
+#include "keyart/rank.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -115,7 +116,8 @@ typedef struct ka_select_opts {
     float min_quality;              /* candidates below are not used (0.35) */
     ka_quality_weights weights;
     int dup_distance;               /* phash distance at or under which two are duplicates (10) */
-    float mmr_lambda;               /* relevance vs diversity (0.7) */
+    float mmr_lambda;               /* appeal vs diversity (0.7) */
+    const ka_ranker *ranker;        /* what appeal is (NULL: ka_ranker_default) */
 } ka_select_opts;
 
 void ka_select_opts_default(ka_select_opts *o);
@@ -130,23 +132,29 @@ typedef struct ka_variant {
     int cand;                       /* index into title->cands */
     const char *slot;               /* slot it fills, or "diversity" */
     ka_content content;
-    float score;                    /* final score */
-    float relevance;                /* slot fit + quality before diversity */
+    float score;                    /* the value it was picked by */
+    float relevance;                /* appeal + slot fit, before diversity */
     float diversity_penalty;        /* max similarity to an earlier pick */
+    int good;                       /* the ranker finds it at least acceptable */
     ka_rect crops[KA_SHAPE_COUNT];  /* in full-res display pixels, inside title->content */
 } ka_variant;
 
 typedef struct ka_selection {
     ka_variant *variants;
     int n_variants;
-    char why_fewer[256];            /* set when fewer than asked were chosen, or when the
+    char why_fewer[320];            /* set when fewer than asked were chosen, or when the
                                        quality threshold had to be relaxed to reach n */
+    const char *reason;             /* why fewer, for machines: NULL (as many as asked),
+                                     * "few_good_moments" or "no_candidates" */
+    int good_moments;               /* good, distinct moments found (<= n_requested) */
+    ka_ranker ranker;               /* the ranker appeal came from (a copy) */
     int n_requested;                /* opts->n_variants */
     float min_quality_used;         /* the threshold finally applied (<= opts->min_quality) */
     ka_quality_weights weights;     /* the quality weights the scores were made with */
 } ka_selection;
 
-/* Chooses the variants; fills q->score of every candidate. */
+/* Chooses the variants, numbered by appeal with diversity (variant 1 the best);
+ * fills q->score and appeal of every candidate. */
 int ka_select(ka_title *t, const ka_select_opts *opts, ka_selection *out);
 void ka_selection_free(ka_selection *s);
 

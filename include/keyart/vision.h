@@ -63,6 +63,14 @@ typedef struct ka_face {
                                      * image-left and image-right mouth corner */
     int profile;                    /* found by the profile cascade */
     float yaw;                      /* -1..1 from the landmarks: 0 frontal, +-1 profile */
+    /* from the 68 landmarks (fr_landmark); < 0 when they were not found */
+    float eye_aspect;               /* lid opening / eye width, the larger eye's: open
+                                     * eyes about 0.25..0.35, lowered lids or a blink
+                                     * under 0.18 */
+    float mouth_open;               /* inner lips' gap / mouth width: closed about 0,
+                                     * speaking 0.15..0.5 */
+    float pitch;                    /* where the nose tip sits between the eyes' line
+                                     * (0) and the mouth's (1): about 0.5 level */
     float eyes_open;                /* 0..1 (1 = both open); < 0 unknown (turned away,
                                      * eyes under 8 px); eyes under 16 px read
                                      * towards 0.7, the unknown value */

@@ -48,6 +48,10 @@ typedef struct ka_sampler {
     float sharp_avg;            /* running sharpness of recent frames */
     int emitted, emitted_shot_start;
     int64_t n_blur;
+    const int64_t *force;       /* frames asked for (ka_analysis_opts.force_frames) */
+    int n_force, next_force, force_only;
+    sampler_held *forced;       /* asked-for frames waiting to become final */
+    int n_forced, cap_forced;
 } ka_sampler;
 
 int ka_sampler_init(ka_sampler *s, const ka_analysis_opts *o, double duration_s);

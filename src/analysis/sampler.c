@@ -4,7 +4,11 @@
  * the shot detector decides, then gives its best frame that is not black, blank,
  * blurred, a flash or inside a transition, plus, budget allowing, the best frame of
  * a second shot that starts in it. Only those few frames stay at full resolution, so
- * memory does not depend on the title's length. */
+ * memory does not depend on the title's length.
+ *
+ * Frames asked for by number (force_frames: the ranker's training measures the
+ * frames editors graded) are taken as they are, defects included, their flags
+ * saying which; with force_only nothing else is. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +41,27 @@ int ka_sampler_init(ka_sampler *s, const ka_analysis_opts *o, double duration_s)
     s->shot_start_budget = s->target / 2 + 1;
     s->stretch_index = -1;
     s->last_change_s = -1e9;
+    s->force = o->n_force_frames > 0 ? o->force_frames : NULL;
+    s->n_force = s->force ? o->n_force_frames : 0;
+    s->force_only = o->force_only;
     return 0;
+}
+
+/* Holds f when it is asked for; 1 when it was (the stretches then leave it alone). */
+static int hold_forced(ka_sampler *s, const ka_frame *f, const ka_signals *sig)
+{
+    while (s->next_force < s->n_force && s->force[s->next_force] < f->index)
+        s->next_force++;
+    if (s->next_force >= s->n_force || s->force[s->next_force] != f->index)
+        return 0;
+    s->next_force++;
+    int err = ka_array_grow((void **)&s->forced, &s->cap_forced, s->n_forced + 1,
+                            sizeof *s->forced);
+    ka_frame *ref = err ? NULL : ka_frame_ref(f);
+    if (!ref)
+        return err ? err : ka_error(KA_ENOMEM, "no memory to keep a candidate frame");
+    s->forced[s->n_forced++] = (sampler_held){ .frame = ref, .sig = *sig };
+    return 1;
 }
 
 static float provisional_score(const ka_sampler *s, const ka_signals *sig)
@@ -87,6 +111,11 @@ int ka_sampler_offer(ka_sampler *s, const ka_frame *f, const ka_signals *sig)
     s->diffs[f->index % SAMPLER_DIFFS] = sig->diff_prev;
     if (sig->hist_dist > CHANGE_HIST || sig->diff_prev > CHANGE_DIFF)
         s->last_change_s = sig->time_s;
+    int forced = s->n_force ? hold_forced(s, f, sig) : 0;
+    if (forced < 0)
+        return forced;
+    if (s->force_only)
+        return 0;
     int64_t k = (int64_t)floor(sig->time_s / s->stretch_s);
     if (k != s->stretch_index || s->n_pending == 0) {
         int err = open_stretch(s, f->index);
@@ -96,7 +125,7 @@ int ka_sampler_offer(ka_sampler *s, const ka_frame *f, const ka_signals *sig)
     }
     sampler_stretch *st = &s->pending[s->n_pending - 1];
     st->last = f->index;
-    if (sig->flags & (KA_FRAME_BLACK | KA_FRAME_BLANK))
+    if (forced || sig->flags & (KA_FRAME_BLACK | KA_FRAME_BLANK))
         return 0;
     /* Sharpness is judged against the frames since the last big change, so a soft
      * shot after a detailed one is not taken for a blurred one. */
@@ -182,12 +211,38 @@ static void resolve_held(ka_sampler *s, const ka_shot_detector *d, int64_t final
         }
 }
 
+/* Hands on the asked-for frames that have become final, with the detector's flags. */
+static int emit_forced(ka_sampler *s, const ka_shot_detector *d, int64_t final_before,
+                       sampler_emit_fn emit, void *ud)
+{
+    int done = 0, err = 0;
+    for (; done < s->n_forced && !err; done++) {
+        sampler_held *h = &s->forced[done];
+        if (h->frame->index >= final_before)
+            break;
+        int shot = -1;
+        uint32_t flags = 0;
+        if (ka_shot_detector_frame_info(d, h->frame->index, &shot, &flags) < 0)
+            flags = KA_FRAME_UNUSABLE;
+        sampler_pick pick = { .frame = h->frame, .sig = h->sig, .shot = shot,
+                              .flags = KA_CAND_FORCED,
+                              .motion = motion_at(s, h->frame->index, final_before - 1) };
+        pick.sig.flags |= flags;
+        h->frame = NULL;
+        err = emit(ud, &pick);
+        s->emitted++;
+    }
+    memmove(s->forced, s->forced + done, (size_t)(s->n_forced - done) * sizeof *s->forced);
+    s->n_forced -= done;
+    return err;
+}
+
 int ka_sampler_decide(ka_sampler *s, const ka_shot_detector *d, int finished,
                       sampler_emit_fn emit, void *ud)
 {
     int64_t final_before = ka_shot_detector_final_before(d);
     resolve_held(s, d, final_before);
-    int done = 0, err = 0;
+    int done = 0, err = s->n_forced ? emit_forced(s, d, final_before, emit, ud) : 0;
     while (done < s->n_pending && !err) {
         sampler_stretch *st = &s->pending[done];
         /* The open stretch waits for the end of the title. */
@@ -207,6 +262,11 @@ void ka_sampler_free(ka_sampler *s)
 {
     for (int i = 0; i < s->n_pending; i++)
         release_stretch(&s->pending[i]);
+    for (int i = 0; i < s->n_forced; i++)
+        ka_frame_free(&s->forced[i].frame);
+    free(s->forced);
+    s->forced = NULL;
+    s->n_forced = 0;
     free(s->pending);
     s->pending = NULL;
     s->n_pending = 0;

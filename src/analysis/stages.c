@@ -36,11 +36,15 @@ static const ka_candidate_stage saliency_stage = {
 /* vision/vision_stage.c: faces, people, objects, BRISQUE (after quality, which it
  * adjusts); its uninit runs the title-level identity pass. */
 extern const ka_candidate_stage ka_vision_stage;
+/* rank/look_stage.c: colour, noise, clutter, text and screens, skin, isolation of the
+ * subject vision found. */
+extern const ka_candidate_stage ka_look_stage;
 
 const ka_candidate_stage *const ka_candidate_stages[] = {
     &quality_stage,
     &phash_stage,
     &saliency_stage,
     &ka_vision_stage,
+    &ka_look_stage,
     NULL,
 };

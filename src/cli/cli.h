@@ -40,6 +40,8 @@ int ka_cmd_cast(int argc, char **argv);
 int ka_cmd_identify(int argc, char **argv);
 /* cmd_ope.c: off-policy evaluation of a policy from a logged file. */
 int ka_cmd_ope(int argc, char **argv);
+/* cmd_rank.c: training the ranker from editors' grades. */
+int ka_cmd_train_ranker(int argc, char **argv);
 /* cmd_serve.c: the HTTP service. */
 int ka_cmd_serve(int argc, char **argv);
 /* Long options the face commands (and analyze) share: --models, --detector, --db. */

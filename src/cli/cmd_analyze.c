@@ -17,6 +17,7 @@ typedef struct analyze_args {
     const char *db, *artwork;       /* --db URL ("none": do not store), --artwork DIR */
     ka_store *store;
     ka_vision_opts vision;          /* --models, --detector */
+    ka_ranker ranker;               /* --ranker FILE */
 } analyze_args;
 
 static void analyze_usage(FILE *f)
@@ -53,6 +54,8 @@ static void analyze_usage(FILE *f)
         "                         without them OpenCV's cascades find the faces\n"
         "  --detector D           face detector: auto (default: the best available),\n"
         "                         faceplugin, yunet, ultraface, cascade\n"
+        "  --ranker FILE          the ranker that orders candidates as artwork (keyart\n"
+        "                         train-ranker; default: the one built in)\n"
         "  -q, --quiet            no progress bar and no warnings\n");
 }
 
@@ -76,7 +79,7 @@ static char *default_title_id(const char *path)
 static int parse_args(int argc, char **argv, analyze_args *a)
 {
     enum { O_TITLE = 256, O_GENRE, O_VARIANTS, O_JSON, O_MINQ, O_INTERVAL, O_BUDGET,
-           O_MINSHOT, O_THREADS, O_DB, O_ARTWORK, O_QWEIGHTS };
+           O_MINSHOT, O_THREADS, O_DB, O_ARTWORK, O_QWEIGHTS, O_RANKER };
     static const struct option longopts[] = {
         { "output", required_argument, NULL, 'o' },
         { "title-id", required_argument, NULL, O_TITLE },
@@ -91,6 +94,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         { "db", required_argument, NULL, O_DB },
         { "artwork", required_argument, NULL, O_ARTWORK },
         { "quality-weights", required_argument, NULL, O_QWEIGHTS },
+        { "ranker", required_argument, NULL, O_RANKER },
         { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
         { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
         { "quiet", no_argument, NULL, 'q' },
@@ -123,6 +127,13 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         case O_QWEIGHTS:
             if (ka_cli_parse_weights("analyze", optarg, &a->select.weights))
                 return -1;
+            break;
+        case O_RANKER:
+            if (ka_ranker_load(optarg, &a->ranker)) {
+                fprintf(stderr, "keyart analyze: --ranker: %s\n", ka_error_message());
+                return -1;
+            }
+            a->select.ranker = &a->ranker;
             break;
         case KA_CLI_OPT_MODELS:
         case KA_CLI_OPT_DETECTOR:

@@ -36,6 +36,9 @@ static void usage(FILE *f)
         "  ope --log FILE --policy NAME [--json]\n"
         "                   off-policy evaluation (replay, IPS, SNIPS, DR) of a policy\n"
         "                   from a logged file (Open Bandit Dataset CSV)\n"
+        "  train-ranker GRADES.json... -o FILE [--loco]\n"
+        "                   train the ranker that orders candidates as artwork from\n"
+        "                   editors' grades of frames\n"
         "  serve [--listen ADDR:PORT] [--token T] [--policy NAME]\n"
         "                   the HTTP service: per user, the variant of a title to show;\n"
         "                   events, experiments and their reports, /metrics\n"
@@ -77,6 +80,7 @@ int main(int argc, char **argv)
         { "worker", ka_cmd_worker }, { "jobs", ka_cmd_jobs },
         { "cast", ka_cmd_cast }, { "identify", ka_cmd_identify },
         { "ope", ka_cmd_ope }, { "serve", ka_cmd_serve },
+        { "train-ranker", ka_cmd_train_ranker },
     };
     for (size_t i = 0; i < sizeof store_cmds / sizeof store_cmds[0]; i++)
         if (!strcmp(cmd, store_cmds[i].name))

@@ -43,6 +43,60 @@ static void add_selection_facts(json_t *title, const ka_selection *sel)
     if (sel->min_quality_used > 0)
         json_object_set_new(title, "min_quality_used",
                             json_real(ka_out_round(sel->min_quality_used, 4)));
+    json_object_set_new(title, "good_moments", json_integer(sel->good_moments));
+    json_object_set_new(title, "variants_reason",
+                        sel->reason ? json_string(sel->reason) : json_null());
+    json_object_set_new(title, "ranker", json_pack("{s:s, s:s, s:i}", "source",
+                        sel->ranker.source, "trained_on", sel->ranker.trained_on, "frames",
+                        sel->ranker.n_frames));
+}
+
+/* The largest contributions of one sign, as "face_size +0.81, eyes_open +0.32". */
+static void appeal_top(const float *contrib, int sign, char *out, size_t size)
+{
+    const ka_feature_info *info = ka_feature_list();
+    unsigned char used[KA_F_COUNT] = { 0 };
+    size_t len = 0;
+    out[0] = '\0';
+    for (int k = 0; k < 3; k++) {
+        int best = -1;
+        for (int i = 0; i < KA_F_COUNT; i++)
+            if (!used[i] && contrib[i] * (float)sign > 0.05f &&
+                (best < 0 || contrib[i] * (float)sign > contrib[best] * (float)sign))
+                best = i;
+        if (best < 0 || len >= size)
+            break;
+        used[best] = 1;
+        len += (size_t)snprintf(out + len, size - len, "%s%s %+.2f", len ? ", " : "",
+                                info[best].name, (double)contrib[best]);
+    }
+}
+
+/* {"score", "grade", "good", "parts": {"face_size": {"value", "contribution"}, ...},
+ * "text"}: the ranker's score, the grade it stands for (0..3), whether an editor
+ * would likely find it acceptable, and what each part added (the parts sum to the
+ * score). */
+static json_t *appeal_json(const ka_title *t, const ka_selection *sel, const ka_candidate *c)
+{
+    float x[KA_F_COUNT], contrib[KA_F_COUNT];
+    const ka_feature_info *info = ka_feature_list();
+    ka_rank_features(t, c, x);
+    ka_ranker_contributions(&sel->ranker, x, contrib);
+    json_t *parts = json_object();
+    for (int i = 0; parts && i < KA_F_COUNT; i++)
+        json_object_set_new(parts, info[i].name, json_pack("{s:f, s:f}",
+            "value", ka_out_round(x[i], 4), "contribution", ka_out_round(contrib[i], 4)));
+    char plus[128], minus[128], text[300];
+    appeal_top(contrib, 1, plus, sizeof plus);
+    appeal_top(contrib, -1, minus, sizeof minus);
+    snprintf(text, sizeof text, "for: %s; against: %s", plus[0] ? plus : "-",
+             minus[0] ? minus : "-");
+    return json_pack("{s:f, s:f, s:b, s:o, s:s}",
+        "score", ka_out_round(c->appeal, 4),
+        "grade", ka_out_round(ka_ranker_grade(&sel->ranker, c->appeal), 3),
+        "good", ka_ranker_good(&sel->ranker, c->appeal) >= 0.5f,
+        "parts", parts,
+        "text", text);
 }
 
 static json_t *title_json(const ka_title *t, const ka_selection *sel, const char *genre)
@@ -268,6 +322,7 @@ static json_t *variant_json(const ka_title *t, const ka_selection *sel, const ka
     json_t *o = variant_seed_json(t, sel, v, c);
     const ka_vision_cand *vc = ka_vision_of(c);
     if (o) {
+        json_object_set_new(o, "appeal", appeal_json(t, sel, c));
         json_object_set_new(o, "character_types", character_types_json(t, c));
         if (vc)
             json_object_set_new(o, "vision", vision_json(vc));

@@ -13,15 +13,25 @@
  * told apart, and each weight does what it says. The weights also read and write
  * as text ("B,C,S,X,R,F"), for the command line and the work queue's rows.
  *
- * Relevance: quality x match weight (1.0 for a slot's first scene, 0.9, 0.8, 0.7 for
- * later ones, 0.6 for a scene no slot of the genre takes) + 0.03 when sampled at a
- * shot start (an establishing moment) + 0.10 x prominence of the main character. */
+ * Appeal (the ranker's score, rank/) is what variants are ranked by; a genre slot
+ * adds a bonus by its match weight (1.0 for a slot's first scene, 0.9, 0.8, 0.7 for
+ * later ones, 0.6 for a scene no slot of the genre takes).
+ *
+ * Near-duplicates: two candidates show the same picture when their colours agree
+ * (histogram distance under KA_SELECT_DUP_COLOUR) and either their structure does
+ * (phash within dup_distance) or, inside one shot, the same people stand in the
+ * same places: the faces that matter pair up one to one (the same character when
+ * identities are known), each pair's centres within KA_SELECT_DUP_MOVE of the
+ * picture's diagonal and heights within a factor KA_SELECT_DUP_SCALE; without faces,
+ * the structure within twice dup_distance. A new pose, a new face or a camera move
+ * makes a new picture; a blink or a word does not. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "keyart/select.h"
+#include "keyart/vision.h"
 #include "select/select_priv.h"
 
 const ka_quality_weights ka_quality_weights_default = { 0.25f, 0.25f, 0.30f, 0.20f, 0.10f,
@@ -162,14 +172,6 @@ int ka_select_best_rank(const ka_genre *g, ka_scene scene)
     return best;
 }
 
-float ka_select_relevance(const ka_candidate *cand, const ka_content *c, int rank)
-{
-    float rel = cand->q.score * ka_select_match_weight(rank);
-    if (cand->flags & KA_CAND_SHOT_START)
-        rel += KA_SELECT_SHOT_START_BONUS;
-    return rel + KA_SELECT_PROMINENCE_BONUS * c->prominence;
-}
-
 float ka_select_colour_distance(const ka_candidate *a, const ka_candidate *b)
 {
     enum { NL = KA_HIST_LUMA_BINS, NC = KA_HIST_CHROMA_BINS * KA_HIST_CHROMA_BINS };
@@ -189,6 +191,70 @@ float ka_select_colour_distance(const ka_candidate *a, const ka_candidate *b)
     for (int i = 0; i < NC; i++)
         dc += fabs(a->sig.hist_chroma[i] / ca - b->sig.hist_chroma[i] / cb);
     return (float)(0.25 * (dl + dc));
+}
+
+#define KA_SELECT_DUP_MOVE 0.08f
+#define KA_SELECT_DUP_SCALE 1.3f
+#define KA_SELECT_DUP_FACES 8
+
+/* The faces that matter of c (at most KA_SELECT_DUP_FACES), into out; the count. */
+static int ka_select_faces(const ka_candidate *c, ka_rect content, const ka_face **out)
+{
+    const ka_vision_cand *vc = ka_vision_of(c);
+    float largest = 0.0f;
+    int n = 0;
+    for (int i = 0; vc && i < vc->n_faces; i++)
+        largest = fmaxf(largest, (float)vc->faces[i].box.h);
+    for (int i = 0; vc && i < vc->n_faces && n < KA_SELECT_DUP_FACES; i++)
+        if (ka_face_matters(&vc->faces[i], content, largest))
+            out[n++] = &vc->faces[i];
+    return n;
+}
+
+static int ka_select_same_face(const ka_face *f, const ka_face *g, float diag)
+{
+    if (f->character >= 0 && g->character >= 0 && f->character != g->character)
+        return 0;
+    float dx = (float)(f->box.x + f->box.w / 2 - g->box.x - g->box.w / 2);
+    float dy = (float)(f->box.y + f->box.h / 2 - g->box.y - g->box.h / 2);
+    float ratio = (float)f->box.h / (float)(g->box.h > 0 ? g->box.h : 1);
+    return sqrtf(dx * dx + dy * dy) <= KA_SELECT_DUP_MOVE * diag &&
+           ratio <= KA_SELECT_DUP_SCALE && ratio >= 1.0f / KA_SELECT_DUP_SCALE;
+}
+
+/* The same people in the same places (every face of a paired with one of b). */
+static int ka_select_same_people(const ka_title *t, const ka_candidate *a, const ka_candidate *b,
+                                 int dup_distance)
+{
+    ka_rect content = t && t->content.w > 0 ? t->content : (ka_rect){ 0, 0, a->width, a->height };
+    const ka_face *fa[KA_SELECT_DUP_FACES], *fb[KA_SELECT_DUP_FACES];
+    int na = ka_select_faces(a, content, fa), nb = ka_select_faces(b, content, fb);
+    if (na != nb)
+        return 0;
+    if (na == 0)
+        return ka_phash_distance(a->phash, b->phash) <= 2 * dup_distance;
+    float diag = sqrtf((float)content.w * (float)content.w + (float)content.h * (float)content.h);
+    unsigned used = 0;
+    for (int i = 0; i < na; i++) {
+        int match = -1;
+        for (int j = 0; j < nb && match < 0; j++)
+            if (!(used & (1u << j)) && ka_select_same_face(fa[i], fb[j], diag))
+                match = j;
+        if (match < 0)
+            return 0;
+        used |= 1u << match;
+    }
+    return 1;
+}
+
+int ka_select_near_duplicate(const ka_title *t, const ka_candidate *a, const ka_candidate *b,
+                             int dup_distance)
+{
+    if (ka_select_colour_distance(a, b) >= KA_SELECT_DUP_COLOUR)
+        return 0;
+    if (ka_phash_distance(a->phash, b->phash) <= dup_distance)
+        return 1;
+    return a->shot >= 0 && a->shot == b->shot && ka_select_same_people(t, a, b, dup_distance);
 }
 
 float ka_select_similarity(const ka_candidate *a, const ka_candidate *b)

@@ -1,8 +1,10 @@
-/* select.c: ka_select, the title-level choice of variants. It classifies and scores
- * every candidate, then runs the picker (pick.c) at the requested quality threshold;
- * when that yields fewer variants than asked, the threshold is relaxed in steps
- * (x0.8, x0.6, x0.5 of min_quality, never lower) and the run repeated, keeping the
- * run with the most variants. why_fewer then says what happened in words. */
+/* select.c: ka_select, the title-level choice of variants. It classifies every
+ * candidate, scores its quality and its appeal (the ranker's score over its
+ * features, rank/), then runs the picker (pick.c) at the requested quality
+ * threshold; when that yields fewer variants than asked, the threshold is relaxed in
+ * steps (x0.8, x0.6, x0.5 of min_quality, never lower) and the run repeated, keeping
+ * the run with the most variants. why_fewer then says what happened in words, and
+ * reason in one word. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,20 +58,29 @@ static int ka_select_validate(const ka_title *t, const ka_select_opts *o, const 
     return 0;
 }
 
-/* "only 5 of 8 variants: 9 usable candidates in 3 shots; 4 rejected as near-
- * duplicates, 6 below quality 0.35, 2 defect frames" (zero parts left out). */
-static void ka_select_fewer(char *w, size_t sz, const ka_pick *p, int got, int asked, int below,
-                            int defective, const char *relaxed)
+/* "only 3 of 8 variants: 3 good, distinct moments among 9 usable candidates in 3
+ * shots (the others would be poor artwork); 4 near-duplicates, 6 below quality 0.35,
+ * 2 defect frames" (zero parts left out). */
+static void ka_select_fewer(char *w, size_t sz, const ka_pick *p, const ka_selection *out,
+                            int asked, int below, int defective, const char *relaxed)
 {
-    int usable = 0, dups = ka_pick_count_dups(p);
-    for (int i = 0; i < p->t->n_cands; i++)
+    int usable = 0, good = 0, dups = ka_pick_count_dups(p);
+    for (int i = 0; i < p->t->n_cands; i++) {
         usable += p->usable[i];
-    int len = snprintf(w, sz, "only %d of %d variants: %d usable candidate%s in %d shot%s", got,
-                       asked, usable, usable == 1 ? "" : "s", ka_pick_count_shots(p),
-                       ka_pick_count_shots(p) == 1 ? "" : "s");
+        good += p->good[i];
+    }
+    int shots = ka_pick_count_shots(p, p->usable);
+    int got = out->n_variants, moments = out->good_moments;
+    int len = snprintf(w, sz, "only %d of %d variants: %d good, distinct moment%s among %d "
+                       "usable candidate%s in %d shot%s", got, asked, moments,
+                       moments == 1 ? "" : "s", usable, usable == 1 ? "" : "s", shots,
+                       shots == 1 ? "" : "s");
+    if (usable > good && len >= 0 && (size_t)len < sz)
+        len += snprintf(w + len, sz - (size_t)len, " (%d would be poor artwork)", usable - good);
     const char *sep = "; ";
     if (dups > 0 && len >= 0 && (size_t)len < sz) {
-        len += snprintf(w + len, sz - (size_t)len, "%s%d rejected as near-duplicates", sep, dups);
+        len += snprintf(w + len, sz - (size_t)len, "%s%d near-duplicate%s", sep, dups,
+                        dups == 1 ? "" : "s");
         sep = ", ";
     }
     if (below > 0 && len >= 0 && (size_t)len < sz) {
@@ -97,15 +108,22 @@ static void ka_select_explain(const ka_pick *p, ka_selection *out, int asked, fl
     if (p->threshold < min_q)
         snprintf(relaxed, sizeof(relaxed), "quality threshold relaxed from %.2f to %.2f",
                  (double)min_q, (double)p->threshold);
+    out->good_moments = 0;
+    for (int i = 0; i < out->n_variants; i++)
+        out->good_moments += out->variants[i].good;
     char *w = out->why_fewer;
     size_t sz = sizeof(out->why_fewer);
-    if (t->n_cands == 0)
-        snprintf(w, sz, "no candidate frames: the video gave no usable frame");
-    else if (out->n_variants < asked)
-        ka_select_fewer(w, sz, p, out->n_variants, asked, below, defective, relaxed);
-    else if (relaxed[0])
+    if (out->n_variants == 0) {
+        out->reason = "no_candidates";
+        snprintf(w, sz, "%s", t->n_cands == 0 ? "no candidate frames: the video gave no usable "
+                 "frame" : "no usable candidate: every frame is a defect or below quality");
+    } else if (out->n_variants < asked) {
+        out->reason = "few_good_moments";
+        ka_select_fewer(w, sz, p, out, asked, below, defective, relaxed);
+    } else if (relaxed[0]) {
         snprintf(w, sz, "%s to reach %d variants (%d candidates below %.2f)", relaxed,
                  asked, below_asked, (double)min_q);
+    }
 }
 
 /* Best run over the relaxation steps; leaves p holding it. */
@@ -143,12 +161,16 @@ int ka_select(ka_title *t, const ka_select_opts *opts, ka_selection *out)
     ka_content *content = calloc(t->n_cands > 0 ? (size_t)t->n_cands : 1, sizeof(*content));
     if (!content)
         return ka_error(KA_ENOMEM, "no memory to classify %d candidates", t->n_cands);
+    out->ranker = opts->ranker ? *opts->ranker : *ka_ranker_default();
     for (int i = 0; i < t->n_cands; i++) {
+        float x[KA_F_COUNT];
         ka_quality_score(&t->cands[i].q, &opts->weights);
         ka_classify(t, &t->cands[i], &content[i]);
+        ka_rank_features(t, &t->cands[i], x);
+        t->cands[i].appeal = ka_ranker_score(&out->ranker, x);
     }
     ka_pick p;
-    err = ka_pick_init(&p, t, opts, g, content);
+    err = ka_pick_init(&p, t, opts, g, content, &out->ranker);
     if (err) {
         free(content);
         return err;
@@ -158,8 +180,8 @@ int ka_select(ka_title *t, const ka_select_opts *opts, ka_selection *out)
     out->weights = opts->weights;
     out->min_quality_used = p.threshold;
     out->n_variants = p.n;
-    ka_select_explain(&p, out, opts->n_variants, opts->min_quality);
     out->variants = p.v;            /* ownership moves to out */
+    ka_select_explain(&p, out, opts->n_variants, opts->min_quality);
     p.v = NULL;
     ka_pick_free(&p);
     free(content);

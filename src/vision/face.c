@@ -53,6 +53,7 @@ void ka_vision_face_init(ka_face *f)
 {
     memset(f, 0, sizeof(*f));
     f->eyes_open = -1.0f;
+    f->eye_aspect = f->mouth_open = f->pitch = -1.0f;
     f->male = -1.0f;
     f->character = -1;
 }
@@ -126,6 +127,35 @@ static void ka_five_from_68(const float pts[68][2], float five[5][2])
     five[2][1] = pts[30][1];
     ka_mean_pts(pts, lm, 2, five[3]);
     ka_mean_pts(pts, rm, 2, five[4]);
+}
+
+static float ka_dist(const float a[2], const float b[2])
+{
+    return hypotf(a[0] - b[0], a[1] - b[1]);
+}
+
+/* Lid opening over width of the eye whose points start at first (36 or 42). */
+static float ka_eye_aspect(const float pts[68][2], int first)
+{
+    const float *p = pts[first];
+    float w = ka_dist(p, pts[first + 3]);
+    if (!(w > 0.0f))
+        return -1.0f;
+    return (ka_dist(pts[first + 1], pts[first + 5]) + ka_dist(pts[first + 2], pts[first + 4])) /
+           (2.0f * w);
+}
+
+/* The shape measures of a face from its 68 points: eyes, mouth, pitch. */
+static void ka_face_shape(ka_face *f, const float pts[68][2])
+{
+    float l = ka_eye_aspect(pts, 36), r = ka_eye_aspect(pts, 42);
+    f->eye_aspect = l > r ? l : r;
+    float mw = ka_dist(pts[60], pts[64]);
+    f->mouth_open = mw > 0.0f ? (ka_dist(pts[61], pts[67]) + ka_dist(pts[62], pts[66]) +
+                                 ka_dist(pts[63], pts[65])) / (3.0f * mw)
+                              : -1.0f;
+    float eye_y = 0.5f * (pts[39][1] + pts[42][1]), mouth_y = 0.5f * (pts[48][1] + pts[54][1]);
+    f->pitch = mouth_y - eye_y > 1e-3f ? (pts[30][1] - eye_y) / (mouth_y - eye_y) : -1.0f;
 }
 
 /* Probability that the eye whose lid points start at first (36 or 42) is open; -1
@@ -321,6 +351,8 @@ static int ka_face_landmarks(ka_vision *v, const ka_image *rgb, ka_face *f, floa
     int have68 = v->net[KA_M_FR_LANDMARK] && !f->profile && ka_landmarks68(v, rgb, f, pts) == 0;
     if (v->net[KA_M_FR_LANDMARK] && !f->profile)
         ka_vision_cost_add(v, KA_T_LANDMARK, t0);
+    if (have68)
+        ka_face_shape(f, pts);
     if (have68 && f->n_landmarks == 0) {
         ka_five_from_68(pts, f->landmarks);
         f->n_landmarks = 5;

@@ -69,6 +69,19 @@ static inline void fx_landscape(ka_candidate *c)
     c->salient = (ka_rect){ 0, 120, 1920, 720 };    /* 0.75 of the content */
 }
 
+/* A ranker that reads brightness alone (the fixture sets it to q): appeal = slope x q;
+ * good (P(grade >= 2) >= 0.5) from q >= good_q. */
+static inline void fx_ranker(ka_ranker *r, float slope, float good_q)
+{
+    memset(r, 0, sizeof(*r));
+    for (int i = 0; i < KA_F_COUNT; i++)
+        r->scale[i] = 1.0f;
+    r->weight[KA_F_BRIGHTNESS] = slope;
+    r->cut[0] = -100.0f;
+    r->cut[1] = slope * good_q;
+    r->cut[2] = 100.0f;
+}
+
 static inline int fx_find_variant(const ka_selection *s, int cand)
 {
     for (int i = 0; i < s->n_variants; i++)

@@ -1,9 +1,15 @@
-/* test_select.c: ka_select on hand-made titles: options, slots, shot and duplicate
- * rules, the quality threshold and its relaxation, MMR, why_fewer, crops. */
+/* test_select.c: ka_select on hand-made titles: options, the order by appeal, good
+ * moments and their reason, slots, shot and duplicate rules (the same picture, the
+ * same people in the same place), the quality threshold and its relaxation, MMR,
+ * why_fewer, crops. Most cases use a ranker that reads one part (fx_ranker), so
+ * what they check is selection, not what the shipped ranker learned. */
 #include "../ka_test.h"
 #include "keyart/common.h"
 #include "select/select_priv.h"
+#include "keyart/vision.h"
 #include "select_fixture.h"
+
+static ka_ranker fx_rank;        /* appeal = q, good from q >= 0.2 */
 
 static ka_select_opts opts_n(int n, const char *genre)
 {
@@ -11,6 +17,8 @@ static ka_select_opts opts_n(int n, const char *genre)
     ka_select_opts_default(&o);
     o.n_variants = n;
     o.genre = genre;
+    fx_ranker(&fx_rank, 1.0f, 0.2f);
+    o.ranker = &fx_rank;
     return o;
 }
 
@@ -30,10 +38,12 @@ static void check_invariants(const fx_title *f, const ka_selection *s, const ka_
             CHECK((long long)r.w * ah == (long long)r.h * aw);
             CHECK(r.x >= b.x && r.y >= b.y && r.x + r.w <= b.x + b.w && r.y + r.h <= b.y + b.h);
         }
+        /* numbered by appeal with diversity: variant 1 is the best usable candidate */
+        CHECK(c->appeal <= f->t.cands[s->variants[0].cand].appeal);
         for (int j = 0; j < i; j++) {
             const ka_candidate *d = &f->t.cands[s->variants[j].cand];
             CHECK(s->variants[j].cand != v->cand);
-            CHECK_MSG(ka_phash_distance(c->phash, d->phash) > o->dup_distance,
+            CHECK_MSG(!ka_select_near_duplicate(&f->t, c, d, o->dup_distance),
                       "variants %d and %d are near-duplicates", j + 1, i + 1);
         }
     }
@@ -52,6 +62,7 @@ static void test_defaults(void)
     CHECK_NEAR(o.weights.saturation, 0.20, 1e-6);
     CHECK_EQ_INT(o.dup_distance, 10);
     CHECK_NEAR(o.mmr_lambda, 0.7, 1e-6);
+    CHECK(o.ranker == NULL);                        /* the built-in one */
 }
 
 static void test_invalid(void)
@@ -83,7 +94,8 @@ static void test_invalid(void)
     CHECK(ka_select(&f.t, &o, &s) == 0);
     ka_selection_free(&s);
     CHECK(ka_select(&f.t, NULL, &s) == 0);          /* NULL options: the defaults */
-    CHECK_EQ_INT(s.n_variants, 8);
+    CHECK(s.n_variants >= 1 && s.n_variants <= 8);
+    CHECK(strcmp(s.ranker.source, "default") == 0);
     ka_selection_free(&s);
 }
 
@@ -101,6 +113,9 @@ static void test_same_shot(void)
     CHECK(ka_select(&f.t, &o, &s) == 0);
     CHECK_EQ_INT(s.n_variants, 8);
     CHECK(s.why_fewer[0] == 0);
+    CHECK(s.reason == NULL);
+    CHECK_EQ_INT(s.good_moments, 8);
+    CHECK_EQ_INT(s.variants[0].cand, 0);            /* the best first */
     int seen[10] = { 0 };
     for (int i = 0; i < s.n_variants; i++)
         seen[f.c[s.variants[i].cand].shot]++;
@@ -160,7 +175,8 @@ static void test_near_duplicates(void)
     CHECK_EQ_INT(dups, 1);
     CHECK(fx_find_variant(&s, 0) >= 0);            /* the best of them */
     CHECK(strstr(s.why_fewer, "only 7 of 8") != NULL);
-    CHECK(strstr(s.why_fewer, "5 rejected as near-duplicates") != NULL);
+    CHECK(strstr(s.why_fewer, "5 near-duplicates") != NULL);
+    CHECK(s.reason && strcmp(s.reason, "few_good_moments") == 0);
     fprintf(stderr, "why_fewer: %s\n", s.why_fewer);
     check_invariants(&f, &s, &o);
     ka_selection_free(&s);
@@ -189,7 +205,7 @@ static void test_colour_duplicates(void)
     ka_selection s;
     CHECK(ka_select(&f.t, &o, &s) == 0);
     CHECK_EQ_INT(s.n_variants, 3);
-    CHECK(strstr(s.why_fewer, "1 rejected as near-duplicates") != NULL);
+    CHECK(strstr(s.why_fewer, "1 near-duplicate") != NULL);
     fprintf(stderr, "why_fewer: %s\n", s.why_fewer);
     ka_selection_free(&s);
 }
@@ -269,7 +285,6 @@ static void test_mmr(void)
     CHECK_EQ_INT(s.n_variants, 4);
     CHECK_EQ_INT(s.variants[0].cand, 0);
     CHECK_EQ_INT(s.variants[1].cand, 2);           /* c, not b */
-    CHECK(strcmp(s.variants[1].slot, "diversity") == 0);
     CHECK_NEAR(s.variants[0].diversity_penalty, 0.0, 1e-6);
     int ib = fx_find_variant(&s, 1);
     if (ib >= 0)
@@ -282,7 +297,8 @@ static void test_mmr(void)
     ka_selection_free(&s);
 }
 
-/* Slots: a slot's first scene beats its later ones; quotas; unfilled -> diversity. */
+/* Slots: a candidate whose scene fills an open slot gets a bonus and names the slot;
+ * a slot's quota bounds it; the others are "diversity". */
 static void test_slots(void)
 {
     fx_title f;
@@ -297,18 +313,19 @@ static void test_slots(void)
     ka_selection s;
     CHECK(ka_select(&f.t, &o, &s) == 0);
     CHECK_EQ_INT(s.n_variants, 4);
-    CHECK_EQ_INT(s.variants[0].cand, 1);           /* action_journey takes the action frame */
-    CHECK(strcmp(s.variants[0].slot, "action_journey") == 0);
-    CHECK_EQ_INT(s.variants[0].content.scene, KA_SCENE_ACTION);
-    CHECK_EQ_INT(s.variants[1].cand, 0);           /* the landscape slot its landscape */
-    CHECK(strcmp(s.variants[1].slot, "landscape") == 0);
-    CHECK(strcmp(s.variants[2].slot, "diversity") == 0);
-    CHECK(strcmp(s.variants[3].slot, "diversity") == 0);
-    CHECK_NEAR(s.variants[0].relevance, 0.60, 1e-5);
+    CHECK_EQ_INT(s.variants[0].cand, 0);           /* the best: the landscape */
+    CHECK(strcmp(s.variants[0].slot, "landscape") == 0);
+    CHECK_EQ_INT(s.variants[1].cand, 1);           /* the action frame, by its slot's bonus */
+    CHECK(strcmp(s.variants[1].slot, "action_journey") == 0);
+    CHECK_EQ_INT(s.variants[1].content.scene, KA_SCENE_ACTION);
+    CHECK_NEAR(s.variants[1].relevance, 0.60 + KA_SELECT_SLOT_BONUS, 1e-5);
+    for (int i = 2; i < 4; i++)
+        CHECK(strcmp(s.variants[i].slot, "landscape") && strcmp(s.variants[i].slot, "action_journey"));
     check_invariants(&f, &s, &o);
     ka_selection_free(&s);
 
-    /* action, 8 variants: hero_action's quota of 3 goes to the 3 best action frames */
+    /* action, 8 variants: hero_action's quota of 3 goes to the best action frames,
+     * as far as their appeal and diversity allow */
     fx_init(&f);
     for (int k = 0; k < 4; k++)
         fx_action(fx_add(&f, k, k * 20.0, 0.5f + 0.1f * k));
@@ -317,17 +334,25 @@ static void test_slots(void)
     o = opts_n(8, "action");
     CHECK(ka_select(&f.t, &o, &s) == 0);
     CHECK_EQ_INT(s.n_variants, 8);
-    CHECK(s.variants[0].cand == 3 && s.variants[1].cand == 2 && s.variants[2].cand == 1);
-    for (int i = 0; i < 3; i++)
-        CHECK(strcmp(s.variants[i].slot, "hero_action") == 0);
-    for (int i = 3; i < 8; i++)
-        CHECK(strcmp(s.variants[i].slot, "diversity") == 0);
+    CHECK(s.variants[0].cand >= 4);                /* the best picture comes first */
+    int hero = 0, last = -1;
+    for (int i = 0; i < 8; i++)
+        if (!strcmp(s.variants[i].slot, "hero_action")) {
+            CHECK(s.variants[i].cand >= 1 && s.variants[i].cand <= 3);
+            CHECK(last < 0 || s.variants[i].cand < last);   /* the better ones first */
+            last = s.variants[i].cand;
+            hero++;
+        }
+    CHECK(hero >= 2 && hero <= 3);                  /* the bonus brings them in, the quota bounds */
+    CHECK(fx_find_variant(&s, 3) >= 0 && fx_find_variant(&s, 2) >= 0);
+    CHECK(fx_find_variant(&s, 0) < 0 || strcmp(s.variants[fx_find_variant(&s, 0)].slot,
+                                               "hero_action"));
     check_invariants(&f, &s, &o);
     ka_selection_free(&s);
 }
 
-/* Shot-start bonus breaks a tie; defect frames are never chosen. */
-static void test_bonus_and_defects(void)
+/* Defect frames are never chosen, however bright. */
+static void test_defects(void)
 {
     fx_title f;
     fx_init(&f);
@@ -338,8 +363,7 @@ static void test_bonus_and_defects(void)
     ka_candidate *trans = fx_add(&f, 2, 40.0, 0.99f);
     trans->sig.flags = KA_FRAME_TRANSITION;
     fx_add(&f, 3, 60.0, 0.8f);
-    ka_candidate *start = fx_add(&f, 4, 80.0, 0.8f);
-    start->flags |= KA_CAND_SHOT_START;
+    fx_add(&f, 4, 80.0, 0.85f);
     for (int k = 0; k < 4; k++)
         fx_add(&f, 5 + k, 100.0 + k * 20.0, 0.5f);
     ka_select_opts o = opts_n(4, "drama");
@@ -352,30 +376,131 @@ static void test_bonus_and_defects(void)
     ka_selection_free(&s);
 }
 
-/* The quality weights of the options decide which frame ranks first. */
+/* The quality weights make the quality score (filled by select), which the quality
+ * threshold reads: the same frame passes under one set of weights and not another. */
 static void test_weights(void)
 {
     fx_title f;
     fx_init(&f);
     ka_candidate *bright = fx_add(&f, 0, 0.0, 0.6f);
     bright->q.brightness = 1.0f;
-    bright->q.sharpness = 0.4f;
-    ka_candidate *sharp = fx_add(&f, 1, 20.0, 0.6f);
-    sharp->q.brightness = 0.4f;
-    sharp->q.sharpness = 1.0f;
+    bright->q.contrast = bright->q.saturation = 0.1f;
+    bright->q.sharpness = 0.1f;
     for (int k = 0; k < 4; k++)
-        fx_add(&f, 2 + k, 40.0 + k * 20.0, 0.5f);
+        fx_add(&f, 1 + k, 20.0 + k * 20.0, 0.5f);
     ka_select_opts o = opts_n(4, "drama");
     o.weights = (ka_quality_weights){ 1, 0, 0, 0, 0, 0 };
     ka_selection s;
     CHECK(ka_select(&f.t, &o, &s) == 0);
-    CHECK_EQ_INT(s.variants[0].cand, 0);
     CHECK_NEAR(f.c[0].q.score, 1.0, 1e-6);
+    CHECK_EQ_INT(s.variants[0].cand, 0);           /* the brightest is the best (fx_ranker) */
     ka_selection_free(&s);
     o.weights = (ka_quality_weights){ 0, 0, 1, 0, 0, 0 };
     CHECK(ka_select(&f.t, &o, &s) == 0);
-    CHECK_EQ_INT(s.variants[0].cand, 1);
+    CHECK_NEAR(f.c[0].q.score, 0.1, 1e-6);
+    CHECK(fx_find_variant(&s, 0) < 0);             /* under the threshold now */
     ka_selection_free(&s);
+}
+
+/* One moment stands out: the ranker's odds that an editor prefers any other are
+ * under KA_SELECT_RIVAL, so the title gets that one, and says why in words and in
+ * one word. */
+static void test_one_good_moment(void)
+{
+    fx_title f;
+    fx_init(&f);
+    fx_add(&f, 0, 0.0, 0.9f);
+    for (int k = 0; k < 7; k++)
+        fx_add(&f, 1 + k, 20.0 + k * 20.0, 0.5f);
+    ka_select_opts o = opts_n(8, "drama");
+    fx_ranker(&fx_rank, 10.0f, 0.2f);              /* steep: 0.9 vs 0.5 is decisive */
+    ka_selection s;
+    CHECK(ka_select(&f.t, &o, &s) == 0);
+    CHECK_EQ_INT(s.n_variants, 1);
+    CHECK_EQ_INT(s.variants[0].cand, 0);
+    CHECK_EQ_INT(s.good_moments, 1);
+    CHECK(s.reason && strcmp(s.reason, "few_good_moments") == 0);
+    CHECK(strstr(s.why_fewer, "only 1 of 8") && strstr(s.why_fewer, "1 good, distinct moment "));
+    CHECK(strstr(s.why_fewer, "7 would be poor artwork") != NULL);
+    fprintf(stderr, "why_fewer: %s\n", s.why_fewer);
+    ka_selection_free(&s);
+    /* a gentler ranker finds them fair rivals: all eight */
+    o = opts_n(8, "drama");
+    CHECK(ka_select(&f.t, &o, &s) == 0);
+    CHECK_EQ_INT(s.n_variants, 8);
+    ka_selection_free(&s);
+}
+
+/* Nothing reaches the good line: the title still gets its best frame, not marked
+ * good, and no more. */
+static void test_nothing_good(void)
+{
+    fx_title f;
+    fx_init(&f);
+    for (int k = 0; k < 6; k++)
+        fx_add(&f, k, k * 20.0, 0.40f + 0.01f * k);
+    ka_select_opts o = opts_n(4, "drama");
+    fx_ranker(&fx_rank, 1.0f, 0.8f);
+    ka_selection s;
+    CHECK(ka_select(&f.t, &o, &s) == 0);
+    CHECK_EQ_INT(s.n_variants, 1);
+    CHECK_EQ_INT(s.variants[0].cand, 5);
+    CHECK_EQ_INT(s.variants[0].good, 0);
+    CHECK_EQ_INT(s.good_moments, 0);
+    CHECK(s.reason && strcmp(s.reason, "few_good_moments") == 0);
+    ka_selection_free(&s);
+}
+
+/* In one shot, the same people in the same places are the same picture whatever the
+ * phash says; a moved face, another person or another shot is not. */
+static ka_vision_cand *fx_faces(ka_candidate *c, int n, const ka_rect *boxes, const int *who)
+{
+    ka_vision_cand *vc = ka_vision_cand_new(n, 0);
+    for (int i = 0; i < n; i++) {
+        vc->faces[i].box = boxes[i];
+        vc->faces[i].character = who ? who[i] : -1;
+        vc->faces[i].prominence = 0.5f;
+    }
+    c->ext = vc;
+    return vc;
+}
+
+static void test_same_people(void)
+{
+    fx_title f;
+    fx_init(&f);
+    const ka_rect two[2] = { { 500, 300, 200, 260 }, { 1100, 320, 190, 250 } };
+    const ka_rect moved[2] = { { 500, 300, 200, 260 }, { 1400, 320, 190, 250 } };
+    const int who[2] = { 0, 1 }, other[2] = { 0, 2 };
+    ka_candidate *a = fx_add(&f, 0, 0.0, 0.9f), *b = fx_add(&f, 0, 1.0, 0.8f);
+    ka_candidate *c = fx_add(&f, 0, 2.0, 0.8f), *d = fx_add(&f, 0, 3.0, 0.8f);
+    ka_candidate *e = fx_add(&f, 1, 4.0, 0.8f), *g = fx_add(&f, 0, 5.0, 0.8f);
+    fx_faces(a, 2, two, who);
+    fx_faces(b, 2, two, who);                       /* a blink later: the same picture */
+    fx_faces(c, 2, moved, who);                     /* he walked across */
+    fx_faces(d, 2, two, other);                     /* someone else in his place */
+    fx_faces(e, 2, two, who);                       /* the same set-up, another shot */
+    fx_faces(g, 1, two, who);                       /* one of them left */
+    CHECK(ka_phash_distance(a->phash, b->phash) > 10);
+    CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
+    CHECK(!ka_select_near_duplicate(&f.t, a, c, 10));
+    CHECK(!ka_select_near_duplicate(&f.t, a, d, 10));
+    CHECK(!ka_select_near_duplicate(&f.t, a, e, 10));
+    CHECK(!ka_select_near_duplicate(&f.t, a, g, 10));
+    fill_hist(a, 12, 9);
+    fill_hist(b, 12, 9);
+    CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
+    fill_hist(b, 3, 40);                            /* other colours: the lights changed */
+    CHECK(!ka_select_near_duplicate(&f.t, a, b, 10));
+    fill_hist(b, 12, 9);
+    ka_select_opts o = opts_n(8, "drama");
+    ka_selection s;
+    CHECK(ka_select(&f.t, &o, &s) == 0);
+    CHECK(fx_find_variant(&s, 0) == 0 && fx_find_variant(&s, 1) < 0);
+    check_invariants(&f, &s, &o);
+    ka_selection_free(&s);
+    for (int i = 0; i < f.t.n_cands; i++)
+        ka_candidate_ext_free(&f.c[i]);
 }
 
 static void test_empty(void)
@@ -386,6 +511,7 @@ static void test_empty(void)
     CHECK(ka_select(&f.t, NULL, &s) == 0);
     CHECK_EQ_INT(s.n_variants, 0);
     CHECK(s.why_fewer[0] != 0);
+    CHECK(s.reason && strcmp(s.reason, "no_candidates") == 0);
     ka_selection_free(&s);
     ka_selection_free(NULL);
 }
@@ -422,8 +548,11 @@ int main(void)
     RUN(test_relax);
     RUN(test_mmr);
     RUN(test_slots);
-    RUN(test_bonus_and_defects);
+    RUN(test_defects);
     RUN(test_weights);
+    RUN(test_one_good_moment);
+    RUN(test_nothing_good);
+    RUN(test_same_people);
     RUN(test_empty);
     RUN(test_similarity);
     TEST_END();

@@ -46,7 +46,7 @@ http variants GET "$A/v1/titles/$T1/variants"
 check_code "GET /v1/titles/$T1/variants" 200
 VARIANTS=$(jq -c '[.variants[].number] | sort' "$BODY")
 NV=$(jq 'length' <<<"$VARIANTS")
-check "$T1 has 4-12 variants ($NV)" test "$NV" -ge 4 -a "$NV" -le 12
+check "$T1 has 1-12 variants ($NV)" test "$NV" -ge 1 -a "$NV" -le 12
 http title GET "$A/v1/titles/$T1"
 check_code "GET /v1/titles/$T1" 200
 http title404 GET "$A/v1/titles/no_such_title"
@@ -275,10 +275,12 @@ check "the policies learned something" \
 # ---- a server restarted from its snapshot knows what the others know -----------------------
 # Impressions now, the clicks on them only after A has stopped: the new server must
 # still credit them (its state comes from A's last snapshot plus the events after).
-jq -n -c --argjson now "$NOW" '[range(20) | {id: "r-imp-\(.)", type: "impression", user: "r\(.)",
-    title: "'"$T1"'", variant: ((. % 3) + 1), ts: ($now + 20)}] | {events: .}' >"$WORK/r-imp.json"
-jq -n -c --argjson now "$NOW" '[range(0; 20; 2) | {id: "r-clk-\(.)", type: "click", user: "r\(.)",
-    title: "'"$T1"'", variant: ((. % 3) + 1), ts: ($now + 21)}] | {events: .}' >"$WORK/r-clk.json"
+jq -n -c --argjson now "$NOW" --argjson v "$VARIANTS" '[range(20) | {id: "r-imp-\(.)",
+    type: "impression", user: "r\(.)", title: "'"$T1"'", variant: $v[. % ($v | length)],
+    ts: ($now + 20)}] | {events: .}' >"$WORK/r-imp.json"
+jq -n -c --argjson now "$NOW" --argjson v "$VARIANTS" '[range(0; 20; 2) | {id: "r-clk-\(.)",
+    type: "click", user: "r\(.)", title: "'"$T1"'", variant: $v[. % ($v | length)],
+    ts: ($now + 21)}] | {events: .}' >"$WORK/r-clk.json"
 http r-imp POST "$A/v1/events" "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/r-imp.json"
 check_eq "impressions accepted" 20 "$(jqv -r .accepted "$BODY")"
 check "A folds them" wait_for 60 folded "$A"

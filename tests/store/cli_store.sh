@@ -93,7 +93,9 @@ ka_run analyze2 "$KEYART_BIN" analyze "$CLIP" -q -o "$WORK/out2" --db "$DB" --ar
 check_rc "re-analyse" 0
 check_eq "still one title row" 1 "$(db_sql "$DB" "SELECT count(*) FROM titles")"
 check_eq "analysis version 2" 2 "$(db_sql "$DB" "SELECT analysis_version FROM titles")"
-check_eq "only the new variants" 5 "$(db_sql "$DB" "SELECT count(*) FROM variants")"
+check "at most the 5 asked for" test "$(jq '.variants | length' "$WORK/out2/metadata.json")" -le 5
+check_eq "only the new variants" "$(jq '.variants | length' "$WORK/out2/metadata.json")" \
+    "$(db_sql "$DB" "SELECT count(*) FROM variants")"
 check_eq "only the new candidates" "$(jqx "$WORK/out2/metadata.json" .title.candidates)" \
     "$(db_sql "$DB" "SELECT count(*) FROM candidates")"
 

@@ -1,0 +1,60 @@
+/* look_stage.c: the analysis' "look" stage, one row of ka_candidate_stages, after
+ * the faces: it measures the candidate's ka_look (look.c) with the subject where
+ * vision found it: the faces that matter, else the tallest person, else the salient
+ * region. */
+#include <math.h>
+
+#include "analysis/stage.h"
+#include "keyart/rank.h"
+#include "keyart/vision.h"
+
+/* The union of the faces that matter, grown to take in head and shoulders. */
+static int ka_look_faces(const ka_vision_cand *vc, ka_rect content, ka_rect *out)
+{
+    float largest = 0.0f;
+    int x0 = 0, y0 = 0, x1 = 0, y1 = 0, any = 0;
+    for (int i = 0; i < vc->n_faces; i++)
+        largest = fmaxf(largest, (float)vc->faces[i].box.h);
+    for (int i = 0; i < vc->n_faces; i++) {
+        ka_rect b = vc->faces[i].box;
+        if (!ka_face_matters(&vc->faces[i], content, largest))
+            continue;
+        int gx = b.w / 2, gy = b.h / 2;
+        int a0 = b.x - gx, c0 = b.y - gy, a1 = b.x + b.w + gx, c1 = b.y + b.h + 2 * gy;
+        x0 = any && x0 < a0 ? x0 : a0;
+        y0 = any && y0 < c0 ? y0 : c0;
+        x1 = any && x1 > a1 ? x1 : a1;
+        y1 = any && y1 > c1 ? y1 : c1;
+        any = 1;
+    }
+    if (any)
+        *out = ka_rect_intersect((ka_rect){ x0, y0, x1 - x0, y1 - y0 }, content);
+    return any;
+}
+
+/* The subject of a candidate: faces, else the tallest person, else the salient region. */
+static ka_rect ka_look_subject(const ka_candidate *cand, ka_rect content)
+{
+    const ka_vision_cand *vc = ka_vision_of(cand);
+    ka_rect r = cand->salient;
+    if (vc && ka_look_faces(vc, content, &r))
+        return r;
+    int best = -1;
+    for (int i = 0; vc && i < vc->n_objects; i++)
+        if (vc->objects[i].kind == KA_OBJ_PERSON &&
+            (best < 0 || vc->objects[i].box.h > vc->objects[best].box.h))
+            best = i;
+    return best >= 0 ? ka_rect_intersect(vc->objects[best].box, content) : r;
+}
+
+static int ka_look_process(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect content,
+                           ka_candidate *cand)
+{
+    ka_look_measure(rgb, content, ka_look_subject(cand, content), &cand->look);
+    return 0;
+}
+
+const ka_candidate_stage ka_look_stage = {
+    .name = "look",
+    .process = ka_look_process,
+};
