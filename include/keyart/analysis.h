@@ -128,6 +128,7 @@ typedef struct ka_look {
                                      * al.): small for one subject, 1 for texture */
     float isolation;                /* the subject's detail against the rest's:
                                      * 0.5 alike, 1 a sharp subject on a soft ground */
+    float blown;                    /* share of burnt-out highlights */
     float flat;                     /* share of the picture in flat blocks (no
                                      * detail: sky, walls, out-of-focus ground) */
     int measured;                   /* 0: not measured (the parts read 0) */

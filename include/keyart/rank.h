@@ -55,7 +55,7 @@ enum {
     KA_F_COLOURFULNESS,
     KA_F_NOISE,             /* noise sigma / 8, 0..1 */
     KA_F_BRISQUE,           /* BRISQUE quality (0.5 when not measured) */
-    KA_F_EXPOSURE,          /* share of clipped pixels */
+    KA_F_BLOWN,             /* share of burnt-out highlights */
     KA_F_TEXT,              /* share of the picture in text */
     KA_F_LINES,             /* screens, interface panels, graphics */
     KA_F_SHOT_START,        /* 0 at its shot's first frame .. 1 a second in */

@@ -169,12 +169,18 @@ typedef struct ka_crop_face {
 } ka_crop_face;
 
 /* The crop of ka_crop_place's size placed around faces (crop.c), in this order of
- * priority: no face that matters cut by an edge when any placement allows it, the
- * lead whole, no other face cut, as many of the other faces that matter as fit
- * (the heaviest first), their margins kept, the faces kept in centred; focus
- * centres it when no face that matters is in. Without faces it is ka_crop_place. */
+ * priority: no face that matters cut (with its margin, ka_crop_face_margin) when any
+ * placement allows it, the lead whole, no other face cut, as many of the other faces
+ * that matter as fit (the heaviest first), the faces placed well (eyes on the upper
+ * third, a single lead on a third of a wide crop); focus centres it when no face that
+ * matters is in. Without faces it is ka_crop_place. */
 ka_rect ka_crop_faces(ka_rect bounds, ka_rect focus, int aw, int ah, const ka_crop_face *faces,
                       int n);
+
+/* The face with the margin a crop of cw x ch keeps around it: 45% of its height
+ * above (hair, head room), 20% below (chin), 20% of its width either side; inside
+ * bounds, and only as much of the margin as the crop's size leaves room for. */
+ka_rect ka_crop_face_margin(ka_rect face, ka_rect bounds, int cw, int ch);
 
 #ifdef __cplusplus
 }

@@ -37,6 +37,12 @@ static int check_opts(const ka_analysis_opts *o)
                         o->end_s);
     if (o->min_candidates < 1 || o->min_candidates > 1000)
         return ka_error(KA_EINVAL, "minimum candidates %d is outside 1..1000", o->min_candidates);
+    if (o->n_force_frames < 0 || (o->n_force_frames > 0 && !o->force_frames))
+        return ka_error(KA_EINVAL, "frames to take: a count without a list");
+    for (int i = 0; i < o->n_force_frames; i++)
+        if (o->force_frames[i] < 0 || (i > 0 && o->force_frames[i] <= o->force_frames[i - 1]))
+            return ka_error(KA_EINVAL, "frames to take must ascend from 0 (frame %lld after %lld)",
+                            (long long)o->force_frames[i], i ? (long long)o->force_frames[i - 1] : -1LL);
     return 0;
 }
 

@@ -46,7 +46,7 @@ static const ka_feature_info ka_features[KA_F_COUNT] = {
     [KA_F_COLOURFULNESS] = { "colourfulness", "Hasler and Suesstrunk's M / 100", 1 },
     [KA_F_NOISE] = { "noise", "noise sigma / 8 gray levels", -1 },
     [KA_F_BRISQUE] = { "brisque", "BRISQUE quality (0.5 when not measured)", 1 },
-    [KA_F_EXPOSURE] = { "exposure", "share of clipped pixels", -1 },
+    [KA_F_BLOWN] = { "blown", "share of burnt-out highlights", -1 },
     [KA_F_TEXT] = { "text", "share of the picture in lines of text", -1 },
     [KA_F_LINES] = { "lines", "long straight edges: screens, panels, graphics", -1 },
     [KA_F_SHOT_START] = { "shot_start", "0 at its shot's first frame, 1 a second in", 1 },
@@ -229,7 +229,7 @@ void ka_rank_features(const ka_title *t, const ka_candidate *c, float x[KA_F_COU
     x[KA_F_SHARPNESS] = ka_log_detail(c->q.sharpness_raw);
     x[KA_F_SATURATION] = ka_clamp01(c->q.saturation);
     x[KA_F_BRISQUE] = c->q.has_brisque ? ka_clamp01(c->q.brisque) : 0.5f;
-    x[KA_F_EXPOSURE] = ka_clamp01(c->q.exposure_clipped);
+    x[KA_F_BLOWN] = ka_clamp01(l->blown);
     x[KA_F_MOTION] = ka_clamp01(c->motion * 10.0f);
     ka_shot_features(t, c, x);
 }

@@ -235,7 +235,7 @@ int ka_features_save(const ka_grade_set *set, const ka_graded *rows, int n, cons
                              "rows", jr);
     char tmp[PATH_MAX];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int rc = root ? json_dump_file(root, tmp, JSON_COMPACT | JSON_REAL_PRECISION(7)) : -1;
+    int rc = root ? json_dump_file(root, tmp, JSON_COMPACT | JSON_REAL_PRECISION(9)) : -1;
     json_decref(root);
     if (rc != 0 || rename(tmp, path) != 0) {
         unlink(tmp);

@@ -13,6 +13,9 @@
  *                  3x3 difference of two Laplacians; edges inflate it a little
  *   edges          share of pixels with |dx| + |dy| >= KA_LOOK_EDGE (clutter)
  *   flat           share of 8x8 blocks spanning fewer than KA_LOOK_FLAT gray levels
+ *   blown          share of pixels whose gray is KA_LOOK_BLOWN or more: highlights
+ *                  burnt out (the quality's clipping counts crushed blacks too,
+ *                  which a low-key picture has by design)
  *   text           8x8 blocks that look like type: high contrast, two-toned (few
  *                  pixels between the dark and light levels), a middling share of
  *                  edges; only rows or columns of at least three such blocks count
@@ -34,10 +37,11 @@
 #include "keyart/media.h"
 #include "keyart/rank.h"
 
-#define KA_LOOK_SIDE 480
+#define KA_LOOK_SIDE 640
 #define KA_LOOK_NOISE_STEP 4
 #define KA_LOOK_EDGE 64         /* |dx| + |dy|, central differences on 8-bit gray */
 #define KA_LOOK_FLAT 12
+#define KA_LOOK_BLOWN 250
 #define KA_LOOK_BLOCK 8
 #define KA_LOOK_TEXT_RANGE 60   /* a block of type spans at least this many levels */
 #define KA_LOOK_TEXT_GROUND 8   /* and its ground varies by at most this (sd) */
@@ -70,6 +74,17 @@ static int ka_look_copy(const ka_image *rgb, ka_rect c, ka_image *small, ka_imag
             g[x] = (uint8_t)((77u * s[0] + 150u * s[1] + 29u * s[2] + 128u) >> 8);
     }
     return 0;
+}
+
+static float ka_look_blown(const ka_image *gray)
+{
+    long long n = 0;
+    for (int y = 0; y < gray->height; y++) {
+        const uint8_t *g = gray->data + (size_t)y * gray->stride;
+        for (int x = 0; x < gray->width; x++)
+            n += g[x] >= KA_LOOK_BLOWN;
+    }
+    return (float)((double)n / ((double)gray->width * gray->height));
 }
 
 /* Colourfulness of the working copy. */
@@ -379,6 +394,7 @@ void ka_look_measure(const ka_image *rgb, ka_rect content, ka_rect subject, ka_l
                          (int)lroundf((float)subject.w * s), (int)lroundf((float)subject.h * s) }
             : (ka_rect){ 0, 0, 0, 0 };
         ka_look_colour(&small, l);
+        l->blown = ka_look_blown(&gray);
         ka_look_gradient(&gray, mag, dx, dy);
         ka_look_edges(&gray, mag, sub, l);
         ka_look_blocks(&gray, mag, l);

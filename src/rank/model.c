@@ -205,7 +205,7 @@ int ka_ranker_save(const ka_ranker *r, const char *path)
         return ka_error(KA_ENOMEM, "no memory to write a ranker");
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int rc = json_dump_file(root, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(7));
+    int rc = json_dump_file(root, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(9));
     json_decref(root);
     if (rc != 0 || rename(tmp, path) != 0) {
         unlink(tmp);

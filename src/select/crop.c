@@ -84,35 +84,76 @@ ka_rect ka_crop_place(ka_rect bounds, ka_rect focus, int aw, int ah)
 
 /* ---- around faces ----
  *
- * The crop has ka_crop_place's size, so it spans the bounds along one axis and
- * slides along the other (and along the first by the pixel or two an exact aspect
- * may leave). Where it stops matters only at the faces' edges, so the positions
- * tried along each axis are: every face edge (with and without a margin of
- * KA_CROP_MARGIN of the face's size) meeting either crop edge, the crop centred on
+ * A face is protected with its margin: hair and head room above (KA_CROP_TOP of its
+ * height), the chin and a little neck below (KA_CROP_BOTTOM), some air either side
+ * (KA_CROP_SIDE of its width), cut back to the bounds (a face at the frame's edge has
+ * no more room than the frame gives) and shrunk, keeping the face, only as far as the
+ * crop's size needs (ka_crop_face_margin). The crop has ka_crop_place's size, so it
+ * spans the bounds along one axis and slides along the other (and along the first by
+ * the pixel or two an exact aspect may leave). Where it stops matters only at the
+ * protected boxes' edges, so the positions tried along each axis are: every box
+ * edge (with its margin and without) meeting either crop edge, the crop centred on
  * the focus, on each face that matters, on the lead with each other one and on all
- * of them, and both ends. Each is scored, lowest wins:
- *   a face that matters cut by an edge   1000 (1 + share)   never, when avoidable
- *   the lead left out                     100
- *   a face that does not matter cut       50                 no half face at an edge
- *   another face that matters left out    30 share          the heaviest kept first
- *   a face inside with its margin cut     2 share            hair, chin
- *   off-centre                            0.5 (|dx| / w + |dy| / h) of the crop's
- *                                         centre from the centre of the faces that
- *                                         matter in it (of the focus when none is)
+ * of them, the lead on either third, and both ends. Each is scored, lowest wins:
+ *   a face that matters cut                  1000 (1 + share)   never, when avoidable
+ *   the lead left out                        100
+ *   a face that does not matter cut          50                 no half face at an edge
+ *   a face that matters whole, margin cut    20 (1 + share)     hair, chin, head room
+ *   another face that matters left out       30 share          the heaviest kept first
+ *   off its place                            0.5 (|dx| / w + |dy| / h)
  * share = a face's weight over the weights of the faces that matter. Cut means any
- * part in and any part out: a face whose box touches an edge from inside is whole. */
+ * part in and any part out: a box that touches an edge from inside is whole. The
+ * place of the faces that matter in the crop (their weighted centre, the eyes at 40%
+ * of a face's height): across, the centre, or for a single lead in a wide crop the
+ * third on its side of the picture; down, the eyes on the upper third line. */
 
-#define KA_CROP_MARGIN 0.15f
+#define KA_CROP_TOP 0.45f
+#define KA_CROP_BOTTOM 0.20f
+#define KA_CROP_SIDE 0.20f
 #define KA_CROP_FACES 32            /* faces considered, the heaviest */
-#define KA_CROP_POS (8 * KA_CROP_FACES + 2 * KA_CROP_FACES + 8)
+#define KA_CROP_POS (10 * KA_CROP_FACES + 2 * KA_CROP_FACES + 12)
 
 typedef struct ka_crop_in {
     ka_crop_face f[KA_CROP_FACES];
+    ka_rect guard[KA_CROP_FACES];   /* each face with its margin, for this crop's size */
     int n, lead;                    /* lead: the heaviest face that matters, -1 none */
+    int n_matter;                   /* faces that matter */
     double wsum;                    /* weights of the faces that matter */
     ka_rect bounds, focus;
     int w, h;                       /* the crop's size */
 } ka_crop_in;
+
+/* Grows [a0, a1) by want0 before and want1 after, inside [lo, hi), to at most len
+ * long: the room short of len is shared in proportion to what each side wanted. */
+static void ka_crop_grow_axis(int a0, int a1, int want0, int want1, int lo, int hi, int len,
+                              int *o0, int *o1)
+{
+    int b0 = a0 - want0 < lo ? lo : a0 - want0, b1 = a1 + want1 > hi ? hi : a1 + want1;
+    if (b1 - b0 > len && a1 - a0 <= len) {
+        int room = len - (a1 - a0), w0 = a0 - b0, w1 = b1 - a1;
+        int g0 = w0 + w1 > 0 ? (int)((long long)room * w0 / (w0 + w1)) : 0;
+        b0 = a0 - g0;
+        b1 = a1 + (room - g0 < w1 ? room - g0 : w1);
+    } else if (a1 - a0 > len) {
+        b0 = a0;
+        b1 = a1;
+    }
+    *o0 = b0;
+    *o1 = b1;
+}
+
+ka_rect ka_crop_face_margin(ka_rect face, ka_rect bounds, int cw, int ch)
+{
+    ka_rect f = ka_rect_intersect(face, bounds);
+    if (f.w <= 0 || f.h <= 0)
+        return f;
+    int x0, x1, y0, y1, side = (int)lroundf(KA_CROP_SIDE * (float)face.w);
+    ka_crop_grow_axis(f.x, f.x + f.w, side, side, bounds.x, bounds.x + bounds.w, cw, &x0, &x1);
+    ka_crop_grow_axis(f.y, f.y + f.h, (int)lroundf(KA_CROP_TOP * (float)face.h),
+                      (int)lroundf(KA_CROP_BOTTOM * (float)face.h), bounds.y,
+                      bounds.y + bounds.h, ch, &y0, &y1);
+    return (ka_rect){ x0, y0, x1 - x0, y1 - y0 };
+}
 
 /* 0 outside, 1 inside, 2 cut. */
 static int ka_crop_rel(ka_rect c, ka_rect f)
@@ -121,16 +162,6 @@ static int ka_crop_rel(ka_rect c, ka_rect f)
     if (!i.w || !i.h)
         return 0;
     return i.x == f.x && i.y == f.y && i.w == f.w && i.h == f.h ? 1 : 2;
-}
-
-/* f grown by the margin, kept inside bounds (a face at the frame's edge has none). */
-static ka_rect ka_crop_margin(ka_rect f, ka_rect b)
-{
-    int dx = (int)lroundf(KA_CROP_MARGIN * (float)f.w), dy = (int)lroundf(KA_CROP_MARGIN * (float)f.h);
-    int x0 = f.x - dx < b.x ? b.x : f.x - dx, y0 = f.y - dy < b.y ? b.y : f.y - dy;
-    int x1 = f.x + f.w + dx > b.x + b.w ? b.x + b.w : f.x + f.w + dx;
-    int y1 = f.y + f.h + dy > b.y + b.h ? b.y + b.h : f.y + f.h + dy;
-    return (ka_rect){ x0, y0, x1 - x0, y1 - y0 };
 }
 
 static double ka_crop_cost(const ka_crop_in *in, int x, int y)
@@ -145,23 +176,27 @@ static double ka_crop_cost(const ka_crop_in *in, int x, int y)
             cost += f->weight > 0.0f ? 1000.0 * (1.0 + share) : 50.0;
         else if (rel == 0 && f->weight > 0.0f)
             cost += i == in->lead ? 100.0 : 30.0 * share;
-        else if (rel == 1 && f->weight > 0.0f &&
-                 ka_crop_rel(c, ka_crop_margin(f->box, in->bounds)) == 2)
-            cost += 2.0 * share;
-        if (rel != 0 && f->weight > 0.0f) {  /* centre what is in (or cannot fit) */
+        else if (rel == 1 && f->weight > 0.0f && ka_crop_rel(c, in->guard[i]) == 2)
+            cost += 20.0 * (1.0 + share);   /* whole, but hair or chin cut */
+        if (rel != 0 && f->weight > 0.0f) {  /* place what is in (or cannot fit) */
             cx += share * (f->box.x + f->box.w / 2.0);
-            cy += share * (f->box.y + f->box.h / 2.0);
+            cy += share * (f->box.y + 0.4 * f->box.h);
             wk += share;
         }
     }
+    double tx = in->w / 2.0, ty = in->h / 3.0;
     if (wk > 0.0) {
         cx /= wk;
         cy /= wk;
+        /* a single lead in a wide crop stands on the third on its side of the picture */
+        if (in->n_matter == 1 && in->w * 5 >= in->h * 6 && in->w < in->bounds.w)
+            tx = cx < in->bounds.x + in->bounds.w / 2.0 ? in->w / 3.0 : 2.0 * in->w / 3.0;
     } else {
         cx = in->focus.x + in->focus.w / 2.0;
         cy = in->focus.y + in->focus.h / 2.0;
+        ty = in->h / 2.0;
     }
-    return cost + 0.5 * (fabs(x + in->w / 2.0 - cx) / in->w + fabs(y + in->h / 2.0 - cy) / in->h);
+    return cost + 0.5 * (fabs(x + tx - cx) / in->w + fabs(y + ty - cy) / in->h);
 }
 
 /* Adds start s (clamped to lo..hi) to the list p unless it is there. */
@@ -187,10 +222,9 @@ static int ka_crop_positions(const ka_crop_in *in, int axis, int lo, int room, i
     ka_crop_pos_add(p, &n, (axis ? 2LL * fo.y + fo.h : 2LL * fo.x + fo.w) / 2 - len / 2, lo, hi);
     int u0 = 0, u1 = 0, any = 0;   /* the span of every face that matters */
     for (int i = 0; i < in->n; i++) {
-        ka_rect b = in->f[i].box;
+        ka_rect b = in->f[i].box, g = in->guard[i];
         int a0 = axis ? b.y : b.x, a1 = axis ? b.y + b.h : b.x + b.w;
-        int m = (int)lroundf(KA_CROP_MARGIN * (float)(a1 - a0));
-        const int edge[4] = { a0 - m, a0, a1, a1 + m };
+        const int edge[4] = { axis ? g.y : g.x, a0, a1, axis ? g.y + g.h : g.x + g.w };
         for (int k = 0; k < 4; k++) {
             ka_crop_pos_add(p, &n, edge[k], lo, hi);        /* the crop's first edge */
             ka_crop_pos_add(p, &n, (long long)edge[k] - len, lo, hi);  /* its last */
@@ -198,6 +232,11 @@ static int ka_crop_positions(const ka_crop_in *in, int axis, int lo, int room, i
         if (in->f[i].weight <= 0.0f)
             continue;
         ka_crop_pos_add(p, &n, (a0 + a1) / 2 - len / 2, lo, hi);
+        if (i == in->lead) {        /* its centre (its eyes) on the thirds */
+            int at = axis ? b.y + (int)(0.4f * (float)b.h) : (a0 + a1) / 2;
+            ka_crop_pos_add(p, &n, at - len / 3, lo, hi);
+            ka_crop_pos_add(p, &n, at - 2 * len / 3, lo, hi);
+        }
         if (in->lead >= 0) {        /* the lead and this one, centred together */
             ka_rect l = in->f[in->lead].box;
             int l0 = axis ? l.y : l.x, l1 = axis ? l.y + l.h : l.x + l.w;
@@ -230,8 +269,11 @@ static void ka_crop_prepare(ka_crop_in *in, const ka_crop_face *faces, int n)
         in->f[j] = f;
     }
     in->lead = in->n > 0 && in->f[0].weight > 0.0f ? 0 : -1;
-    for (int i = 0; i < in->n; i++)
+    for (int i = 0; i < in->n; i++) {
         in->wsum += in->f[i].weight;
+        in->n_matter += in->f[i].weight > 0.0f;
+        in->guard[i] = ka_crop_face_margin(in->f[i].box, in->bounds, in->w, in->h);
+    }
 }
 
 ka_rect ka_crop_faces(ka_rect bounds, ka_rect focus, int aw, int ah, const ka_crop_face *faces,

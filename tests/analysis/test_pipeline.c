@@ -201,6 +201,49 @@ static void test_bad_options(void)
     CHECK(strstr(ka_error_message(), "/nonexistent/video.mp4") != NULL);
 }
 
+/* Frames asked for by number become candidates as they are (the ranker's training):
+ * exactly those with force_only, defects included and marked; beside the sampler's
+ * own picks without it; a list that does not ascend is refused. */
+static void test_forced_frames(void)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/media/pyscenedetect/testvideo.mp4", ka_test_shared());
+    const int64_t want[] = { 0, 6, 150, 282, 699, 5000 };  /* 0: black; 5000: past the end */
+    ka_analysis_opts o;
+    ka_analysis_opts_default(&o);
+    o.force_frames = want;
+    o.n_force_frames = 6;
+    o.force_only = 1;
+    ka_title *t = NULL;
+    CHECK(ka_analyze(path, "forced", &o, &t) == 0);
+    if (!t)
+        return;
+    CHECK_EQ_INT(t->n_cands, 5);
+    for (int i = 0; i < t->n_cands && i < 5; i++) {
+        CHECK_EQ_INT(t->cands[i].frame, want[i]);
+        CHECK(t->cands[i].flags & KA_CAND_FORCED);
+        CHECK(t->cands[i].shot >= 0);
+    }
+    CHECK(ka_frame_unusable(t->cands[0].sig.flags));    /* black: kept, and said so */
+    CHECK(!ka_frame_unusable(t->cands[3].sig.flags));   /* the deer */
+    ka_title_free(&t);
+    o.force_only = 0;
+    CHECK(ka_analyze(path, "forced", &o, &t) == 0);
+    int forced = 0;
+    for (int i = 0; t && i < t->n_cands; i++) {
+        forced += (t->cands[i].flags & KA_CAND_FORCED) != 0;
+        CHECK(i == 0 || t->cands[i].frame > t->cands[i - 1].frame);  /* never twice */
+    }
+    CHECK_EQ_INT(forced, 5);
+    CHECK(t && t->n_cands > 10);
+    ka_title_free(&t);
+    const int64_t back[] = { 10, 5 };
+    o.force_frames = back;
+    o.n_force_frames = 2;
+    CHECK_EQ_INT(ka_analyze(path, "forced", &o, &t), KA_EINVAL);
+    CHECK(strstr(ka_error_message(), "ascend") != NULL);
+}
+
 int main(void)
 {
     RUN(test_tears);
@@ -209,5 +252,6 @@ int main(void)
     RUN(test_long_stretches);
     RUN(test_budget);
     RUN(test_bad_options);
+    RUN(test_forced_frames);
     TEST_END();
 }

@@ -1,7 +1,9 @@
 /* test_crop.c: crop placement: exact aspect, inside bounds, centred on the focus,
  * clamped at the edges; around faces (ka_crop_faces): faces near the borders, two
  * faces too far apart for a poster, the heaviest kept, no face cut when a placement
- * allows it (checked against every placement of random scenes), letterbox bars. */
+ * allows it (checked against every placement of random scenes), letterbox bars; the
+ * margin kept around a face (hair, head room, chin), shrunk only as far as the crop
+ * needs; the eyes on the upper third, a single lead on a third of a wide crop. */
 #include "../ka_test.h"
 #include "select_fixture.h"
 
@@ -264,6 +266,67 @@ static void test_exhaustive(void)
     CHECK(scenes > 100);             /* most scenes allow a clean crop */
 }
 
+/* The margin: 45% of the face's height above, 20% below, 20% of its width either
+ * side; inside the bounds; shrunk, keeping the face, to what the crop holds. */
+static void test_margin_box(void)
+{
+    ka_rect f = { 800, 400, 200, 260 };
+    ka_rect m = ka_crop_face_margin(f, full, 720, 1080);
+    CHECK(m.x == 760 && m.w == 280);
+    CHECK(m.y == 400 - 117 && m.h == 260 + 117 + 52);
+    ka_rect top = ka_crop_face_margin((ka_rect){ 800, 40, 200, 260 }, full, 720, 1080);
+    CHECK_EQ_INT(top.y, 0);                     /* the frame's edge: no room beyond */
+    ka_rect tight = ka_crop_face_margin(f, full, 240, 300);
+    CHECK(tight.w == 240 && tight.h == 300);    /* what the crop can hold */
+    CHECK(tight.x <= f.x && tight.y <= f.y && tight.x + tight.w >= f.x + f.w &&
+          tight.y + tight.h >= f.y + f.h);      /* the face itself is never shrunk */
+    CHECK(f.y - tight.y > tight.y + tight.h - f.y - f.h);    /* head room before chin */
+    ka_rect huge = ka_crop_face_margin(f, full, 150, 150);
+    CHECK(huge.x == f.x && huge.w == f.w && huge.h == f.h);  /* too big: the face alone */
+}
+
+/* A face near the top: the poster starts above its hair, not at its forehead; a face
+ * anywhere: its margin is whole and its eyes sit near the upper third line. */
+static void test_margin_kept(void)
+{
+    ka_rect wide_bounds = { 0, 0, 1920, 1080 };
+    for (int y = 150; y <= 650; y += 100) {
+        ka_crop_face f = { { 900, y, 180, 230 }, 1.0f };
+        for (int s = KA_SHAPE_2X3; s <= KA_SHAPE_1X1; s++) {
+            int aw, ah;
+            ka_shape_aspect(s, &aw, &ah);
+            ka_rect r = ka_crop_faces(wide_bounds, centre, aw, ah, &f, 1);
+            ka_rect m = ka_crop_face_margin(f.box, wide_bounds, r.w, r.h);
+            CHECK_MSG(ka_test_rect_rel(r, m) == 1, "%s, face at y %d: margin cut",
+                      ka_shape_name(s), y);
+        }
+    }
+    /* a tall picture, a 1:1 crop that can slide down: eyes on the upper third */
+    ka_crop_face f = { { 620, 500, 200, 260 }, 1.0f };
+    ka_rect r = ka_crop_faces((ka_rect){ 0, 0, 1080, 1440 }, centre, 1, 1, &f, 1);
+    int eyes = f.box.y + (int)(0.4f * (float)f.box.h);
+    CHECK_MSG(abs(eyes - (r.y + r.h / 3)) <= 8, "eyes at %d, third at %d", eyes, r.y + r.h / 3);
+}
+
+/* A single lead in a wide crop of a wider picture (a scope frame) stands on the third
+ * on its side; two faces are centred together. */
+static void test_thirds(void)
+{
+    ka_rect scope = { 0, 0, 2560, 1080 };
+    ka_crop_face left = { { 700, 300, 200, 260 }, 1.0f };
+    ka_rect r = ka_crop_faces(scope, centre, 16, 9, &left, 1);
+    int cx = left.box.x + left.box.w / 2;
+    CHECK_MSG(abs(cx - (r.x + r.w / 3)) <= 8, "centre %d, left third %d", cx, r.x + r.w / 3);
+    ka_crop_face right = { { 1700, 300, 200, 260 }, 1.0f };
+    r = ka_crop_faces(scope, centre, 16, 9, &right, 1);
+    cx = right.box.x + right.box.w / 2;
+    CHECK_MSG(abs(cx - (r.x + 2 * r.w / 3)) <= 8, "centre %d, right third %d", cx,
+              r.x + 2 * r.w / 3);
+    ka_crop_face two[2] = { { { 1000, 300, 200, 260 }, 1.0f }, { { 1400, 320, 190, 250 }, 0.9f } };
+    r = ka_crop_faces(scope, centre, 16, 9, two, 2);
+    CHECK(abs((r.x + r.w / 2) - 1295) <= 60);
+}
+
 int main(void)
 {
     RUN(test_shapes);
@@ -280,5 +343,8 @@ int main(void)
     RUN(test_letterbox);
     RUN(test_face_too_wide);
     RUN(test_exhaustive);
+    RUN(test_margin_box);
+    RUN(test_margin_kept);
+    RUN(test_thirds);
     TEST_END();
 }
