@@ -184,6 +184,11 @@ float ka_face_prominence(ka_rect face, ka_rect content, float focus, float impor
 /* A face that matters for the picture: at least 4% of the content's height and 40%
  * of the largest face's (largest_h). */
 int ka_face_matters(const ka_face *f, ka_rect content, float largest_h);
+/* The faces of vc that matter (vc may be NULL), at most max of them into out, in
+ * vc's order; returns how many matter (may exceed max). *lead (may be NULL) gets the
+ * most prominent of them, NULL when none. */
+int ka_vision_faces_matter(const ka_vision_cand *vc, ka_rect content, const ka_face **out,
+                           int max, const ka_face **lead);
 /* How good the faces that matter look, 0..1 (the "face" part of the quality score):
  * per face 0.40 sharpness (its focus) + 0.35 eyes open (0.7 when not measured: a
  * turned face, eyes too small) + 0.25 readable expression (ramp of the expression's confidence from

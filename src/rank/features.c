@@ -92,25 +92,6 @@ static float ka_outside(ka_rect r, ka_rect c)
     return all > 0 ? (float)(1.0 - (double)i.w * i.h / all) : 0.0f;
 }
 
-/* The lead face (most prominent that matters) and how many matter. */
-static const ka_face *ka_lead_face(const ka_vision_cand *vc, ka_rect content, int *n)
-{
-    const ka_face *lead = NULL;
-    float largest = 0.0f;
-    *n = 0;
-    for (int i = 0; vc && i < vc->n_faces; i++)
-        largest = fmaxf(largest, (float)vc->faces[i].box.h);
-    for (int i = 0; vc && i < vc->n_faces; i++) {
-        const ka_face *f = &vc->faces[i];
-        if (!ka_face_matters(f, content, largest))
-            continue;
-        (*n)++;
-        if (!lead || f->prominence > lead->prominence)
-            lead = f;
-    }
-    return lead;
-}
-
 static void ka_face_features(const ka_face *f, int n, ka_rect c, float *x)
 {
     x[KA_F_FACE] = 1.0f;
@@ -196,8 +177,8 @@ void ka_rank_features(const ka_title *t, const ka_candidate *c, float x[KA_F_COU
     if (ct.w <= 0 || ct.h <= 0)
         ct = (ka_rect){ 0, 0, 1, 1 };
     const ka_vision_cand *vc = ka_vision_of(c);
-    int n = 0;
-    const ka_face *lead = ka_lead_face(vc, ct, &n);
+    const ka_face *lead;
+    int n = ka_vision_faces_matter(vc, ct, NULL, 0, &lead);
     const ka_object *person = ka_tallest_person(vc);
     float px = 0.0f, py = 0.0f;
     x[KA_F_THIRDS] = 0.5f;          /* no subject to place */

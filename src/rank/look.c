@@ -16,10 +16,14 @@
  *   blown          share of pixels whose gray is KA_LOOK_BLOWN or more: highlights
  *                  burnt out (the quality's clipping counts crushed blacks too,
  *                  which a low-key picture has by design)
- *   text           8x8 blocks that look like type: high contrast, two-toned (few
- *                  pixels between the dark and light levels), a middling share of
- *                  edges; only rows or columns of at least three such blocks count
- *                  (a line of text, either way up), as a share of all blocks
+ *   text           8x8 blocks that look like type: a high contrast, strokes (the
+ *                  light-dark level crossed along rows and along columns: an edge
+ *                  or a line between flat areas crosses it one way only), two-toned
+ *                  (few pixels between the two levels) on an even ground; only rows
+ *                  or columns of at least three such blocks count (a line of text,
+ *                  either way up), as a share of all blocks. Bold type on a plain
+ *                  ground (captions, screens, interfaces) reads; thin type over a
+ *                  busy picture mostly does not
  *   lines          long straight edges along both axes, the hallmark of screens,
  *                  panels and interface graphics: rows (columns) where a run of strong
  *                  vertical (horizontal) gradient of one sign spans at least a fifth
@@ -145,7 +149,8 @@ static int ka_look_crossings(const ka_image *g, int bx, int by, int m, int colum
     return n;
 }
 
-/* Per 8x8 block: 1 when it looks like type (see the top of the file). */
+/* Per 8x8 block: 1 when it looks like type (see the top of the file); lo and hi are
+ * its darkest and lightest levels. */
 static int ka_look_text_block(const ka_image *g, int bx, int by, int lo, int hi)
 {
     /* strokes: the light-dark level is crossed both along rows and along columns (an
@@ -217,7 +222,7 @@ static int ka_look_text_runs(const uint8_t *blk, int bw, int bh, uint8_t *keep)
     return n;
 }
 
-static void ka_look_blocks(const ka_image *g, const uint16_t *mag, ka_look *l)
+static void ka_look_blocks(const ka_image *g, ka_look *l)
 {
     int bw = g->width / KA_LOOK_BLOCK, bh = g->height / KA_LOOK_BLOCK;
     if (bw < 1 || bh < 1)
@@ -397,7 +402,7 @@ void ka_look_measure(const ka_image *rgb, ka_rect content, ka_rect subject, ka_l
         l->blown = ka_look_blown(&gray);
         ka_look_gradient(&gray, mag, dx, dy);
         ka_look_edges(&gray, mag, sub, l);
-        ka_look_blocks(&gray, mag, l);
+        ka_look_blocks(&gray, l);
         ka_look_lines(w, h, dx, dy, l);
         l->spread = ka_look_spread(mag, w, h);
         l->noise = ka_look_noise(rgb, c);

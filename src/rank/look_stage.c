@@ -2,8 +2,6 @@
  * the faces: it measures the candidate's ka_look (look.c) with the subject where
  * vision found it: the faces that matter, else the tallest person, else the salient
  * region. */
-#include <math.h>
-
 #include "analysis/stage.h"
 #include "keyart/rank.h"
 #include "keyart/vision.h"
@@ -11,25 +9,20 @@
 /* The union of the faces that matter, grown to take in head and shoulders. */
 static int ka_look_faces(const ka_vision_cand *vc, ka_rect content, ka_rect *out)
 {
-    float largest = 0.0f;
-    int x0 = 0, y0 = 0, x1 = 0, y1 = 0, any = 0;
-    for (int i = 0; i < vc->n_faces; i++)
-        largest = fmaxf(largest, (float)vc->faces[i].box.h);
-    for (int i = 0; i < vc->n_faces; i++) {
-        ka_rect b = vc->faces[i].box;
-        if (!ka_face_matters(&vc->faces[i], content, largest))
-            continue;
+    const ka_face *f[16];
+    int n = ka_vision_faces_matter(vc, content, f, 16, NULL), x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    for (int i = 0; i < n && i < 16; i++) {
+        ka_rect b = f[i]->box;
         int gx = b.w / 2, gy = b.h / 2;
         int a0 = b.x - gx, c0 = b.y - gy, a1 = b.x + b.w + gx, c1 = b.y + b.h + 2 * gy;
-        x0 = any && x0 < a0 ? x0 : a0;
-        y0 = any && y0 < c0 ? y0 : c0;
-        x1 = any && x1 > a1 ? x1 : a1;
-        y1 = any && y1 > c1 ? y1 : c1;
-        any = 1;
+        x0 = i && x0 < a0 ? x0 : a0;
+        y0 = i && y0 < c0 ? y0 : c0;
+        x1 = i && x1 > a1 ? x1 : a1;
+        y1 = i && y1 > c1 ? y1 : c1;
     }
-    if (any)
+    if (n > 0)
         *out = ka_rect_intersect((ka_rect){ x0, y0, x1 - x0, y1 - y0 }, content);
-    return any;
+    return n > 0;
 }
 
 /* The subject of a candidate: faces, else the tallest person, else the salient region. */

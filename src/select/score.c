@@ -197,20 +197,6 @@ float ka_select_colour_distance(const ka_candidate *a, const ka_candidate *b)
 #define KA_SELECT_DUP_SCALE 1.3f
 #define KA_SELECT_DUP_FACES 8
 
-/* The faces that matter of c (at most KA_SELECT_DUP_FACES), into out; the count. */
-static int ka_select_faces(const ka_candidate *c, ka_rect content, const ka_face **out)
-{
-    const ka_vision_cand *vc = ka_vision_of(c);
-    float largest = 0.0f;
-    int n = 0;
-    for (int i = 0; vc && i < vc->n_faces; i++)
-        largest = fmaxf(largest, (float)vc->faces[i].box.h);
-    for (int i = 0; vc && i < vc->n_faces && n < KA_SELECT_DUP_FACES; i++)
-        if (ka_face_matters(&vc->faces[i], content, largest))
-            out[n++] = &vc->faces[i];
-    return n;
-}
-
 static int ka_select_same_face(const ka_face *f, const ka_face *g, float diag)
 {
     if (f->character >= 0 && g->character >= 0 && f->character != g->character)
@@ -228,9 +214,11 @@ static int ka_select_same_people(const ka_title *t, const ka_candidate *a, const
 {
     ka_rect content = t && t->content.w > 0 ? t->content : (ka_rect){ 0, 0, a->width, a->height };
     const ka_face *fa[KA_SELECT_DUP_FACES], *fb[KA_SELECT_DUP_FACES];
-    int na = ka_select_faces(a, content, fa), nb = ka_select_faces(b, content, fb);
+    int na = ka_vision_faces_matter(ka_vision_of(a), content, fa, KA_SELECT_DUP_FACES, NULL);
+    int nb = ka_vision_faces_matter(ka_vision_of(b), content, fb, KA_SELECT_DUP_FACES, NULL);
     if (na != nb)
         return 0;
+    na = nb = na < KA_SELECT_DUP_FACES ? na : KA_SELECT_DUP_FACES;
     if (na == 0)
         return ka_phash_distance(a->phash, b->phash) <= 2 * dup_distance;
     float diag = sqrtf((float)content.w * (float)content.w + (float)content.h * (float)content.h);

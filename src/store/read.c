@@ -199,15 +199,15 @@ int ka_store_candidates_json(ka_store *s, const char *title_id, json_t **out)
                            " (SELECT count(*) FROM faces f WHERE f.candidate = c.id),"
                            " c.quality_score, c.brightness, c.contrast, c.sharpness,"
                            " c.saturation, c.exposure_clipped, c.lightness, c.brisque_quality,"
-                           " c.face_quality FROM candidates c"
+                           " c.face_quality, c.appeal, c.appeal_grade FROM candidates c"
                            " LEFT JOIN variants v ON v.title = c.title AND v.frame = c.frame"
                            " WHERE c.title = $1 ORDER BY c.idx");
     if (err)
         return err;
     json_t *a = json_array();
     for (int i = 0; a && i < r.nrows; i++) {
-        json_t *o = json_pack("{s:I, s:I, s:f, s:I, s:o, s:o, s:I, s:{s:f, s:f, s:f, s:f, s:f,"
-                              " s:f, s:f, s:o, s:o}}",
+        json_t *o = json_pack("{s:I, s:I, s:f, s:I, s:o, s:o, s:I, s:{s:o, s:o}, s:{s:f, s:f,"
+                              " s:f, s:f, s:f, s:f, s:f, s:o, s:o}}",
             "index", (json_int_t)ka_sql_int(&r, i, 0),
             "frame", (json_int_t)ka_sql_int(&r, i, 1),
             "timestamp", round4(ka_sql_real(&r, i, 2)),
@@ -216,6 +216,7 @@ int ka_store_candidates_json(ka_store *s, const char *title_id, json_t **out)
             "variant", ka_sql_cell(&r, i, 5)->type == KA_SQL_NULL
                            ? json_null() : json_integer(ka_sql_int(&r, i, 5)),
             "faces", (json_int_t)ka_sql_int(&r, i, 6),
+            "appeal", "score", real_or_null(&r, i, 16), "grade", real_or_null(&r, i, 17),
             "quality", "score", ka_sql_real(&r, i, 7), "brightness", ka_sql_real(&r, i, 8),
             "contrast", ka_sql_real(&r, i, 9), "sharpness", ka_sql_real(&r, i, 10),
             "saturation", ka_sql_real(&r, i, 11), "exposure_clipped", ka_sql_real(&r, i, 12),

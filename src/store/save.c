@@ -87,8 +87,8 @@ static int save_shots(ka_store *s, int64_t id, const ka_title *t)
     return err;
 }
 
-static int save_candidates(ka_store *s, int64_t id, const ka_title *t, const char *art,
-                           int64_t *rowids)
+static int save_candidates(ka_store *s, int64_t id, const ka_title *t, const ka_ranker *ranker,
+                           const char *art, int64_t *rowids)
 {
     int err = 0;
     for (int i = 0; !err && i < t->n_cands; i++) {
@@ -99,9 +99,10 @@ static int save_candidates(ka_store *s, int64_t id, const ka_title *t, const cha
             " frame_flags, motion, phash, luma_mean, luma_std, chroma_mean, small_sharpness,"
             " lightness, brightness, contrast, sharpness, saturation, exposure_clipped,"
             " quality_score, salient_x, salient_y, salient_w, salient_h, width, height, image,"
-            " brisque_quality, face_quality)"
+            " brisque_quality, face_quality, appeal, appeal_grade)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-            " $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29) RETURNING id",
+            " $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31)"
+            " RETURNING id",
             SQL_INT(id), SQL_INT(i), SQL_INT(c->frame), SQL_REAL(c->time_s), SQL_INT(c->shot),
             SQL_INT(c->flags), SQL_INT(c->sig.flags), SQL_REAL(c->motion),
             SQL_INT((int64_t)c->phash), SQL_REAL(c->sig.luma_mean), SQL_REAL(c->sig.luma_std),
@@ -113,7 +114,8 @@ static int save_candidates(ka_store *s, int64_t id, const ka_title *t, const cha
             SQL_TEXT(artwork_name(art, c->spool_path)),
             /* NULL when vision did not measure it, as the score leaves it out */
             q->has_brisque ? SQL_REAL(q->brisque) : SQL_NULL,
-            q->has_face ? SQL_REAL(q->face) : SQL_NULL);
+            q->has_face ? SQL_REAL(q->face) : SQL_NULL,
+            SQL_REAL(c->appeal), SQL_REAL(ka_ranker_grade(ranker, c->appeal)));
         if (!err) {
             rowids[i] = ka_sql_int(&r, 0, 0);
             ka_sql_res_free(&r);
@@ -193,7 +195,7 @@ static int save_rows(ka_store *s, const ka_title *t, const ka_selection *sel,
     if (!err)
         err = save_shots(s, id, t);
     if (!err)
-        err = save_candidates(s, id, t, art, rowids);
+        err = save_candidates(s, id, t, &sel->ranker, art, rowids);
     if (!err)
         err = ka_store_save_faces(s, id, t, rowids);
     if (!err)

@@ -110,6 +110,12 @@ static const migration migrations[] = {
     { 5, "jobs: the selection's minimum quality and quality weights",
       "ALTER TABLE jobs ADD COLUMN min_quality " REAL ";"
       "ALTER TABLE jobs ADD COLUMN quality_weights TEXT;" },
+
+    /* The ranker's score of every candidate and the grade it stands for (0..3);
+     * NULL for candidates stored before there was a ranker. */
+    { 6, "candidates: appeal and its grade",
+      "ALTER TABLE candidates ADD COLUMN appeal " REAL ";"
+      "ALTER TABLE candidates ADD COLUMN appeal_grade " REAL ";" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -40,13 +40,25 @@ static json_t *variant_characters(const char *metadata)
     return out;
 }
 
+/* The grade (0..3) the ranker gave a variant, from its stored metadata; null for a
+ * variant stored before there was one. */
+static json_t *variant_appeal_grade(const char *metadata)
+{
+    json_t *m = metadata ? json_loads(metadata, 0, NULL) : NULL;
+    json_t *g = json_object_get(json_object_get(m, "appeal"), "grade");
+    json_t *out = json_is_number(g) ? json_real(json_number_value(g)) : json_null();
+    json_decref(m);
+    return out;
+}
+
 static json_t *catalog_variant(const ka_sql_res *r, int i)
 {
-    return json_pack("{s:I, s:o, s:o, s:f, s:o, s:{s:o, s:o, s:o, s:o}}",
+    return json_pack("{s:I, s:o, s:o, s:f, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
         "number", (json_int_t)ka_sql_int(r, i, 1),
         "scene_type", text_or_null(ka_sql_text(r, i, 2)),
         "composition", text_or_null(ka_sql_text(r, i, 3)),
         "quality_score", ka_sql_real(r, i, 4),
+        "appeal_grade", variant_appeal_grade(ka_sql_text(r, i, 9)),
         "characters", variant_characters(ka_sql_text(r, i, 9)),
         "images",
         "full", text_or_null(ka_sql_text(r, i, 5)),

@@ -35,6 +35,28 @@ int ka_face_matters(const ka_face *f, ka_rect content, float largest_h)
     return f->box.h >= 0.04f * (float)content.h && (float)f->box.h >= 0.4f * largest_h;
 }
 
+int ka_vision_faces_matter(const ka_vision_cand *vc, ka_rect content, const ka_face **out,
+                           int max, const ka_face **lead)
+{
+    float largest = 0.0f;
+    int n = 0;
+    if (lead)
+        *lead = NULL;
+    for (int i = 0; vc && i < vc->n_faces; i++)
+        largest = fmaxf(largest, (float)vc->faces[i].box.h);
+    for (int i = 0; vc && i < vc->n_faces; i++) {
+        const ka_face *f = &vc->faces[i];
+        if (!ka_face_matters(f, content, largest))
+            continue;
+        if (out && n < max)
+            out[n] = f;
+        n++;
+        if (lead && (!*lead || f->prominence > (*lead)->prominence))
+            *lead = f;
+    }
+    return n;
+}
+
 static ka_rect ka_grow(ka_rect r, float m, ka_rect bounds)
 {
     int dx = (int)lroundf(m * (float)r.w), dy = (int)lroundf(m * (float)r.h);

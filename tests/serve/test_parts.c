@@ -158,13 +158,45 @@ static void test_catalog(void)
     CHECK(t && t->pv[0].n_chars == 1 && t->pv[0].chars[0] == ka_profile_char_id("ada") &&
           t->pv[0].roles[0] == KA_ROLE_HEROINE);
     CHECK(t && t->images[0][0] && !t->images[0][2] && t->images[0][3]);
-    CHECK_NEAR(t ? t->pv[1].quality : 0, 0.6, 1e-6);
+    CHECK_NEAR(t ? t->pv[1].quality : 0, 0.6, 1e-6);    /* no ranker grade: the quality */
     ka_policy_params p;
     ka_policy_params_default(&p);
     CHECK_EQ_INT(ka_stitle_policies(c->titles[0], 1u << ka_policy_index("thompson"), &p), 0);
     CHECK(c->titles[0]->policy[ka_policy_index("thompson")] != NULL);
     CHECK(c->titles[0]->policy[ka_policy_index("seed")] == NULL);
     CHECK_EQ_INT(ka_policy_index("nope"), -1);
+    ka_catalog_free(c);
+}
+
+/* Variants stored with the ranker's grade start from it: the seed scorer shows an
+ * unknown user variant 1 (the highest grade) even when its quality score is the
+ * lowest. */
+static void test_catalog_prior(void)
+{
+    json_t *vars = json_array();
+    for (int v = 1; v <= 4; v++)
+        json_array_append_new(vars, json_pack("{s:i, s:s, s:s, s:f, s:f, s:[], s:{s:s}}",
+            "number", v, "scene_type", "landscape", "composition", "wide", "quality_score",
+            0.5 + 0.1 * v, "appeal_grade", 3.0 - 0.5 * v, "characters", "images", "full",
+            "aa/aa.jpg"));
+    json_t *a = json_pack("[{s:s, s:s, s:f, s:o}]", "title_id", "t", "genre", "drama",
+                          "analysed_at", 1.0, "variants", vars);
+    ka_catalog *c = NULL;
+    CHECK_EQ_INT(ka_catalog_build(a, &c), 0);
+    json_decref(a);
+    const ka_stitle *t = c ? ka_catalog_find(c, "t") : NULL;
+    CHECK(t != NULL);
+    if (!t) {
+        ka_catalog_free(c);
+        return;
+    }
+    CHECK_NEAR(t->pv[0].quality, 2.5 / 3.0, 1e-6);
+    int best = 0;
+    for (int i = 1; i < t->n_variants; i++)
+        if (ka_policy_seed_score(NULL, &t->pv[i], NULL, NULL, NULL) >
+            ka_policy_seed_score(NULL, &t->pv[best], NULL, NULL, NULL))
+            best = i;
+    CHECK_EQ_INT(t->pv[best].number, 1);
     ka_catalog_free(c);
 }
 
@@ -279,6 +311,7 @@ int main(void)
     RUN(test_strmap);
     RUN(test_experiment_config);
     RUN(test_catalog);
+    RUN(test_catalog_prior);
     RUN(test_policy_clone);
     RUN(test_decide);
     TEST_END();

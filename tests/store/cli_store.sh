@@ -62,6 +62,11 @@ check_eq "export --candidates: BRISQUE null exactly where it was not measured" \
     "$(jqx "$OUT" '[.[] | select(.quality.brisque != null)] | length')"
 check_eq "export --candidates: the faces of each, as stored" \
     "$(db_sql "$DB" "SELECT count(*) FROM faces")" "$(jqx "$OUT" '[.[].faces] | add')"
+check_eq "export --candidates: every candidate's appeal and grade (0..3)" 0 \
+    "$(jqx "$OUT" '[.[] | select((.appeal.score | type) != "number" or .appeal.grade < 0
+        or .appeal.grade > 3)] | length')"
+check "export --candidates: variant 1 is the candidate of highest appeal" jq -e \
+    '(map(select(.variant == 1))[0].appeal.score) >= (map(.appeal.score) | max)' "$OUT"
 ka_run export-rescore "$KEYART_BIN" export sintel_10s --candidates --db "$DB" \
     --quality-weights 0.25,0.25,0.30,0.20,0.10,0.15
 check_rc "export --candidates --quality-weights" 0
