@@ -2,7 +2,8 @@
  * ranker (its features from a candidate with faces, and the score) against the
  * target of 1 ms, and the look stage's measures (ka_look_measure) of a 1080p frame,
  * beside the quality measures every candidate already gets (ka_quality_measure) as
- * the peer. Prints microseconds per call; it does not fail on targets. */
+ * the peer. Prints microseconds per call, the best of 5 rounds (the least disturbed by
+ * whatever else the machine runs); it does not fail on targets. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,17 +58,22 @@ int main(int argc, char **argv)
     ka_image img;
     ka_image_alloc(&img, 1920, 1080, 3);
     fill(&img);
-    int n = iters / 2000 > 20 ? iters / 2000 : 20;
+    int n = iters / 10000 > 5 ? iters / 10000 : 5;
     ka_look look;
     ka_quality q;
-    t0 = ka_now();
-    for (int i = 0; i < n; i++)
-        ka_look_measure(&img, t.content, (ka_rect){ 600, 200, 500, 600 }, &look);
-    double look_us = (ka_now() - t0) / n * 1e6;
-    t0 = ka_now();
-    for (int i = 0; i < n; i++)
-        ka_quality_measure(&img, t.content, &q);
-    double quality_us = (ka_now() - t0) / n * 1e6;
+    double look_us = 1e30, quality_us = 1e30;
+    for (int round = 0; round < 5; round++) {
+        t0 = ka_now();
+        for (int i = 0; i < n; i++)
+            ka_look_measure(&img, t.content, (ka_rect){ 600, 200, 500, 600 }, &look);
+        double a = (ka_now() - t0) / n * 1e6;
+        t0 = ka_now();
+        for (int i = 0; i < n; i++)
+            ka_quality_measure(&img, t.content, &q);
+        double b = (ka_now() - t0) / n * 1e6;
+        look_us = a < look_us ? a : look_us;
+        quality_us = b < quality_us ? b : quality_us;
+    }
     printf("ranker (features + score) per candidate: %8.2f us   (target < 1000 us: %.5f of it)\n",
            rank_us, rank_us / 1000.0);
     printf("look stage, one 1080p frame:            %8.1f us\n", look_us);

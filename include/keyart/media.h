@@ -92,6 +92,10 @@ int ka_frame_to_rgb(const ka_frame *f, const ka_video_info *info, ka_image *out)
 int ka_image_crop(const ka_image *src, ka_rect r, ka_image *out);
 /* Shrinking averages areas, growing is bilinear. */
 int ka_image_resize(const ka_image *src, int width, int height, ka_image *out);
+/* Region r of src shrunk k times, each pixel the mean of a k x k block (r.w / k x
+ * r.h / k pixels): what an area resize gives for a whole factor, several times
+ * faster (1080p and 4K pictures reach a working size by one). */
+int ka_image_shrink(const ka_image *src, ka_rect r, int k, ka_image *dst);
 int ka_image_write_jpeg(const ka_image *img, const char *path, int quality);
 /* *buf is malloc'd: the caller free()s it. quality 1..100. */
 int ka_image_encode_jpeg(const ka_image *img, int quality, uint8_t **buf, size_t *size);

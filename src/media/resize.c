@@ -121,3 +121,59 @@ int ka_image_resize(const ka_image *src, int width, int height, ka_image *out)
     free(acc);
     return ret;
 }
+
+int ka_image_shrink(const ka_image *src, ka_rect r, int k, ka_image *dst)
+{
+    int w = r.w / k, h = r.h / k, c = src->channels;
+    if (k < 1 || w < 1 || h < 1 || r.x < 0 || r.y < 0 || r.x + w * k > src->width ||
+        r.y + h * k > src->height)
+        return ka_error(KA_EINVAL, "shrink: region %d,%d %dx%d by %d outside the picture", r.x,
+                        r.y, r.w, r.h, k);
+    int err = ka_image_alloc(dst, w, h, c);
+    if (err)
+        return err;
+    unsigned half = (unsigned)(k * k) / 2, n = (unsigned)(k * k);
+    for (int y = 0; y < h && k == 2; y++) {        /* the common case, unrolled */
+        const uint8_t *s0 = src->data + (size_t)(r.y + 2 * y) * src->stride + (size_t)r.x * c;
+        const uint8_t *s1 = s0 + src->stride;
+        uint8_t *d = dst->data + (size_t)y * dst->stride;
+        for (int x = 0; x < w * c; x++) {
+            int i = (x / c) * 2 * c + x % c;
+            d[x] = (uint8_t)((s0[i] + s0[i + c] + s1[i] + s1[i + c] + 2) >> 2);
+        }
+    }
+    /* any other factor: the k source rows summed in order into one row of sums */
+    unsigned *acc = k != 2 ? malloc(sizeof *acc * (size_t)w * c) : NULL;
+    if (k != 2 && !acc) {
+        ka_image_free(dst);
+        return ka_error(KA_ENOMEM, "no memory to shrink a %dx%d picture", r.w, r.h);
+    }
+    for (int y = 0; y < h && k != 2; y++) {
+        memset(acc, 0, sizeof *acc * (size_t)w * c);
+        for (int j = 0; j < k; j++) {
+            const uint8_t *s = src->data + (size_t)(r.y + y * k + j) * src->stride + (size_t)r.x * c;
+            for (int x = 0; x < w && c == 3; x++) {   /* RGB: three sums in registers */
+                unsigned sr = 0, sg = 0, sb = 0;
+                for (int i = 0; i < k; i++, s += 3) {
+                    sr += s[0];
+                    sg += s[1];
+                    sb += s[2];
+                }
+                acc[3 * x] += sr;
+                acc[3 * x + 1] += sg;
+                acc[3 * x + 2] += sb;
+            }
+            for (int x = 0; x < w && c != 3; x++) {
+                unsigned *a = acc + (size_t)x * c;
+                for (int i = 0; i < k; i++, s += c)
+                    for (int ch = 0; ch < c; ch++)
+                        a[ch] += s[ch];
+            }
+        }
+        uint8_t *d = dst->data + (size_t)y * dst->stride;
+        for (int x = 0; x < w * c; x++)
+            d[x] = (uint8_t)((acc[x] + half) / n);
+    }
+    free(acc);
+    return 0;
+}

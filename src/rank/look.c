@@ -2,9 +2,9 @@
  * seed's quality parts (ka_look, one call per candidate, a few milliseconds).
  *
  * Everything but the noise is measured on a working copy of the content area whose
- * longer side is KA_LOOK_SIDE pixels (area-averaged), so the figures mean the same at
- * every resolution; the noise needs the picture's own pixels and reads every
- * KA_LOOK_NOISE_STEP-th row of it.
+ * longer side is about KA_LOOK_SIDE pixels (block means by the nearest whole factor,
+ * else an area resize), so the figures mean the same at every resolution; the noise
+ * needs the picture's own pixels and reads every KA_LOOK_NOISE_STEP-th row of it.
  *
  *   colourfulness  Hasler & Suesstrunk (2003): sqrt(sd(rg)^2 + sd(yb)^2) +
  *                  0.3 sqrt(mean(rg)^2 + mean(yb)^2), rg = R - G, yb = (R + G) / 2 - B,
@@ -42,7 +42,7 @@
 #include "keyart/rank.h"
 
 #define KA_LOOK_SIDE 640
-#define KA_LOOK_NOISE_STEP 4
+#define KA_LOOK_NOISE_STEP 8
 #define KA_LOOK_EDGE 64         /* |dx| + |dy|, central differences on 8-bit gray */
 #define KA_LOOK_FLAT 12
 #define KA_LOOK_BLOWN 250
@@ -61,10 +61,15 @@ static int ka_look_copy(const ka_image *rgb, ka_rect c, ka_image *small, ka_imag
 {
     ka_image view = { c.w, c.h, 3, rgb->stride,
                       rgb->data + (size_t)c.y * rgb->stride + (size_t)c.x * 3 };
-    int side = c.w > c.h ? c.w : c.h;
-    *scale = side > KA_LOOK_SIDE ? (float)KA_LOOK_SIDE / (float)side : 1.0f;
-    int w = (int)lroundf((float)c.w * *scale), h = (int)lroundf((float)c.h * *scale);
-    int err = ka_image_resize(&view, w < 1 ? 1 : w, h < 1 ? 1 : h, small);
+    int side = c.w > c.h ? c.w : c.h, k = (side + KA_LOOK_SIDE / 2) / KA_LOOK_SIDE, err;
+    if (k >= 2) {                   /* about the working size by a whole factor: blocks */
+        *scale = 1.0f / (float)k;
+        err = ka_image_shrink(rgb, c, k, small);
+    } else {
+        *scale = side > KA_LOOK_SIDE ? (float)KA_LOOK_SIDE / (float)side : 1.0f;
+        int w = (int)lroundf((float)c.w * *scale), h = (int)lroundf((float)c.h * *scale);
+        err = ka_image_resize(&view, w < 1 ? 1 : w, h < 1 ? 1 : h, small);
+    }
     if (!err)
         err = ka_image_alloc(gray, small->width, small->height, 1);
     if (err) {

@@ -111,7 +111,7 @@ static int ka_work_copy(const ka_image *rgb, ka_rect area, int max_side, ka_imag
     int side = area.w > area.h ? area.w : area.h;
     if (side > max_side && side % max_side == 0) {    /* a whole factor: box averages */
         *scale = (float)max_side / (float)side;
-        return ka_vision_shrink(rgb, area, side / max_side, work);
+        return ka_image_shrink(rgb, area, side / max_side, work);
     }
     ka_image crop = { 0 };
     int whole = area.x == 0 && area.y == 0 && area.w == rgb->width && area.h == rgb->height;

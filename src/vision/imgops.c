@@ -25,43 +25,6 @@ int ka_vision_gray(const ka_image *src, ka_image *gray)
     return 0;
 }
 
-int ka_vision_shrink(const ka_image *src, ka_rect r, int k, ka_image *dst)
-{
-    int w = r.w / k, h = r.h / k, c = src->channels;
-    if (k < 1 || w < 1 || h < 1 || r.x < 0 || r.y < 0 || r.x + w * k > src->width ||
-        r.y + h * k > src->height)
-        return ka_error(KA_EINVAL, "shrink: region %d,%d %dx%d by %d outside the picture", r.x,
-                        r.y, r.w, r.h, k);
-    int err = ka_image_alloc(dst, w, h, c);
-    if (err)
-        return err;
-    unsigned half = (unsigned)(k * k) / 2, n = (unsigned)(k * k);
-    for (int y = 0; y < h && k == 2; y++) {        /* the common case, unrolled */
-        const uint8_t *s0 = src->data + (size_t)(r.y + 2 * y) * src->stride + (size_t)r.x * c;
-        const uint8_t *s1 = s0 + src->stride;
-        uint8_t *d = dst->data + (size_t)y * dst->stride;
-        for (int x = 0; x < w * c; x++) {
-            int i = (x / c) * 2 * c + x % c;
-            d[x] = (uint8_t)((s0[i] + s0[i + c] + s1[i] + s1[i + c] + 2) >> 2);
-        }
-    }
-    for (int y = 0; y < h && k != 2; y++) {
-        uint8_t *d = dst->data + (size_t)y * dst->stride;
-        for (int x = 0; x < w; x++)
-            for (int ch = 0; ch < c; ch++) {
-                unsigned sum = half;
-                for (int j = 0; j < k; j++) {
-                    const uint8_t *s = src->data + (size_t)(r.y + y * k + j) * src->stride +
-                                       (size_t)(r.x + x * k) * c + ch;
-                    for (int i = 0; i < k; i++)
-                        sum += s[(size_t)i * c];
-                }
-                d[(size_t)x * c + ch] = (uint8_t)(sum / n);
-            }
-    }
-    return 0;
-}
-
 int ka_vision_flip(const ka_image *src, ka_image *dst)
 {
     int err = ka_image_alloc(dst, src->width, src->height, src->channels);

@@ -65,10 +65,6 @@ float *ka_vision_blob(ka_vision *v, size_t n);
 /* ---- imgops.c: pictures to network inputs ---- */
 
 int ka_vision_gray(const ka_image *src, ka_image *gray);
-/* Region r of src shrunk k times, each pixel the mean of a k x k block (r.w / k x
- * r.h / k pixels): what an area resize gives for a whole factor, several times
- * faster (1080p and 4K pictures reach the working size by one). */
-int ka_vision_shrink(const ka_image *src, ka_rect r, int k, ka_image *dst);
 int ka_vision_flip(const ka_image *src, ka_image *dst);
 /* Variance of the 4-neighbour Laplacian of gray inside r (clamped); 0 when empty. */
 double ka_vision_laplacian_var(const ka_image *gray, ka_rect r);
