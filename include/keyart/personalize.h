@@ -172,6 +172,13 @@ typedef struct ka_policy_params {
     double ridge;                   /* LinUCB: A starts as ridge * I (1) */
     int mc_draws;                   /* Thompson propensities: 0 = numerical integration,
                                      * > 0 = that many Monte Carlo draws (seeded) */
+    /* Where Thompson and epsilon-greedy start: arm i's Beta prior is (prior_alpha +
+     * s w_i, prior_beta + s (1 - w_i)) with s = prior_strength pseudo-observations
+     * (0, the default: every arm alike) and w_i = prior_worth[i] in 0..1 (serving
+     * gives the ranker's grade / 3, so a new title starts from the variants' order).
+     * Read when a policy is made; its state carries them from then on. */
+    double prior_strength;
+    double prior_worth[KA_POLICY_MAX_ARMS];
 } ka_policy_params;
 
 void ka_policy_params_default(ka_policy_params *p);

@@ -1,8 +1,10 @@
 /* bandit.c: Beta-Bernoulli policies over a title's variants, one set of counts per
  * user segment: Thompson sampling and epsilon-greedy.
  *
- * Thompson sampling draws p_i ~ Beta(a0 + clicks_i, b0 + misses_i) for every arm and
- * shows the largest. The probability of showing arm i is
+ * Thompson sampling draws p_i ~ Beta(a0_i + clicks_i, b0_i + misses_i) for every arm
+ * and shows the largest; the priors a0_i, b0_i are params.prior_alpha and prior_beta,
+ * shifted by prior_strength pseudo-observations split by the arm's prior worth (the
+ * variants' order: a new title starts from variant 1, and the data soon outweighs it). The probability of showing arm i is
  *   P_i = integral_0^1 f_i(x) prod_{j != i} F_j(x) dx
  * (f, F: the Beta densities and distribution functions). prepare (and load) computes
  * it for every arm and caches it per segment: on one grid over [L, H], where L is the
@@ -14,8 +16,9 @@
  * params.mc_draws > 0, seeded Monte Carlo draws. A choice draws the arm from these
  * probabilities: the same distribution as drawing the Betas and showing the largest,
  * for one uniform number, and the propensity it logs is exactly the one it used. A new
- * policy's cache is fresh (all arms equal); after updates without prepare, a choice
- * computes the probabilities itself (about 0.1 ms), without writing the state.
+ * policy's cache is fresh when its arms' priors are alike (all arms equal); else, and
+ * after updates without prepare, a choice computes the probabilities itself (about
+ * 0.1 ms), without writing the state.
  *
  * Epsilon-greedy shows the arm with the best posterior mean (equals share) with
  * probability 1 - epsilon and a uniform arm otherwise:
@@ -48,13 +51,17 @@ static int beta_init(void *st, const ka_policy_params *p)
     s->epsilon = p->epsilon;
     s->a0 = p->prior_alpha;
     s->b0 = p->prior_beta;
+    int alike = 1;
+    for (int i = 1; i < s->n_arms && p->prior_strength > 0; i++)
+        alike &= p->prior_worth[i] == p->prior_worth[0];
     for (int g = 0; g < MAXS; g++) {
         for (int i = 0; i < MAXA; i++) {
-            s->a[g][i] = s->a0;
-            s->b[g][i] = s->b0;
+            double w = i < s->n_arms ? p->prior_worth[i] : 0.5;
+            s->a[g][i] = s->a0 + p->prior_strength * w;
+            s->b[g][i] = s->b0 + p->prior_strength * (1 - w);
             s->prob[g][i] = 1.0 / s->n_arms;    /* equal posteriors: equal chances */
         }
-        s->fresh[g] = 1;
+        s->fresh[g] = alike;        /* else prepare (or a choice) computes them */
     }
     return 0;
 }

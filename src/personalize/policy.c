@@ -75,6 +75,13 @@ static int check_params(const ka_policy_params *p)
         isinf(p->prior_beta))
         return ka_error(KA_EINVAL, "policy: Beta prior (%g, %g) must be positive",
                         p->prior_alpha, p->prior_beta);
+    if (!(p->prior_strength >= 0 && p->prior_strength <= 1e6))
+        return ka_error(KA_EINVAL, "policy: prior strength %g is not in 0..1e6",
+                        p->prior_strength);
+    for (int i = 0; i < p->n_arms; i++)
+        if (!(p->prior_worth[i] >= 0 && p->prior_worth[i] <= 1))
+            return ka_error(KA_EINVAL, "policy: arm %d's prior worth %g is not in 0..1", i,
+                            p->prior_worth[i]);
     if (!(p->alpha >= 0) || isinf(p->alpha) || !(p->ridge > 0) || isinf(p->ridge))
         return ka_error(KA_EINVAL, "policy: LinUCB alpha %g / ridge %g", p->alpha, p->ridge);
     if (p->user_dim < 1 || p->variant_dim < 1 ||
@@ -227,8 +234,11 @@ static void put_params(ka_bytes *b, const ka_policy_params *p)
     ka_put_u32(b, (uint32_t)p->mc_draws);
 }
 
+/* The params a policy was made with; the priors per arm are not among them (the
+ * state carries them from the start), so a loaded policy has strength 0. */
 static void get_params(ka_bytes *b, ka_policy_params *p)
 {
+    memset(p, 0, sizeof *p);
     p->n_arms = (int)ka_get_u32(b);
     p->n_segments = (int)ka_get_u32(b);
     p->epsilon = ka_get_f64(b);

@@ -210,6 +210,11 @@ int ka_stitle_policies(ka_stitle *t, unsigned mask, const ka_policy_params *base
     const ka_policy_type *const *list = ka_policy_list(&n);
     ka_policy_params p = *base;
     p.n_arms = t->n_variants;
+    /* the Beta policies start from the variants' order: a pseudo-observation split by
+     * each variant's prior worth (the ranker's grade / 3) */
+    p.prior_strength = KA_SERVE_ORDER_PRIOR;
+    for (int i = 0; i < t->n_variants && i < KA_POLICY_MAX_ARMS; i++)
+        p.prior_worth[i] = t->pv[i].quality < 0 ? 0 : t->pv[i].quality > 1 ? 1 : t->pv[i].quality;
     for (int k = 0; k < n && k < KA_SERVE_POLICIES; k++) {
         if (!(mask & (1u << k)) || t->policy[k])
             continue;

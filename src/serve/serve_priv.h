@@ -41,6 +41,10 @@ void ka_strmap_free(ka_strmap *m, void (*free_val)(void *val));
 /* ---- catalog.c: the titles in memory ---- */
 
 enum { KA_SERVE_POLICIES = 8 };     /* at least ka_policy_list()'s count */
+/* Pseudo-observations of the Beta policies' per-variant priors (ka_stitle_policies):
+ * enough for a new title to start from variant 1, few enough that its first clicks
+ * decide. */
+#define KA_SERVE_ORDER_PRIOR 1.0
 enum { KA_SERVE_IMAGES = 1 + KA_SHAPE_COUNT };  /* full, then the shapes */
 
 typedef struct ka_stitle {

@@ -126,9 +126,55 @@ static void test_linucb_contextual(void)
     ka_rng_free(world);
 }
 
+/* Per-arm priors (the variants' order): with strength 0 every arm starts alike; with
+ * a pseudo-observation split by worth, Thompson's chances and epsilon-greedy's best
+ * follow the worth, until the data outweighs it; bad worths are refused. */
+static void test_order_prior(void)
+{
+    ka_policy_params prm;
+    ka_policy_params_default(&prm);
+    prm.n_arms = 3;
+    const double worth[3] = { 0.9, 0.5, 0.1 };
+    memcpy(prm.prior_worth, worth, sizeof worth);
+    ka_policy_ctx c = { .variants = vars, .n_variants = 3 };
+    double p[3];
+    for (int k = 0; k < 2; k++) {
+        const char *name = k ? "egreedy" : "thompson";
+        ka_policy *pol;
+        prm.prior_strength = 0;
+        CHECK(ka_policy_new(name, &prm, &pol) == 0);
+        CHECK(ka_policy_probs(pol, &c, p) == 0);
+        CHECK_NEAR(p[0], p[2], 1e-9);
+        ka_policy_free(pol);
+        prm.prior_strength = 1;
+        CHECK(ka_policy_new(name, &prm, &pol) == 0);
+        CHECK(ka_policy_probs(pol, &c, p) == 0);
+        CHECK_MSG(p[0] > p[1] && p[1] >= p[2] && (k || p[1] > p[2]), "%s: %.3f %.3f %.3f", name,
+                  p[0], p[1], p[2]);              /* egreedy: the best, then all alike */
+        CHECK_NEAR(p[0] + p[1] + p[2], 1.0, 1e-6);
+        /* twenty clicks of 20 on the last arm: the data decides */
+        for (int i = 0; i < 20; i++)
+            CHECK(ka_policy_update(pol, &c, 2, 1.0) == 0);
+        for (int i = 0; i < 20; i++)
+            CHECK(ka_policy_update(pol, &c, 0, 0.0) == 0);
+        CHECK(ka_policy_prepare(pol) == 0);
+        CHECK(ka_policy_probs(pol, &c, p) == 0);
+        CHECK_MSG(p[2] > p[0], "%s after the data: %.3f %.3f %.3f", name, p[0], p[1], p[2]);
+        ka_policy_free(pol);
+    }
+    prm.prior_worth[1] = 1.5;
+    ka_policy *bad = NULL;
+    CHECK_EQ_INT(ka_policy_new("thompson", &prm, &bad), KA_EINVAL);
+    CHECK(strstr(ka_error_message(), "prior worth") != NULL);
+    prm.prior_worth[1] = 0.5;
+    prm.prior_strength = -1;
+    CHECK_EQ_INT(ka_policy_new("thompson", &prm, &bad), KA_EINVAL);
+}
+
 int main(void)
 {
     setup();
+    RUN(test_order_prior);
     RUN(test_thompson);
     RUN(test_egreedy);
     RUN(test_linucb);

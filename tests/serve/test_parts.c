@@ -197,6 +197,17 @@ static void test_catalog_prior(void)
             ka_policy_seed_score(NULL, &t->pv[best], NULL, NULL, NULL))
             best = i;
     CHECK_EQ_INT(t->pv[best].number, 1);
+    /* and Thompson sampling gives variant 1 the best chance */
+    ka_policy_params p;
+    ka_policy_params_default(&p);
+    int th = ka_policy_index("thompson");
+    CHECK_EQ_INT(ka_stitle_policies(c->titles[0], 1u << th, &p), 0);
+    double probs[4];
+    ka_policy_ctx ctx = { .variants = t->pv, .n_variants = t->n_variants };
+    CHECK(t->policy[th] && ka_policy_probs(t->policy[th], &ctx, probs) == 0);
+    for (int i = 1; i < 4; i++)
+        CHECK_MSG(probs[0] > probs[i], "variant 1 %.3f, variant %d %.3f", probs[0], i + 1,
+                  probs[i]);
     ka_catalog_free(c);
 }
 
