@@ -11,6 +11,7 @@
  * data/ranker/default.json, compiled in (ranker_default.c, generated at build time). */
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,16 +215,19 @@ int ka_ranker_save(const ka_ranker *r, const char *path)
     return 0;
 }
 
+static ka_ranker ka_ranker_builtin;
+static pthread_once_t ka_ranker_once = PTHREAD_ONCE_INIT;
+
+static void ka_ranker_builtin_init(void)
+{
+    /* the compiled-in file is checked by the tests (tests/rank); were it broken, a
+     * ranker of zeros: every candidate scores alike and the first usable one leads */
+    if (ka_ranker_parse(ka_ranker_default_json, "default", &ka_ranker_builtin))
+        ka_ranker_blank(&ka_ranker_builtin, "default");
+}
+
 const ka_ranker *ka_ranker_default(void)
 {
-    static ka_ranker r;
-    static int ready;
-    if (!ready) {
-        /* the compiled-in file was checked at build time (tests/rank); a failure here
-         * leaves a ranker of zeros: every candidate scores 0, quality decides */
-        if (ka_ranker_parse(ka_ranker_default_json, "default", &r))
-            ka_ranker_blank(&r, "default");
-        ready = 1;
-    }
-    return &r;
+    pthread_once(&ka_ranker_once, ka_ranker_builtin_init);
+    return &ka_ranker_builtin;
 }

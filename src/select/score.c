@@ -20,11 +20,13 @@
  * Near-duplicates: two candidates show the same picture when their colours agree
  * (histogram distance under KA_SELECT_DUP_COLOUR) and either their structure does
  * (phash within dup_distance) or, inside one shot, the same people stand in the
- * same places: the faces that matter pair up one to one (the same character when
- * identities are known), each pair's centres within KA_SELECT_DUP_MOVE of the
- * picture's diagonal and heights within a factor KA_SELECT_DUP_SCALE; without faces,
- * the structure within twice dup_distance. A new pose, a new face or a camera move
- * makes a new picture; a blink or a word does not. */
+ * same places in the same pose: the faces that matter pair up one to one (the same
+ * character when identities are known), each pair's centres within KA_SELECT_DUP_MOVE
+ * of the picture's diagonal, heights within a factor KA_SELECT_DUP_SCALE, the head
+ * turned by at most KA_SELECT_DUP_TURN and the same expression where both are read;
+ * without faces, the structure within twice dup_distance. A turn of the head, another
+ * expression, a new face or a camera move makes a new picture; a blink or a word does
+ * not. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +197,7 @@ float ka_select_colour_distance(const ka_candidate *a, const ka_candidate *b)
 
 #define KA_SELECT_DUP_MOVE 0.08f
 #define KA_SELECT_DUP_SCALE 1.3f
+#define KA_SELECT_DUP_TURN 0.3f         /* yaw, -1..1 */
 #define KA_SELECT_DUP_FACES 8
 
 static int ka_select_same_face(const ka_face *f, const ka_face *g, float diag)
@@ -204,8 +207,13 @@ static int ka_select_same_face(const ka_face *f, const ka_face *g, float diag)
     float dx = (float)(f->box.x + f->box.w / 2 - g->box.x - g->box.w / 2);
     float dy = (float)(f->box.y + f->box.h / 2 - g->box.y - g->box.h / 2);
     float ratio = (float)f->box.h / (float)(g->box.h > 0 ? g->box.h : 1);
+    /* a turn of the head or another expression is a new pose, a new moment */
+    int turned = fabsf(f->yaw - g->yaw) > KA_SELECT_DUP_TURN;
+    int other_look = f->expression != KA_EXPR_UNKNOWN && g->expression != KA_EXPR_UNKNOWN &&
+                     f->expression != g->expression;
     return sqrtf(dx * dx + dy * dy) <= KA_SELECT_DUP_MOVE * diag &&
-           ratio <= KA_SELECT_DUP_SCALE && ratio >= 1.0f / KA_SELECT_DUP_SCALE;
+           ratio <= KA_SELECT_DUP_SCALE && ratio >= 1.0f / KA_SELECT_DUP_SCALE && !turned &&
+           !other_look;
 }
 
 /* The same people in the same places (every face of a paired with one of b). */

@@ -451,8 +451,9 @@ static void test_nothing_good(void)
     ka_selection_free(&s);
 }
 
-/* In one shot, the same people in the same places are the same picture whatever the
- * phash says; a moved face, another person or another shot is not. */
+/* In one shot, the same people in the same places and poses are the same picture
+ * whatever the phash says; a moved face, a turned head, another expression, another
+ * person or another shot is not. */
 static ka_vision_cand *fx_faces(ka_candidate *c, int n, const ka_rect *boxes, const int *who)
 {
     ka_vision_cand *vc = ka_vision_cand_new(n, 0);
@@ -487,6 +488,16 @@ static void test_same_people(void)
     CHECK(!ka_select_near_duplicate(&f.t, a, d, 10));
     CHECK(!ka_select_near_duplicate(&f.t, a, e, 10));
     CHECK(!ka_select_near_duplicate(&f.t, a, g, 10));
+    ka_face *fb = ((ka_vision_cand *)b->ext)->faces;
+    fb[0].yaw = 0.5f;                               /* he turned his head */
+    CHECK(!ka_select_near_duplicate(&f.t, a, b, 10));
+    fb[0].yaw = 0.1f;                               /* barely */
+    CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
+    ((ka_vision_cand *)a->ext)->faces[0].expression = KA_EXPR_NEUTRAL;
+    fb[0].expression = KA_EXPR_HAPPY;               /* then smiled */
+    CHECK(!ka_select_near_duplicate(&f.t, a, b, 10));
+    fb[0].expression = KA_EXPR_UNKNOWN;             /* not read: no difference known */
+    CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
     fill_hist(a, 12, 9);
     fill_hist(b, 12, 9);
     CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
