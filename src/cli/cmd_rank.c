@@ -240,8 +240,10 @@ static json_t *rank_report(const rank_args *a, const rank_data *d, int *err)
         if (a->loco && rows > 1) {
             ka_ranker r;
             double tau, ndcg;
-            if ((*err = ka_rank_train(d->rows, d->n, c, &a->train, &r)))
+            if ((*err = ka_rank_train(d->rows, d->n, c, &a->train, &r))) {
+                json_decref(j);
                 break;
+            }
             double first, top3;
             ka_rank_agreement(&r, d->rows, d->n, c, &tau, &ndcg);
             rank_picks(&r, d, c, &first, &top3);

@@ -151,7 +151,8 @@ int ka_image_shrink(const ka_image *src, ka_rect r, int k, ka_image *dst)
     for (int y = 0; y < h && k != 2; y++) {
         memset(acc, 0, sizeof *acc * (size_t)w * c);
         for (int j = 0; j < k; j++) {
-            const uint8_t *s = src->data + (size_t)(r.y + y * k + j) * src->stride + (size_t)r.x * c;
+            const uint8_t *s =
+                src->data + (size_t)(r.y + y * k + j) * src->stride + (size_t)r.x * c;
             for (int x = 0; x < w && c == 3; x++) {   /* RGB: three sums in registers */
                 unsigned sr = 0, sg = 0, sb = 0;
                 for (int i = 0; i < k; i++, s += 3) {

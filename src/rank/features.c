@@ -25,7 +25,8 @@ static const ka_feature_info ka_features[KA_F_COUNT] = {
     [KA_F_MOUTH_OPEN] = { "mouth_open", "lips apart without a smile: mid-word", -1 },
     [KA_F_FACE_PITCH] = { "face_pitch", "the lead's head tilted up or down", -1 },
     [KA_F_FACE_FOCUS] = { "face_focus", "the lead face's sharpness against the frame's", 1 },
-    [KA_F_FACE_SHARPNESS] = { "face_sharpness", "log10(1 + the lead face's Laplacian variance) / 3", 1 },
+    [KA_F_FACE_SHARPNESS] = { "face_sharpness",
+                              "log10(1 + the lead face's Laplacian variance) / 3", 1 },
     [KA_F_FACE_CUT] = { "face_cut", "share of the lead face and its margin outside", -1 },
     [KA_F_FACE_SCORE] = { "face_score", "the face detector's confidence", 1 },
     [KA_F_FACE_MAIN] = { "face_main", "the lead is one of the title's main characters", 1 },
@@ -101,8 +102,8 @@ static void ka_face_features(const ka_face *f, int n, ka_rect c, float *x)
     x[KA_F_EYES_OPEN] = f->eyes_open >= 0.0f ? ka_clamp01(f->eyes_open) : 0.7f;
     x[KA_F_EYES_SHAPE] = f->eye_aspect >= 0.0f ? ka_ramp(f->eye_aspect, 0.12f, 0.30f) : 0.7f;
     float smile = ka_clamp01(f->valence);
-    x[KA_F_MOUTH_OPEN] = f->mouth_open >= 0.0f ? ka_ramp(f->mouth_open, 0.05f, 0.35f) * (1.0f - smile)
-                                               : 0.0f;
+    x[KA_F_MOUTH_OPEN] =
+        f->mouth_open >= 0.0f ? ka_ramp(f->mouth_open, 0.05f, 0.35f) * (1.0f - smile) : 0.0f;
     x[KA_F_FACE_PITCH] = f->pitch >= 0.0f ? ka_ramp(fabsf(f->pitch - 0.55f), 0.05f, 0.35f) : 0.0f;
     x[KA_F_FACE_FOCUS] = ka_clamp01(f->focus);
     x[KA_F_FACE_SHARPNESS] = ka_log_detail(f->sharpness);

@@ -113,7 +113,8 @@ static void ka_look_colour(const ka_image *img, ka_look *l)
         }
     }
     double mrg = srg / (double)n, myb = syb / (double)n;
-    double vrg = fmax(0.0, srg2 / (double)n - mrg * mrg), vyb = fmax(0.0, syb2 / (double)n - myb * myb);
+    double vrg = fmax(0.0, srg2 / (double)n - mrg * mrg);
+    double vyb = fmax(0.0, syb2 / (double)n - myb * myb);
     double m = sqrt(vrg + vyb) + 0.3 * sqrt(mrg * mrg + myb * myb);
     l->colourfulness = (float)(m / 100.0);
 }

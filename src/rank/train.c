@@ -275,7 +275,8 @@ void ka_rank_agreement(const ka_ranker *r, const ka_graded *rows, int n, int cli
 {
     long long conc = 0, disc = 0, tie_s = 0, tie_g = 0, pairs = 0;
     int m = 0;
-    float *s = malloc(sizeof(float) * (size_t)(n + 1)), *g = malloc(sizeof(float) * (size_t)(n + 1));
+    float *s = malloc(sizeof(float) * (size_t)(n + 1));
+    float *g = malloc(sizeof(float) * (size_t)(n + 1));
     unsigned char *ts = calloc((size_t)n + 1, 1), *tg = calloc((size_t)n + 1, 1);
     *tau = *ndcg = 0;
     if (!s || !g || !ts || !tg)

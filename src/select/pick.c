@@ -183,7 +183,8 @@ static int ka_pick_next(ka_pick *p)
             continue;
         float fit;
         ka_pick_slot(p, i, &fit);
-        float val = lambda * (p->t->cands[i].appeal + fit) - (1.0f - lambda) * ka_pick_max_sim(p, i);
+        float val = lambda * (p->t->cands[i].appeal + fit) -
+                    (1.0f - lambda) * ka_pick_max_sim(p, i);
         if (best < 0 || val > best_val) {
             best = i;
             best_val = val;

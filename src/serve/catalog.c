@@ -75,8 +75,9 @@ static void variant_from_json(ka_stitle *t, int i, const json_t *v)
      * (variant 1 the highest), so the seed scorer and LinUCB start from the variants'
      * order; the quality score for a variant stored before there was a ranker */
     json_t *grade = json_object_get(v, "appeal_grade");
-    pv->quality = json_is_number(grade) ? (float)(json_number_value(grade) / KA_GRADE_MAX)
-                                        : (float)json_number_value(json_object_get(v, "quality_score"));
+    pv->quality = json_is_number(grade)
+                      ? (float)(json_number_value(grade) / KA_GRADE_MAX)
+                      : (float)json_number_value(json_object_get(v, "quality_score"));
     t->scene[i] = dup_or_null(scene);
     t->composition[i] = dup_or_null(comp);
     size_t k;
