@@ -32,6 +32,8 @@ enum {
     KA_F_FACE_FRONTAL,      /* 1 - |yaw| of the lead */
     KA_F_EYES_OPEN,         /* the eye model's reading (0.7 when not measured) */
     KA_F_EYES_SHAPE,        /* lid opening from the landmarks, 0..1 */
+    KA_F_EYES_IRIS,         /* the dark of the iris in the lead's eyes: looking out */
+    KA_F_EYES_OTHERS,       /* the worst eyes among the other faces that matter */
     KA_F_MOUTH_OPEN,        /* lips apart and not smiling: mid-word */
     KA_F_FACE_PITCH,        /* head tilted up or down, 0 level .. 1 */
     KA_F_FACE_FOCUS,        /* the lead face's sharpness against the frame's */

@@ -71,6 +71,9 @@ typedef struct ka_face {
                                      * speaking 0.15..0.5 */
     float pitch;                    /* where the nose tip sits between the eyes' line
                                      * (0) and the mouth's (1): about 0.5 level */
+    float iris;                     /* share of the eyes' opening that is dark (iris,
+                                     * pupil): about 0.3..0.6 looking out, little when
+                                     * rolled up, white or glaring; < 0 eyes too small */
     float eyes_open;                /* 0..1 (1 = both open); < 0 unknown (turned away,
                                      * eyes under 8 px); eyes under 16 px read
                                      * towards 0.7, the unknown value */

@@ -22,6 +22,10 @@ static const ka_feature_info ka_features[KA_F_COUNT] = {
     [KA_F_FACE_FRONTAL] = { "face_frontal", "1 - |yaw| of the lead face", 1 },
     [KA_F_EYES_OPEN] = { "eyes_open", "the eye model's reading of the lead's eyes", 1 },
     [KA_F_EYES_SHAPE] = { "eyes_shape", "the lead's lid opening from its landmarks", 1 },
+    [KA_F_EYES_IRIS] = { "eyes_iris", "the iris's dark in the lead's eyes: not rolled up, "
+                         "not white with glare", 1 },
+    [KA_F_EYES_OTHERS] = { "eyes_others", "the worst eyes among the other faces that "
+                           "matter (1 without others)", 1 },
     [KA_F_MOUTH_OPEN] = { "mouth_open", "lips apart without a smile: mid-word", -1 },
     [KA_F_FACE_PITCH] = { "face_pitch", "the lead's head tilted up or down", -1 },
     [KA_F_FACE_FOCUS] = { "face_focus", "the lead face's sharpness against the frame's", 1 },
@@ -93,6 +97,14 @@ static float ka_outside(ka_rect r, ka_rect c)
     return all > 0 ? (float)(1.0 - (double)i.w * i.h / all) : 0.0f;
 }
 
+/* How open and looking out a face's eyes read, 0..1 (0.7 when they cannot be read). */
+static float ka_eyes_of(const ka_face *f)
+{
+    float open = f->eyes_open >= 0.0f ? ka_clamp01(f->eyes_open) : 0.7f;
+    float iris = f->iris >= 0.0f ? ka_ramp(f->iris, 0.15f, 0.5f) : 0.7f;
+    return fminf(open, iris);
+}
+
 static void ka_face_features(const ka_face *f, int n, ka_rect c, float *x)
 {
     x[KA_F_FACE] = 1.0f;
@@ -101,6 +113,7 @@ static void ka_face_features(const ka_face *f, int n, ka_rect c, float *x)
     x[KA_F_FACE_FRONTAL] = 1.0f - ka_clamp01(fabsf(f->yaw));
     x[KA_F_EYES_OPEN] = f->eyes_open >= 0.0f ? ka_clamp01(f->eyes_open) : 0.7f;
     x[KA_F_EYES_SHAPE] = f->eye_aspect >= 0.0f ? ka_ramp(f->eye_aspect, 0.12f, 0.30f) : 0.7f;
+    x[KA_F_EYES_IRIS] = f->iris >= 0.0f ? ka_ramp(f->iris, 0.15f, 0.5f) : 0.7f;
     float smile = ka_clamp01(f->valence);
     x[KA_F_MOUTH_OPEN] =
         f->mouth_open >= 0.0f ? ka_ramp(f->mouth_open, 0.05f, 0.35f) * (1.0f - smile) : 0.0f;
@@ -178,13 +191,17 @@ void ka_rank_features(const ka_title *t, const ka_candidate *c, float x[KA_F_COU
     if (ct.w <= 0 || ct.h <= 0)
         ct = (ka_rect){ 0, 0, 1, 1 };
     const ka_vision_cand *vc = ka_vision_of(c);
-    const ka_face *lead;
-    int n = ka_vision_faces_matter(vc, ct, NULL, 0, &lead);
+    const ka_face *lead, *matter[8];
+    int n = ka_vision_faces_matter(vc, ct, matter, 8, &lead);
     const ka_object *person = ka_tallest_person(vc);
     float px = 0.0f, py = 0.0f;
     x[KA_F_THIRDS] = 0.5f;          /* no subject to place */
     if (lead) {
         ka_face_features(lead, n, ct, x);
+        x[KA_F_EYES_OTHERS] = 1.0f;
+        for (int i = 0; i < n && i < 8; i++)
+            if (matter[i] != lead)
+                x[KA_F_EYES_OTHERS] = fminf(x[KA_F_EYES_OTHERS], ka_eyes_of(matter[i]));
         px = (float)lead->box.x + 0.5f * (float)lead->box.w;
         py = (float)lead->box.y + 0.5f * (float)lead->box.h;
     } else if (person) {

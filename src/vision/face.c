@@ -53,7 +53,7 @@ void ka_vision_face_init(ka_face *f)
 {
     memset(f, 0, sizeof(*f));
     f->eyes_open = -1.0f;
-    f->eye_aspect = f->mouth_open = f->pitch = -1.0f;
+    f->eye_aspect = f->mouth_open = f->pitch = f->iris = -1.0f;
     f->male = -1.0f;
     f->character = -1;
 }
@@ -145,6 +145,54 @@ static float ka_eye_aspect(const float pts[68][2], int first)
            (2.0f * w);
 }
 
+/* 1 when (x, y) is inside the polygon p[0..n) (even-odd rule). */
+static int ka_inside(const float (*p)[2], int n, float x, float y)
+{
+    int in = 0;
+    for (int i = 0, j = n - 1; i < n; j = i++)
+        if ((p[i][1] > y) != (p[j][1] > y) &&
+            x < (p[j][0] - p[i][0]) * (y - p[i][1]) / (p[j][1] - p[i][1]) + p[i][0])
+            in = !in;
+    return in;
+}
+
+/* Share of the opening of the eye whose points start at first (36 or 42) that is
+ * dark: pixels under 45% of the way from its darkest to its lightest gray; -1 when
+ * the eye is under KA_EYE_MIN_WIDTH or its opening under 6 pixels. */
+static float ka_eye_iris(const ka_image *rgb, const float pts[68][2], int first)
+{
+    const float (*p)[2] = &pts[first];
+    float x0 = p[0][0], x1 = p[0][0], y0 = p[0][1], y1 = p[0][1];
+    for (int i = 1; i < 6; i++) {
+        x0 = fminf(x0, p[i][0]);
+        x1 = fmaxf(x1, p[i][0]);
+        y0 = fminf(y0, p[i][1]);
+        y1 = fmaxf(y1, p[i][1]);
+    }
+    if (!(x1 - x0 >= KA_EYE_MIN_WIDTH))
+        return -1.0f;
+    int ax = (int)floorf(x0), ay = (int)floorf(y0), bx = (int)ceilf(x1), by = (int)ceilf(y1);
+    uint8_t g[64 * 32];
+    int n = 0, lo = 255, hi = 0;
+    for (int y = ay; y <= by; y++)
+        for (int x = ax; x <= bx && n < (int)sizeof g; x++) {
+            if (x < 0 || y < 0 || x >= rgb->width || y >= rgb->height ||
+                !ka_inside(p, 6, (float)x + 0.5f, (float)y + 0.5f))
+                continue;
+            const uint8_t *c = rgb->data + (size_t)y * rgb->stride + (size_t)x * 3;
+            g[n] = (uint8_t)((77u * c[0] + 150u * c[1] + 29u * c[2] + 128u) >> 8);
+            lo = g[n] < lo ? g[n] : lo;
+            hi = g[n] > hi ? g[n] : hi;
+            n++;
+        }
+    if (n < 6)
+        return -1.0f;
+    int dark = 0, cut = lo + (hi - lo) * 45 / 100;
+    for (int i = 0; i < n; i++)
+        dark += g[i] < cut;
+    return hi - lo < 24 ? 1.0f : (float)dark / (float)n;   /* flat: all iris or shut */
+}
+
 /* The shape measures of a face from its 68 points: eyes, mouth, pitch. */
 static void ka_face_shape(ka_face *f, const float pts[68][2])
 {
@@ -156,6 +204,13 @@ static void ka_face_shape(ka_face *f, const float pts[68][2])
                               : -1.0f;
     float eye_y = 0.5f * (pts[39][1] + pts[42][1]), mouth_y = 0.5f * (pts[48][1] + pts[54][1]);
     f->pitch = mouth_y - eye_y > 1e-3f ? (pts[30][1] - eye_y) / (mouth_y - eye_y) : -1.0f;
+}
+
+/* The iris share of both eyes (their mean, or the one that can be read). */
+static void ka_face_iris(ka_face *f, const ka_image *rgb, const float pts[68][2])
+{
+    float l = ka_eye_iris(rgb, pts, 36), r = ka_eye_iris(rgb, pts, 42);
+    f->iris = l >= 0 && r >= 0 ? 0.5f * (l + r) : l >= 0 ? l : r;
 }
 
 /* Probability that the eye whose lid points start at first (36 or 42) is open; -1
@@ -351,8 +406,10 @@ static int ka_face_landmarks(ka_vision *v, const ka_image *rgb, ka_face *f, floa
     int have68 = v->net[KA_M_FR_LANDMARK] && !f->profile && ka_landmarks68(v, rgb, f, pts) == 0;
     if (v->net[KA_M_FR_LANDMARK] && !f->profile)
         ka_vision_cost_add(v, KA_T_LANDMARK, t0);
-    if (have68)
+    if (have68) {
         ka_face_shape(f, pts);
+        ka_face_iris(f, rgb, pts);
+    }
     if (have68 && f->n_landmarks == 0) {
         ka_five_from_68(pts, f->landmarks);
         f->n_landmarks = 5;

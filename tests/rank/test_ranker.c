@@ -271,6 +271,7 @@ static void test_features(void)
     f->eye_aspect = 0.3f;
     f->mouth_open = 0.02f;
     f->pitch = 0.55f;
+    f->iris = 0.45f;
     f->focus = 1.0f;
     f->prominence = 0.6f;
     c.ext = vc;
@@ -281,6 +282,8 @@ static void test_features(void)
     CHECK_NEAR(x[KA_F_EYES_SHAPE], 1.0, 1e-6);
     CHECK_NEAR(x[KA_F_MOUTH_OPEN], 0.0, 1e-6);
     CHECK_NEAR(x[KA_F_FACE_PITCH], 0.0, 1e-6);
+    CHECK_NEAR(x[KA_F_EYES_IRIS], (0.45 - 0.15) / 0.35, 1e-5);
+    CHECK_NEAR(x[KA_F_EYES_OTHERS], 1.0, 1e-9);         /* nobody else */
     CHECK_NEAR(x[KA_F_FACE_CUT], 0.0, 1e-6);
     CHECK(x[KA_F_THIRDS] > 0.9f);                       /* its centre on the left third */
     CHECK(x[KA_F_HEADROOM] > 0.5f);
