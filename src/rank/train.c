@@ -27,6 +27,7 @@ void ka_train_opts_default(ka_train_opts *o)
 }
 
 #define NP (KA_F_COUNT + KA_GRADE_MAX)  /* parameters: weights, then cuts */
+_Static_assert(KA_F_COUNT <= 64, "ka_train_opts.ignore holds one bit per feature");
 
 typedef struct ka_fit {
     const ka_graded *rows;
