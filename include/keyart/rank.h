@@ -94,6 +94,11 @@ typedef struct ka_ranker {
     int n_frames;               /* graded frames it learned from */
 } ka_ranker;
 
+/* A feature standardised as the ranker reads it: (x - mean) / scale, held within
+ * +-KA_RANK_Z_MAX so that a picture unlike any graded one (a test card, a blank
+ * screen) cannot ride one part far beyond what the grades taught. */
+#define KA_RANK_Z_MAX 2.5f
+float ka_ranker_z(const ka_ranker *r, int feature, float x);
 /* The score of x (higher is better). */
 float ka_ranker_score(const ka_ranker *r, const float x[KA_F_COUNT]);
 /* What each feature adds to the score (sums to the score). */

@@ -25,11 +25,17 @@
 /* ranker_default.c (generated from data/ranker/default.json) */
 extern const char ka_ranker_default_json[];
 
+float ka_ranker_z(const ka_ranker *r, int i, float x)
+{
+    float z = (x - r->mean[i]) / r->scale[i];
+    return z < -KA_RANK_Z_MAX ? -KA_RANK_Z_MAX : z > KA_RANK_Z_MAX ? KA_RANK_Z_MAX : z;
+}
+
 float ka_ranker_score(const ka_ranker *r, const float x[KA_F_COUNT])
 {
     float s = 0.0f;
     for (int i = 0; i < KA_F_COUNT; i++)
-        s += r->weight[i] * (x[i] - r->mean[i]) / r->scale[i];
+        s += r->weight[i] * ka_ranker_z(r, i, x[i]);
     return s;
 }
 
@@ -37,7 +43,7 @@ void ka_ranker_contributions(const ka_ranker *r, const float x[KA_F_COUNT],
                              float contrib[KA_F_COUNT])
 {
     for (int i = 0; i < KA_F_COUNT; i++)
-        contrib[i] = r->weight[i] * (x[i] - r->mean[i]) / r->scale[i];
+        contrib[i] = r->weight[i] * ka_ranker_z(r, i, x[i]);
 }
 
 static float ka_logistic(float v)

@@ -1,6 +1,7 @@
 /* train.c: fitting the ranker to graded frames.
  *
- * The score is linear in the standardised features, s = w . z. The loss, convex in
+ * The score is linear in the standardised features, s = w . z (z held within
+ * +-KA_RANK_Z_MAX, as the ranker reads them). The loss, convex in
  * (w, cuts), is the mean over clips of
  *   pairwise  sum over pairs of one clip with different grades of
  *             gap x log(1 + exp(-(s_better - s_worse))) / sum of the gaps
@@ -242,7 +243,7 @@ int ka_rank_train(const ka_graded *rows, int n, int exclude, const ka_train_opts
     ka_fit_scale(&f, &out);
     for (int i = 0; i < n; i++)
         for (int k = 0; k < KA_F_COUNT; k++)
-            f.z[(size_t)i * KA_F_COUNT + k] = (rows[i].x[k] - out.mean[k]) / out.scale[k];
+            f.z[(size_t)i * KA_F_COUNT + k] = ka_ranker_z(&out, k, rows[i].x[k]);
     double p[NP] = { 0 };
     for (int k = 0; k < KA_GRADE_MAX; k++)
         p[KA_F_COUNT + k] = (double)k - 1.0;

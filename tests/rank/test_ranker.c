@@ -109,6 +109,11 @@ static void test_score(void)
         sum += c[i];
     CHECK_NEAR(sum, 1.0, 1e-5);
     CHECK_NEAR(c[KA_F_MOTION], -1.0, 1e-5);
+    /* a part far beyond anything graded counts as KA_RANK_Z_MAX standard deviations */
+    x[KA_F_MOTION] = 100.0f;
+    CHECK_NEAR(ka_ranker_z(&r, KA_F_MOTION, 100.0f), KA_RANK_Z_MAX, 1e-6);
+    CHECK_NEAR(ka_ranker_score(&r, x), 2.0 - 0.5 * KA_RANK_Z_MAX, 1e-5);
+    x[KA_F_MOTION] = 0.5f;
     CHECK_NEAR(ka_ranker_good(&r, 0.5f), 0.5, 1e-6);    /* at the cut: even odds */
     CHECK(ka_ranker_good(&r, 2.0f) > 0.8f && ka_ranker_good(&r, -1.0f) < 0.2f);
     float last = -1;
