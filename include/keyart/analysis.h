@@ -113,6 +113,8 @@ typedef struct ka_quality {
 /* Measures q on img (RGB) inside r (the area without bars). */
 void ka_quality_measure(const ka_image *img, ka_rect r, ka_quality *q);
 
+#define KA_LOOK_THUMB 16
+
 /* What a candidate's picture looks like beyond the seed's quality: the measures an
  * artwork editor's eye reads (rank/look.c measures them; the ranker weighs them). */
 typedef struct ka_look {
@@ -131,6 +133,8 @@ typedef struct ka_look {
     float blown;                    /* share of burnt-out highlights */
     float flat;                     /* share of the picture in flat blocks (no
                                      * detail: sky, walls, out-of-focus ground) */
+    uint8_t thumb[KA_LOOK_THUMB * KA_LOOK_THUMB];  /* the content's gray in a grid of
+                                     * block means: where two moments of one shot differ */
     int measured;                   /* 0: not measured (the parts read 0) */
 } ka_look;
 

@@ -33,7 +33,9 @@
  *                  middle 96% of the edge energy, across x times along y
  *   isolation      mean edge strength inside the subject / (inside + outside): a sharp
  *                  subject on a soft or plain ground reads near 1, a busy ground 0.5
- *                  or less */
+ *                  or less
+ *   thumb          the gray in a KA_LOOK_THUMB x KA_LOOK_THUMB grid of block means,
+ *                  for telling two moments of one shot apart (select/score.c) */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,6 +382,20 @@ static float ka_look_noise(const ka_image *rgb, ka_rect c)
     return n ? (float)(sqrt(M_PI / 2.0) / 6.0 * sum / (double)n / 256.0) : 0.0f;
 }
 
+static void ka_look_thumb(const ka_image *g, uint8_t *thumb)
+{
+    for (int j = 0; j < KA_LOOK_THUMB; j++)
+        for (int i = 0; i < KA_LOOK_THUMB; i++) {
+            int x0 = i * g->width / KA_LOOK_THUMB, x1 = (i + 1) * g->width / KA_LOOK_THUMB;
+            int y0 = j * g->height / KA_LOOK_THUMB, y1 = (j + 1) * g->height / KA_LOOK_THUMB;
+            unsigned sum = 0, n = 0;
+            for (int y = y0; y < y1; y++)
+                for (int x = x0; x < x1; x++, n++)
+                    sum += g->data[(size_t)y * g->stride + x];
+            thumb[j * KA_LOOK_THUMB + i] = (uint8_t)(n ? (sum + n / 2) / n : 0);
+        }
+}
+
 void ka_look_measure(const ka_image *rgb, ka_rect content, ka_rect subject, ka_look *l)
 {
     memset(l, 0, sizeof *l);
@@ -411,6 +427,7 @@ void ka_look_measure(const ka_image *rgb, ka_rect content, ka_rect subject, ka_l
         ka_look_blocks(&gray, l);
         ka_look_lines(w, h, dx, dy, l);
         l->spread = ka_look_spread(mag, w, h);
+        ka_look_thumb(&gray, l->thumb);
         l->noise = ka_look_noise(rgb, c);
         l->measured = 1;
     }

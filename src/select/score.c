@@ -24,9 +24,14 @@
  * character when identities are known), each pair's centres within KA_SELECT_DUP_MOVE
  * of the picture's diagonal, heights within a factor KA_SELECT_DUP_SCALE, the head
  * turned by at most KA_SELECT_DUP_TURN and the same expression where both are read;
- * without faces, the structure within twice dup_distance. A turn of the head, another
- * expression, a new face or a camera move makes a new picture; a blink or a word does
- * not. */
+ * without faces, the structure within twice dup_distance. Before any of that, a change
+ * in one part of the picture while the rest stayed makes a new picture: a cell of a
+ * 16 x 16 grid of its gray (ka_look.thumb, light changes taken out) changed by
+ * KA_SELECT_DUP_CHANGE levels or more (KA_SELECT_DUP_CHANGE_FACES with faces) while
+ * fewer than KA_SELECT_DUP_LOCAL% of the cells changed at all (a llama turning its head
+ * before a still landscape; a crowd running past changes everywhere and stays one
+ * picture). A turn of the head, another expression, a new face, a subject that moved
+ * or a camera move makes a new picture; a blink or a word does not. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +203,10 @@ float ka_select_colour_distance(const ka_candidate *a, const ka_candidate *b)
 #define KA_SELECT_DUP_MOVE 0.08f
 #define KA_SELECT_DUP_SCALE 1.3f
 #define KA_SELECT_DUP_TURN 0.3f         /* yaw, -1..1 */
+#define KA_SELECT_DUP_CHANGE 24         /* gray levels of a grid cell, without faces */
+#define KA_SELECT_DUP_CHANGE_FACES 48   /* with faces (their own moves are judged above) */
+#define KA_SELECT_DUP_CELL 12           /* a cell that changed at all */
+#define KA_SELECT_DUP_LOCAL 15          /* % of the cells: more is change everywhere */
 #define KA_SELECT_DUP_FACES 8
 
 static int ka_select_same_face(const ka_face *f, const ka_face *g, float diag)
@@ -214,6 +223,29 @@ static int ka_select_same_face(const ka_face *f, const ka_face *g, float diag)
     return sqrtf(dx * dx + dy * dy) <= KA_SELECT_DUP_MOVE * diag &&
            ratio <= KA_SELECT_DUP_SCALE && ratio >= 1.0f / KA_SELECT_DUP_SCALE && !turned &&
            !other_look;
+}
+
+/* How the two candidates' gray grids differ once the change of their mean (light) is
+ * taken out: the largest change of a cell (the return; -1 when either was not
+ * measured) and the share of cells, in percent, that changed by KA_SELECT_DUP_CELL. */
+static int ka_select_thumb_change(const ka_candidate *a, const ka_candidate *b, int *share)
+{
+    enum { N = KA_LOOK_THUMB * KA_LOOK_THUMB };
+    if (!a->look.measured || !b->look.measured)
+        return -1;
+    int sa = 0, sb = 0, most = 0, changed = 0;
+    for (int i = 0; i < N; i++) {
+        sa += a->look.thumb[i];
+        sb += b->look.thumb[i];
+    }
+    int shift = (sa - sb) / N;
+    for (int i = 0; i < N; i++) {
+        int d = abs((int)a->look.thumb[i] - (int)b->look.thumb[i] - shift);
+        most = d > most ? d : most;
+        changed += d >= KA_SELECT_DUP_CELL;
+    }
+    *share = changed * 100 / N;
+    return most;
 }
 
 /* The same people in the same places (every face of a paired with one of b). */
@@ -243,10 +275,25 @@ static int ka_select_same_people(const ka_title *t, const ka_candidate *a, const
     return 1;
 }
 
+/* 1 when a part of the picture changed much from a to b while the rest stayed: a
+ * subject moved, someone came in (more is allowed with faces: their own moves are
+ * judged by the pose rules). Change everywhere (a crowd, a pan) is left to the
+ * structure's comparison. */
+static int ka_select_changed(const ka_title *t, const ka_candidate *a, const ka_candidate *b)
+{
+    int share, change = ka_select_thumb_change(a, b, &share);
+    if (change < KA_SELECT_DUP_CHANGE || share >= KA_SELECT_DUP_LOCAL)
+        return 0;
+    ka_rect content = t && t->content.w > 0 ? t->content : (ka_rect){ 0, 0, a->width, a->height };
+    int faces = ka_vision_faces_matter(ka_vision_of(a), content, NULL, 0, NULL) +
+                ka_vision_faces_matter(ka_vision_of(b), content, NULL, 0, NULL);
+    return change >= (faces ? KA_SELECT_DUP_CHANGE_FACES : KA_SELECT_DUP_CHANGE);
+}
+
 int ka_select_near_duplicate(const ka_title *t, const ka_candidate *a, const ka_candidate *b,
                              int dup_distance)
 {
-    if (ka_select_colour_distance(a, b) >= KA_SELECT_DUP_COLOUR)
+    if (ka_select_colour_distance(a, b) >= KA_SELECT_DUP_COLOUR || ka_select_changed(t, a, b))
         return 0;
     if (ka_phash_distance(a->phash, b->phash) <= dup_distance)
         return 1;

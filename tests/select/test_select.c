@@ -547,6 +547,33 @@ static void test_similarity(void)
     CHECK_NEAR(ka_select_similarity(&a, &b), 0.5, 1e-6);
 }
 
+/* Without faces, in one shot: a part of the picture that changed while the rest stayed
+ * (a subject turned before a still ground) is a new moment, whatever the phash says;
+ * change everywhere is left to the phash. */
+static void test_local_change(void)
+{
+    fx_title f;
+    fx_init(&f);
+    ka_candidate *a = fx_add(&f, 0, 0.0, 0.9f), *b = fx_add(&f, 0, 3.0, 0.8f);
+    b->phash = a->phash;                            /* the same structure */
+    fill_hist(a, 12, 9);
+    fill_hist(b, 12, 9);
+    a->look.measured = b->look.measured = 1;
+    memset(a->look.thumb, 100, sizeof a->look.thumb);
+    memset(b->look.thumb, 100, sizeof b->look.thumb);
+    CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
+    b->look.thumb[40] = 140;                        /* the subject's head turned */
+    b->look.thumb[41] = 135;
+    CHECK(!ka_select_near_duplicate(&f.t, a, b, 10));
+    memset(b->look.thumb, 120, sizeof b->look.thumb);   /* everything brighter: light */
+    CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
+    for (int i = 0; i < KA_LOOK_THUMB * KA_LOOK_THUMB; i++)    /* a crowd moving everywhere */
+        b->look.thumb[i] = (uint8_t)(i % 2 ? 130 : 70);
+    CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
+    b->phash = ~a->phash;                           /* ... and a new layout */
+    CHECK(!ka_select_near_duplicate(&f.t, a, b, 10));
+}
+
 int main(void)
 {
     RUN(test_defaults);
@@ -564,6 +591,7 @@ int main(void)
     RUN(test_one_good_moment);
     RUN(test_nothing_good);
     RUN(test_same_people);
+    RUN(test_local_change);
     RUN(test_empty);
     RUN(test_similarity);
     TEST_END();
