@@ -37,7 +37,10 @@ typedef struct ka_serve_opts {
     unsigned timeout_s;             /* idle connection timeout (10 s); a request body
                                      * taking over 3x this closes the connection */
     unsigned max_connections;       /* (1024) */
-    int quiet;                      /* no log lines on stderr */
+    int quiet;                      /* no log lines on stderr (the access log included) */
+    int create;                     /* make a new SQLite database when there is none
+                                     * (0: a missing one is an error, as a mistyped path
+                                     * should be) */
 } ka_serve_opts;
 
 void ka_serve_opts_default(ka_serve_opts *o);

@@ -11,11 +11,12 @@
 static const char serve_usage[] =
     "usage: keyart serve [--db URL] [--listen ADDR:PORT] [--artwork DIR] [--token TOKEN]\n"
     "                    [--policy NAME] [--threads N] [--refresh S] [--snapshot S]\n"
-    "                    [--attribution S] [--quiet]\n"
+    "                    [--attribution S] [--create] [--quiet]\n"
     "\n"
     "Serves, per user, the variant of each title to show, and learns from events.\n"
     "  --db URL          sqlite:PATH or postgresql://... (default $KEYART_DB, else\n"
-    "                    sqlite:keyart.db)\n"
+    "                    sqlite:keyart.db); it must exist (keyart analyze makes one)\n"
+    "  --create          make a new, empty SQLite database when there is none\n"
     "  --listen A:P      address and port (default 127.0.0.1:8080; port 0 = any free one)\n"
     "  --artwork DIR     the artwork folder images are served from (default\n"
     "                    $KEYART_ARTWORK, else artwork)\n"
@@ -27,7 +28,8 @@ static const char serve_usage[] =
     "  --refresh S       fold new events and reload titles every S seconds (1)\n"
     "  --snapshot S      write policy and profile snapshots every S seconds (30; 0 never)\n"
     "  --attribution S   a click counts for an impression up to S seconds after it (600)\n"
-    "  --quiet           no log lines\n"
+    "  --quiet           no log lines (without it: one line per request, method, path,\n"
+    "                    status and milliseconds, on stderr)\n"
     "\n"
     "routes: GET /v1/artwork?user=U&title=T[&shape=2x3], POST /v1/artwork:batch,\n"
     "POST /v1/events, GET /v1/titles[/ID[/variants|/policies]], GET /v1/users[/ID],\n"
@@ -55,6 +57,7 @@ static int parse(int argc, char **argv, ka_serve_opts *o)
         { "policy", required_argument, NULL, 'p' }, { "threads", required_argument, NULL, 'n' },
         { "refresh", required_argument, NULL, 'r' }, { "snapshot", required_argument, NULL, 's' },
         { "attribution", required_argument, NULL, 'w' }, { "quiet", no_argument, NULL, 'q' },
+        { "create", no_argument, NULL, 'c' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     int c;
@@ -70,6 +73,7 @@ static int parse(int argc, char **argv, ka_serve_opts *o)
         case 't': o->token = optarg; break;
         case 'p': o->policy = optarg; break;
         case 'q': o->quiet = 1; break;
+        case 'c': o->create = 1; break;
         case 'n': bad = number("--threads", optarg, 0, 256, &v); o->threads = (int)v; break;
         case 'r': bad = number("--refresh", optarg, 0.01, 3600, &o->refresh_s); break;
         case 's': bad = number("--snapshot", optarg, 0, 86400, &o->snapshot_s); break;

@@ -46,6 +46,13 @@ static int check_opts(const ka_serve_opts *o)
         return ka_error(KA_EINVAL, "the body limit must be at most 1 GiB");
     if (o->threads < 0 || o->threads > 256)
         return ka_error(KA_EINVAL, "--threads must be 0..256");
+    /* the port is checked before anything is opened (getaddrinfo would take 99999 as
+     * 34463, and a database made for a server that cannot start is litter) */
+    const char *colon = o->listen ? strrchr(o->listen, ':') : NULL;
+    int port;
+    if (o->listen && (!colon || ka_parse_int(colon + 1, 0, 65535, &port)))
+        return ka_error(KA_EINVAL, "--listen wants ADDR:PORT with a port from 0 to 65535, not "
+                        "'%s'", o->listen);
     return 0;
 }
 
@@ -103,7 +110,12 @@ int ka_server_refresh(ka_server *s)
 
 static int open_all(ka_server *s)
 {
-    int err = ka_store_open(s->db_url, 0, &s->db);
+    int err = ka_store_open(s->db_url, s->o.create ? 0 : KA_STORE_NOCREATE, &s->db);
+    if (err == KA_EIO && !s->o.create) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", ka_error_message());
+        return ka_error(err, "%s (a new database: --create)", why);
+    }
     if (!err)
         err = ka_store_open(s->db_url, 0, &s->fold_db);
     if (err)

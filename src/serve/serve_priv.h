@@ -239,6 +239,8 @@ struct ka_req {
     int too_large, replied;
     uint64_t t0;
     int status;
+    char method[8];                 /* for the access log */
+    char url[160];
 };
 
 struct ka_server {

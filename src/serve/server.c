@@ -343,6 +343,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->conn = conn;
         r->route_index = -1;
         r->t0 = ka_serve_now_ns();
+        snprintf(r->method, sizeof r->method, "%s", method);
+        snprintf(r->url, sizeof r->url, "%s", url);
         *ctx = r;
         /* Replying now makes libmicrohttpd close the connection (it cannot know what
          * follows), so only refusals are sent before the second call. */
@@ -366,6 +368,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return r->route->handler(r);
 }
 
+/* One line per request on stderr: method, path (without the query, which carries user
+ * ids), status, milliseconds. One write(2) each, so lines of threads never mix. */
+static void access_log(const ka_req *r, int status, uint64_t ns)
+{
+    char line[256];
+    size_t path = strcspn(r->url, "?");
+    int n = snprintf(line, sizeof line, "keyart serve: %s %.*s %d %.3f ms\n", r->method,
+                     (int)(path < 128 ? path : 128), r->url, status, (double)ns / 1e6);
+    if (n > 0)
+        (void)!write(STDERR_FILENO, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
                          enum MHD_RequestTerminationCode why)
 {
@@ -373,8 +387,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     ka_req *r = *ctx;
     if (!r)
         return;
-    ka_metrics_request(&s->metrics, r->route ? r->route_index : -1,
-                       r->replied ? r->status : 499, ka_serve_now_ns() - r->t0);
+    uint64_t ns = ka_serve_now_ns() - r->t0;
+    int status = r->replied ? r->status : 499;
+    ka_metrics_request(&s->metrics, r->route ? r->route_index : -1, status, ns);
+    if (!s->o.quiet)
+        access_log(r, status, ns);
     free(r->body);
     free(r);
     *ctx = NULL;
@@ -436,11 +453,16 @@ int ka_server_http_start(ka_server *s)
         return err;
     unsigned threads = s->o.threads > 0 ? (unsigned)s->o.threads
                                         : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    /* one thread is the daemon's own internal thread: no pool (a pool of one is refused) */
+    struct MHD_OptionItem pool[] = {
+        { threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL },
+        { MHD_OPTION_END, 0, NULL },
+    };
     s->mhd = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO,
         0, NULL, NULL, on_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_log, s,
         MHD_OPTION_LISTEN_SOCKET, s->fd,
-        MHD_OPTION_THREAD_POOL_SIZE, threads ? threads : 1u,
+        MHD_OPTION_ARRAY, pool,
         MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, s->o.max_connections,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
