@@ -116,6 +116,11 @@ static const migration migrations[] = {
     { 6, "candidates: appeal and its grade",
       "ALTER TABLE candidates ADD COLUMN appeal " REAL ";"
       "ALTER TABLE candidates ADD COLUMN appeal_grade " REAL ";" },
+
+    /* Every interval an experiment ran, as JSON: [[start, stop], ...] (stop null while
+     * it runs); started_at is its first start, stopped_at its last stop. */
+    { 7, "experiments: run intervals",
+      "ALTER TABLE experiments ADD COLUMN runs TEXT;" },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -136,7 +136,7 @@ int ka_store_experiment_create(ka_store *s, const char *name, const char *config
 }
 
 static const char experiment_columns[] =
-    "SELECT name, status, config, created_at, started_at, stopped_at FROM experiments";
+    "SELECT name, status, config, created_at, started_at, stopped_at, runs FROM experiments";
 
 static json_t *real_or_null(const ka_sql_res *r, int i, int col)
 {
@@ -146,12 +146,20 @@ static json_t *real_or_null(const ka_sql_res *r, int i, int col)
 
 static json_t *experiment_row(const ka_sql_res *r, int i)
 {
-    const char *config = ka_sql_text(r, i, 2);
+    const char *config = ka_sql_text(r, i, 2), *runs_text = ka_sql_text(r, i, 6);
     json_t *c = config ? json_loads(config, 0, NULL) : NULL;
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}",
+    json_t *stored = runs_text ? json_loads(runs_text, 0, NULL) : NULL, *runs = json_array();
+    size_t k;
+    json_t *run;
+    json_array_foreach(stored, k, run)
+        json_array_append_new(runs, json_pack("{s:O, s:O}", "start", json_array_get(run, 0),
+                                              "stop", json_array_get(run, 1)));
+    json_decref(stored);
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
         "name", ka_sql_text(r, i, 0), "status", ka_sql_text(r, i, 1),
         "config", c ? c : json_null(), "created_at", real_or_null(r, i, 3),
-        "started_at", real_or_null(r, i, 4), "stopped_at", real_or_null(r, i, 5));
+        "started_at", real_or_null(r, i, 4), "stopped_at", real_or_null(r, i, 5),
+        "runs", runs);
 }
 
 int ka_store_experiment_json(ka_store *s, const char *name, json_t **out)
@@ -205,29 +213,70 @@ static int status_in(const char *status, const char *list)
     return 0;
 }
 
+/* The run intervals after a move to `to` at time now: a start opens one, a stop (or a
+ * ship of a running experiment) closes the open one. Returns new JSON text (malloc'd). */
+static char *runs_after(const char *runs_json, const char *to, double now)
+{
+    json_t *runs = runs_json ? json_loads(runs_json, 0, NULL) : NULL;
+    if (!json_is_array(runs)) {
+        json_decref(runs);
+        runs = json_array();
+    }
+    size_t n = json_array_size(runs);
+    json_t *last = n ? json_array_get(runs, n - 1) : NULL;
+    int open = json_is_array(last) && json_is_null(json_array_get(last, 1));
+    if (!strcmp(to, "running") && !open)
+        json_array_append_new(runs, json_pack("[f, n]", now));
+    else if (strcmp(to, "running") && strcmp(to, "draft") && open)
+        json_array_set_new(last, 1, json_real(now));
+    char *text = json_dumps(runs, JSON_COMPACT);
+    json_decref(runs);
+    return text;
+}
+
 static int set_status(ka_store *s, const char *name, const char *from, const char *to,
                       const char *config_json)
 {
     ka_sql_res r;
-    int err = KA_SQL(s, &r, "SELECT status FROM experiments WHERE name = $1", SQL_TEXT(name));
+    int err = KA_SQL(s, &r, "SELECT status, runs, {NOW} FROM experiments WHERE name = $1",
+                     SQL_TEXT(name));
     if (err)
         return err;
     char status[32] = "";
-    if (r.nrows == 1)
+    char *runs = NULL;
+    double now = 0;                 /* one time for the stamps and the runs */
+    if (r.nrows == 1) {
         snprintf(status, sizeof status, "%s", ka_sql_text(&r, 0, 0));
+        now = ka_sql_real(&r, 0, 2);
+        runs = runs_after(ka_sql_text(&r, 0, 1), to, now);
+    }
     int found = r.nrows == 1;
     ka_sql_res_free(&r);
     if (!found)
         return ka_error(KA_ESTORE_NOTFOUND, "no experiment '%s'", name);
-    if (!status_in(status, from))
+    if (!status_in(status, from)) {
+        free(runs);
         return ka_error(KA_ESTORE_CONFLICT, "experiment '%s' is %s: it cannot become %s",
                         name, status, to);
-    const char *stamp = !strcmp(to, "running") ? ", started_at = {NOW}"
-                      : !strcmp(to, "draft") ? "" : ", stopped_at = COALESCE(stopped_at, {NOW})";
-    char sql[256];
-    snprintf(sql, sizeof sql, "UPDATE experiments SET status = $1, config = COALESCE($2,"
-             " config)%s WHERE name = $3", stamp);
-    return KA_SQL(s, NULL, sql, SQL_TEXT(to), SQL_TEXT(config_json), SQL_TEXT(name));
+    }
+    if (!runs)
+        return ka_error(KA_ENOMEM, "no memory");
+    /* started_at: the first start, kept; stopped_at: the last stop, none while running */
+#define KA_SET_STATUS "UPDATE experiments SET status = $1, config = COALESCE($2, config)," \
+                      " runs = $4"
+    if (!strcmp(to, "running"))
+        err = KA_SQL(s, NULL, KA_SET_STATUS ", started_at = COALESCE(started_at, $5),"
+                     " stopped_at = NULL WHERE name = $3", SQL_TEXT(to), SQL_TEXT(config_json),
+                     SQL_TEXT(name), SQL_TEXT(runs), SQL_REAL(now));
+    else if (strcmp(to, "draft") && !strcmp(status, "running"))
+        err = KA_SQL(s, NULL, KA_SET_STATUS ", stopped_at = $5 WHERE name = $3", SQL_TEXT(to),
+                     SQL_TEXT(config_json), SQL_TEXT(name), SQL_TEXT(runs), SQL_REAL(now));
+    else
+        err = KA_SQL(s, NULL, KA_SET_STATUS " WHERE name = $3", SQL_TEXT(to),
+                     SQL_TEXT(config_json), SQL_TEXT(name), SQL_TEXT(runs));
+#undef KA_SET_STATUS
+    free(runs);
+    return err;
 }
 
 int ka_store_experiment_set_status(ka_store *s, const char *name, const char *from,

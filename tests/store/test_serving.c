@@ -144,6 +144,45 @@ static void test_experiments(ka_store *s)
     CHECK(json_array_size(o) == 2 &&
           !strcmp(json_string_value(json_object_get(json_array_get(o, 0), "name")), "exp"));
     json_decref(o);
+
+    /* stop, start again, stop: the first start is kept, the last stop is after it, and
+     * every run is listed */
+    CHECK_EQ_INT(ka_store_experiment_set_status(s, "exp2", "draft,stopped", "running", NULL), 0);
+    CHECK_EQ_INT(ka_store_experiment_json(s, "exp2", &o), 0);
+    double first = json_real_value(json_object_get(o, "started_at"));
+    CHECK(json_is_null(json_object_get(o, "stopped_at")));
+    CHECK_EQ_INT(json_array_size(json_object_get(o, "runs")), 1);
+    json_decref(o);
+    CHECK_EQ_INT(ka_store_experiment_set_status(s, "exp2", "running", "stopped", NULL), 0);
+    usleep(20000);
+    CHECK_EQ_INT(ka_store_experiment_set_status(s, "exp2", "draft,stopped", "running", NULL), 0);
+    CHECK_EQ_INT(ka_store_experiment_json(s, "exp2", &o), 0);
+    CHECK(json_is_null(json_object_get(o, "stopped_at")));     /* running again */
+    json_decref(o);
+    usleep(20000);
+    CHECK_EQ_INT(ka_store_experiment_set_status(s, "exp2", "running", "stopped", NULL), 0);
+    CHECK_EQ_INT(ka_store_experiment_json(s, "exp2", &o), 0);
+    json_t *runs = json_object_get(o, "runs");
+    CHECK_NEAR(json_real_value(json_object_get(o, "started_at")), first, 1e-6);
+    CHECK(json_real_value(json_object_get(o, "stopped_at")) > first);
+    CHECK_EQ_INT(json_array_size(runs), 2);
+    for (size_t k = 0; k < json_array_size(runs); k++) {
+        json_t *run = json_array_get(runs, k);
+        double a = json_real_value(json_object_get(run, "start"));
+        double b = json_real_value(json_object_get(run, "stop"));
+        CHECK_MSG(a >= first && b >= a, "run %zu: %.3f..%.3f", k, a, b);
+        if (k)
+            CHECK(a >= json_real_value(json_object_get(json_array_get(runs, k - 1), "stop")));
+    }
+    double stopped = json_real_value(json_object_get(o, "stopped_at"));
+    CHECK_NEAR(json_real_value(json_object_get(json_array_get(runs, 1), "stop")), stopped, 1e-6);
+    json_decref(o);
+    /* shipped once stopped: its times and runs stay */
+    CHECK_EQ_INT(ka_store_experiment_set_status(s, "exp2", "running,stopped", "shipped", NULL), 0);
+    CHECK_EQ_INT(ka_store_experiment_json(s, "exp2", &o), 0);
+    CHECK_NEAR(json_real_value(json_object_get(o, "stopped_at")), stopped, 1e-6);
+    CHECK_EQ_INT(json_array_size(json_object_get(o, "runs")), 2);
+    json_decref(o);
 }
 
 static void test_users(ka_store *s)
