@@ -41,7 +41,25 @@ enum MHD_Result ka_api_experiment_create(ka_req *r)
             : json_object_get(config, "shipped") ? (snprintf(why, sizeof why, "a new"
                                                     " experiment has no shipped arm"), 1)
             : ka_sexp_parse(&e, name, "draft", config, why, sizeof why) != 0;
+    json_t *catalog = NULL;
+    int unfit = 0;                  /* a well-formed config the catalogue cannot serve */
+    if (!bad) {
+        int err = WITH_DB(r, ka_store_catalog_json(r->srv->db, &catalog));
+        if (err) {
+            ka_sexp_clear(&e);
+            json_decref(config);
+            json_decref(body);
+            return ka_reply_store_error(r, err);
+        }
+        unfit = ka_exp_check_variants(&e, catalog, why, sizeof why) != 0;
+        json_decref(catalog);
+    }
     ka_sexp_clear(&e);
+    if (unfit) {
+        json_decref(config);
+        json_decref(body);
+        return ka_reply_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "experiment: %s", why);
+    }
     char *text = bad ? NULL : json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
     char saved[72];
     snprintf(saved, sizeof saved, "%s", name ? name : "");
@@ -80,9 +98,41 @@ static enum MHD_Result move(ka_req *r, const char *from, const char *to, const c
     return err ? ka_reply_store_error(r, err) : ka_reply_json(r, MHD_HTTP_OK, o);
 }
 
+/* Before a start: the arms' variants exist in the titles as they are now (422), and no
+ * other running experiment shares a title unless a namespace keeps them apart (409). */
+static enum MHD_Result start_guarded(ka_req *r)
+{
+    json_t *meta = NULL, *catalog = NULL, *list = NULL;
+    ka_sexp e = { 0 };
+    char why[256] = "";
+    int err = WITH_DB(r, ka_store_experiment_json(r->srv->db, r->params[0], &meta));
+    if (!err && ka_sexp_parse(&e, r->params[0], json_string_value(json_object_get(meta, "status")),
+                              json_object_get(meta, "config"), why, sizeof why))
+        err = ka_error(KA_EINTERNAL, "stored experiment unreadable: %s", why);
+    if (!err)
+        err = WITH_DB(r, ka_store_catalog_json(r->srv->db, &catalog));
+    if (!err)
+        err = WITH_DB(r, ka_store_experiments_json(r->srv->db, &list));
+    int status = 0;
+    if (!err && ka_exp_check_variants(&e, catalog, why, sizeof why))
+        status = MHD_HTTP_UNPROCESSABLE_CONTENT;
+    else if (!err && ka_exp_check_overlap(&e, list, why, sizeof why))
+        status = MHD_HTTP_CONFLICT;
+    ka_sexp_clear(&e);
+    json_decref(meta);
+    json_decref(catalog);
+    json_decref(list);
+    if (err)
+        return ka_reply_store_error(r, err);
+    if (status)
+        return ka_reply_error(r, (unsigned)status, "experiment '%s' cannot start: %s",
+                              r->params[0], why);
+    return move(r, "draft,stopped", "running", NULL);
+}
+
 enum MHD_Result ka_api_experiment_start(ka_req *r)
 {
-    return empty_body(r) ? move(r, "draft,stopped", "running", NULL) : MHD_YES;
+    return empty_body(r) ? start_guarded(r) : MHD_YES;
 }
 
 enum MHD_Result ka_api_experiment_stop(ka_req *r)

@@ -110,6 +110,15 @@ const char *ka_json_unknown_field(const json_t *o, const char *const *allowed);
 /* Whether a name is fit for URLs and logs: 1..64 of [A-Za-z0-9_.:-]. */
 int ka_serve_name_ok(const char *s);
 
+/* ---- exp_guards.c: what an experiment must agree with to be made or run ---- */
+
+/* Every arm's variant is in every title e covers (catalog: ka_store_catalog_json);
+ * -1 and the reason in why otherwise. */
+int ka_exp_check_variants(const ka_sexp *e, const json_t *catalog, char *why, size_t size);
+/* No other running experiment (experiments: ka_store_experiments_json) shares a title
+ * with e, unless a namespace keeps their users apart; -1 and the reason otherwise. */
+int ka_exp_check_overlap(const ka_sexp *e, const json_t *experiments, char *why, size_t size);
+
 /* ---- state.c: what a server knows, and how it learns ---- */
 
 typedef struct ka_suser {

@@ -225,6 +225,11 @@ for c in "${EXPCASES[@]}"; do
     post "exp-$k" /v1/experiments "${c%@*}"
     check_error "experiment ${c%@*}" 400 "${c##*@}"
 done
+# well formed, but not what the catalogue can serve: 422 with the reason
+post exp-variant /v1/experiments '{"name": "e", "arms": [{"name": "a", "variant": 1}, {"name": "b", "variant": 12}]}'
+check_error "an arm naming a variant the titles do not have" 422 "variant 12, which title '$T' does not have"
+post exp-title /v1/experiments "{\"name\": \"e\", $ARMS, \"titles\": [\"no_such_title\"]}"
+check_error "a title that is not in the catalogue" 422 "'no_such_title' is not in the catalogue"
 check_eq "no experiment was stored" 0 "$(db_sql "$DB" "SELECT count(*) FROM experiments")"
 post exp-ok /v1/experiments "{\"name\": \"h1\", $ARMS}"
 check_code "a good experiment" 201
@@ -246,6 +251,39 @@ http exp-stop POST "$U/v1/experiments/h1/stop" "${AUTH[@]}"
 check_code "stop it" 200
 http exp-stop2 POST "$U/v1/experiments/h1/stop" "${AUTH[@]}"
 check_error "stop it twice" 409 "stopped"
+
+# two experiments on one title: only when a namespace keeps their users apart
+for e in 'n1@{"id": "ns", "start": 0, "end": 0.5}' 'n2@{"id": "ns", "start": 0.5, "end": 1}' \
+         'n3@{"id": "ns", "start": 0.4, "end": 0.8}' 'n4@{"id": "other", "start": 0, "end": 0.1}'; do
+    post "exp-${e%@*}" /v1/experiments "{\"name\": \"${e%@*}\", $ARMS, \"namespace\": ${e#*@}}"
+    check_code "create ${e%@*} (namespace ${e#*@})" 201
+done
+post exp-plain /v1/experiments "{\"name\": \"n5\", $ARMS, \"titles\": [\"$T\"]}"
+http start-n1 POST "$U/v1/experiments/n1/start" "${AUTH[@]}"
+check_code "start n1" 200
+http start-n2 POST "$U/v1/experiments/n2/start" "${AUTH[@]}"
+check_code "start n2: the other half of its namespace" 200
+http start-n3 POST "$U/v1/experiments/n3/start" "${AUTH[@]}"
+check_error "start n3: its range meets n1's" 409 "cannot start: experiment 'n1' already runs on every title"
+http start-n4 POST "$U/v1/experiments/n4/start" "${AUTH[@]}"
+check_error "start n4: another namespace does not keep users apart" 409 "already runs"
+http start-n5 POST "$U/v1/experiments/n5/start" "${AUTH[@]}"
+check_error "start n5: no namespace, on a title n1 covers" 409 "already runs"
+check_eq "  and they stay drafts" "draft draft draft" "$(db_sql "$DB" "SELECT status FROM experiments
+    WHERE name IN ('n3', 'n4', 'n5') ORDER BY name" | paste -sd' ')"
+http restart-h1 POST "$U/v1/experiments/h1/start" "${AUTH[@]}"
+check_error "restart h1 while n1 and n2 run" 409 "already runs"
+for e in n1 n2; do
+    http "stop-$e" POST "$U/v1/experiments/$e/stop" "${AUTH[@]}"
+    check_code "stop $e" 200
+done
+http restart-h1b POST "$U/v1/experiments/h1/start" "${AUTH[@]}"
+check_code "restart h1 once they stopped" 200
+check "  it keeps its first start and lists both runs" jq -e '.runs | length == 2 and
+    .[1].stop == null and .[0].stop >= .[0].start' "$BODY"
+http stop-h1 POST "$U/v1/experiments/h1/stop" "${AUTH[@]}"
+check "  stopped again: the last stop is after the first start" jq -e '.stopped_at >= .started_at
+    and (.runs | length == 2 and all(.stop >= .start))' "$BODY"
 
 # ---- tokens ---------------------------------------------------------------------------------------------
 http noauth POST "$U/v1/events" "${JSON[@]}" --data-binary "{\"events\": [$GOOD]}"
