@@ -41,10 +41,16 @@ enum MHD_Result ka_api_livez(ka_req *r)
 
 enum MHD_Result ka_api_titles(ka_req *r)
 {
-    json_t *a;
+    ka_page p;
+    json_t *a, *next;
+    if (ka_req_page(r, &p))
+        return MHD_YES;
     int err = WITH_DB(r, ka_store_titles_json(r->srv->db, &a));
-    return err ? ka_reply_store_error(r, err) : ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}",
-                                                                        "titles", a));
+    if (err)
+        return ka_reply_store_error(r, err);
+    a = ka_page_of(a, "title_id", "/v1/titles", &p, &next);
+    return ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o, s:o}", "titles", a ? a : json_array(),
+                                                   "next", next));
 }
 
 /* Adds "urls" (shape -> URL) beside each variant's image names. */
@@ -127,15 +133,19 @@ enum MHD_Result ka_api_title_policies(ka_req *r)
 
 enum MHD_Result ka_api_users(ka_req *r)
 {
-    const char *after = ka_req_query(r, "after"), *limit = ka_req_query(r, "limit");
-    char *end = NULL;
-    long n = limit ? strtol(limit, &end, 10) : 100;
-    if (limit && (*end || n < 1 || n > 1000))
-        return ka_reply_error(r, MHD_HTTP_BAD_REQUEST, "limit must be 1..1000");
+    ka_page p;
     json_t *a;
-    int err = WITH_DB(r, ka_store_users_json(r->srv->db, after, (int)n, &a));
-    return err ? ka_reply_store_error(r, err)
-               : ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}", "users", a));
+    if (ka_req_page(r, &p))
+        return MHD_YES;
+    int err = WITH_DB(r, ka_store_users_json(r->srv->db, p.after, p.limit, &a));
+    if (err)
+        return ka_reply_store_error(r, err);
+    size_t n = json_array_size(a);  /* a full page may have more after it */
+    json_t *next = n == (size_t)p.limit
+        ? ka_page_next("/v1/users", json_string_value(json_object_get(json_array_get(a, n - 1),
+                                                                      "user")), &p)
+        : json_null();
+    return ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o, s:o}", "users", a, "next", next));
 }
 
 static json_t *floats(const float *v, int n, const char *(*name)(int))

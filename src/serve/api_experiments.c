@@ -13,10 +13,16 @@
 
 enum MHD_Result ka_api_experiments(ka_req *r)
 {
-    json_t *a;
+    ka_page p;
+    json_t *a, *next;
+    if (ka_req_page(r, &p))
+        return MHD_YES;
     int err = WITH_DB(r, ka_store_experiments_json(r->srv->db, &a));
-    return err ? ka_reply_store_error(r, err)
-               : ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o}", "experiments", a));
+    if (err)
+        return ka_reply_store_error(r, err);
+    a = ka_page_of(a, "name", "/v1/experiments", &p, &next);
+    return ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o, s:o}", "experiments",
+                                                   a ? a : json_array(), "next", next));
 }
 
 enum MHD_Result ka_api_experiment(ka_req *r)
@@ -73,7 +79,11 @@ enum MHD_Result ka_api_experiment_create(ka_req *r)
     json_t *o = NULL;
     if (!err)
         err = WITH_DB(r, ka_store_experiment_json(r->srv->db, saved, &o));
-    return err ? ka_reply_store_error(r, err) : ka_reply_json(r, MHD_HTTP_CREATED, o);
+    if (err)
+        return ka_reply_store_error(r, err);
+    r->header = MHD_HTTP_HEADER_LOCATION;   /* names are URL-safe (ka_serve_name_ok) */
+    snprintf(r->header_value, sizeof r->header_value, "/v1/experiments/%s", saved);
+    return ka_reply_json(r, MHD_HTTP_CREATED, o);
 }
 
 /* An optional body of start and stop: empty, or an empty object. */

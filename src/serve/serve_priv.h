@@ -250,6 +250,8 @@ struct ka_req {
     int status;
     char method[8];                 /* for the access log */
     char url[160];
+    const char *header;             /* one more header of the reply (Allow, Location) */
+    char header_value[192];
 };
 
 struct ka_server {
@@ -283,6 +285,22 @@ enum MHD_Result ka_reply_buffer(ka_req *r, unsigned status, const char *type, vo
 enum MHD_Result ka_reply_store_error(ka_req *r, int err);
 /* A query parameter, NULL when absent. */
 const char *ka_req_query(ka_req *r, const char *name);
+
+/* ---- paging.c: cursor pages of the lists that grow ---- */
+
+typedef struct ka_page {
+    const char *after;              /* the last key of the page before (NULL: the first) */
+    int limit;                      /* items per page, 1..1000 (100) */
+} ka_page;
+
+/* Reads ?after= and ?limit=; -1 after replying 400 to a bad limit. */
+int ka_req_page(ka_req *r, ka_page *p);
+/* The page of items (taking them) by their string member key, in key order, after
+ * p->after, at most p->limit; *next is the path of the next page or null. */
+json_t *ka_page_of(json_t *items, const char *key, const char *path, const ka_page *p,
+                   json_t **next);
+/* The path of the page after the one that ends with last_key. */
+json_t *ka_page_next(const char *path, const char *last_key, const ka_page *p);
 /* The body as JSON (an object), or NULL after replying 400 with the reason. */
 json_t *ka_req_json(ka_req *r);
 /* Unknown members of o (not in the NULL-terminated list): 0, or replies 400 and

@@ -45,6 +45,8 @@ enum MHD_Result ka_reply_buffer(ka_req *r, unsigned status, const char *type, vo
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (r->header)
+        MHD_add_response_header(resp, r->header, r->header_value);
     if (status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"keyart\"");
     return queue(r, status, resp);
@@ -220,21 +222,45 @@ static int route_match(const char *pattern, const char *url, ka_req *r)
 }
 
 /* The route for method and url; *path_known says whether another method has it. */
+/* Adds method to the comma-separated list in r->header_value unless it is there. */
+static void allow_add(ka_req *r, const char *method)
+{
+    size_t len = strlen(r->header_value), m = strlen(method);
+    for (const char *p = r->header_value; *p;) {
+        size_t tok = strcspn(p, ",");
+        if (tok == m && !strncmp(p, method, m))
+            return;
+        p += tok;
+        p += strspn(p, ", ");
+    }
+    snprintf(r->header_value + len, sizeof r->header_value - len, "%s%s", len ? ", " : "",
+             method);
+}
+
+/* The route of method and url; when the path is known but not the method, *path_known
+ * and the Allow header of the 405 (every method of the path, HEAD with GET). */
 static int route_find(ka_req *r, const char *method, const char *url, int *path_known)
 {
     int n;
     const ka_route *routes = ka_routes(&n);
     *path_known = 0;
+    r->header_value[0] = '\0';
     for (int i = 0; i < n; i++)
         if (route_match(routes[i].pattern, url, r)) {
             if (!strcmp(routes[i].method, method) ||
                 (!strcmp(method, "HEAD") && !strcmp(routes[i].method, "GET"))) {
                 r->route = &routes[i];
                 r->route_index = i;
+                r->header_value[0] = '\0';
                 return 1;
             }
             *path_known = 1;
+            allow_add(r, routes[i].method);
+            if (!strcmp(routes[i].method, "GET"))
+                allow_add(r, "HEAD");
         }
+    if (*path_known)
+        r->header = MHD_HTTP_HEADER_ALLOW;
     memset(r->params, 0, sizeof r->params);
     return 0;
 }

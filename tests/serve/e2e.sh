@@ -42,6 +42,17 @@ check_code "GET /livez" 200
 http titles GET "$A/v1/titles"
 check_code "GET /v1/titles" 200
 check_eq "the titles listed" "$T2 $T1" "$(jqv -r '[.titles[].title_id] | sort | join(" ")' "$BODY")"
+check "  all on one page: no next" jq -e '.next == null' "$BODY"
+http titles-p1 GET "$A/v1/titles?limit=1"
+check_eq "a page of one: the first by id, and the next page's path" \
+    "$T2 /v1/titles?after=$T2&limit=1" "$(jqv -r '"\(.titles[0].title_id) \(.next)"' "$BODY")"
+http titles-p2 GET "$A$(jqv -r .next "$BODY")"
+check_eq "  the next page: the second" "$T1" "$(jqv -r '[.titles[].title_id] | join(" ")' "$BODY")"
+NEXT=$(jqv -r .next "$BODY")
+if [ "$NEXT" != null ]; then http titles-p3 GET "$A$NEXT"; fi
+check "  then nothing more" jq -e '.titles == [] or .next == null' "$BODY"
+http titles-limit GET "$A/v1/titles?limit=0"
+check_error "a limit of 0" 400 "limit must be 1..1000"
 http variants GET "$A/v1/titles/$T1/variants"
 check_code "GET /v1/titles/$T1/variants" 200
 VARIANTS=$(jq -c '[.variants[].number] | sort' "$BODY")
@@ -97,6 +108,7 @@ http exp-create POST "$A/v1/experiments" "${AUTH[@]}" "${JSON[@]}" -d "{\"name\"
     \"control\": \"control\", \"titles\": [\"$T1\"], \"seed\": \"e2e\"}"
 check_code "create an experiment" 201
 check_eq "it is a draft" draft "$(jqv -r .status "$BODY")"
+check_eq "  Location: where it is" "/v1/experiments/$EXP" "$(header Location)"
 http exp-dup POST "$A/v1/experiments" "${AUTH[@]}" "${JSON[@]}" \
     -d "{\"name\": \"$EXP\", \"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 2}]}"
 check_error "the same name again" 409 "exists"

@@ -341,11 +341,15 @@ for path in /nothing /v1 /v1/titles/ /v1/titles/$T/frames /v1/artwork/extra /art
     http "route-$path" GET "$U$path" "${AUTH[@]}"
     check_error "GET $path" 404 "no such resource"
 done
-for route in "DELETE /v1/events" "GET /v1/events" "PUT /healthz" "POST /healthz" "POST /v1/titles" \
-             "DELETE /v1/experiments/h1" "PATCH /v1/artwork" "GET /v1/artwork:batch" \
-             "POST /v1/experiments/h1/report" "GET /v1/experiments/h1/start"; do
-    http "method-${route// /}" "${route% *}" "$U${route#* }" "${AUTH[@]}"
-    check_error "$route" 405 "${route% *} is not allowed"
+for route in "DELETE /v1/events@POST" "GET /v1/events@POST" "PUT /healthz@GET, HEAD" \
+             "POST /healthz@GET, HEAD" "POST /v1/titles@GET, HEAD" \
+             "DELETE /v1/experiments/h1@GET, HEAD" "PATCH /v1/artwork@GET, HEAD" \
+             "GET /v1/artwork:batch@POST" "POST /v1/experiments/h1/report@GET, HEAD" \
+             "GET /v1/experiments/h1/start@POST" "PUT /v1/experiments@GET, HEAD, POST"; do
+    r=${route%@*}
+    http "method-${r// /}" "${r% *}" "$U${r#* }" "${AUTH[@]}"
+    check_error "$r" 405 "${r% *} is not allowed"
+    check_eq "  Allow: what the path takes" "${route#*@}" "$(header Allow)"
 done
 
 # ---- path traversal and links on /artwork -------------------------------------------------------------------
