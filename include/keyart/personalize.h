@@ -216,6 +216,10 @@ typedef struct ka_policy_type {
     /* the state's body: bytes written, or the size needed when cap is too small. */
     size_t (*serialize)(const void *st, uint8_t *buf, size_t cap);
     int (*deserialize)(void *st, const ka_policy_params *p, const uint8_t *buf, size_t len);
+    /* Copies what arm from[i] of src learned into arm i of dst (dst is new: made by
+     * init with its own arms' priors; from[i] < 0 leaves arm i so); NULL for policies
+     * whose arms learn nothing of their own. */
+    void (*remap)(void *dst, const void *src, const int *from);
 } ka_policy_type;
 
 const ka_policy_type *ka_policy_find(const char *name);     /* NULL when unknown */
@@ -238,6 +242,13 @@ int ka_policy_choose(const ka_policy *p, const ka_policy_ctx *c, ka_rng *rng,
 int ka_policy_probs(const ka_policy *p, const ka_policy_ctx *c, double *probs);
 int ka_policy_update(ka_policy *p, const ka_policy_ctx *c, int arm, double reward);
 int ka_policy_prepare(ka_policy *p);
+
+/* The policy for a new set of arms (a title analysed again): the type and settings of
+ * old, the arms and their priors of arms (n_arms, prior_strength, prior_worth); arm i
+ * keeps what old's arm from[i] learned (the same image), or starts from its prior when
+ * from[i] < 0 (a new one). KA_EINVAL (from[i] out of old's arms, bad arms), KA_ENOMEM. */
+int ka_policy_remap(const ka_policy *old, const ka_policy_params *arms, const int *from,
+                    ka_policy **out);
 
 /* The policy (name, params, state) as bytes; *buf is malloc'd, the caller frees it. */
 int ka_policy_save(const ka_policy *p, uint8_t **buf, size_t *len);

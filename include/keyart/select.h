@@ -127,8 +127,12 @@ const char *ka_shape_name(int shape);   /* "16x9", "2x3", "1x1" */
 /* The shape's aspect ratio aw:ah (16:9, 2:3, 1:1; 1:1 for an unknown shape). */
 void ka_shape_aspect(int shape, int *aw, int *ah);
 
+/* A variant's stable id: 16 lowercase hex digits (see ka_variant_id). */
+enum { KA_VARIANT_ID_LEN = 16 };
+
 typedef struct ka_variant {
-    int number;                     /* 1-based */
+    int number;                     /* 1-based: its place in this analysis */
+    char id[KA_VARIANT_ID_LEN + 1]; /* what it is, across analyses (ka_variant_id) */
     int cand;                       /* index into title->cands */
     const char *slot;               /* slot it fills, or "diversity" */
     ka_content content;
@@ -152,6 +156,16 @@ typedef struct ka_selection {
     float min_quality_used;         /* the threshold finally applied (<= opts->min_quality) */
     ka_quality_weights weights;     /* the quality weights the scores were made with */
 } ka_selection;
+
+/* The stable id of the variant made from frame (with perceptual hash phash) of title
+ * title_id: the first 64 bits of SHA-256 over the three, as 16 hex digits. Analysing
+ * the same video again, with any genre or count, chooses among the same candidate
+ * frames, so a frame chosen again has the id it had: what serving learned of its
+ * image follows it. Another cut or encode of the title gives its frames new ids. */
+void ka_variant_id(const char *title_id, int64_t frame, uint64_t phash,
+                   char out[KA_VARIANT_ID_LEN + 1]);
+/* Whether s is a variant id's form (16 lowercase hex digits). */
+int ka_variant_id_ok(const char *s);
 
 /* Chooses the variants, numbered by appeal with diversity (variant 1 the best);
  * fills q->score and appeal of every candidate. */

@@ -14,7 +14,7 @@ extern "C" {
 struct json_t;
 
 /* The schema version this build writes; a database with a newer one is refused. */
-#define KA_STORE_SCHEMA_VERSION 7
+#define KA_STORE_SCHEMA_VERSION 8
 
 /* Store-specific error: the job is no longer this worker's (its lease ended and
  * another worker took it, or it was finished meanwhile); nothing was written. */
@@ -78,10 +78,15 @@ int ka_store_save_analysis(ka_store *s, const ka_title *t, const ka_selection *s
 /* [{"title_id", "genre", "source", "duration_s", "shots", "candidates", "variants",
  *   "analysed_at", "analysis_version"}, ...] sorted by title_id. */
 int ka_store_titles_json(ka_store *s, struct json_t **out);
-/* The variants of a title, by number: number, slot, scene_type, composition,
+/* The variants of a title, by number: number, variant_id, slot, scene_type, composition,
  * timestamp, score, quality_score, images (artwork names). KA_EINVAL when the title
  * is not stored. */
 int ka_store_variants_json(ka_store *s, const char *title_id, struct json_t **out);
+/* The variants later analyses of the title no longer chose, oldest retirement first:
+ * [{"variant_id", "number" (its last), "scene_type", "composition", "timestamp",
+ *   "frame", "quality_score", "analysed_at" (of its analysis), "retired_at",
+ *   "images"}]. Kept for reports; never served. */
+int ka_store_retired_variants_json(ka_store *s, const char *title_id, struct json_t **out);
 /* The title's metadata as metadata.json has it ({"title", "variants", "why_fewer"?}),
  * with image names relative to the artwork folder. */
 int ka_store_export_json(ka_store *s, const char *title_id, struct json_t **out);
@@ -128,6 +133,7 @@ typedef struct ka_store_event {
     const char *user;
     const char *title_id;
     int variant_number;             /* 0 = none */
+    const char *variant_id;         /* the variant's stable id, NULL = none */
     const char *experiment, *arm, *policy;
     double propensity;              /* < 0 = unknown */
     double value;                   /* dwell seconds etc.; NAN = none */
@@ -168,9 +174,10 @@ int ka_store_experiment_counts(ka_store *s, const char *experiment,
 
 /* What the server needs to know of every analysed title, and a stamp that changes
  * whenever an analysis is stored (count of titles, latest analysed_at).
- * [{"title_id", "genre", "analysed_at", "variants": [{"number", "scene_type",
- *   "composition", "quality_score", "characters": [{"name", "role"}],
- *   "images": {"full", "16x9", "2x3", "1x1"}}]}] */
+ * [{"title_id", "genre", "analysed_at", "variants": [{"number", "variant_id",
+ *   "scene_type", "composition", "quality_score", "appeal_grade", "characters":
+ *   [{"name", "role"}], "images": {"full", "16x9", "2x3", "1x1"}}],
+ *   "retired": [{"variant_id", "number" (its last), "retired_at"}]}] */
 int ka_store_catalog_json(ka_store *s, struct json_t **out);
 int ka_store_catalog_stamp(ka_store *s, int64_t *titles, double *latest);
 

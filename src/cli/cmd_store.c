@@ -167,12 +167,13 @@ static void print_variants(json_t *a)
 {
     size_t i;
     json_t *v;
-    printf("%3s %-16s %-18s %-12s %8s %6s  %s\n", "N", "SLOT", "SCENE", "COMPOSITION", "TIME",
-           "SCORE", "IMAGE");
+    printf("%3s %-16s %-16s %-18s %-12s %8s %6s  %s\n", "N", "ID", "SLOT", "SCENE",
+           "COMPOSITION", "TIME", "SCORE", "IMAGE");
     json_array_foreach(a, i, v) {
         json_t *img = json_object_get(v, "images");
-        printf("%3lld %-16s %-18s %-12s %7.2fs %6.3f  %s\n",
+        printf("%3lld %-16s %-16s %-18s %-12s %7.2fs %6.3f  %s\n",
                json_integer_value(json_object_get(v, "number")),
+               json_string_value(json_object_get(v, "variant_id")) ?: "-",
                json_string_value(json_object_get(v, "slot")) ?: "-",
                json_string_value(json_object_get(v, "scene_type")) ?: "-",
                json_string_value(json_object_get(v, "composition")) ?: "-",
@@ -240,8 +241,9 @@ int ka_cmd_variants(int argc, char **argv)
     return run(argc, argv, LIST_VARIANTS,
         "usage: keyart variants TITLE [--json] [--db URL]\n"
         "\n"
-        "Lists the stored variants of TITLE: number, slot, scene, composition, time, score\n"
-        "and the full image's name in the artwork folder.\n"
+        "Lists the stored variants of TITLE: number, id (stable across analyses: the same\n"
+        "frame chosen again keeps it), slot, scene, composition, time, score and the full\n"
+        "image's name in the artwork folder.\n"
         "  --json       as a JSON array (with every image: full, 16x9, 2x3, 1x1)\n"
         "  --db URL     the database (default $KEYART_DB, else sqlite:keyart.db)\n");
 }

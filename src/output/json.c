@@ -333,10 +333,11 @@ static json_t *variant_json(const ka_title *t, const ka_selection *sel, const ka
 static json_t *variant_seed_json(const ka_title *t, const ka_selection *sel, const ka_variant *v,
                                  const ka_candidate *c)
 {
-    return json_pack("{s:s, s:i, s:f, s:I, s:i, s:s, s:o, s:s, s:f, s:o, s:o, s:o,"
+    return json_pack("{s:s, s:i, s:s, s:f, s:I, s:i, s:s, s:o, s:s, s:f, s:o, s:o, s:o,"
                      " s:o, s:o}",
         "title_id", t->id ? t->id : "",
         "variant_number", v->number,
+        "variant_id", v->id,
         "timestamp", ka_out_round(c->time_s, 3),
         "frame", (json_int_t)c->frame,
         "shot", c->shot,

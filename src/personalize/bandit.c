@@ -75,6 +75,20 @@ static int beta_update(void *st, const ka_policy_ctx *c, int arm, double reward)
     return 0;
 }
 
+static void beta_remap(void *dst, const void *src, const int *from)
+{
+    beta_state *d = dst;
+    const beta_state *s = src;
+    for (int g = 0; g < d->n_segments && g < s->n_segments; g++) {
+        for (int i = 0; i < d->n_arms; i++)
+            if (from[i] >= 0) {
+                d->a[g][i] = s->a[g][from[i]];
+                d->b[g][i] = s->b[g][from[i]];
+            }
+        d->fresh[g] = 0;
+    }
+}
+
 /* ---- Thompson propensities ---- */
 
 typedef struct integrand {
@@ -332,6 +346,7 @@ const ka_policy_type ka_policy_thompson = {
     .prepare = thompson_prepare,
     .serialize = beta_serialize,
     .deserialize = thompson_deserialize,
+    .remap = beta_remap,
 };
 
 /* ---- epsilon-greedy ---- */
@@ -394,4 +409,5 @@ const ka_policy_type ka_policy_egreedy = {
     .update = beta_update,
     .serialize = beta_serialize,
     .deserialize = egreedy_deserialize,
+    .remap = beta_remap,
 };

@@ -309,6 +309,23 @@ static int linucb_prepare(void *st)
     return 0;
 }
 
+/* The models move with their arms; the caches are dropped (prepare and choices make
+ * them again). */
+static void linucb_remap(void *dst, const void *src, const int *from)
+{
+    linucb_state *d = dst;
+    const linucb_state *s = src;
+    if (d->d != s->d)
+        return;                     /* other features: nothing carries over */
+    for (int a = 0; a < d->n_arms; a++) {
+        d->ok[a] = 0;
+        if (from[a] < 0)
+            continue;
+        memcpy(d->A[a], s->A[from[a]], sizeof d->A[a]);
+        memcpy(d->b[a], s->b[from[a]], sizeof d->b[a]);
+    }
+}
+
 /* Body: per arm, A (d x d) then b (d), doubles; then the tag "LUCV" and per arm u32
  * (1: cached) and the dv variant features the cache was made for (zeros when not).
  * Bodies without the tail (the first format) still load, with no caches. */
@@ -391,4 +408,5 @@ const ka_policy_type ka_policy_linucb = {
     .prepare = linucb_prepare,
     .serialize = linucb_serialize,
     .deserialize = linucb_deserialize,
+    .remap = linucb_remap,
 };

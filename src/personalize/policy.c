@@ -146,6 +146,34 @@ int ka_policy_new(const char *name, const ka_policy_params *p, ka_policy **out)
     return 0;
 }
 
+int ka_policy_remap(const ka_policy *old, const ka_policy_params *arms, const int *from,
+                    ka_policy **out)
+{
+    *out = NULL;
+    if (!old || !arms || !from)
+        return ka_error(KA_EINVAL, "ka_policy_remap: no policy, arms or map");
+    ka_policy_params p = old->params;
+    p.n_arms = arms->n_arms;
+    p.prior_strength = arms->prior_strength;
+    memcpy(p.prior_worth, arms->prior_worth, sizeof p.prior_worth);
+    for (int i = 0; i < p.n_arms && i < KA_POLICY_MAX_ARMS; i++)
+        if (from[i] >= old->params.n_arms)
+            return ka_error(KA_EINVAL, "policy %s: arm %d maps to arm %d of %d", old->type->name,
+                            i, from[i], old->params.n_arms);
+    ka_policy *pol;
+    int err = ka_policy_new(old->type->name, &p, &pol);
+    if (err)
+        return err;
+    if (old->type->remap)
+        old->type->remap(pol->state, old->state, from);
+    if ((err = ka_policy_prepare(pol))) {
+        ka_policy_free(pol);
+        return err;
+    }
+    *out = pol;
+    return 0;
+}
+
 void ka_policy_free(ka_policy *p)
 {
     if (!p)

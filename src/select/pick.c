@@ -149,6 +149,7 @@ static void ka_pick_take(ka_pick *p, int i)
     float lambda = p->o->mmr_lambda, fit;
     int slot = ka_pick_slot(p, i, &fit);
     v->number = p->n + 1;
+    ka_variant_id(p->t->id, c->frame, c->phash, v->id);
     v->cand = i;
     v->slot = slot >= 0 ? p->g->slots[slot].name : "diversity";
     v->content = p->content[i];

@@ -84,12 +84,21 @@ static enum MHD_Result reply_title(ka_req *r, int err, json_t *o, json_t *varian
     return ka_reply_json(r, MHD_HTTP_OK, o);
 }
 
+/* {"title", "variants": [...], "retired": [...]}: the variants served, and those later
+ * analyses no longer chose (kept for reports, never served). */
 enum MHD_Result ka_api_title_variants(ka_req *r)
 {
-    json_t *a = NULL;
+    json_t *a = NULL, *retired = NULL;
     int err = WITH_DB(r, ka_store_variants_json(r->srv->db, r->params[0], &a));
-    return reply_title(r, err, err ? NULL : json_pack("{s:s, s:o}", "title", r->params[0],
-                                                      "variants", a), a);
+    if (!err)
+        err = WITH_DB(r, ka_store_retired_variants_json(r->srv->db, r->params[0], &retired));
+    if (err) {
+        json_decref(a);
+        return reply_title(r, err, NULL, NULL);
+    }
+    add_urls(retired);
+    return reply_title(r, err, json_pack("{s:s, s:o, s:o}", "title", r->params[0], "variants",
+                                         a, "retired", retired), a);
 }
 
 enum MHD_Result ka_api_title(ka_req *r)
@@ -99,13 +108,14 @@ enum MHD_Result ka_api_title(ka_req *r)
     return reply_title(r, err, meta, json_object_get(meta, "variants"));
 }
 
-/* {"title", "variants": [n...], "policies": {name: {"probabilities": [...], "version"}}}:
- * each policy's probabilities for a user it knows nothing about. */
+/* {"title", "variants": [n...], "variant_ids": [id...], "policies": {name:
+ * {"probabilities": [...], "version"}}}: each policy's probabilities for a user it
+ * knows nothing about, arm by arm. */
 enum MHD_Result ka_api_title_policies(ka_req *r)
 {
     pthread_rwlock_rdlock(&r->srv->st.lock);
     const ka_stitle *t = ka_catalog_find(r->srv->st.cat, r->params[0]);
-    json_t *o = NULL, *pols = json_object(), *nums = json_array();
+    json_t *o = NULL, *pols = json_object(), *nums = json_array(), *ids = json_array();
     for (int k = 0; t && k < KA_SERVE_POLICIES; k++) {
         double p[KA_POLICY_MAX_ARMS];
         ka_policy_ctx c = { .variants = t->pv, .n_variants = t->n_variants,
@@ -119,14 +129,18 @@ enum MHD_Result ka_api_title_policies(ka_req *r)
                             json_pack("{s:o, s:I}", "probabilities", probs, "version",
                                       (json_int_t)t->version[k]));
     }
-    for (int a = 0; t && a < t->n_variants; a++)
+    for (int a = 0; t && a < t->n_variants; a++) {
         json_array_append_new(nums, json_integer(t->pv[a].number));
+        json_array_append_new(ids, json_string(t->vid[a]));
+    }
     if (t)
-        o = json_pack("{s:s, s:O, s:O, s:I}", "title", t->id, "variants", nums, "policies",
-                      pols, "watermark", (json_int_t)r->srv->st.watermark);
+        o = json_pack("{s:s, s:O, s:O, s:O, s:I}", "title", t->id, "variants", nums,
+                      "variant_ids", ids, "policies", pols, "watermark",
+                      (json_int_t)r->srv->st.watermark);
     pthread_rwlock_unlock(&r->srv->st.lock);
     json_decref(pols);
     json_decref(nums);
+    json_decref(ids);
     return t ? ka_reply_json(r, MHD_HTTP_OK, o)
              : ka_reply_error(r, MHD_HTTP_NOT_FOUND, "no such title: %s", r->params[0]);
 }

@@ -1,10 +1,14 @@
 /* api_events.c: POST /v1/events {"events": [{"id", "type", "user", "title", "variant",
- * "ts", "dwell_ms", "policy", "propensity", "experiment", "arm", "context"}, ...]}.
+ * "variant_id", "ts", "dwell_ms", "policy", "propensity", "experiment", "arm",
+ * "context"}, ...]}.
  * Each event is checked on its own: the bad ones are refused with their reason, the
  * good ones of the same batch are stored (in one transaction), and an id already
- * stored is a duplicate, not an error, so clients may resend freely. Events without an
+ * stored is a duplicate, not an error, so clients may resend freely. An event names
+ * the picture by variant_id (as the artwork answer gave it: right even when the title
+ * was analysed again since, and a retired variant's events are still taken) or by its
+ * number in the title's current analysis; both are stored. Events without an
  * experiment get the arm the user is assigned in the running experiment that covers
- * the title, so reports count them. */
+ * the title, so reports count them, unless that arm shows another picture. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@ typedef struct checked {
     char *data;                     /* context, serialised */
     ka_event_type type;
     char experiment[72], arm[72];   /* copies: the state may change once unlocked */
+    char variant_id[KA_VARIANT_ID_LEN + 1];
     char why[96];
 } checked;
 
@@ -37,21 +42,35 @@ static const char *str_field(const json_t *ev, const char *name, int required, s
     return s;
 }
 
-static const char *check_numbers(const json_t *ev, checked *c, const ka_stitle *t)
+/* The variant an event is about, by id or number (both stored). */
+static const char *check_variant(const json_t *ev, checked *c, const ka_stitle *t)
 {
-    const json_t *variant = json_object_get(ev, "variant"), *ts = json_object_get(ev, "ts");
-    const json_t *dwell = json_object_get(ev, "dwell_ms"), *prop = json_object_get(ev, "propensity");
+    const json_t *variant = json_object_get(ev, "variant"), *vid = json_object_get(ev, "variant_id");
     int need_variant = c->type == KA_EVENT_IMPRESSION || c->type == KA_EVENT_CLICK;
     if (variant && !json_is_integer(variant))
         return "variant must be an integer";
-    if (!variant && need_variant)
-        return "impressions and clicks need the variant shown";
+    if (vid && !ka_variant_id_ok(json_string_value(vid)))
+        return "variant_id must be 16 lowercase hex digits, as the artwork answer gave it";
+    if (!variant && !vid)
+        return need_variant ? "impressions and clicks need the variant shown" : NULL;
     c->e.variant_number = variant ? (int)json_integer_value(variant) : 0;
-    int found = !variant;
-    for (int k = 0; !found && k < t->n_variants; k++)
-        found = t->pv[k].number == c->e.variant_number;
-    if (!found)
+    int arm = vid ? ka_stitle_arm(t, json_string_value(vid))
+                  : ka_stitle_arm_number(t, c->e.variant_number);
+    if (vid && arm < 0 && !ka_stitle_retired(t, json_string_value(vid)))
+        return "the title has no variant of that variant_id";
+    if (!vid && arm < 0)
         return "the title has no such variant";
+    snprintf(c->variant_id, sizeof c->variant_id, "%s", vid ? json_string_value(vid) : t->vid[arm]);
+    c->e.variant_id = c->variant_id[0] ? c->variant_id : NULL;
+    if (!variant && arm >= 0)
+        c->e.variant_number = t->pv[arm].number;
+    return NULL;
+}
+
+static const char *check_numbers(const json_t *ev, checked *c)
+{
+    const json_t *ts = json_object_get(ev, "ts");
+    const json_t *dwell = json_object_get(ev, "dwell_ms"), *prop = json_object_get(ev, "propensity");
     double now = (double)time(NULL);
     if (ts && (!json_is_number(ts) || !(json_number_value(ts) > 946684800.0)))
         return "ts must be a number of seconds since 1970 (after 2000)";
@@ -70,8 +89,9 @@ static const char *check_numbers(const json_t *ev, checked *c, const ka_stitle *
     return NULL;
 }
 
-/* The arm user is in for title, from the running experiments. */
-static void assign(const ka_serve_state *st, checked *c)
+/* The arm user is in for title t, from the running experiments; none when that arm
+ * shows another picture than the event's (it was not shown by the arm). */
+static void assign(const ka_serve_state *st, const ka_stitle *t, checked *c)
 {
     for (int i = 0; i < st->n_exps; i++) {
         const ka_sexp *x = &st->exps[i];
@@ -79,6 +99,11 @@ static void assign(const ka_serve_state *st, checked *c)
         if (strcmp(x->status, "running") || !ka_sexp_covers(x, c->e.title_id) ||
             (arm = ka_exp_assign(&x->exp, c->e.user)) < 0)
             continue;
+        if (x->arm_policy[arm] < 0 && c->e.variant_id) {
+            int shows = ka_sexp_arm_variant(x, arm, t);
+            if (shows < 0 || strcmp(t->vid[shows], c->e.variant_id))
+                return;
+        }
         snprintf(c->experiment, sizeof c->experiment, "%s", x->name);
         snprintf(c->arm, sizeof c->arm, "%s", x->arms[arm].name);
         c->e.experiment = c->experiment;
@@ -90,8 +115,9 @@ static void assign(const ka_serve_state *st, checked *c)
 /* NULL when ev is good (c filled), else why not. State read-locked. */
 static const char *check(const ka_serve_state *st, const json_t *ev, checked *c)
 {
-    static const char *const fields[] = { "id", "type", "user", "title", "variant", "ts",
-        "dwell_ms", "policy", "propensity", "experiment", "arm", "context", NULL };
+    static const char *const fields[] = { "id", "type", "user", "title", "variant",
+        "variant_id", "ts", "dwell_ms", "policy", "propensity", "experiment", "arm", "context",
+        NULL };
     const char *why = NULL, *key;
     memset(c, 0, sizeof *c);
     if (!json_is_object(ev))
@@ -114,7 +140,7 @@ static const char *check(const ka_serve_state *st, const json_t *ev, checked *c)
     const ka_stitle *t = ka_catalog_find(st->cat, c->e.title_id);
     if (!t)
         return "no such title";
-    if ((why = check_numbers(ev, c, t)))
+    if ((why = check_variant(ev, c, t)) || (why = check_numbers(ev, c)))
         return why;
     if (!c->e.experiment != !c->e.arm)
         return "experiment and arm go together";
@@ -124,7 +150,7 @@ static const char *check(const ka_serve_state *st, const json_t *ev, checked *c)
         return "context must be a JSON object of at most 4096 bytes";
     c->e.data_json = c->data;
     if (!c->e.experiment)
-        assign(st, c);
+        assign(st, t, c);
     return NULL;
 }
 

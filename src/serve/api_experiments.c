@@ -3,13 +3,38 @@
  * and .../ship move it along draft -> running -> stopped -> shipped (ship names an arm,
  * or takes the one whose CTR beats control significantly after Holm's correction);
  * .../report computes every metric of every arm against control from the stored
- * events. Servers pick the changes up on their next refresh. */
+ * events. Servers pick the changes up on their next refresh. Every answer about one
+ * experiment says which of its arms show a picture a later analysis retired
+ * ("retired_arms": their users see what the next rule shows until the arm changes). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "serve_priv.h"
 
+/* o["retired_arms"] for the experiment o (stored JSON), against the titles served. */
+static void add_retired(ka_req *r, json_t *o)
+{
+    ka_sexp e;
+    char why[256];
+    json_t *a = NULL;
+    if (!ka_sexp_parse(&e, json_string_value(json_object_get(o, "name")),
+                       json_string_value(json_object_get(o, "status")),
+                       json_object_get(o, "config"), why, sizeof why)) {
+        pthread_rwlock_rdlock(&r->srv->st.lock);
+        a = ka_exp_retired_arms(&e, r->srv->st.cat);
+        pthread_rwlock_unlock(&r->srv->st.lock);
+    }
+    ka_sexp_clear(&e);
+    json_object_set_new(o, "retired_arms", a ? a : json_array());
+}
+
+/* The reply of one experiment's resource, with its retired arms. */
+static enum MHD_Result reply_experiment(ka_req *r, unsigned status, json_t *o)
+{
+    add_retired(r, o);
+    return ka_reply_json(r, status, o);
+}
 
 enum MHD_Result ka_api_experiments(ka_req *r)
 {
@@ -21,6 +46,10 @@ enum MHD_Result ka_api_experiments(ka_req *r)
     if (err)
         return ka_reply_store_error(r, err);
     a = ka_page_of(a, "name", "/v1/experiments", &p, &next);
+    size_t i;
+    json_t *o;
+    json_array_foreach(a, i, o)
+        add_retired(r, o);
     return ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o, s:o}", "experiments",
                                                    a ? a : json_array(), "next", next));
 }
@@ -29,7 +58,7 @@ enum MHD_Result ka_api_experiment(ka_req *r)
 {
     json_t *o;
     int err = WITH_DB(r, ka_store_experiment_json(r->srv->db, r->params[0], &o));
-    return err ? ka_reply_store_error(r, err) : ka_reply_json(r, MHD_HTTP_OK, o);
+    return err ? ka_reply_store_error(r, err) : reply_experiment(r, MHD_HTTP_OK, o);
 }
 
 enum MHD_Result ka_api_experiment_create(ka_req *r)
@@ -57,7 +86,15 @@ enum MHD_Result ka_api_experiment_create(ka_req *r)
             json_decref(body);
             return ka_reply_store_error(r, err);
         }
-        unfit = ka_exp_check_variants(&e, catalog, why, sizeof why) != 0;
+        /* arms by number keep their pictures: pinned to the titles' ids now */
+        if (ka_exp_pin_variants(config, catalog)) {
+            bad = 1;
+            snprintf(why, sizeof why, "no memory");
+        } else {
+            ka_sexp_clear(&e);
+            bad = ka_sexp_parse(&e, name, "draft", config, why, sizeof why) != 0;
+        }
+        unfit = !bad && ka_exp_check_variants(&e, catalog, why, sizeof why) != 0;
         json_decref(catalog);
     }
     ka_sexp_clear(&e);
@@ -83,7 +120,7 @@ enum MHD_Result ka_api_experiment_create(ka_req *r)
         return ka_reply_store_error(r, err);
     r->header = MHD_HTTP_HEADER_LOCATION;   /* names are URL-safe (ka_serve_name_ok) */
     snprintf(r->header_value, sizeof r->header_value, "/v1/experiments/%s", saved);
-    return ka_reply_json(r, MHD_HTTP_CREATED, o);
+    return reply_experiment(r, MHD_HTTP_CREATED, o);
 }
 
 /* An optional body of start and stop: empty, or an empty object. */
@@ -105,7 +142,7 @@ static enum MHD_Result move(ka_req *r, const char *from, const char *to, const c
     json_t *o = NULL;
     if (!err)
         err = WITH_DB(r, ka_store_experiment_json(r->srv->db, r->params[0], &o));
-    return err ? ka_reply_store_error(r, err) : ka_reply_json(r, MHD_HTTP_OK, o);
+    return err ? ka_reply_store_error(r, err) : reply_experiment(r, MHD_HTTP_OK, o);
 }
 
 /* Before a start: the arms' variants exist in the titles as they are now (422), and no
@@ -229,7 +266,7 @@ enum MHD_Result ka_api_experiment_report(ka_req *r)
         return ka_reply_store_error(r, err);
     }
     json_object_set_new(meta, "report", rep_json);
-    return ka_reply_json(r, MHD_HTTP_OK, meta);
+    return reply_experiment(r, MHD_HTTP_OK, meta);
 }
 
 /* The arm whose CTR beats control by the most with Holm-adjusted p < 0.05, or -1. */
@@ -247,6 +284,21 @@ static int winner(const ka_exp_report *rep)
     return best;
 }
 
+/* Whether arm a of e shows a retired picture in a title it covers. */
+static int arm_retired(ka_req *r, const ka_sexp *e, int a)
+{
+    pthread_rwlock_rdlock(&r->srv->st.lock);
+    json_t *list = ka_exp_retired_arms(e, r->srv->st.cat);
+    pthread_rwlock_unlock(&r->srv->st.lock);
+    size_t i;
+    json_t *x;
+    int found = 0;
+    json_array_foreach(list, i, x)
+        found |= !strcmp(json_string_value(json_object_get(x, "arm")), e->arms[a].name);
+    json_decref(list);
+    return found;
+}
+
 static enum MHD_Result ship(ka_req *r, const char *arm_name)
 {
     ka_sexp e = { 0 };
@@ -255,7 +307,8 @@ static enum MHD_Result ship(ka_req *r, const char *arm_name)
     int err = build_report(r, &e, &meta, &rep, &rep_json);
     int arm = err ? -1 : arm_name ? ka_sexp_arm(&e, arm_name) : winner(rep);
     char *text = NULL;
-    if (!err && arm >= 0) {
+    int retired = !err && arm >= 0 && arm_retired(r, &e, arm);
+    if (!err && arm >= 0 && !retired) {
         json_t *config = json_deep_copy(json_object_get(meta, "config"));
         json_object_set_new(config, "shipped", json_string(e.arms[arm].name));
         text = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
@@ -267,6 +320,10 @@ static enum MHD_Result ship(ka_req *r, const char *arm_name)
     json_decref(rep_json);
     if (err)
         return ka_reply_store_error(r, err);
+    if (retired)
+        return ka_reply_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "arm '%s' shows a picture the "
+                              "title's latest analysis retired: it cannot be shipped", arm_name
+                              ? arm_name : "(the winner)");
     if (arm < 0)
         return arm_name ? ka_reply_error(r, MHD_HTTP_BAD_REQUEST, "no arm '%s'", arm_name)
                         : ka_reply_error(r, MHD_HTTP_CONFLICT, "no arm beats control on CTR"

@@ -1,6 +1,7 @@
 /* catalog.c: the analysed titles as a server keeps them: per variant what policies
  * see (scene type, composition, characters and roles, quality, the title's genre) and
  * its image names; per title the policies in use. Built from the store's catalogue. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,9 +50,10 @@ static char *answer_members(const ka_stitle *t, int i, const char *const *keys)
         ka_artwork_url(t->images[i][s], url, sizeof url);
         json_object_set_new(urls, keys[s], json_string(url));
     }
-    json_t *o = json_pack("{s:s, s:i, s:s?, s:s?, s:o}", "title", t->id, "variant",
-                          t->pv[i].number, "scene_type", t->scene[i], "composition",
-                          t->composition[i], "images", urls ? urls : json_object());
+    json_t *o = json_pack("{s:s, s:i, s:s, s:s?, s:s?, s:o}", "title", t->id, "variant",
+                          t->pv[i].number, "variant_id", t->vid[i], "scene_type", t->scene[i],
+                          "composition", t->composition[i], "images",
+                          urls ? urls : json_object());
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
     size_t n = text ? strlen(text) : 0;
@@ -68,6 +70,8 @@ static void variant_from_json(ka_stitle *t, int i, const json_t *v)
     const char *scene = json_string_value(json_object_get(v, "scene_type"));
     const char *comp = json_string_value(json_object_get(v, "composition"));
     pv->number = (int)json_integer_value(json_object_get(v, "number"));
+    const char *id = json_string_value(json_object_get(v, "variant_id"));
+    snprintf(t->vid[i], sizeof t->vid[i], "%s", ka_variant_id_ok(id) ? id : "");
     pv->genre = t->genre ? ka_profile_genre_index(t->genre) : -1;
     pv->scene = scene_of(scene);
     pv->composition = composition_of(comp);
@@ -121,6 +125,8 @@ static void title_free(void *p)
     free(t->scene);
     free(t->composition);
     free(t->answer);
+    free(t->vid);
+    free(t->retired);
     free(t->pv);
     free(t->id);
     free(t->genre);
@@ -131,7 +137,7 @@ static int title_from_json(const json_t *o, ka_stitle **out)
 {
     *out = NULL;
     const char *id = json_string_value(json_object_get(o, "title_id"));
-    const json_t *vars = json_object_get(o, "variants");
+    const json_t *vars = json_object_get(o, "variants"), *retired = json_object_get(o, "retired");
     int n = (int)json_array_size(vars);
     if (!id || n < 1)
         return 0;                   /* nothing to show: not served */
@@ -148,8 +154,11 @@ static int title_from_json(const json_t *o, ka_stitle **out)
         t->scene = calloc((size_t)n, sizeof *t->scene);
         t->composition = calloc((size_t)n, sizeof *t->composition);
         t->answer = calloc((size_t)n, sizeof *t->answer);
+        t->vid = calloc((size_t)n, sizeof *t->vid);
+        t->retired = calloc(json_array_size(retired) + 1, sizeof *t->retired);
     }
-    if (!t || !t->id || !t->pv || !t->images || !t->scene || !t->composition || !t->answer) {
+    if (!t || !t->id || !t->pv || !t->images || !t->scene || !t->composition || !t->answer ||
+        !t->vid || !t->retired) {
         title_free(t);
         return ka_error(KA_ENOMEM, "no memory for title %s", id);
     }
@@ -159,6 +168,13 @@ static int title_from_json(const json_t *o, ka_stitle **out)
             title_free(t);
             return ka_error(KA_ENOMEM, "no memory for title %s", id);
         }
+    }
+    size_t k;
+    const json_t *x;
+    json_array_foreach(retired, k, x) {
+        const char *rid = json_string_value(json_object_get(x, "variant_id"));
+        if (ka_variant_id_ok(rid))
+            snprintf(t->retired[t->n_retired++], sizeof t->retired[0], "%s", rid);
     }
     *out = t;
     return 0;
@@ -205,17 +221,48 @@ const ka_stitle *ka_catalog_find(const ka_catalog *c, const char *id)
     return c ? ka_strmap_get(&c->by_id, id) : NULL;
 }
 
+int ka_stitle_arm(const ka_stitle *t, const char *variant_id)
+{
+    for (int i = 0; t && variant_id && *variant_id && i < t->n_variants; i++)
+        if (!strcmp(t->vid[i], variant_id))
+            return i;
+    return -1;
+}
+
+int ka_stitle_arm_number(const ka_stitle *t, int number)
+{
+    for (int i = 0; t && i < t->n_variants; i++)
+        if (t->pv[i].number == number)
+            return i;
+    return -1;
+}
+
+int ka_stitle_retired(const ka_stitle *t, const char *variant_id)
+{
+    for (int i = 0; t && variant_id && i < t->n_retired; i++)
+        if (!strcmp(t->retired[i], variant_id))
+            return 1;
+    return 0;
+}
+
+void ka_stitle_arm_params(const ka_stitle *t, const ka_policy_params *base,
+                          ka_policy_params *p)
+{
+    *p = *base;
+    p->n_arms = t->n_variants;
+    /* the Beta policies start from the variants' order: a pseudo-observation split by
+     * each variant's prior worth (the ranker's grade / 3) */
+    p->prior_strength = KA_SERVE_ORDER_PRIOR;
+    for (int i = 0; i < t->n_variants && i < KA_POLICY_MAX_ARMS; i++)
+        p->prior_worth[i] = t->pv[i].quality < 0 ? 0 : t->pv[i].quality > 1 ? 1 : t->pv[i].quality;
+}
+
 int ka_stitle_policies(ka_stitle *t, unsigned mask, const ka_policy_params *base)
 {
     int n;
     const ka_policy_type *const *list = ka_policy_list(&n);
-    ka_policy_params p = *base;
-    p.n_arms = t->n_variants;
-    /* the Beta policies start from the variants' order: a pseudo-observation split by
-     * each variant's prior worth (the ranker's grade / 3) */
-    p.prior_strength = KA_SERVE_ORDER_PRIOR;
-    for (int i = 0; i < t->n_variants && i < KA_POLICY_MAX_ARMS; i++)
-        p.prior_worth[i] = t->pv[i].quality < 0 ? 0 : t->pv[i].quality > 1 ? 1 : t->pv[i].quality;
+    ka_policy_params p;
+    ka_stitle_arm_params(t, base, &p);
     for (int k = 0; k < n && k < KA_SERVE_POLICIES; k++) {
         if (!(mask & (1u << k)) || t->policy[k])
             continue;

@@ -27,7 +27,8 @@ static int by_policy(const ka_serve_state *st, const ka_stitle *t, int policy,
 }
 
 /* Arm i of e for title t: 1 decided, 0 the arm cannot apply (its variant is not in
- * this title), < 0 error. */
+ * this title, or was retired by a later analysis: the next rule decides, and the
+ * experiment reports the arm), < 0 error. */
 static int by_arm(const ka_serve_state *st, const ka_stitle *t, const ka_sexp *e, int i,
                   const ka_profile *profile, ka_rng *rng, ka_decision *d)
 {
@@ -37,16 +38,16 @@ static int by_arm(const ka_serve_state *st, const ka_stitle *t, const ka_sexp *e
         int err = by_policy(st, t, e->arm_policy[i], profile, rng, d);
         return err ? err : 1;
     }
-    for (int k = 0; k < t->n_variants; k++)
-        if (t->pv[k].number == e->arms[i].variant) {
-            d->arm = k;
-            d->variant = t->pv[k].number;
-            d->propensity = 1;
-            d->policy = -1;
-            return 1;
-        }
-    d->exp = NULL;
-    return 0;
+    int k = ka_sexp_arm_variant(e, i, t);
+    if (k < 0) {
+        d->exp = NULL;
+        return 0;
+    }
+    d->arm = k;
+    d->variant = t->pv[k].number;
+    d->propensity = 1;
+    d->policy = -1;
+    return 1;
 }
 
 int ka_serve_decide(const ka_serve_state *st, const ka_stitle *t, const char *user,

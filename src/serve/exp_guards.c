@@ -1,12 +1,16 @@
 /* exp_guards.c: what an experiment must agree with before it is made or run, so that
  * no arm and no experiment silently gets no traffic:
  *   - every arm that names a variant names one that every title the experiment covers
- *     has (a title it lists must be in the catalogue at all);
+ *     has now, not one a later analysis retired (a title it lists must be in the
+ *     catalogue at all);
  *   - no other running experiment covers one of its titles, unless the two share a
  *     namespace with ranges that do not overlap (GrowthBook's namespaces: a user
  *     falls in one range of a namespace, so the two never meet).
  * The catalogue and the experiments are the store's JSON (ka_store_catalog_json,
- * ka_store_experiments_json); the reason goes to why. */
+ * ka_store_experiments_json); the reason goes to why. Here too: pinning an arm given
+ * by number to its titles' variant ids, and the arms of a running experiment whose
+ * pictures were retired since it started (reported, as their users fall through to
+ * the next rule). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,12 +51,58 @@ static int has_variant(const json_t *title, int number)
     return 0;
 }
 
+/* The number of title's current variant id, 0 when it has none of that id. */
+static int number_of(const json_t *title, const char *id)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(title, "variants"), i, v) {
+        const char *vid = json_string_value(json_object_get(v, "variant_id"));
+        if (id && vid && !strcmp(vid, id))
+            return (int)json_integer_value(json_object_get(v, "number"));
+    }
+    return 0;
+}
+
+/* The retirement time of title's variant id, or 0 when it is not retired. */
+static double retired_at(const json_t *title, const char *id)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(title, "retired"), i, v) {
+        const char *vid = json_string_value(json_object_get(v, "variant_id"));
+        if (id && vid && !strcmp(vid, id))
+            return json_number_value(json_object_get(v, "retired_at"));
+    }
+    return 0;
+}
+
+/* Arm a's variant by id in title; -1 and why when the title has it not. */
+static int check_id(const ka_sexp *e, int a, const json_t *title, char *why, size_t size)
+{
+    const char *tid = json_string_value(json_object_get(title, "title_id"));
+    const char *id = ka_sexp_arm_variant_id(e, a, tid);
+    const char *arm = e->arms[a].name;
+    if (!id)
+        return why_set(why, size, "arm '%s' names no variant of title '%s'", arm, tid);
+    if (number_of(title, id))
+        return 0;
+    if (retired_at(title, id) > 0)
+        return why_set(why, size, "arm '%s' shows variant %s of title '%s', which the title's "
+                       "latest analysis no longer chose (retired)", arm, id, tid);
+    return why_set(why, size, "arm '%s' shows variant %s, which title '%s' does not have", arm,
+                   id, tid);
+}
+
 /* The arms' variants against one title; -1 and why when one is missing. */
 static int check_title(const ka_sexp *e, const json_t *title, char *why, size_t size)
 {
     for (int a = 0; a < e->exp.n_arms; a++) {
         const ka_exp_arm *arm = &e->arms[a];
-        if (arm->kind == KA_EXP_ARM_VARIANT && !has_variant(title, arm->variant))
+        if (arm->kind == KA_EXP_ARM_VARIANT && (e->arm_vid[a] || e->arm_vids[a])) {
+            if (check_id(e, a, title, why, size))
+                return -1;
+        } else if (arm->kind == KA_EXP_ARM_VARIANT && !has_variant(title, arm->variant))
             return why_set(why, size, "arm '%s' shows variant %d, which title '%s' does not "
                            "have (it has %zu)", arm->name, arm->variant,
                            json_string_value(json_object_get(title, "title_id")),
@@ -79,6 +129,65 @@ int ka_exp_check_variants(const ka_sexp *e, const json_t *catalog, char *why, si
         if (check_title(e, t, why, size))
             return -1;
     return 0;
+}
+
+/* The variant id of number in title, or NULL. */
+static const char *id_of(const json_t *title, json_int_t number)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(title, "variants"), i, v)
+        if (json_integer_value(json_object_get(v, "number")) == number)
+            return json_string_value(json_object_get(v, "variant_id"));
+    return NULL;
+}
+
+int ka_exp_pin_variants(json_t *config, const json_t *catalog)
+{
+    const json_t *titles = json_object_get(config, "titles");
+    size_t i, k;
+    json_t *arm;
+    const json_t *tid;
+    if (!json_is_array(titles))
+        return 0;                   /* over every title, a number is a place */
+    json_array_foreach(json_object_get(config, "arms"), i, arm) {
+        json_t *number = json_object_get(arm, "variant");
+        if (!json_is_integer(number) || json_object_get(arm, "variant_id") ||
+            json_object_get(arm, "variant_ids"))
+            continue;
+        json_t *ids = json_object();
+        json_array_foreach(titles, k, tid) {
+            const char *title = json_string_value(tid);
+            const json_t *t = title ? catalog_title(catalog, title) : NULL;
+            const char *id = t ? id_of(t, json_integer_value(number)) : NULL;
+            if (!id) {              /* the guard says which is missing */
+                json_decref(ids);
+                ids = NULL;
+                break;
+            }
+            json_object_set_new(ids, title, json_string(id));
+        }
+        if (ids && json_object_set_new(arm, "variant_ids", ids))
+            return -1;
+    }
+    return 0;
+}
+
+json_t *ka_exp_retired_arms(const ka_sexp *e, const ka_catalog *cat)
+{
+    json_t *out = json_array();
+    for (int a = 0; out && a < e->exp.n_arms; a++) {
+        if (e->arm_policy[a] >= 0 || (!e->arm_vid[a] && !e->arm_vids[a]))
+            continue;
+        for (int i = 0; cat && i < cat->n; i++) {
+            const ka_stitle *t = cat->titles[i];
+            const char *id = ka_sexp_arm_variant_id(e, a, t->id);
+            if (ka_sexp_covers(e, t->id) && id && ka_stitle_retired(t, id))
+                json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "arm",
+                                      e->arms[a].name, "title", t->id, "variant_id", id));
+        }
+    }
+    return out;
 }
 
 /* A title both cover (written to out), or 0 when they share none. */

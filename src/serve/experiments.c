@@ -1,12 +1,18 @@
 /* experiments.c: an experiment's config, checked and turned into the assignment
  * struct of experiment/ (GrowthBook's hashing, weights, coverage, namespace). A config:
  *   {"arms": [{"name": "control", "variant": 1}, {"name": "ts", "policy": "thompson",
- *              "weight": 0.5}, ...],
+ *              "weight": 0.5}, {"name": "her", "variant_id": "3f9a..."}, ...],
  *    "control": "control", "titles": ["tears_of_steel", ...], "coverage": 1,
  *    "hash_version": 2, "seed": "...", "namespace": {"id": "ns", "start": 0, "end": 0.5},
  *    "shipped": "ts"}
  * Every field but arms is optional; unknown fields are refused, so a typo never
- * silently changes an experiment. */
+ * silently changes an experiment.
+ *
+ * An arm shows a picture or lets a policy choose. A picture is a variant_id (one
+ * title's frame), a number, or variant_ids {"title": id, ...}: the server pins an arm
+ * given by number to its titles' ids when the experiment lists them
+ * (ka_exp_pin_variants), so the arm keeps showing the same pictures after the titles
+ * are analysed again; over every title a number stays a place (variant N of each). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,9 +59,23 @@ const char *ka_json_unknown_field(const json_t *o, const char *const *allowed)
     return NULL;
 }
 
+/* 0 when vids is {"title": variant id, ...} with at least one title. */
+static int parse_variant_ids(const json_t *vids)
+{
+    const char *title;
+    const json_t *id;
+    if (!json_is_object(vids) || json_object_size(vids) < 1)
+        return -1;
+    json_object_foreach((json_t *)vids, title, id)
+        if (!*title || !ka_variant_id_ok(json_string_value(id)))
+            return -1;
+    return 0;
+}
+
 static int parse_arm(ka_sexp *e, int i, const json_t *a, char *why, size_t size)
 {
-    static const char *const fields[] = { "name", "variant", "policy", "weight", NULL };
+    static const char *const fields[] = { "name", "variant", "variant_id", "variant_ids",
+        "policy", "weight", NULL };
     if (!json_is_object(a))
         return fail(why, size, "arms[%d] is not an object", i);
     const char *bad = ka_json_unknown_field(a, fields);
@@ -70,16 +90,27 @@ static int parse_arm(ka_sexp *e, int i, const json_t *a, char *why, size_t size)
             return fail(why, size, "two arms are named '%s'", arm->name);
     const json_t *variant = json_object_get(a, "variant"), *policy = json_object_get(a, "policy");
     const json_t *weight = json_object_get(a, "weight");
-    if (!variant == !policy)
+    const json_t *vid = json_object_get(a, "variant_id"), *vids = json_object_get(a, "variant_ids");
+    if (!(variant || vid || vids) == !policy)
         return fail(why, size, "arm '%s' needs either a variant or a policy", arm->name);
     e->arm_policy[i] = -1;
-    if (variant) {
+    if (!policy) {
         json_int_t v = json_is_integer(variant) ? json_integer_value(variant) : 0;
-        if (v < 1 || v > KA_POLICY_MAX_ARMS)
+        if (variant && (v < 1 || v > KA_POLICY_MAX_ARMS))
             return fail(why, size, "arm '%s': variant must be an integer 1..%d", arm->name,
                         KA_POLICY_MAX_ARMS);
+        if (vid && vids)
+            return fail(why, size, "arm '%s': variant_id or variant_ids, not both", arm->name);
+        if (vid && !ka_variant_id_ok(json_string_value(vid)))
+            return fail(why, size, "arm '%s': variant_id must be 16 lowercase hex digits",
+                        arm->name);
+        if (vids && parse_variant_ids(vids))
+            return fail(why, size, "arm '%s': variant_ids must map title ids to variant ids",
+                        arm->name);
         arm->kind = KA_EXP_ARM_VARIANT;
         arm->variant = (int)v;
+        e->arm_vid[i] = json_string_value(vid);
+        e->arm_vids[i] = vids;
     } else {
         arm->kind = KA_EXP_ARM_POLICY;
         arm->policy = json_string_value(policy);
@@ -221,6 +252,22 @@ int ka_sexp_covers(const ka_sexp *e, const char *title)
         if (!strcmp(e->titles[i], title))
             return 1;
     return 0;
+}
+
+const char *ka_sexp_arm_variant_id(const ka_sexp *e, int i, const char *title)
+{
+    if (e->arm_vids[i])
+        return json_string_value(json_object_get(e->arm_vids[i], title));
+    return e->arm_vid[i];
+}
+
+int ka_sexp_arm_variant(const ka_sexp *e, int i, const ka_stitle *t)
+{
+    if (e->arm_policy[i] >= 0)
+        return -1;
+    if (e->arm_vids[i] || e->arm_vid[i])
+        return ka_stitle_arm(t, ka_sexp_arm_variant_id(e, i, t->id));
+    return ka_stitle_arm_number(t, e->arms[i].variant);
 }
 
 int ka_sexp_arm(const ka_sexp *e, const char *name)

@@ -5,7 +5,11 @@
  * (by the store's receive times, so every server decides alike) a reward of 0. Each
  * profile and policy remembers the last event id it took, so snapshots and events
  * never count twice. Rewards are collected while the state is locked and learned
- * afterwards by copies of the policies, which are swapped in when prepared. */
+ * afterwards by copies of the policies, which are swapped in when prepared.
+ *
+ * An event names its variant by id (by number only when stored before there were
+ * ids): a title analysed again between an impression and its click still credits the
+ * picture that was shown, and an event about a retired variant teaches nothing. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,7 +53,8 @@ static void pending_unlink(ka_serve_state *st, ka_pending *p)
 static void reward(ka_serve_state *st, ka_pending *p, double r, int64_t id)
 {
     ka_stitle *t = (ka_stitle *)ka_catalog_find(st->cat, p->title);
-    if (t && p->arm < t->n_variants && st->n_learn == st->cap_learn) {
+    int arm = ka_stitle_arm(t, p->variant_id);
+    if (arm >= 0 && st->n_learn == st->cap_learn) {
         int cap = st->cap_learn ? 2 * st->cap_learn : 256;
         ka_reward *l = realloc(st->learn, sizeof *l * (size_t)cap);
         if (l) {
@@ -57,10 +62,10 @@ static void reward(ka_serve_state *st, ka_pending *p, double r, int64_t id)
             st->cap_learn = cap;
         }
     }
-    if (t && p->arm < t->n_variants && st->n_learn < st->cap_learn) {
+    if (arm >= 0 && st->n_learn < st->cap_learn) {
         const ka_suser *u = ka_strmap_get(&st->users, p->user);
         ka_reward *w = &st->learn[st->n_learn];
-        *w = (ka_reward){ .t = t, .arm = p->arm, .seq = st->n_learn, .reward = r, .id = id,
+        *w = (ka_reward){ .t = t, .arm = arm, .seq = st->n_learn, .reward = r, .id = id,
                           .has_profile = u != NULL };
         if (u)
             w->profile = u->p;
@@ -86,7 +91,7 @@ static void pending_key(char *key, size_t size, const char *user, const char *ti
     snprintf(key, size, "%s\x1f%s", user, title);
 }
 
-static void impression(ka_serve_state *st, const ka_store_event_row *row, int arm)
+static void impression(ka_serve_state *st, const ka_store_event_row *row, const char *vid)
 {
     char key[600];
     pending_key(key, sizeof key, row->e.user, row->e.title_id);
@@ -104,7 +109,7 @@ static void impression(ka_serve_state *st, const ka_store_event_row *row, int ar
         free(p);
         return;                     /* out of memory: this impression teaches nothing */
     }
-    p->arm = arm;
+    snprintf(p->variant_id, sizeof p->variant_id, "%s", vid);
     p->received_at = row->received_at;
     p->id = row->id;
     p->prev = st->pend_tail;
@@ -115,12 +120,12 @@ static void impression(ka_serve_state *st, const ka_store_event_row *row, int ar
     st->pend_tail = p;
 }
 
-static void click(ka_serve_state *st, const ka_store_event_row *row, int arm)
+static void click(ka_serve_state *st, const ka_store_event_row *row, const char *vid)
 {
     char key[600];
     pending_key(key, sizeof key, row->e.user, row->e.title_id);
     ka_pending *p = ka_strmap_get(&st->pending, key);
-    if (p && p->arm == arm)
+    if (p && !strcmp(p->variant_id, vid))
         reward(st, p, 1, row->id);
 }
 
@@ -134,11 +139,9 @@ int ka_fold_event(ka_serve_state *st, const ka_store_event_row *row)
     if (!e->type || ka_event_type_parse(e->type, &type) || !e->user || !e->title_id)
         return 0;
     const ka_stitle *t = ka_catalog_find(st->cat, e->title_id);
-    int arm = -1;
-    for (int k = 0; t && k < t->n_variants; k++)
-        if (t->pv[k].number == e->variant_number)
-            arm = k;
-    if (arm < 0)
+    int arm = e->variant_id ? ka_stitle_arm(t, e->variant_id)
+                            : ka_stitle_arm_number(t, e->variant_number);
+    if (arm < 0 || !t->vid[arm][0])
         return 0;                   /* nothing known to learn about */
     ka_suser *u = user_get(st, e->user);
     if (u && u->version < row->id) {
@@ -151,9 +154,9 @@ int ka_fold_event(ka_serve_state *st, const ka_store_event_row *row)
     if (strlen(e->user) + strlen(e->title_id) > 500)
         return 0;
     if (type == KA_EVENT_IMPRESSION)
-        impression(st, row, arm);
+        impression(st, row, t->vid[arm]);
     else if (type == KA_EVENT_CLICK)
-        click(st, row, arm);
+        click(st, row, t->vid[arm]);
     return 0;
 }
 

@@ -52,6 +52,9 @@ typedef struct ka_stitle {
     double analysed_at;
     int n_variants;
     ka_pvariant *pv;                /* n_variants, as the policies see them */
+    char (*vid)[KA_VARIANT_ID_LEN + 1]; /* per variant, its stable id ("" unknown) */
+    char (*retired)[KA_VARIANT_ID_LEN + 1]; /* the ids later analyses no longer chose */
+    int n_retired;
     char *(*images)[KA_SERVE_IMAGES];   /* artwork names per variant, NULL = none */
     char **scene, **composition;    /* per variant, names */
     char **answer;                  /* per variant, the fixed part of an artwork answer:
@@ -76,6 +79,16 @@ typedef struct ka_catalog {
 int ka_catalog_build(const json_t *a, ka_catalog **out);
 void ka_catalog_free(ka_catalog *c);
 const ka_stitle *ka_catalog_find(const ka_catalog *c, const char *id);
+/* The arm (index) of t that shows variant id, or -1 (retired, unknown or NULL). */
+int ka_stitle_arm(const ka_stitle *t, const char *variant_id);
+/* The arm of t whose number is number, or -1. */
+int ka_stitle_arm_number(const ka_stitle *t, int number);
+/* Whether variant id is one of t's retired ones. */
+int ka_stitle_retired(const ka_stitle *t, const char *variant_id);
+/* The params of t's policies: base with t's arms and their priors (the ranker's
+ * grades: a new title starts from its variants' order). */
+void ka_stitle_arm_params(const ka_stitle *t, const ka_policy_params *base,
+                          ka_policy_params *p);
 /* Creates the policies of mask (bits of policy indices) that t lacks. */
 int ka_stitle_policies(ka_stitle *t, unsigned mask, const ka_policy_params *base);
 /* The index of a policy name in ka_policy_list(), or -1. */
@@ -91,6 +104,8 @@ typedef struct ka_sexp {
     ka_experiment exp;
     ka_exp_arm arms[KA_EXP_MAX_ARMS];
     int arm_policy[KA_EXP_MAX_ARMS];    /* policy index, -1 for a fixed variant */
+    const char *arm_vid[KA_EXP_MAX_ARMS];       /* a fixed variant's id, or NULL */
+    const json_t *arm_vids[KA_EXP_MAX_ARMS];    /* or its id per title, or NULL */
     const char **titles;            /* NULL = every title */
     int n_titles;
     int shipped;                    /* the shipped arm, -1 */
@@ -105,6 +120,11 @@ void ka_sexp_clear(ka_sexp *e);
 int ka_sexp_covers(const ka_sexp *e, const char *title);
 /* The arm index named name, or -1. */
 int ka_sexp_arm(const ka_sexp *e, const char *name);
+/* The variant id arm i pins in title (NULL: a policy arm, or an arm by number). */
+const char *ka_sexp_arm_variant_id(const ka_sexp *e, int i, const char *title);
+/* The arm of t that fixed-variant arm i shows, or -1 (a policy arm, or its variant is
+ * not among t's current ones: retired, or never t's). */
+int ka_sexp_arm_variant(const ka_sexp *e, int i, const ka_stitle *t);
 /* The first member of o whose name is not in allowed (NULL-terminated), or NULL. */
 const char *ka_json_unknown_field(const json_t *o, const char *const *allowed);
 /* Whether a name is fit for URLs and logs: 1..64 of [A-Za-z0-9_.:-]. */
@@ -115,6 +135,13 @@ int ka_serve_name_ok(const char *s);
 /* Every arm's variant is in every title e covers (catalog: ka_store_catalog_json);
  * -1 and the reason in why otherwise. */
 int ka_exp_check_variants(const ka_sexp *e, const json_t *catalog, char *why, size_t size);
+/* Pins every arm of config given by number to the variant ids of that number in the
+ * titles config lists (adds "variant_ids"); over every title it changes nothing.
+ * 0, or -1 out of memory. */
+int ka_exp_pin_variants(json_t *config, const json_t *catalog);
+/* The arms of e whose picture in a covered title of cat was retired:
+ * [{"arm", "title", "variant_id"}] (their users see what the next rule shows). */
+json_t *ka_exp_retired_arms(const ka_sexp *e, const ka_catalog *cat);
 /* No other running experiment (experiments: ka_store_experiments_json) shares a title
  * with e, unless a namespace keeps their users apart; -1 and the reason otherwise. */
 int ka_exp_check_overlap(const ka_sexp *e, const json_t *experiments, char *why, size_t size);
@@ -131,7 +158,7 @@ typedef struct ka_pending {
     char *key;                      /* user \x1f title */
     char *title;
     char *user;
-    int arm;
+    char variant_id[KA_VARIANT_ID_LEN + 1]; /* what was shown (its arm may move) */
     double received_at;
     int64_t id;                     /* the impression's event */
     struct ka_pending *next, *prev;
@@ -154,6 +181,8 @@ typedef struct ka_serve_state {
     ka_sexp *exps;                  /* running and shipped, oldest first */
     int n_exps;
     char *exps_text;                /* what they were loaded from (to see changes) */
+    char *retired_text;             /* the retired arms last reported */
+    int quiet;
     int64_t watermark;              /* the last event folded */
     int64_t snapshot_mark;          /* the watermark of the last snapshot written */
     ka_strmap pending;              /* impressions waiting for a click */

@@ -25,6 +25,7 @@ int ka_state_init(ka_serve_state *st, const ka_serve_opts *o)
     ka_profile_opts_default(&st->popts);
     ka_policy_params_default(&st->params);
     st->attribution_s = o->attribution_s;
+    st->quiet = o->quiet;
     st->default_policy = ka_policy_index(o->policy);
     if (st->default_policy < 0)
         return ka_error(KA_EINVAL, "unknown policy '%s'", o->policy ? o->policy : "");
@@ -48,6 +49,7 @@ void ka_state_free(ka_serve_state *st)
     ka_strmap_free(&st->users, free);
     free_exps(st->exps, st->n_exps);
     free(st->exps_text);
+    free(st->retired_text);
     free(st->learn);
     pthread_rwlock_destroy(&st->lock);
     memset(st, 0, sizeof *st);
@@ -55,20 +57,54 @@ void ka_state_free(ka_serve_state *st)
 
 /* ---- titles ---- */
 
-/* Gives next's titles the policies of the same analysis in prev (same variants),
- * and every title the policies in use. */
+/* from[i]: the arm of old that showed t's arm i (the same variant id), or -1; returns
+ * whether every arm of t maps to the arm of its own index in old, old having no more. */
+static int arms_from(const ka_stitle *old, const ka_stitle *t, int *from)
+{
+    int same = old->n_variants == t->n_variants;
+    for (int i = 0; i < t->n_variants; i++) {
+        from[i] = ka_stitle_arm(old, t->vid[i]);
+        same &= from[i] == i;
+    }
+    return same;
+}
+
+/* t's policies from old's: moved when the arms are the same, else what each variant
+ * learned follows its id to its new arm (new variants start from their priors). */
+static int take_policies(ka_serve_state *st, ka_stitle *old, ka_stitle *t)
+{
+    int from[KA_POLICY_MAX_ARMS];
+    if (arms_from(old, t, from)) {
+        memcpy(t->policy, old->policy, sizeof t->policy);
+        memcpy(t->version, old->version, sizeof t->version);
+        memset(old->policy, 0, sizeof old->policy);
+        t->dirty = old->dirty;
+        return 0;
+    }
+    ka_policy_params arms;
+    ka_stitle_arm_params(t, &st->params, &arms);
+    for (int k = 0; k < KA_SERVE_POLICIES; k++) {
+        if (!old->policy[k])
+            continue;
+        int err = ka_policy_remap(old->policy[k], &arms, from, &t->policy[k]);
+        if (err)
+            return ka_error(err, "title %s: %s", t->id, ka_error_message());
+        t->version[k] = old->version[k];
+        t->dirty = 1;
+    }
+    return 0;
+}
+
+/* Gives next's titles the policies of prev's (by variant id), and every title the
+ * policies in use. */
 static int carry_policies(ka_serve_state *st, ka_catalog *prev, ka_catalog *next)
 {
     for (int i = 0; i < next->n; i++) {
         ka_stitle *t = next->titles[i];
         ka_stitle *old = prev ? (ka_stitle *)ka_catalog_find(prev, t->id) : NULL;
-        if (old && old->n_variants == t->n_variants && old->analysed_at == t->analysed_at) {
-            memcpy(t->policy, old->policy, sizeof t->policy);
-            memcpy(t->version, old->version, sizeof t->version);
-            memset(old->policy, 0, sizeof old->policy);
-            t->dirty = old->dirty;
-        }
-        int err = ka_stitle_policies(t, st->policy_mask, &st->params);
+        int err = old ? take_policies(st, old, t) : 0;
+        if (!err)
+            err = ka_stitle_policies(t, st->policy_mask, &st->params);
         if (err)
             return err;
     }
@@ -175,6 +211,41 @@ static int reload_exps(ka_serve_state *st, ka_store *db)
     return err;
 }
 
+/* Says once, when it changes, which arms of running experiments show a picture the
+ * latest analysis of a title retired: their users fall through to the next rule. */
+static void report_retired(ka_serve_state *st)
+{
+    json_t *all = json_array();
+    for (int i = 0; all && i < st->n_exps; i++) {
+        json_t *a = ka_exp_retired_arms(&st->exps[i], st->cat);
+        size_t k;
+        json_t *x;
+        json_array_foreach(a, k, x)
+            json_object_set_new(x, "experiment", json_string(st->exps[i].name));
+        json_array_extend(all, a);
+        json_decref(a);
+    }
+    char *text = all ? json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (text && (!st->retired_text || strcmp(text, st->retired_text))) {
+        size_t k;
+        json_t *x;
+        json_array_foreach(all, k, x)
+            if (!st->quiet)
+                fprintf(stderr, "keyart serve: experiment '%s': arm '%s' shows variant %s of "
+                        "title '%s', which its latest analysis retired: the arm's users see "
+                        "the server's policy until the arm is changed\n",
+                        json_string_value(json_object_get(x, "experiment")),
+                        json_string_value(json_object_get(x, "arm")),
+                        json_string_value(json_object_get(x, "variant_id")),
+                        json_string_value(json_object_get(x, "title")));
+        free(st->retired_text);
+        st->retired_text = text;
+        text = NULL;
+    }
+    free(text);
+    json_decref(all);
+}
+
 /* ---- events ---- */
 
 /* The rows are read before the first callback: the write lock is taken only then, so
@@ -214,6 +285,8 @@ int ka_state_refresh(ka_serve_state *st, ka_store *db, double lag_s)
     int err = reload_titles(st, db);
     if (!err)
         err = reload_exps(st, db);
+    if (!err)
+        report_retired(st);
     if (!err)
         err = fold_events(st, db, lag_s);
     return err;
@@ -259,16 +332,44 @@ static void snap_user(void *arg, const char *key, void *val)
     snap_add(s, PROFILE_POLICY, key, buf, n > 0 ? (size_t)n : 0, u->version);
 }
 
+/* A title's policy is stored with the ids of its arms, in order, before the policy's
+ * own bytes: "KAV1", the count (u32, little-endian), 16 characters per arm. A server
+ * reading it after the title was analysed again gives each variant what it learned. */
+#define ARMS_MAGIC "KAV1"
+enum { ARMS_HEAD = 8 };
+
+static uint8_t *with_arms(const ka_stitle *t, const uint8_t *buf, size_t len, size_t *out_len)
+{
+    size_t head = ARMS_HEAD + (size_t)t->n_variants * KA_VARIANT_ID_LEN;
+    uint8_t *b = malloc(head + len);
+    if (!b)
+        return NULL;
+    memcpy(b, ARMS_MAGIC, 4);
+    for (int i = 0; i < 4; i++)
+        b[4 + i] = (uint8_t)((uint32_t)t->n_variants >> (8 * i));
+    for (int a = 0; a < t->n_variants; a++)
+        memcpy(b + ARMS_HEAD + (size_t)a * KA_VARIANT_ID_LEN, t->vid[a], KA_VARIANT_ID_LEN);
+    memcpy(b + head, buf, len);
+    *out_len = head + len;
+    return b;
+}
+
 static void snap_titles(const ka_serve_state *st, snap *s)
 {
     for (int i = 0; st->cat && i < st->cat->n; i++) {
         const ka_stitle *t = st->cat->titles[i];
         for (int k = 0; t->dirty && k < KA_SERVE_POLICIES; k++) {
-            uint8_t *buf;
-            size_t len;
-            if (t->policy[k] && t->version[k] > 0 && !ka_policy_save(t->policy[k], &buf, &len))
-                snap_add(s, ka_policy_type_of(t->policy[k])->name, t->id, buf, len,
+            uint8_t *buf, *wrapped;
+            size_t len, wlen;
+            if (!t->policy[k] || t->version[k] <= 0 || ka_policy_save(t->policy[k], &buf, &len))
+                continue;
+            wrapped = with_arms(t, buf, len, &wlen);
+            free(buf);
+            if (wrapped)
+                snap_add(s, ka_policy_type_of(t->policy[k])->name, t->id, wrapped, wlen,
                          t->version[k]);
+            else
+                s->err = KA_ENOMEM;
         }
     }
 }
@@ -308,6 +409,57 @@ int ka_state_snapshot(ka_serve_state *st, ka_store *db)
     return 0;
 }
 
+/* A stored policy into title scope: its arms' ids (with_arms) map what each variant
+ * learned to the variant's arm now; a policy stored without them (an older server)
+ * is taken only when its arm count still fits. Anything unreadable is skipped: the
+ * events rebuild what they can. */
+static void load_policy(ka_serve_state *st, const char *policy, const char *scope,
+                        const uint8_t *state, size_t size, int64_t version)
+{
+    ka_stitle *t = (ka_stitle *)ka_catalog_find(st->cat, scope);
+    int k = ka_policy_index(policy), n = -1, from[KA_POLICY_MAX_ARMS];
+    if (!t || k < 0)
+        return;
+    if (size >= ARMS_HEAD && !memcmp(state, ARMS_MAGIC, 4)) {
+        n = (int)(state[4] | state[5] << 8 | state[6] << 16 | (uint32_t)state[7] << 24);
+        size_t head = ARMS_HEAD + (size_t)n * KA_VARIANT_ID_LEN;
+        if (n < 1 || n > KA_POLICY_MAX_ARMS || size < head)
+            return;
+        ka_stitle saved = { .n_variants = n, .vid = calloc((size_t)n, sizeof *saved.vid) };
+        if (!saved.vid)
+            return;
+        for (int a = 0; a < n; a++)
+            memcpy(saved.vid[a], state + ARMS_HEAD + (size_t)a * KA_VARIANT_ID_LEN,
+                   KA_VARIANT_ID_LEN);
+        for (int i = 0; i < t->n_variants; i++)
+            from[i] = ka_stitle_arm(&saved, t->vid[i]);
+        free(saved.vid);
+        state += head;
+        size -= head;
+    }
+    ka_policy *p, *mapped = NULL;
+    if (ka_policy_load(state, size, &p))
+        return;
+    int arms = ka_policy_params_of(p)->n_arms;
+    if (strcmp(ka_policy_type_of(p)->name, policy) || (n < 0 && arms != t->n_variants) ||
+        (n >= 0 && arms != n)) {
+        ka_policy_free(p);
+        return;
+    }
+    if (n >= 0) {
+        ka_policy_params ap;
+        ka_stitle_arm_params(t, &st->params, &ap);
+        int err = ka_policy_remap(p, &ap, from, &mapped);
+        ka_policy_free(p);
+        if (err)
+            return;
+        p = mapped;
+    }
+    ka_policy_free(t->policy[k]);
+    t->policy[k] = p;
+    t->version[k] = version;
+}
+
 /* One snapshot row into the state (before serving starts). */
 static int load_row(void *arg, const char *policy, const char *scope, const void *state,
                     size_t size, int64_t version)
@@ -326,19 +478,7 @@ static int load_row(void *arg, const char *policy, const char *scope, const void
         }
         u->version = version;
     } else {
-        ka_stitle *t = (ka_stitle *)ka_catalog_find(st->cat, scope);
-        int k = ka_policy_index(policy);
-        ka_policy *p;
-        if (!t || k < 0 || ka_policy_load(state, size, &p))
-            return 0;
-        if (ka_policy_params_of(p)->n_arms != t->n_variants ||
-            strcmp(ka_policy_type_of(p)->name, policy)) {
-            ka_policy_free(p);      /* the title was analysed again since */
-            return 0;
-        }
-        ka_policy_free(t->policy[k]);
-        t->policy[k] = p;
-        t->version[k] = version;
+        load_policy(st, policy, scope, state, size, version);
     }
     return 0;
 }
@@ -348,6 +488,8 @@ int ka_state_load(ka_serve_state *st, ka_store *db, double lag_s)
     int err = reload_titles(st, db);
     if (!err)
         err = reload_exps(st, db);
+    if (!err)
+        report_retired(st);
     if (!err)
         err = ka_store_policy_state_each(db, load_row, st);
     for (int i = 0; !err && st->cat && i < st->cat->n; i++)

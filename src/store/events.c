@@ -14,15 +14,16 @@ int ka_store_add_event(ka_store *s, const ka_store_event *e)
         return ka_error(KA_EINVAL, "an event needs a client id and a type");
     ka_sql_res r;
     int err = KA_SQL(s, &r, "INSERT INTO events (client_id, type, user_key, title_id,"
-        " variant_number, experiment, arm, policy, propensity, value, ts, data) VALUES ($1,"
-        " $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, {NOW}), $12) ON CONFLICT"
-        " (client_id) DO NOTHING", SQL_TEXT(e->client_id), SQL_TEXT(e->type),
+        " variant_number, experiment, arm, policy, propensity, value, ts, data, variant_id)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, {NOW}), $12, $13)"
+        " ON CONFLICT (client_id) DO NOTHING", SQL_TEXT(e->client_id), SQL_TEXT(e->type),
         SQL_TEXT(e->user), SQL_TEXT(e->title_id),
         e->variant_number > 0 ? SQL_INT(e->variant_number) : SQL_NULL,
         SQL_TEXT(e->experiment), SQL_TEXT(e->arm), SQL_TEXT(e->policy),
         e->propensity >= 0 ? SQL_REAL(e->propensity) : SQL_NULL,
         isnan(e->value) ? SQL_NULL : SQL_REAL(e->value),
-        e->ts > 0 ? SQL_REAL(e->ts) : SQL_NULL, SQL_TEXT(e->data_json));
+        e->ts > 0 ? SQL_REAL(e->ts) : SQL_NULL, SQL_TEXT(e->data_json),
+        SQL_TEXT(e->variant_id));
     if (err)
         return ka_store_errctx(err, "cannot store event %s", e->client_id);
     int added = r.changes > 0;
@@ -72,6 +73,7 @@ static void event_row(const ka_sql_res *r, int i, ka_store_event_row *row)
     e->value = ka_sql_real(r, i, 11);
     e->ts = ka_sql_real(r, i, 12);
     e->data_json = ka_sql_text(r, i, 13);
+    e->variant_id = ka_sql_text(r, i, 14);
 }
 
 int ka_store_events_after(ka_store *s, int64_t after, int limit, double lag_s,
@@ -81,8 +83,8 @@ int ka_store_events_after(ka_store *s, int64_t after, int limit, double lag_s,
         return ka_error(KA_EINVAL, "ka_store_events_after: no callback or limit");
     ka_sql_res r;
     int err = KA_SQL(s, &r, "SELECT id, received_at, client_id, type, user_key, title_id,"
-                     " variant_number, experiment, arm, policy, propensity, value, ts, data"
-                     " FROM events WHERE id > $1 AND received_at <= {NOW} - $2 ORDER BY id"
+                     " variant_number, experiment, arm, policy, propensity, value, ts, data,"
+                     " variant_id FROM events WHERE id > $1 AND received_at <= {NOW} - $2 ORDER BY id"
                      " LIMIT $3", SQL_INT(after), SQL_REAL(lag_s > 0 ? lag_s : 0),
                      SQL_INT(limit));
     if (err)

@@ -70,14 +70,15 @@ int ka_store_variants_json(ka_store *s, const char *title_id, json_t **out)
     int err = title_select(s, title_id, &r,
                            "SELECT number, slot, scene, composition, time_s, score,"
                            " quality_score, image_full, image_16x9, image_2x3, image_1x1, frame,"
-                           " shot FROM variants WHERE title = $1 ORDER BY number");
+                           " shot, variant_id FROM variants WHERE title = $1 ORDER BY number");
     if (err)
         return err;
     json_t *a = json_array();
     for (int i = 0; a && i < r.nrows; i++)
-        json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:f, s:I, s:I, s:f, s:f,"
+        json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:f, s:I, s:I, s:f, s:f,"
                                            " s:{s:o, s:o, s:o, s:o}}",
             "number", (json_int_t)ka_sql_int(&r, i, 0),
+            "variant_id", text_or_null(ka_sql_text(&r, i, 13)),
             "slot", text_or_null(ka_sql_text(&r, i, 1)),
             "scene_type", text_or_null(ka_sql_text(&r, i, 2)),
             "composition", text_or_null(ka_sql_text(&r, i, 3)),
@@ -86,6 +87,41 @@ int ka_store_variants_json(ka_store *s, const char *title_id, json_t **out)
             "shot", (json_int_t)ka_sql_int(&r, i, 12),
             "score", ka_sql_real(&r, i, 5),
             "quality_score", ka_sql_real(&r, i, 6),
+            "images", "full", text_or_null(ka_sql_text(&r, i, 7)),
+            "16x9", text_or_null(ka_sql_text(&r, i, 8)),
+            "2x3", text_or_null(ka_sql_text(&r, i, 9)),
+            "1x1", text_or_null(ka_sql_text(&r, i, 10))));
+    ka_sql_res_free(&r);
+    if (!a)
+        return ka_error(KA_ENOMEM, "no memory");
+    *out = a;
+    return 0;
+}
+
+int ka_store_retired_variants_json(ka_store *s, const char *title_id, json_t **out)
+{
+    *out = NULL;
+    ka_sql_res r;
+    int err = title_select(s, title_id, &r,
+                           "SELECT variant_id, number, scene, composition, time_s, frame,"
+                           " quality_score, image_full, image_16x9, image_2x3, image_1x1,"
+                           " analysed_at, retired_at FROM retired_variants WHERE title = $1"
+                           " ORDER BY retired_at, variant_id");
+    if (err)
+        return err;
+    json_t *a = json_array();
+    for (int i = 0; a && i < r.nrows; i++)
+        json_array_append_new(a, json_pack("{s:o, s:I, s:o, s:o, s:f, s:I, s:f, s:f, s:f,"
+                                           " s:{s:o, s:o, s:o, s:o}}",
+            "variant_id", text_or_null(ka_sql_text(&r, i, 0)),
+            "number", (json_int_t)ka_sql_int(&r, i, 1),
+            "scene_type", text_or_null(ka_sql_text(&r, i, 2)),
+            "composition", text_or_null(ka_sql_text(&r, i, 3)),
+            "timestamp", ka_sql_real(&r, i, 4),
+            "frame", (json_int_t)ka_sql_int(&r, i, 5),
+            "quality_score", ka_sql_real(&r, i, 6),
+            "analysed_at", ka_sql_real(&r, i, 11),
+            "retired_at", ka_sql_real(&r, i, 12),
             "images", "full", text_or_null(ka_sql_text(&r, i, 7)),
             "16x9", text_or_null(ka_sql_text(&r, i, 8)),
             "2x3", text_or_null(ka_sql_text(&r, i, 9)),

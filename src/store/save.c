@@ -141,8 +141,9 @@ static int save_variants(ka_store *s, int64_t id, const ka_title *t, const ka_se
         err = KA_SQL(s, NULL, "INSERT INTO variants (title, number, candidate, slot, scene,"
             " composition, time_s, frame, shot, quality_score, relevance, diversity_penalty,"
             " score, emotional, action, dramatic, prominence, crops, image_full, image_16x9,"
-            " image_2x3, image_1x1, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-            " $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+            " image_2x3, image_1x1, metadata, variant_id) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+            " $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,"
+            " $24)",
             SQL_INT(id), SQL_INT(v->number), SQL_INT(rowids[v->cand]), SQL_TEXT(v->slot),
             SQL_TEXT(ka_scene_name(k->scene)), SQL_TEXT(ka_composition_name(k->composition)),
             SQL_REAL(c->time_s), SQL_INT(c->frame), SQL_INT(c->shot), SQL_REAL(c->q.score),
@@ -150,8 +151,48 @@ static int save_variants(ka_store *s, int64_t id, const ka_title *t, const ka_se
             SQL_REAL(k->emotional), SQL_REAL(k->action), SQL_REAL(k->dramatic),
             SQL_REAL(k->prominence), SQL_TEXT(crops), SQL_TEXT(names[i][0]),
             SQL_TEXT(names[i][1]), SQL_TEXT(names[i][2]), SQL_TEXT(names[i][3]),
-            SQL_TEXT(vjson[i]));
+            SQL_TEXT(vjson[i]), SQL_TEXT(v->id));
     }
+    return err;
+}
+
+static int chosen(const ka_selection *sel, const char *variant_id)
+{
+    for (int i = 0; variant_id && i < sel->n_variants; i++)
+        if (!strcmp(sel->variants[i].id, variant_id))
+            return 1;
+    return 0;
+}
+
+/* The variants of the analysis being replaced that this one does not choose again move
+ * to retired_variants (kept for reports, never served); a retired one chosen again
+ * comes back. Runs before the title row changes, so a retired row keeps the time of the
+ * analysis it came from. */
+static int retire_variants(ka_store *s, const char *title_id, const ka_selection *sel)
+{
+    ka_sql_res r;
+    int err = KA_SQL(s, &r, "SELECT v.title, v.variant_id FROM variants v JOIN titles t ON"
+                     " t.id = v.title WHERE t.title_id = $1 AND v.variant_id IS NOT NULL",
+                     SQL_TEXT(title_id));
+    if (err)
+        return err;
+    for (int i = 0; !err && i < r.nrows; i++) {
+        if (chosen(sel, ka_sql_text(&r, i, 1)))
+            continue;
+        err = KA_SQL(s, NULL, "INSERT INTO retired_variants (title, variant_id, number, scene,"
+            " composition, time_s, frame, quality_score, image_full, image_16x9, image_2x3,"
+            " image_1x1, metadata, analysed_at) SELECT v.title, v.variant_id, v.number,"
+            " v.scene, v.composition, v.time_s, v.frame, v.quality_score, v.image_full,"
+            " v.image_16x9, v.image_2x3, v.image_1x1, v.metadata, t.analysed_at FROM variants"
+            " v JOIN titles t ON t.id = v.title WHERE v.title = $1 AND v.variant_id = $2"
+            " ON CONFLICT (title, variant_id) DO NOTHING", SQL_INT(ka_sql_int(&r, i, 0)),
+            SQL_TEXT(ka_sql_text(&r, i, 1)));
+    }
+    ka_sql_res_free(&r);
+    for (int i = 0; !err && i < sel->n_variants; i++)
+        err = KA_SQL(s, NULL, "DELETE FROM retired_variants WHERE variant_id = $1 AND title ="
+                     " (SELECT id FROM titles WHERE title_id = $2)",
+                     SQL_TEXT(sel->variants[i].id), SQL_TEXT(title_id));
     return err;
 }
 
@@ -184,6 +225,8 @@ static int save_rows(ka_store *s, const ka_title *t, const ka_selection *sel,
     int err = ka_store_begin(s, 1);
     if (!err && o && o->job_id > 0)
         err = finish_job(s, o);
+    if (!err)
+        err = retire_variants(s, t->id, sel);
     if (!err)
         err = save_title_row(s, t, sel, genre, meta, o ? o->worker : NULL, &id);
     static const char *const clear[] = {

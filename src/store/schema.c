@@ -12,7 +12,10 @@ typedef struct migration {
     int version;
     const char *name;
     const char *sql;
+    int (*fill)(ka_store *s);       /* what SQL alone cannot write (NULL: nothing) */
 } migration;
+
+static int fill_variant_ids(ka_store *s);
 
 #define REAL "DOUBLE PRECISION"
 #define CREATED "created_at " REAL " NOT NULL DEFAULT ({NOW})"
@@ -62,7 +65,7 @@ static const migration migrations[] = {
       " quality_score " REAL ", relevance " REAL ", diversity_penalty " REAL ", score " REAL ","
       " emotional " REAL ", action " REAL ", dramatic " REAL ", prominence " REAL ","
       " crops TEXT, image_full TEXT, image_16x9 TEXT, image_2x3 TEXT, image_1x1 TEXT,"
-      " metadata TEXT, UNIQUE (title, number));" },
+      " metadata TEXT, UNIQUE (title, number));", NULL },
 
     { 2, "serving: users, experiments, assignments, events, policy state",
       "CREATE TABLE users ("
@@ -84,7 +87,7 @@ static const migration migrations[] = {
       "CREATE TABLE policy_state ("
       " policy TEXT NOT NULL, scope TEXT NOT NULL DEFAULT '', state {BLOB},"
       " version INTEGER NOT NULL DEFAULT 0, updated_at " REAL " NOT NULL DEFAULT ({NOW}),"
-      " PRIMARY KEY (policy, scope));" },
+      " PRIMARY KEY (policy, scope));", NULL },
 
     { 3, "work queue: jobs with leases",
       "CREATE TABLE jobs ("
@@ -97,31 +100,75 @@ static const migration migrations[] = {
       " finished_at " REAL ", error TEXT, result {BLOB}, " CREATED ");"
       "CREATE INDEX jobs_state ON jobs (state, id);"
       "CREATE INDEX jobs_parent ON jobs (parent);"
-      "CREATE INDEX jobs_title ON jobs (title_id);" },
+      "CREATE INDEX jobs_title ON jobs (title_id);", NULL },
 
     /* NULL = vision did not measure the part (it is then left out of the score) */
     { 4, "candidates: BRISQUE and face quality",
       "ALTER TABLE candidates ADD COLUMN brisque_quality " REAL ";"
-      "ALTER TABLE candidates ADD COLUMN face_quality " REAL ";" },
+      "ALTER TABLE candidates ADD COLUMN face_quality " REAL ";", NULL },
 
     /* What the title's variants are chosen with (keyart enqueue --min-quality,
      * --quality-weights). NULL = the defaults, so rows queued before keep working;
      * the weights are "B,C,S,X,R,F" as ka_quality_weights_format writes them. */
     { 5, "jobs: the selection's minimum quality and quality weights",
       "ALTER TABLE jobs ADD COLUMN min_quality " REAL ";"
-      "ALTER TABLE jobs ADD COLUMN quality_weights TEXT;" },
+      "ALTER TABLE jobs ADD COLUMN quality_weights TEXT;", NULL },
 
     /* The ranker's score of every candidate and the grade it stands for (0..3);
      * NULL for candidates stored before there was a ranker. */
     { 6, "candidates: appeal and its grade",
       "ALTER TABLE candidates ADD COLUMN appeal " REAL ";"
-      "ALTER TABLE candidates ADD COLUMN appeal_grade " REAL ";" },
+      "ALTER TABLE candidates ADD COLUMN appeal_grade " REAL ";", NULL },
 
     /* Every interval an experiment ran, as JSON: [[start, stop], ...] (stop null while
      * it runs); started_at is its first start, stopped_at its last stop. */
     { 7, "experiments: run intervals",
-      "ALTER TABLE experiments ADD COLUMN runs TEXT;" },
+      "ALTER TABLE experiments ADD COLUMN runs TEXT;", NULL },
+
+    /* A variant's stable id (ka_variant_id) beside its number; events name the
+     * picture they were about by it. A variant a later analysis no longer chooses is
+     * retired: its row moves to retired_variants, kept for reports, never served.
+     * fill_variant_ids gives the rows stored before their ids. */
+    { 8, "variants: stable ids, retired variants",
+      "ALTER TABLE variants ADD COLUMN variant_id TEXT;"
+      "ALTER TABLE events ADD COLUMN variant_id TEXT;"
+      "CREATE TABLE retired_variants ("
+      " title BIGINT NOT NULL REFERENCES titles(id) ON DELETE CASCADE,"
+      " variant_id TEXT NOT NULL, number INTEGER, scene TEXT, composition TEXT,"
+      " time_s " REAL ", frame BIGINT, quality_score " REAL ", image_full TEXT,"
+      " image_16x9 TEXT, image_2x3 TEXT, image_1x1 TEXT, metadata TEXT,"
+      " analysed_at " REAL ", retired_at " REAL " NOT NULL DEFAULT ({NOW}),"
+      " PRIMARY KEY (title, variant_id));",
+      fill_variant_ids },
 };
+
+/* Ids for the variants stored before there were ids (from their title, frame and the
+ * frame's perceptual hash, as an analysis would give them now); then the events'
+ * variant ids from their numbers, read as the title's current variants (the numbers
+ * they were sent with: no analysis since can be told apart now). */
+static int fill_variant_ids(ka_store *s)
+{
+    ka_sql_res r;
+    int err = ka_sql(s, &r, "SELECT v.id, t.title_id, v.frame, c.phash FROM variants v"
+                     " JOIN titles t ON t.id = v.title LEFT JOIN candidates c ON"
+                     " c.id = v.candidate WHERE v.variant_id IS NULL", NULL, 0);
+    if (err)
+        return err;
+    for (int i = 0; !err && i < r.nrows; i++) {
+        char id[KA_VARIANT_ID_LEN + 1];
+        ka_variant_id(ka_sql_text(&r, i, 1), ka_sql_int(&r, i, 2),
+                      (uint64_t)ka_sql_int(&r, i, 3), id);
+        err = KA_SQL(s, NULL, "UPDATE variants SET variant_id = $1 WHERE id = $2",
+                     SQL_TEXT(id), SQL_INT(ka_sql_int(&r, i, 0)));
+    }
+    ka_sql_res_free(&r);
+    if (!err)
+        err = ka_sql_script(s, "UPDATE events SET variant_id = (SELECT v.variant_id FROM"
+                            " variants v JOIN titles t ON t.id = v.title WHERE"
+                            " t.title_id = events.title_id AND v.number = events.variant_number)"
+                            " WHERE variant_id IS NULL AND variant_number IS NOT NULL");
+    return err;
+}
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 /* Versions run 1..N: a new migration without the header's version bump (or the
@@ -166,6 +213,8 @@ static int apply(ka_store *s, int from, int target)
         if (m->version <= from || m->version > target)
             continue;
         err = ka_sql_script(s, m->sql);
+        if (!err && m->fill)
+            err = m->fill(s);
         if (!err)
             err = KA_SQL(s, NULL, "INSERT INTO schema_version (version, name) VALUES ($1, $2)",
                          SQL_INT(m->version), SQL_TEXT(m->name));

@@ -53,8 +53,9 @@ static json_t *variant_appeal_grade(const char *metadata)
 
 static json_t *catalog_variant(const ka_sql_res *r, int i)
 {
-    return json_pack("{s:I, s:o, s:o, s:f, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
+    return json_pack("{s:I, s:o, s:o, s:o, s:f, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
         "number", (json_int_t)ka_sql_int(r, i, 1),
+        "variant_id", text_or_null(ka_sql_text(r, i, 10)),
         "scene_type", text_or_null(ka_sql_text(r, i, 2)),
         "composition", text_or_null(ka_sql_text(r, i, 3)),
         "quality_score", ka_sql_real(r, i, 4),
@@ -76,30 +77,47 @@ int ka_store_catalog_json(ka_store *s, json_t **out)
     if (err)
         return ka_store_errctx(err, "cannot read the catalogue");
     err = ka_sql(s, &v, "SELECT v.title, v.number, v.scene, v.composition, v.quality_score,"
-                 " v.image_full, v.image_16x9, v.image_2x3, v.image_1x1, v.metadata FROM"
-                 " variants v JOIN titles t ON t.id = v.title WHERE t.analysed_at IS NOT NULL"
-                 " ORDER BY v.title, v.number", NULL, 0);
+                 " v.image_full, v.image_16x9, v.image_2x3, v.image_1x1, v.metadata,"
+                 " v.variant_id FROM variants v JOIN titles t ON t.id = v.title WHERE"
+                 " t.analysed_at IS NOT NULL ORDER BY v.title, v.number", NULL, 0);
     if (err) {
         ka_sql_res_free(&t);
         return ka_store_errctx(err, "cannot read the catalogue");
     }
+    ka_sql_res x;
+    err = ka_sql(s, &x, "SELECT title, variant_id, number, retired_at FROM retired_variants"
+                 " ORDER BY title, retired_at, variant_id", NULL, 0);
+    if (err) {
+        ka_sql_res_free(&t);
+        ka_sql_res_free(&v);
+        return ka_store_errctx(err, "cannot read the catalogue");
+    }
     json_t *a = json_array();
-    int row = 0;
+    int row = 0, xrow = 0;
     for (int i = 0; a && i < t.nrows; i++) {
         int64_t id = ka_sql_int(&t, i, 0);
-        json_t *vars = json_array();
+        json_t *vars = json_array(), *retired = json_array();
         while (row < v.nrows && ka_sql_int(&v, row, 0) < id)
             row++;
         for (; vars && row < v.nrows && ka_sql_int(&v, row, 0) == id; row++)
             json_array_append_new(vars, catalog_variant(&v, row));
-        json_array_append_new(a, json_pack("{s:o, s:o, s:f, s:o}",
+        while (xrow < x.nrows && ka_sql_int(&x, xrow, 0) < id)
+            xrow++;
+        for (; retired && xrow < x.nrows && ka_sql_int(&x, xrow, 0) == id; xrow++)
+            json_array_append_new(retired, json_pack("{s:s, s:I, s:f}", "variant_id",
+                                  ka_sql_text(&x, xrow, 1), "number",
+                                  (json_int_t)ka_sql_int(&x, xrow, 2), "retired_at",
+                                  ka_sql_real(&x, xrow, 3)));
+        json_array_append_new(a, json_pack("{s:o, s:o, s:f, s:o, s:o}",
             "title_id", text_or_null(ka_sql_text(&t, i, 1)),
             "genre", text_or_null(ka_sql_text(&t, i, 2)),
             "analysed_at", ka_sql_real(&t, i, 3),
-            "variants", vars ? vars : json_array()));
+            "variants", vars ? vars : json_array(),
+            "retired", retired ? retired : json_array()));
     }
     ka_sql_res_free(&t);
     ka_sql_res_free(&v);
+    ka_sql_res_free(&x);
     if (!a)
         return ka_error(KA_ENOMEM, "no memory");
     *out = a;

@@ -2,8 +2,9 @@
  * sum to 1 and match the frequencies of actual choices; every choice reports the
  * propensity of what it chose; the seed scorer's weights are exactly 0.25 / 0.20 /
  * 0.20 / 0.20 / 0.15; Thompson's quadrature agrees with Monte Carlo; segments are
- * separate; state survives a save/load round trip bit for bit; bad parameters,
- * contexts and bytes are refused. */
+ * separate; state survives a save/load round trip bit for bit; remapped arms keep
+ * what they learned; bad parameters, contexts and bytes are refused. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,6 +323,54 @@ static void test_save_load(void)
     }
 }
 
+/* A title analysed again: old arms 0..7 become new arms by from (some dropped, two
+ * new). The remapped policy must equal one that learned the same rewards directly on
+ * the new arms (new arms start from the prior). */
+static void test_remap(void)
+{
+    static const int from[6] = { 2, 5, -1, 0, 7, -1 };
+    int n;
+    const ka_policy_type *const *list = ka_policy_list(&n);
+    ka_policy_params p8, p6;
+    ka_policy_params_default(&p8);
+    p8.n_arms = N;
+    p6 = p8;
+    p6.n_arms = 6;
+    ka_pvariant v6[6];
+    for (int i = 0; i < 6; i++)
+        v6[i] = from[i] >= 0 ? vars[from[i]] : vars[(i + 3) % N];
+    for (int k = 0; k < n; k++) {
+        ka_policy *old, *direct, *mapped;
+        CHECK(ka_policy_new(list[k]->name, &p8, &old) == 0);
+        CHECK(ka_policy_new(list[k]->name, &p6, &direct) == 0);
+        for (int r = 0; r < 80; r++) {
+            int arm = r % N, reward = arm == 2 || (arm == 5 && r % 3) || (arm == 7 && r % 5 == 0);
+            ka_policy_ctx c = ctx(0);
+            CHECK(ka_policy_update(old, &c, arm, reward) == 0);
+            for (int i = 0; i < 6; i++)
+                if (from[i] == arm) {
+                    ka_policy_ctx c6 = { .variants = v6, .n_variants = 6, .profile = &prof };
+                    CHECK(ka_policy_update(direct, &c6, i, reward) == 0);
+                }
+        }
+        CHECK(ka_policy_prepare(old) == 0 && ka_policy_prepare(direct) == 0);
+        CHECK_MSG(ka_policy_remap(old, &p6, from, &mapped) == 0, "%s: %s", list[k]->name,
+                  ka_error_message());
+        double a[6], b[6];
+        ka_policy_ctx c6 = { .variants = v6, .n_variants = 6, .profile = &prof };
+        CHECK(mapped && ka_policy_probs(mapped, &c6, a) == 0 && ka_policy_probs(direct, &c6, b) == 0);
+        for (int i = 0; mapped && i < 6; i++)
+            CHECK_MSG(fabs(a[i] - b[i]) < 1e-9, "%s arm %d: remapped %.12g, learned %.12g",
+                      list[k]->name, i, a[i], b[i]);
+        static const int bad[6] = { 0, 1, 2, 3, 4, N };
+        ka_policy *none = NULL;
+        CHECK(ka_policy_remap(old, &p6, bad, &none) == KA_EINVAL && none == NULL);
+        ka_policy_free(old);
+        ka_policy_free(direct);
+        ka_policy_free(mapped);
+    }
+}
+
 static void test_refusals(void)
 {
     ka_policy_params prm;
@@ -371,6 +420,7 @@ int main(void)
     RUN(test_seed_weights);
     RUN(test_thompson_propensities);
     RUN(test_save_load);
+    RUN(test_remap);
     RUN(test_refusals);
     TEST_END();
 }
