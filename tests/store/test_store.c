@@ -101,6 +101,44 @@ static void test_upgrade_from_v3(void)
     ka_store_close(&s);
 }
 
+/* A database of schema 7 (before variant ids): opening it gives each variant the id
+ * an analysis would give it now, and each event the id of its number's variant. */
+static void test_upgrade_from_v7(void)
+{
+    const char *url = st_fresh_url();
+    ka_store *s = st_open_old(url, 7);
+    if (!s)
+        return;
+    CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO titles (title_id, analysed_at) VALUES ($1, $2)",
+                        SQL_TEXT("v7film"), SQL_REAL(1.7e9)), 0);
+    CHECK_EQ_INT(ka_sql_script(s, "INSERT INTO candidates (title, idx, frame, phash) VALUES"
+                               " ((SELECT id FROM titles), 0, 42, -81985529216486896)"), 0);
+    CHECK_EQ_INT(ka_sql_script(s, "INSERT INTO variants (title, number, candidate, frame)"
+                               " VALUES ((SELECT id FROM titles), 1, (SELECT id FROM"
+                               " candidates), 42)"), 0);
+    CHECK_EQ_INT(ka_sql_script(s, "INSERT INTO events (client_id, type, title_id,"
+                               " variant_number, ts) VALUES ('e1', 'click', 'v7film', 1, 1.7e9),"
+                               " ('e2', 'click', 'v7film', 2, 1.7e9), ('e3', 'play', 'other', 1,"
+                               " 1.7e9)"), 0);
+    ka_store_close(&s);
+    CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+    if (!s)
+        return;
+    CHECK_EQ_INT(ka_store_schema_version(s), KA_STORE_SCHEMA_VERSION);
+    char want[KA_VARIANT_ID_LEN + 1];
+    ka_variant_id("v7film", 42, (uint64_t)-81985529216486896LL, want);
+    ka_sql_res r;
+    CHECK_EQ_INT(ka_sql(s, &r, "SELECT v.variant_id, (SELECT variant_id FROM events WHERE"
+                        " client_id = 'e1'), (SELECT count(*) FROM events WHERE variant_id IS"
+                        " NULL) FROM variants v", NULL, 0), 0);
+    CHECK_MSG(r.nrows == 1 && ka_sql_text(&r, 0, 0) && !strcmp(ka_sql_text(&r, 0, 0), want),
+              "variant id %s, want %s", r.nrows ? ka_sql_text(&r, 0, 0) : "(none)", want);
+    CHECK(r.nrows == 1 && ka_sql_text(&r, 0, 1) && !strcmp(ka_sql_text(&r, 0, 1), want));
+    CHECK(r.nrows == 1 && ka_sql_int(&r, 0, 2) == 2);  /* no such variant, no such title */
+    ka_sql_res_free(&r);
+    ka_store_close(&s);
+}
+
 static void test_newer_schema_refused(void)
 {
     const char *url = st_fresh_url();
@@ -354,6 +392,7 @@ int main(int argc, char **argv)
     if (rc)
         return rc;
     RUN(test_migrate_from_empty);
+    RUN(test_upgrade_from_v7);
     RUN(test_reopen_and_upgrade);
     RUN(test_upgrade_from_v3);
     RUN(test_newer_schema_refused);
