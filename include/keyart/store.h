@@ -14,7 +14,7 @@ extern "C" {
 struct json_t;
 
 /* The schema version this build writes; a database with a newer one is refused. */
-#define KA_STORE_SCHEMA_VERSION 7
+#define KA_STORE_SCHEMA_VERSION 8
 
 /* Store-specific error: the job is no longer this worker's (its lease ended and
  * another worker took it, or it was finished meanwhile); nothing was written. */

@@ -1,5 +1,6 @@
-/* api_events.c: POST /v1/events {"events": [{"id", "type", "user", "title", "variant",
- * "ts", "dwell_ms", "policy", "propensity", "experiment", "arm", "context"}, ...]}.
+/* api_events.c: POST /v1/events {"events": [{"id", "type", "user", "title_id",
+ * "variant_number", "ts", "dwell_s", "policy", "propensity", "experiment", "arm",
+ * "context"}, ...]} (docs/schemas/http-events-request.schema.json).
  * Each event is checked on its own: the bad ones are refused with their reason, the
  * good ones of the same batch are stored (in one transaction), and an id already
  * stored is a duplicate, not an error, so clients may resend freely. Events without an
@@ -39,19 +40,19 @@ static const char *str_field(const json_t *ev, const char *name, int required, s
 
 static const char *check_numbers(const json_t *ev, checked *c, const ka_stitle *t)
 {
-    const json_t *variant = json_object_get(ev, "variant"), *ts = json_object_get(ev, "ts");
-    const json_t *dwell = json_object_get(ev, "dwell_ms"), *prop = json_object_get(ev, "propensity");
+    const json_t *variant = json_object_get(ev, "variant_number"), *ts = json_object_get(ev, "ts");
+    const json_t *dwell = json_object_get(ev, "dwell_s"), *prop = json_object_get(ev, "propensity");
     int need_variant = c->type == KA_EVENT_IMPRESSION || c->type == KA_EVENT_CLICK;
     if (variant && !json_is_integer(variant))
-        return "variant must be an integer";
+        return "variant_number must be an integer";
     if (!variant && need_variant)
-        return "impressions and clicks need the variant shown";
+        return "impressions and clicks need the variant_number shown";
     c->e.variant_number = variant ? (int)json_integer_value(variant) : 0;
     int found = !variant;
     for (int k = 0; !found && k < t->n_variants; k++)
         found = t->pv[k].number == c->e.variant_number;
     if (!found)
-        return "the title has no such variant";
+        return "the title has no such variant_number";
     double now = (double)time(NULL);
     if (ts && (!json_is_number(ts) || !(json_number_value(ts) > 946684800.0)))
         return "ts must be a number of seconds since 1970 (after 2000)";
@@ -59,10 +60,11 @@ static const char *check_numbers(const json_t *ev, checked *c, const ka_stitle *
         return json_number_value(ts) > 1e11 ? "ts is in seconds, not milliseconds"
                                              : "ts is more than a day in the future";
     c->e.ts = ts ? json_number_value(ts) : 0;
-    if (dwell && (!json_is_integer(dwell) || json_integer_value(dwell) < 0 ||
-                  json_integer_value(dwell) > 86400000))
-        return "dwell_ms must be an integer of 0..86400000";
-    c->e.value = dwell ? (double)json_integer_value(dwell) / 1000 : NAN;
+    /* seconds, as every time of the vocabulary (docs/json.md); kept to the millisecond */
+    if (dwell && (!json_is_number(dwell) || !(json_number_value(dwell) >= 0) ||
+                  json_number_value(dwell) > 86400))
+        return "dwell_s must be a number of seconds in 0..86400";
+    c->e.value = dwell ? ka_json_round(json_number_value(dwell), 3) : NAN;
     if (prop && (!json_is_number(prop) || !(json_number_value(prop) > 0) ||
                  json_number_value(prop) > 1))
         return "propensity must be a number in (0, 1]";
@@ -90,8 +92,8 @@ static void assign(const ka_serve_state *st, checked *c)
 /* NULL when ev is good (c filled), else why not. State read-locked. */
 static const char *check(const ka_serve_state *st, const json_t *ev, checked *c)
 {
-    static const char *const fields[] = { "id", "type", "user", "title", "variant", "ts",
-        "dwell_ms", "policy", "propensity", "experiment", "arm", "context", NULL };
+    static const char *const fields[] = { "id", "type", "user", "title_id", "variant_number",
+        "ts", "dwell_s", "policy", "propensity", "experiment", "arm", "context", NULL };
     const char *why = NULL, *key;
     memset(c, 0, sizeof *c);
     if (!json_is_object(ev))
@@ -103,7 +105,7 @@ static const char *check(const ka_serve_state *st, const json_t *ev, checked *c)
     c->e.client_id = str_field(ev, "id", 1, KA_EVENT_ID_MAX, c, &why);
     c->e.type = str_field(ev, "type", 1, 16, c, &why);
     c->e.user = str_field(ev, "user", 1, KA_EVENT_STR_MAX, c, &why);
-    c->e.title_id = str_field(ev, "title", 1, KA_EVENT_STR_MAX, c, &why);
+    c->e.title_id = str_field(ev, "title_id", 1, KA_EVENT_STR_MAX, c, &why);
     c->e.policy = str_field(ev, "policy", 0, 64, c, &why);
     c->e.experiment = str_field(ev, "experiment", 0, 64, c, &why);
     c->e.arm = str_field(ev, "arm", 0, 64, c, &why);

@@ -42,7 +42,7 @@ static int has_variant(const json_t *title, int number)
     size_t i;
     const json_t *v;
     json_array_foreach(json_object_get(title, "variants"), i, v)
-        if (json_integer_value(json_object_get(v, "number")) == number)
+        if (json_integer_value(json_object_get(v, "variant_number")) == number)
             return 1;
     return 0;
 }
@@ -53,8 +53,8 @@ static int check_title(const ka_sexp *e, const json_t *title, char *why, size_t 
     for (int a = 0; a < e->exp.n_arms; a++) {
         const ka_exp_arm *arm = &e->arms[a];
         if (arm->kind == KA_EXP_ARM_VARIANT && !has_variant(title, arm->variant))
-            return why_set(why, size, "arm '%s' shows variant %d, which title '%s' does not "
-                           "have (it has %zu)", arm->name, arm->variant,
+            return why_set(why, size, "arm '%s' shows variant_number %d, which title '%s' "
+                           "does not have (it has %zu variants)", arm->name, arm->variant,
                            json_string_value(json_object_get(title, "title_id")),
                            json_array_size(json_object_get(title, "variants")));
     }

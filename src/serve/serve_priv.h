@@ -55,7 +55,7 @@ typedef struct ka_stitle {
     char *(*images)[KA_SERVE_IMAGES];   /* artwork names per variant, NULL = none */
     char **scene, **composition;    /* per variant, names */
     char **answer;                  /* per variant, the fixed part of an artwork answer:
-                                     * "title":..,"variant":..,"scene_type":..,
+                                     * "title_id":..,"variant_number":..,"scene_type":..,
                                      * "composition":..,"images":{..} (JSON members) */
     /* One policy per type in use (index = ka_policy_list() position), the last event
      * id folded into each, and whether it changed since the last snapshot. */

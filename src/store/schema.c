@@ -12,6 +12,7 @@ typedef struct migration {
     int version;
     const char *name;
     const char *sql;
+    int (*data)(ka_store *s);       /* a step SQL alone cannot do, after sql; or NULL */
 } migration;
 
 #define REAL "DOUBLE PRECISION"
@@ -62,7 +63,7 @@ static const migration migrations[] = {
       " quality_score " REAL ", relevance " REAL ", diversity_penalty " REAL ", score " REAL ","
       " emotional " REAL ", action " REAL ", dramatic " REAL ", prominence " REAL ","
       " crops TEXT, image_full TEXT, image_16x9 TEXT, image_2x3 TEXT, image_1x1 TEXT,"
-      " metadata TEXT, UNIQUE (title, number));" },
+      " metadata TEXT, UNIQUE (title, number));", NULL },
 
     { 2, "serving: users, experiments, assignments, events, policy state",
       "CREATE TABLE users ("
@@ -84,7 +85,7 @@ static const migration migrations[] = {
       "CREATE TABLE policy_state ("
       " policy TEXT NOT NULL, scope TEXT NOT NULL DEFAULT '', state {BLOB},"
       " version INTEGER NOT NULL DEFAULT 0, updated_at " REAL " NOT NULL DEFAULT ({NOW}),"
-      " PRIMARY KEY (policy, scope));" },
+      " PRIMARY KEY (policy, scope));", NULL },
 
     { 3, "work queue: jobs with leases",
       "CREATE TABLE jobs ("
@@ -97,30 +98,35 @@ static const migration migrations[] = {
       " finished_at " REAL ", error TEXT, result {BLOB}, " CREATED ");"
       "CREATE INDEX jobs_state ON jobs (state, id);"
       "CREATE INDEX jobs_parent ON jobs (parent);"
-      "CREATE INDEX jobs_title ON jobs (title_id);" },
+      "CREATE INDEX jobs_title ON jobs (title_id);", NULL },
 
     /* NULL = vision did not measure the part (it is then left out of the score) */
     { 4, "candidates: BRISQUE and face quality",
       "ALTER TABLE candidates ADD COLUMN brisque_quality " REAL ";"
-      "ALTER TABLE candidates ADD COLUMN face_quality " REAL ";" },
+      "ALTER TABLE candidates ADD COLUMN face_quality " REAL ";", NULL },
 
     /* What the title's variants are chosen with (keyart enqueue --min-quality,
      * --quality-weights). NULL = the defaults, so rows queued before keep working;
      * the weights are "B,C,S,X,R,F" as ka_quality_weights_format writes them. */
     { 5, "jobs: the selection's minimum quality and quality weights",
       "ALTER TABLE jobs ADD COLUMN min_quality " REAL ";"
-      "ALTER TABLE jobs ADD COLUMN quality_weights TEXT;" },
+      "ALTER TABLE jobs ADD COLUMN quality_weights TEXT;", NULL },
 
     /* The ranker's score of every candidate and the grade it stands for (0..3);
      * NULL for candidates stored before there was a ranker. */
     { 6, "candidates: appeal and its grade",
       "ALTER TABLE candidates ADD COLUMN appeal " REAL ";"
-      "ALTER TABLE candidates ADD COLUMN appeal_grade " REAL ";" },
+      "ALTER TABLE candidates ADD COLUMN appeal_grade " REAL ";", NULL },
 
     /* Every interval an experiment ran, as JSON: [[start, stop], ...] (stop null while
      * it runs); started_at is its first start, stopped_at its last stop. */
     { 7, "experiments: run intervals",
-      "ALTER TABLE experiments ADD COLUMN runs TEXT;" },
+      "ALTER TABLE experiments ADD COLUMN runs TEXT;", NULL },
+
+    /* The JSON stored before docs/json.md's names: experiment arms' variant_number,
+     * the variants' metadata time_s and friends (vocabulary.c). No table changes. */
+    { 8, "vocabulary: stored JSON in docs/json.md's names",
+      "SELECT 1;", ka_store_migrate_vocabulary },
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -166,6 +172,8 @@ static int apply(ka_store *s, int from, int target)
         if (m->version <= from || m->version > target)
             continue;
         err = ka_sql_script(s, m->sql);
+        if (!err && m->data)
+            err = m->data(s);
         if (!err)
             err = KA_SQL(s, NULL, "INSERT INTO schema_version (version, name) VALUES ($1, $2)",
                          SQL_INT(m->version), SQL_TEXT(m->name));
