@@ -166,7 +166,7 @@ printf '%-9s %-12s %10s %9s %9s %8s %8s\n' policy route "req/s" "p50 ms" "p99 ms
 for policy in "${POLICIES[@]}"; do
     start_server "$policy"
     probe=$(curl -s "$URL/v1/artwork?user=u00042&title=t0042")
-    if ! jq -e --arg p "$policy" '.variant >= 1 and .policy == $p' <<<"$probe" >/dev/null 2>&1; then
+    if ! jq -e --arg p "$policy" '.variant_number >= 1 and .policy == $p' <<<"$probe" >/dev/null 2>&1; then
         log "$policy: unexpected answer: $probe"
         stop_server
         continue

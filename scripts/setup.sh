@@ -16,6 +16,7 @@ APT_PACKAGES=(
     libgsl-dev
     libsqlite3-dev sqlite3 libpq-dev postgresql nettle-dev
     libmicrohttpd-dev curl wrk
+    python3-jsonschema
 )
 # npm fetches the face pack: Debian's package, unless an npm is already on PATH
 # (NodeSource's nodejs bundles one and conflicts with Debian's npm).

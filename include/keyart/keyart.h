@@ -3,6 +3,7 @@
 #define KEYART_KEYART_H
 
 #include "keyart/common.h"
+#include "keyart/json.h"
 #include "keyart/media.h"
 #include "keyart/analysis.h"
 #include "keyart/rank.h"

@@ -14,7 +14,7 @@ extern "C" {
 struct json_t;
 
 /* The schema version this build writes; a database with a newer one is refused. */
-#define KA_STORE_SCHEMA_VERSION 8
+#define KA_STORE_SCHEMA_VERSION 9
 
 /* Store-specific error: the job is no longer this worker's (its lease ended and
  * another worker took it, or it was finished meanwhile); nothing was written. */
@@ -83,7 +83,7 @@ int ka_store_titles_json(ka_store *s, struct json_t **out);
  * is not stored. */
 int ka_store_variants_json(ka_store *s, const char *title_id, struct json_t **out);
 /* The variants later analyses of the title no longer chose, oldest retirement first:
- * [{"variant_id", "number" (its last), "scene_type", "composition", "timestamp",
+ * [{"variant_id", "variant_number" (its last), "scene_type", "composition", "time_s",
  *   "frame", "quality_score", "analysed_at" (of its analysis), "retired_at",
  *   "images"}]. Kept for reports; never served. */
 int ka_store_retired_variants_json(ka_store *s, const char *title_id, struct json_t **out);
@@ -174,10 +174,10 @@ int ka_store_experiment_counts(ka_store *s, const char *experiment,
 
 /* What the server needs to know of every analysed title, and a stamp that changes
  * whenever an analysis is stored (count of titles, latest analysed_at).
- * [{"title_id", "genre", "analysed_at", "variants": [{"number", "variant_id",
+ * [{"title_id", "genre", "analysed_at", "variants": [{"variant_number", "variant_id",
  *   "scene_type", "composition", "quality_score", "appeal_grade", "characters":
  *   [{"name", "role"}], "images": {"full", "16x9", "2x3", "1x1"}}],
- *   "retired": [{"variant_id", "number" (its last), "retired_at"}]}] */
+ *   "retired": [{"variant_id", "variant_number" (its last), "retired_at"}]}] */
 int ka_store_catalog_json(ka_store *s, struct json_t **out);
 int ka_store_catalog_stamp(ka_store *s, int64_t *titles, double *latest);
 

@@ -196,7 +196,7 @@ static int write_results(const analyze_args *a, ka_title *t, const char *dir)
     }
     if (!rc && a->json) {
         json_t *j = ka_metadata_json(t, &sel, a->select.genre);
-        if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) || fputc('\n', stdout) == EOF ||
+        if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | KA_JSON_REAL) || fputc('\n', stdout) == EOF ||
             fflush(stdout)) {
             ka_cli_stdout_error();
             rc = KA_EXIT_OUTPUT;

@@ -173,14 +173,14 @@ static int cast_list(int argc, char **argv)
         for (int k = i; k < n; k++)
             refs += !strcmp(e[k].title, e[i].title) && !strcmp(e[k].name, e[i].name);
         if (arr)
-            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i}", "title", e[i].title,
+            json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:i}", "title_id", e[i].title,
                                   "name", e[i].name, "role", ka_role_name(e[i].role),
                                   "references", refs));
         else
             printf("%s\t%s\t%s\t%d\n", e[i].title, e[i].name, ka_role_name(e[i].role), refs);
     }
     rc = n < 0 ? KA_EXIT_INTERNAL : KA_EXIT_OK;
-    if (arr && (json_dumpf(arr, stdout, JSON_INDENT(2)) || fputc('\n', stdout) == EOF))
+    if (arr && (json_dumpf(arr, stdout, JSON_INDENT(2) | KA_JSON_REAL) || fputc('\n', stdout) == EOF))
         rc = KA_EXIT_OUTPUT;
     if (fflush(stdout))
         rc = KA_EXIT_OUTPUT;

@@ -164,7 +164,7 @@ static int print_faces(const ka_face *f, int n, const ka_cast_entry *e, const ka
     json_t *root = arr ? json_pack("{s:o}", "faces", arr) : NULL;
     if (!root)
         return KA_EXIT_INTERNAL;
-    int bad = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) || fputc('\n', stdout) == EOF ||
+    int bad = json_dumpf(root, stdout, JSON_INDENT(2) | KA_JSON_REAL) || fputc('\n', stdout) == EOF ||
               fflush(stdout);
     json_decref(root);
     if (bad)

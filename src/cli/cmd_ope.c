@@ -168,7 +168,7 @@ static int bts_dist(const ope_args *a, ka_ope_log *log, double **dist, char *pri
 
 static json_t *num(double v)
 {
-    return v == v ? json_real(v) : json_null();
+    return ka_json_number(v);
 }
 
 /* {"name": "mean", "shrink": S} or {"name": "ridge", "penalty": L} */
@@ -216,8 +216,9 @@ int ka_cmd_ope(int argc, char **argv)
         json_t *est = json_object();
         for (int m = 0; m < KA_OPE_COUNT; m++)
             json_object_set_new(est, ka_ope_method_name((ka_ope_method)m), json_pack(
-                "{s:o,s:o,s:o,s:o,s:o}", "value", num(e[m].value), "lo", num(e[m].lo),
-                "hi", num(e[m].hi), "se", num(e[m].se), "n_eff", num(e[m].n_eff)));
+                "{s:o,s:o,s:o,s:o}", "value", num(e[m].value),
+                "ci", ka_json_interval(e[m].lo, e[m].hi), "se", num(e[m].se),
+                "n_eff", num(e[m].n_eff)));
         json_t *pol = json_pack("{s:s}", "name", a.policy);
         if (dist) {
             json_object_set_new(pol, "prior", json_string(prior));

@@ -85,7 +85,7 @@ int ka_cmd_shots(int argc, char **argv)
             rc = KA_EXIT_OUTPUT;
     } else {
         json_t *j = ka_shots_json(t);
-        if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) || fputc('\n', stdout) == EOF)
+        if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | KA_JSON_REAL) || fputc('\n', stdout) == EOF)
             rc = KA_EXIT_OUTPUT;
         json_decref(j);
     }

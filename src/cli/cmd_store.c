@@ -40,7 +40,7 @@ int ka_cli_store_save(ka_store *s, const ka_title *t, const ka_selection *sel,
 int ka_cli_print_json(json_t *j)
 {
     int rc = KA_EXIT_OK;
-    if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) ||
+    if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | KA_JSON_REAL) ||
         fputc('\n', stdout) == EOF || fflush(stdout)) {
         ka_cli_stdout_error();
         rc = KA_EXIT_OUTPUT;
@@ -113,9 +113,9 @@ static int parse(int argc, char **argv, const char *usage, int want_title, int a
     return 0;
 }
 
-/* Adds "rescored" to each candidate's quality in j (ka_store_candidates_json): its
- * score from the stored parts with other weights, to see what they would change
- * without analysing the title again. */
+/* Adds "quality_score_rescored" to each candidate in j (ka_store_candidates_json): its
+ * quality score from the stored parts with other weights, to see what they would
+ * change without analysing the title again. */
 static int rescore(ka_store *s, const char *title, const ka_quality_weights *w, json_t *j)
 {
     ka_quality *q = NULL;
@@ -124,8 +124,9 @@ static int rescore(ka_store *s, const char *title, const ka_quality_weights *w, 
         err = ka_error(KA_EIO, "the candidates of '%s' changed while they were read", title);
     for (int i = 0; !err && i < n; i++) {
         ka_quality_score(&q[i], w);
-        json_t *qo = json_object_get(json_array_get(j, (size_t)i), "quality");
-        if (!qo || json_object_set_new(qo, "rescored", json_real(q[i].score)) < 0)
+        json_t *c = json_array_get(j, (size_t)i);
+        if (!c || json_object_set_new(c, "quality_score_rescored",
+                                      ka_json_real(q[i].score, 4)) < 0)
             err = ka_error(KA_ENOMEM, "no memory");
     }
     free(q);
@@ -156,10 +157,10 @@ static void print_titles(json_t *a)
         printf("%-24s %-12s %8.1fs %6lld %8lld  %s\n",
                json_string_value(json_object_get(t, "title_id")),
                json_string_value(json_object_get(t, "genre")) ?: "-",
-               json_real_value(json_object_get(t, "duration_s")),
+               json_number_value(json_object_get(t, "duration_s")),
                json_integer_value(json_object_get(t, "shots")),
                json_integer_value(json_object_get(t, "variants")),
-               when(json_real_value(json_object_get(t, "analysed_at")), buf, sizeof buf));
+               when(json_number_value(json_object_get(t, "analysed_at")), buf, sizeof buf));
     }
 }
 
@@ -172,13 +173,13 @@ static void print_variants(json_t *a)
     json_array_foreach(a, i, v) {
         json_t *img = json_object_get(v, "images");
         printf("%3lld %-16s %-16s %-18s %-12s %7.2fs %6.3f  %s\n",
-               json_integer_value(json_object_get(v, "number")),
+               json_integer_value(json_object_get(v, "variant_number")),
                json_string_value(json_object_get(v, "variant_id")) ?: "-",
                json_string_value(json_object_get(v, "slot")) ?: "-",
                json_string_value(json_object_get(v, "scene_type")) ?: "-",
                json_string_value(json_object_get(v, "composition")) ?: "-",
-               json_real_value(json_object_get(v, "timestamp")),
-               json_real_value(json_object_get(v, "score")),
+               json_number_value(json_object_get(v, "time_s")),
+               json_number_value(json_object_get(v, "score")),
                json_string_value(json_object_get(img, "full")) ?: "-");
     }
 }
@@ -262,7 +263,8 @@ int ka_cmd_export(int argc, char **argv)
         "               it (or null), faces found, and every part of its quality score\n"
         "               (brisque and face null where vision did not measure them)\n"
         "  --quality-weights B,C,S,X,R,F\n"
-        "               with --candidates: each quality also gets \"rescored\", its score\n"
-        "               from the stored parts with these weights (as analyze takes them)\n"
+        "               with --candidates: each candidate also gets\n"
+        "               \"quality_score_rescored\", its quality score from the stored\n"
+        "               parts with these weights (as analyze takes them)\n"
         "  --db URL     the database (default $KEYART_DB, else sqlite:keyart.db)\n");
 }

@@ -5,8 +5,10 @@
  * impressions. ka_exp_report_json gives the server and the CLI one JSON shape. */
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 
 #include "keyart/experiment.h"
+#include "keyart/json.h"
 
 void ka_exp_counts_add(ka_exp_counts *c, ka_event_type type, double value)
 {
@@ -161,10 +163,18 @@ int ka_exp_report_build(const ka_exp_counts *counts, int n_arms, int control,
     return 0;
 }
 
-/* JSON has no NaN or infinity: those become null. */
+/* JSON has no NaN or infinity: those become null (ka_json_number). */
 static json_t *num(double v)
 {
-    return isfinite(v) ? json_real(v) : json_null();
+    return ka_json_number(v);
+}
+
+/* An arm's name; its index as text when it has none. */
+static json_t *arm_name(const char *const *arm_names, int a)
+{
+    char index[16];
+    snprintf(index, sizeof index, "%d", a);
+    return json_string(arm_names && arm_names[a] ? arm_names[a] : index);
 }
 
 json_t *ka_exp_report_json(const ka_exp_report *r, const ka_exp_counts *counts,
@@ -178,17 +188,18 @@ json_t *ka_exp_report_json(const ka_exp_report *r, const ka_exp_counts *counts,
     }
     json_object_set_new(root, "srm", json_pack("{s:o,s:o,s:b}", "chi2", num(r->srm_chi2),
                                                "p", num(r->srm_p), "mismatch", r->srm));
-    json_object_set_new(root, "control", json_integer(r->control));
+    /* arms by name, as the config, the artwork answers and the events name them */
+    json_object_set_new(root, "control", arm_name(arm_names, r->control));
     for (int a = 0; a < r->n_arms; a++) {
         json_t *arm = json_object(), *metrics = json_object();
-        json_object_set_new(arm, "arm", json_integer(a));
-        if (arm_names && arm_names[a])
-            json_object_set_new(arm, "name", json_string(arm_names[a]));
-        json_object_set_new(arm, "impressions", json_real(counts[a].impressions));
+        json_object_set_new(arm, "name", arm_name(arm_names, a));
+        json_object_set_new(arm, "impressions", ka_json_count(counts[a].impressions));
         for (int m = 0; m < KA_METRIC_COUNT; m++) {
             double v, n;
             ka_exp_metric_value(&counts[a], (ka_exp_metric)m, &v, &n, NULL);
-            json_object_set_new(metrics, metric_names[m], num(v));
+            /* dwell_s is a time: to the millisecond, as every time (docs/json.md) */
+            json_object_set_new(metrics, metric_names[m],
+                                m == KA_METRIC_DWELL ? ka_json_time(v) : num(v));
         }
         json_object_set_new(arm, "metrics", metrics);
         json_t *vs = json_object();
@@ -197,12 +208,14 @@ json_t *ka_exp_report_json(const ka_exp_report *r, const ka_exp_counts *counts,
             if (x->arm != a)
                 continue;
             json_object_set_new(vs, metric_names[x->metric], json_pack(
-                "{s:o,s:[o,o],s:o,s:[o,o],s:o,s:o,s:o,s:o,s:o,s:[o,o]}",
-                "diff", num(x->test.diff), "diff_ci", num(x->test.diff_lo), num(x->test.diff_hi),
-                "rel", num(x->test.rel), "rel_ci", num(x->test.rel_lo), num(x->test.rel_hi),
+                "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+                "diff", num(x->test.diff),
+                "diff_ci", ka_json_interval(x->test.diff_lo, x->test.diff_hi),
+                "rel", num(x->test.rel),
+                "rel_ci", ka_json_interval(x->test.rel_lo, x->test.rel_hi),
                 "p", num(x->test.p), "p_holm", num(x->p_holm), "p_bh", num(x->p_bh),
                 "stat", num(x->test.stat), "chance_to_beat", num(x->chance_to_beat),
-                "always_valid_ci", num(x->cs_lo), num(x->cs_hi)));
+                "always_valid_ci", ka_json_interval(x->cs_lo, x->cs_hi)));
         }
         if (a != r->control)
             json_object_set_new(arm, "vs_control", vs);

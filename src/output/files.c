@@ -124,7 +124,7 @@ int ka_out_write_json(const char *path, json_t *j)
     FILE *f = open_temp(tmp, path, &rc);
     if (!f)
         return rc;
-    if (json_dumpf(j, f, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) != 0 || fputc('\n', f) == EOF) {
+    if (json_dumpf(j, f, JSON_INDENT(2) | KA_JSON_REAL) != 0 || fputc('\n', f) == EOF) {
         fclose(f);
         unlink(tmp);
         return ka_error(KA_EIO, "cannot write %s: %s", path, strerror(errno ? errno : EIO));

@@ -1,5 +1,6 @@
 /* json.c: the title's metadata (metadata.json, `keyart analyze --json`) and the shot
- * list as JSON and CSV. Field names follow the seed system's variant records. */
+ * list as JSON and CSV. Names and number formats are docs/json.md's; the shapes are
+ * docs/schemas/metadata.schema.json and shots.schema.json. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,11 +13,7 @@
 
 double ka_out_round(double x, int decimals)
 {
-    if (!isfinite(x))
-        return 0.0;
-    double p = pow(10.0, decimals);
-    double r = round(x * p) / p;
-    return r == 0.0 ? 0.0 : r;      /* no "-0.0" */
+    return ka_json_round(x, decimals);
 }
 
 static json_t *rect_object(ka_rect r)
@@ -108,12 +105,12 @@ static json_t *title_json(const ka_title *t, const ka_selection *sel, const char
     json_t *defects = json_pack("{s:I, s:I, s:I, s:I}",
         "black", (json_int_t)t->n_black, "blur", (json_int_t)t->n_blur,
         "flash", (json_int_t)t->n_flash, "transition", (json_int_t)t->n_transition);
-    json_t *title = json_pack("{s:s, s:s, s:s, s:f, s:f, s:i, s:i, s:I, s:i, s:i, s:i,"
-                     " s:o, s:o, s:o, s:s, s:s, s:f, s:s}",
+    json_t *title = json_pack("{s:s, s:s, s:s, s:o, s:f, s:i, s:i, s:I, s:i, s:i, s:i,"
+                     " s:o, s:o, s:o, s:s, s:s, s:o, s:s}",
         "title_id", t->id ? t->id : "",
         "source", t->path ? t->path : "",
         "genre", genre ? genre : DEFAULT_GENRE,
-        "duration_s", ka_out_round(t->duration_s, 3),
+        "duration_s", ka_json_time(t->duration_s),
         "fps", ka_out_round(t->info.fps, 3),
         "width", t->info.width,
         "height", t->info.height,
@@ -126,7 +123,7 @@ static json_t *title_json(const ka_title *t, const ka_selection *sel, const char
         "defects", defects,
         "codec", t->info.codec,
         "container", t->info.container,
-        "analyse_s", ka_out_round(t->analyse_s, 3),
+        "analyse_s", ka_json_time(t->analyse_s),
         "keyart_version", ka_version());
     add_selection_facts(title, sel);
     if (title)
@@ -215,7 +212,7 @@ static json_t *reason_json(const ka_selection *sel, const ka_variant *v, const k
         "relevance", ka_out_round(v->relevance, 4),
         "diversity_penalty", ka_out_round(v->diversity_penalty, 4),
         "score", ka_out_round(v->score, 4),
-        "quality", ka_out_round(c->q.score, 4),
+        "quality_score", ka_out_round(c->q.score, 4),
         "quality_parts", quality_parts_json(&c->q, sel ? &sel->weights : NULL),
         "motion", ka_out_round(c->motion, 4),
         "sampled", sampled,
@@ -247,7 +244,7 @@ static json_t *face_json(const ka_face *f)
 {
     json_t *o = json_pack("{s:[i,i,i,i], s:f, s:f, s:s, s:f, s:f, s:f}",
         "box", f->box.x, f->box.y, f->box.w, f->box.h,
-        "score", ka_out_round(f->score, 3),
+        "detector_score", ka_out_round(f->score, 3),
         "eyes_open", ka_out_round(f->eyes_open, 3),
         "expression", ka_expression_name(f->expression),
         "expression_confidence", ka_out_round(f->expression_conf, 3),
@@ -333,12 +330,12 @@ static json_t *variant_json(const ka_title *t, const ka_selection *sel, const ka
 static json_t *variant_seed_json(const ka_title *t, const ka_selection *sel, const ka_variant *v,
                                  const ka_candidate *c)
 {
-    return json_pack("{s:s, s:i, s:s, s:f, s:I, s:i, s:s, s:o, s:s, s:f, s:o, s:o, s:o,"
+    return json_pack("{s:s, s:i, s:s, s:o, s:I, s:i, s:s, s:o, s:s, s:f, s:o, s:o, s:o,"
                      " s:o, s:o}",
         "title_id", t->id ? t->id : "",
         "variant_number", v->number,
         "variant_id", v->id,
-        "timestamp", ka_out_round(c->time_s, 3),
+        "time_s", ka_json_time(c->time_s),
         "frame", (json_int_t)c->frame,
         "shot", c->shot,
         "scene_type", ka_scene_name(v->content.scene),
@@ -375,12 +372,12 @@ json_t *ka_metadata_json(const ka_title *t, const ka_selection *sel, const char 
 
 static json_t *shot_json(const ka_shot *s)
 {
-    json_t *o = json_pack("{s:i, s:I, s:I, s:f, s:f, s:s}",
+    json_t *o = json_pack("{s:i, s:I, s:I, s:o, s:o, s:s}",
         "index", s->index,
         "start_frame", (json_int_t)s->start_frame,
         "end_frame", (json_int_t)s->end_frame,
-        "start_s", ka_out_round(s->start_s, 4),
-        "end_s", ka_out_round(s->end_s, 4),
+        "start_s", ka_json_time(s->start_s),
+        "end_s", ka_json_time(s->end_s),
         "transition_in", ka_transition_name(s->transition_in));
     if (o && s->span_first >= 0)
         json_object_set_new(o, "transition_span", json_pack("[I, I]",
@@ -412,7 +409,7 @@ int ka_shots_write_csv(const ka_title *t, FILE *f)
         int gradual = s->span_first >= 0;
         fprintf(f, "%d,%lld,%lld,%.15g,%.15g,%s,%lld,%lld\n", s->index,
                 (long long)s->start_frame, (long long)s->end_frame,
-                ka_out_round(s->start_s, 4), ka_out_round(s->end_s, 4),
+                ka_json_round(s->start_s, 3), ka_json_round(s->end_s, 3),
                 ka_transition_name(s->transition_in),
                 gradual ? (long long)s->span_first : -1LL,
                 gradual ? (long long)s->span_last : -1LL);

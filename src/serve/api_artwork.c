@@ -1,8 +1,9 @@
 /* api_artwork.c: the question the service exists for: which variant of a title should
  * this user see? GET /v1/artwork?user=U&title=T[&shape=2x3] for one title and
  * POST /v1/artwork:batch {"user": U, "titles": [...], "shape"?} for a row of them. Each
- * answer names the variant, its image URLs, the policy (and experiment arm) that chose
- * it and the propensity it had, which clients echo in their events. */
+ * answer names the variant (variant_number), its image URLs, the policy (and experiment
+ * arm) that chose it and the propensity it had, which clients echo in their events.
+ * Shapes: docs/schemas/http-artwork*.schema.json. */
 #include <string.h>
 
 #include "serve_priv.h"
@@ -54,7 +55,7 @@ static json_t *choose(ka_server *s, const char *user, const char *title, int sha
     }
     ka_metrics_selection(&s->metrics, d.policy);
     json_t *o = json_pack("{s:s, s:s, s:i, s:s?, s:s?, s:o, s:s, s:f, s:o, s:o}",
-        "user", user, "title", t->id, "variant", d.variant,
+        "user", user, "title_id", t->id, "variant_number", d.variant,
         "scene_type", t->scene[d.arm], "composition", t->composition[d.arm],
         "images", images_json(t, d.arm), "policy", ka_decision_policy(&d),
         "propensity", d.propensity,
@@ -109,7 +110,8 @@ static char *answer_text(const ka_stitle *t, const ka_decision *d, const char *u
         return NULL;
     p += sprintf(p, "{\"user\":");
     p = json_string_at(p, user);
-    p += sprintf(p, ",%s,\"policy\":\"%s\",\"propensity\":%.17g,\"experiment\":",
+    /* %.15g: as every dump prints reals (KA_JSON_PRECISION), so batch answers agree */
+    p += sprintf(p, ",%s,\"policy\":\"%s\",\"propensity\":%.15g,\"experiment\":",
                  t->answer[d->arm], ka_decision_policy(d), d->propensity);
     p = exp ? json_string_at(p, exp) : p + sprintf(p, "null");
     p += sprintf(p, ",\"arm\":");
@@ -186,8 +188,10 @@ enum MHD_Result ka_api_artwork_batch(ka_req *r)
         const char *title = json_string_value(tj), *why = "title ids are strings";
         unsigned status = MHD_HTTP_BAD_REQUEST;
         json_t *o = id_ok(title) ? choose(r->srv, user, title, si, &status, &why) : NULL;
-        json_array_append_new(out, o ? o : json_pack("{s:O, s:s, s:i}", "title", tj,
-                                                     "error", why, "status", (int)status));
+        /* a title that cannot be answered: the error shape of every route, per title */
+        json_array_append_new(out, o ? o : json_pack("{s:O, s:{s:i, s:s}}", "title_id", tj,
+                                                     "error", "status", (int)status,
+                                                     "message", why));
     }
     pthread_rwlock_unlock(&r->srv->st.lock);
     json_t *reply = json_pack("{s:s, s:o}", "user", user, "artwork", out);

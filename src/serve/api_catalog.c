@@ -1,7 +1,8 @@
 /* api_catalog.c: read-only resources: titles and their variants (from the store),
  * what each policy of a title currently believes, users and their profiles (from
  * memory), the images (from the artwork folder: only names the store writes,
- * <2 hex>/<64 hex>.jpg, so no path can leave the folder), /healthz and /livez. */
+ * <2 hex>/<64 hex>.jpg, so no path can leave the folder), /healthz and /livez.
+ * Shapes: docs/json.md and docs/schemas/http-*.schema.json. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +18,12 @@ enum MHD_Result ka_api_healthz(ka_req *r)
 {
     int v = WITH_DB(r, ka_store_schema_version(r->srv->db));
     pthread_rwlock_rdlock(&r->srv->st.lock);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:f}",
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:o}",
         "status", v >= 0 ? "ok" : "degraded", "version", ka_version(),
         "database", ka_store_backend(r->srv->db), "schema_version", v,
         "titles", r->srv->st.cat ? r->srv->st.cat->n : 0,
         "watermark", (json_int_t)r->srv->st.watermark,
-        "uptime_s", (double)time(NULL) - r->srv->started_at);
+        "uptime_s", ka_json_time((double)time(NULL) - r->srv->started_at));
     pthread_rwlock_unlock(&r->srv->st.lock);
     return ka_reply_json(r, v >= 0 ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o);
 }
@@ -97,7 +98,7 @@ enum MHD_Result ka_api_title_variants(ka_req *r)
         return reply_title(r, err, NULL, NULL);
     }
     add_urls(retired);
-    return reply_title(r, err, json_pack("{s:s, s:o, s:o}", "title", r->params[0], "variants",
+    return reply_title(r, err, json_pack("{s:s, s:o, s:o}", "title_id", r->params[0], "variants",
                                          a, "retired", retired), a);
 }
 
@@ -108,14 +109,14 @@ enum MHD_Result ka_api_title(ka_req *r)
     return reply_title(r, err, meta, json_object_get(meta, "variants"));
 }
 
-/* {"title", "variants": [n...], "variant_ids": [id...], "policies": {name:
- * {"probabilities": [...], "version"}}}: each policy's probabilities for a user it
- * knows nothing about, arm by arm. */
+/* {"title_id", "policies": {name: {"version", "probabilities": [{"variant_number",
+ * "variant_id", "probability"}, ...]}}, "watermark"}: each policy's probabilities for a
+ * user it knows nothing about, each beside the variant it is for. */
 enum MHD_Result ka_api_title_policies(ka_req *r)
 {
     pthread_rwlock_rdlock(&r->srv->st.lock);
     const ka_stitle *t = ka_catalog_find(r->srv->st.cat, r->params[0]);
-    json_t *o = NULL, *pols = json_object(), *nums = json_array(), *ids = json_array();
+    json_t *o = NULL, *pols = json_object();
     for (int k = 0; t && k < KA_SERVE_POLICIES; k++) {
         double p[KA_POLICY_MAX_ARMS];
         ka_policy_ctx c = { .variants = t->pv, .n_variants = t->n_variants,
@@ -124,23 +125,18 @@ enum MHD_Result ka_api_title_policies(ka_req *r)
             continue;
         json_t *probs = json_array();
         for (int a = 0; a < t->n_variants; a++)
-            json_array_append_new(probs, json_real(p[a]));
+            json_array_append_new(probs, json_pack("{s:i, s:s, s:o}", "variant_number",
+                                                   t->pv[a].number, "variant_id", t->vid[a],
+                                                   "probability", ka_json_number(p[a])));
         json_object_set_new(pols, ka_policy_type_of(t->policy[k])->name,
-                            json_pack("{s:o, s:I}", "probabilities", probs, "version",
-                                      (json_int_t)t->version[k]));
-    }
-    for (int a = 0; t && a < t->n_variants; a++) {
-        json_array_append_new(nums, json_integer(t->pv[a].number));
-        json_array_append_new(ids, json_string(t->vid[a]));
+                            json_pack("{s:I, s:o}", "version", (json_int_t)t->version[k],
+                                      "probabilities", probs));
     }
     if (t)
-        o = json_pack("{s:s, s:O, s:O, s:O, s:I}", "title", t->id, "variants", nums,
-                      "variant_ids", ids, "policies", pols, "watermark",
+        o = json_pack("{s:s, s:O, s:I}", "title_id", t->id, "policies", pols, "watermark",
                       (json_int_t)r->srv->st.watermark);
     pthread_rwlock_unlock(&r->srv->st.lock);
     json_decref(pols);
-    json_decref(nums);
-    json_decref(ids);
     return t ? ka_reply_json(r, MHD_HTTP_OK, o)
              : ka_reply_error(r, MHD_HTTP_NOT_FOUND, "no such title: %s", r->params[0]);
 }
@@ -167,7 +163,7 @@ static json_t *floats(const float *v, int n, const char *(*name)(int))
     json_t *o = json_object();
     for (int i = 0; o && i < n; i++)
         if (v[i] > 0)
-            json_object_set_new(o, name(i), json_real(v[i]));
+            json_object_set_new(o, name(i), ka_json_real(v[i], 4));
     return o;
 }
 
@@ -186,12 +182,14 @@ static json_t *profile_json(const ka_profile *p, const ka_profile_opts *o)
     json_t *ctr = json_object();
     for (int s = 0; ctr && s < KA_SCENE_COUNT; s++)
         if (p->scene_imps[s] > 0)
-            json_object_set_new(ctr, scene_key(s), json_real((p->scene_clicks[s] + o->ctr_prior *
-                o->ctr_prior_n) / (p->scene_imps[s] + o->ctr_prior_n)));
+            json_object_set_new(ctr, scene_key(s), ka_json_real((p->scene_clicks[s] +
+                o->ctr_prior * o->ctr_prior_n) / (p->scene_imps[s] + o->ctr_prior_n), 4));
     int n_genres;
     ka_genre_list(&n_genres);
-    return json_pack("{s:f, s:f, s:o, s:o, s:o, s:o, s:o}", "updated_at", p->ts,
-        "events", p->events,
+    /* event_weight: the events folded in, each weighed down by its age (the profile's
+     * half-life), so not a count */
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "updated_at", ka_json_time(p->ts),
+        "event_weight", ka_json_real(p->events, 4),
         "genres", floats(p->genre, n_genres < KA_PROFILE_GENRES ? n_genres : KA_PROFILE_GENRES,
                          genre_key),
         "scene_types", floats(p->scene, KA_SCENE_COUNT, scene_key),

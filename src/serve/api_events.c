@@ -1,6 +1,6 @@
-/* api_events.c: POST /v1/events {"events": [{"id", "type", "user", "title", "variant",
- * "variant_id", "ts", "dwell_ms", "policy", "propensity", "experiment", "arm",
- * "context"}, ...]}.
+/* api_events.c: POST /v1/events {"events": [{"id", "type", "user", "title_id",
+ * "variant_number", "variant_id", "ts", "dwell_s", "policy", "propensity", "experiment",
+ * "arm", "context"}, ...]} (docs/schemas/http-events-request.schema.json).
  * Each event is checked on its own: the bad ones are refused with their reason, the
  * good ones of the same batch are stored (in one transaction), and an id already
  * stored is a duplicate, not an error, so clients may resend freely. An event names
@@ -45,21 +45,23 @@ static const char *str_field(const json_t *ev, const char *name, int required, s
 /* The variant an event is about, by id or number (both stored). */
 static const char *check_variant(const json_t *ev, checked *c, const ka_stitle *t)
 {
-    const json_t *variant = json_object_get(ev, "variant"), *vid = json_object_get(ev, "variant_id");
+    const json_t *variant = json_object_get(ev, "variant_number");
+    const json_t *vid = json_object_get(ev, "variant_id");
     int need_variant = c->type == KA_EVENT_IMPRESSION || c->type == KA_EVENT_CLICK;
     if (variant && !json_is_integer(variant))
-        return "variant must be an integer";
+        return "variant_number must be an integer";
     if (vid && !ka_variant_id_ok(json_string_value(vid)))
         return "variant_id must be 16 lowercase hex digits, as the artwork answer gave it";
     if (!variant && !vid)
-        return need_variant ? "impressions and clicks need the variant shown" : NULL;
+        return need_variant ? "impressions and clicks need the variant_number or variant_id "
+                              "shown" : NULL;
     c->e.variant_number = variant ? (int)json_integer_value(variant) : 0;
     int arm = vid ? ka_stitle_arm(t, json_string_value(vid))
                   : ka_stitle_arm_number(t, c->e.variant_number);
     if (vid && arm < 0 && !ka_stitle_retired(t, json_string_value(vid)))
         return "the title has no variant of that variant_id";
     if (!vid && arm < 0)
-        return "the title has no such variant";
+        return "the title has no such variant_number";
     snprintf(c->variant_id, sizeof c->variant_id, "%s", vid ? json_string_value(vid) : t->vid[arm]);
     c->e.variant_id = c->variant_id[0] ? c->variant_id : NULL;
     if (!variant && arm >= 0)
@@ -70,7 +72,7 @@ static const char *check_variant(const json_t *ev, checked *c, const ka_stitle *
 static const char *check_numbers(const json_t *ev, checked *c)
 {
     const json_t *ts = json_object_get(ev, "ts");
-    const json_t *dwell = json_object_get(ev, "dwell_ms"), *prop = json_object_get(ev, "propensity");
+    const json_t *dwell = json_object_get(ev, "dwell_s"), *prop = json_object_get(ev, "propensity");
     double now = (double)time(NULL);
     if (ts && (!json_is_number(ts) || !(json_number_value(ts) > 946684800.0)))
         return "ts must be a number of seconds since 1970 (after 2000)";
@@ -78,10 +80,11 @@ static const char *check_numbers(const json_t *ev, checked *c)
         return json_number_value(ts) > 1e11 ? "ts is in seconds, not milliseconds"
                                              : "ts is more than a day in the future";
     c->e.ts = ts ? json_number_value(ts) : 0;
-    if (dwell && (!json_is_integer(dwell) || json_integer_value(dwell) < 0 ||
-                  json_integer_value(dwell) > 86400000))
-        return "dwell_ms must be an integer of 0..86400000";
-    c->e.value = dwell ? (double)json_integer_value(dwell) / 1000 : NAN;
+    /* seconds, as every time of the vocabulary (docs/json.md); kept to the millisecond */
+    if (dwell && (!json_is_number(dwell) || !(json_number_value(dwell) >= 0) ||
+                  json_number_value(dwell) > 86400))
+        return "dwell_s must be a number of seconds in 0..86400";
+    c->e.value = dwell ? ka_json_round(json_number_value(dwell), 3) : NAN;
     if (prop && (!json_is_number(prop) || !(json_number_value(prop) > 0) ||
                  json_number_value(prop) > 1))
         return "propensity must be a number in (0, 1]";
@@ -115,8 +118,8 @@ static void assign(const ka_serve_state *st, const ka_stitle *t, checked *c)
 /* NULL when ev is good (c filled), else why not. State read-locked. */
 static const char *check(const ka_serve_state *st, const json_t *ev, checked *c)
 {
-    static const char *const fields[] = { "id", "type", "user", "title", "variant",
-        "variant_id", "ts", "dwell_ms", "policy", "propensity", "experiment", "arm", "context",
+    static const char *const fields[] = { "id", "type", "user", "title_id", "variant_number",
+        "variant_id", "ts", "dwell_s", "policy", "propensity", "experiment", "arm", "context",
         NULL };
     const char *why = NULL, *key;
     memset(c, 0, sizeof *c);
@@ -129,7 +132,7 @@ static const char *check(const ka_serve_state *st, const json_t *ev, checked *c)
     c->e.client_id = str_field(ev, "id", 1, KA_EVENT_ID_MAX, c, &why);
     c->e.type = str_field(ev, "type", 1, 16, c, &why);
     c->e.user = str_field(ev, "user", 1, KA_EVENT_STR_MAX, c, &why);
-    c->e.title_id = str_field(ev, "title", 1, KA_EVENT_STR_MAX, c, &why);
+    c->e.title_id = str_field(ev, "title_id", 1, KA_EVENT_STR_MAX, c, &why);
     c->e.policy = str_field(ev, "policy", 0, 64, c, &why);
     c->e.experiment = str_field(ev, "experiment", 0, 64, c, &why);
     c->e.arm = str_field(ev, "arm", 0, 64, c, &why);

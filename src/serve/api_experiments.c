@@ -103,7 +103,8 @@ enum MHD_Result ka_api_experiment_create(ka_req *r)
         json_decref(body);
         return ka_reply_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "experiment: %s", why);
     }
-    char *text = bad ? NULL : json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
+    char *text = bad ? NULL : json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS |
+                                                 KA_JSON_REAL);
     char saved[72];
     snprintf(saved, sizeof saved, "%s", name ? name : "");
     json_decref(config);
@@ -311,7 +312,7 @@ static enum MHD_Result ship(ka_req *r, const char *arm_name)
     if (!err && arm >= 0 && !retired) {
         json_t *config = json_deep_copy(json_object_get(meta, "config"));
         json_object_set_new(config, "shipped", json_string(e.arms[arm].name));
-        text = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
+        text = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS | KA_JSON_REAL);
         json_decref(config);
     }
     ka_sexp_clear(&e);

@@ -50,10 +50,10 @@ static char *answer_members(const ka_stitle *t, int i, const char *const *keys)
         ka_artwork_url(t->images[i][s], url, sizeof url);
         json_object_set_new(urls, keys[s], json_string(url));
     }
-    json_t *o = json_pack("{s:s, s:i, s:s, s:s?, s:s?, s:o}", "title", t->id, "variant",
-                          t->pv[i].number, "variant_id", t->vid[i], "scene_type", t->scene[i],
-                          "composition", t->composition[i], "images",
-                          urls ? urls : json_object());
+    json_t *o = json_pack("{s:s, s:i, s:s, s:s?, s:s?, s:o}", "title_id", t->id,
+                          "variant_number", t->pv[i].number, "variant_id", t->vid[i],
+                          "scene_type", t->scene[i], "composition", t->composition[i],
+                          "images", urls ? urls : json_object());
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(o);
     size_t n = text ? strlen(text) : 0;
@@ -69,7 +69,7 @@ static void variant_from_json(ka_stitle *t, int i, const json_t *v)
     ka_pvariant *pv = &t->pv[i];
     const char *scene = json_string_value(json_object_get(v, "scene_type"));
     const char *comp = json_string_value(json_object_get(v, "composition"));
-    pv->number = (int)json_integer_value(json_object_get(v, "number"));
+    pv->number = (int)json_integer_value(json_object_get(v, "variant_number"));
     const char *id = json_string_value(json_object_get(v, "variant_id"));
     snprintf(t->vid[i], sizeof t->vid[i], "%s", ka_variant_id_ok(id) ? id : "");
     pv->genre = t->genre ? ka_profile_genre_index(t->genre) : -1;

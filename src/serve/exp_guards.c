@@ -46,7 +46,7 @@ static int has_variant(const json_t *title, int number)
     size_t i;
     const json_t *v;
     json_array_foreach(json_object_get(title, "variants"), i, v)
-        if (json_integer_value(json_object_get(v, "number")) == number)
+        if (json_integer_value(json_object_get(v, "variant_number")) == number)
             return 1;
     return 0;
 }
@@ -59,7 +59,7 @@ static int number_of(const json_t *title, const char *id)
     json_array_foreach(json_object_get(title, "variants"), i, v) {
         const char *vid = json_string_value(json_object_get(v, "variant_id"));
         if (id && vid && !strcmp(vid, id))
-            return (int)json_integer_value(json_object_get(v, "number"));
+            return (int)json_integer_value(json_object_get(v, "variant_number"));
     }
     return 0;
 }
@@ -103,8 +103,8 @@ static int check_title(const ka_sexp *e, const json_t *title, char *why, size_t 
             if (check_id(e, a, title, why, size))
                 return -1;
         } else if (arm->kind == KA_EXP_ARM_VARIANT && !has_variant(title, arm->variant))
-            return why_set(why, size, "arm '%s' shows variant %d, which title '%s' does not "
-                           "have (it has %zu)", arm->name, arm->variant,
+            return why_set(why, size, "arm '%s' shows variant_number %d, which title '%s' "
+                           "does not have (it has %zu variants)", arm->name, arm->variant,
                            json_string_value(json_object_get(title, "title_id")),
                            json_array_size(json_object_get(title, "variants")));
     }
@@ -137,7 +137,7 @@ static const char *id_of(const json_t *title, json_int_t number)
     size_t i;
     const json_t *v;
     json_array_foreach(json_object_get(title, "variants"), i, v)
-        if (json_integer_value(json_object_get(v, "number")) == number)
+        if (json_integer_value(json_object_get(v, "variant_number")) == number)
             return json_string_value(json_object_get(v, "variant_id"));
     return NULL;
 }
@@ -151,7 +151,7 @@ int ka_exp_pin_variants(json_t *config, const json_t *catalog)
     if (!json_is_array(titles))
         return 0;                   /* over every title, a number is a place */
     json_array_foreach(json_object_get(config, "arms"), i, arm) {
-        json_t *number = json_object_get(arm, "variant");
+        json_t *number = json_object_get(arm, "variant_number");
         if (!json_is_integer(number) || json_object_get(arm, "variant_id") ||
             json_object_get(arm, "variant_ids"))
             continue;
@@ -184,7 +184,7 @@ json_t *ka_exp_retired_arms(const ka_sexp *e, const ka_catalog *cat)
             const char *id = ka_sexp_arm_variant_id(e, a, t->id);
             if (ka_sexp_covers(e, t->id) && id && ka_stitle_retired(t, id))
                 json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "arm",
-                                      e->arms[a].name, "title", t->id, "variant_id", id));
+                                      e->arms[a].name, "title_id", t->id, "variant_id", id));
         }
     }
     return out;

@@ -1,6 +1,6 @@
 /* experiments.c: an experiment's config, checked and turned into the assignment
  * struct of experiment/ (GrowthBook's hashing, weights, coverage, namespace). A config:
- *   {"arms": [{"name": "control", "variant": 1}, {"name": "ts", "policy": "thompson",
+ *   {"arms": [{"name": "control", "variant_number": 1}, {"name": "ts", "policy": "thompson",
  *              "weight": 0.5}, {"name": "her", "variant_id": "3f9a..."}, ...],
  *    "control": "control", "titles": ["tears_of_steel", ...], "coverage": 1,
  *    "hash_version": 2, "seed": "...", "namespace": {"id": "ns", "start": 0, "end": 0.5},
@@ -74,8 +74,8 @@ static int parse_variant_ids(const json_t *vids)
 
 static int parse_arm(ka_sexp *e, int i, const json_t *a, char *why, size_t size)
 {
-    static const char *const fields[] = { "name", "variant", "variant_id", "variant_ids",
-        "policy", "weight", NULL };
+    static const char *const fields[] = { "name", "variant_number", "variant_id",
+        "variant_ids", "policy", "weight", NULL };
     if (!json_is_object(a))
         return fail(why, size, "arms[%d] is not an object", i);
     const char *bad = ka_json_unknown_field(a, fields);
@@ -88,16 +88,18 @@ static int parse_arm(ka_sexp *e, int i, const json_t *a, char *why, size_t size)
     for (int k = 0; k < i; k++)
         if (!strcmp(e->arms[k].name, arm->name))
             return fail(why, size, "two arms are named '%s'", arm->name);
-    const json_t *variant = json_object_get(a, "variant"), *policy = json_object_get(a, "policy");
+    const json_t *variant = json_object_get(a, "variant_number");
+    const json_t *policy = json_object_get(a, "policy");
     const json_t *weight = json_object_get(a, "weight");
     const json_t *vid = json_object_get(a, "variant_id"), *vids = json_object_get(a, "variant_ids");
     if (!(variant || vid || vids) == !policy)
-        return fail(why, size, "arm '%s' needs either a variant or a policy", arm->name);
+        return fail(why, size, "arm '%s' needs either a variant_number, a variant_id or a "
+                    "policy", arm->name);
     e->arm_policy[i] = -1;
     if (!policy) {
         json_int_t v = json_is_integer(variant) ? json_integer_value(variant) : 0;
         if (variant && (v < 1 || v > KA_POLICY_MAX_ARMS))
-            return fail(why, size, "arm '%s': variant must be an integer 1..%d", arm->name,
+            return fail(why, size, "arm '%s': variant_number must be an integer 1..%d", arm->name,
                         KA_POLICY_MAX_ARMS);
         if (vid && vids)
             return fail(why, size, "arm '%s': variant_id or variant_ids, not both", arm->name);

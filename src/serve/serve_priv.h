@@ -58,7 +58,7 @@ typedef struct ka_stitle {
     char *(*images)[KA_SERVE_IMAGES];   /* artwork names per variant, NULL = none */
     char **scene, **composition;    /* per variant, names */
     char **answer;                  /* per variant, the fixed part of an artwork answer:
-                                     * "title":..,"variant":..,"scene_type":..,
+                                     * "title_id":..,"variant_number":..,"scene_type":..,
                                      * "composition":..,"images":{..} (JSON members) */
     /* One policy per type in use (index = ka_policy_list() position), the last event
      * id folded into each, and whether it changed since the last snapshot. */
@@ -140,7 +140,7 @@ int ka_exp_check_variants(const ka_sexp *e, const json_t *catalog, char *why, si
  * 0, or -1 out of memory. */
 int ka_exp_pin_variants(json_t *config, const json_t *catalog);
 /* The arms of e whose picture in a covered title of cat was retired:
- * [{"arm", "title", "variant_id"}] (their users see what the next rule shows). */
+ * [{"arm", "title_id", "variant_id"}] (their users see what the next rule shows). */
 json_t *ka_exp_retired_arms(const ka_sexp *e, const ka_catalog *cat);
 /* No other running experiment (experiments: ka_store_experiments_json) shares a title
  * with e, unless a namespace keeps their users apart; -1 and the reason otherwise. */

@@ -54,7 +54,7 @@ enum MHD_Result ka_reply_buffer(ka_req *r, unsigned status, const char *type, vo
 
 enum MHD_Result ka_reply_json(ka_req *r, unsigned status, json_t *json)
 {
-    char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
+    char *text = json ? json_dumps(json, JSON_COMPACT | KA_JSON_REAL) : NULL;
     json_decref(json);
     if (!text)
         return ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
@@ -110,7 +110,7 @@ enum MHD_Result ka_reply_error(ka_req *r, unsigned status, const char *fmt, ...)
     if (status >= 500 && !r->srv->o.quiet)
         fprintf(stderr, "keyart serve: %s: %s\n", r->route ? r->route->name : "?", why);
     json_t *j = json_pack("{s:{s:i, s:s}}", "error", "status", (int)status, "message", why);
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *text = j ? json_dumps(j, JSON_COMPACT | KA_JSON_REAL) : NULL;
     json_decref(j);
     if (!text) {
         static const char oom[] = "{\"error\":{\"message\":\"out of memory\"}}\n";

@@ -237,7 +237,7 @@ static void report_retired(ka_serve_state *st)
                         json_string_value(json_object_get(x, "experiment")),
                         json_string_value(json_object_get(x, "arm")),
                         json_string_value(json_object_get(x, "variant_id")),
-                        json_string_value(json_object_get(x, "title")));
+                        json_string_value(json_object_get(x, "title_id")));
         free(st->retired_text);
         st->retired_text = text;
         text = NULL;

@@ -345,16 +345,16 @@ int ka_store_jobs_json(ka_store *s, json_t **out)
         if (o && ka_sql_cell(&r, i, 5)->type != KA_SQL_NULL)
             json_object_set_new(o, "parent", json_integer(ka_sql_int(&r, i, 5)));
         if (o && ka_sql_cell(&r, i, 6)->type != KA_SQL_NULL)
-            json_object_set_new(o, "segment", json_pack("{s:I, s:f, s:f}",
-                "index", (json_int_t)ka_sql_int(&r, i, 6), "start_s", ka_sql_real(&r, i, 7),
-                "end_s", ka_sql_real(&r, i, 8)));
+            json_object_set_new(o, "segment", json_pack("{s:I, s:o, s:o}",
+                "index", (json_int_t)ka_sql_int(&r, i, 6),
+                "start_s", ka_json_time(ka_sql_real(&r, i, 7)),
+                "end_s", ka_json_time(ka_sql_real(&r, i, 8))));
         if (o && ka_sql_cell(&r, i, 13)->type != KA_SQL_NULL)
-            json_object_set_new(o, "min_quality", json_real(ka_sql_real(&r, i, 13)));
+            json_object_set_new(o, "min_quality", ka_json_real(ka_sql_real(&r, i, 13), 4));
         if (o && ka_sql_text(&r, i, 14))
             json_object_set_new(o, "quality_weights", json_string(ka_sql_text(&r, i, 14)));
         if (o && state && !strcmp(state, "running"))
-            json_object_set_new(o, "lease_left_s",
-                                json_real(round(ka_sql_real(&r, i, 11) * 10) / 10));
+            json_object_set_new(o, "lease_left_s", ka_json_time(ka_sql_real(&r, i, 11)));
         json_array_append_new(a, o);
     }
     ka_sql_res_free(&r);

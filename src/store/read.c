@@ -1,6 +1,7 @@
 /* read.c: what is stored, as JSON: the titles, a title's variants, its shots, its
  * candidates and its whole metadata (metadata.json's shape, rebuilt from the rows the
- * save wrote); and the quality parts of a title's candidates, back into ka_quality. */
+ * save wrote); and the quality parts of a title's candidates, back into ka_quality.
+ * Names and number formats are docs/json.md's, as metadata.json has them. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -24,15 +25,15 @@ int ka_store_titles_json(ka_store *s, json_t **out)
         return err;
     json_t *a = json_array();
     for (int i = 0; a && i < r.nrows; i++)
-        json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:f, s:I, s:I, s:I, s:f, s:I}",
+        json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:o, s:I}",
             "title_id", text_or_null(ka_sql_text(&r, i, 0)),
             "genre", text_or_null(ka_sql_text(&r, i, 1)),
             "source", text_or_null(ka_sql_text(&r, i, 2)),
-            "duration_s", ka_sql_real(&r, i, 3),
+            "duration_s", ka_json_time(ka_sql_real(&r, i, 3)),
             "shots", (json_int_t)ka_sql_int(&r, i, 4),
             "candidates", (json_int_t)ka_sql_int(&r, i, 5),
             "variants", (json_int_t)ka_sql_int(&r, i, 6),
-            "analysed_at", ka_sql_real(&r, i, 7),
+            "analysed_at", ka_json_time(ka_sql_real(&r, i, 7)),
             "analysis_version", (json_int_t)ka_sql_int(&r, i, 8)));
     ka_sql_res_free(&r);
     if (!a)
@@ -75,18 +76,18 @@ int ka_store_variants_json(ka_store *s, const char *title_id, json_t **out)
         return err;
     json_t *a = json_array();
     for (int i = 0; a && i < r.nrows; i++)
-        json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:f, s:I, s:I, s:f, s:f,"
+        json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:o,"
                                            " s:{s:o, s:o, s:o, s:o}}",
-            "number", (json_int_t)ka_sql_int(&r, i, 0),
+            "variant_number", (json_int_t)ka_sql_int(&r, i, 0),
             "variant_id", text_or_null(ka_sql_text(&r, i, 13)),
             "slot", text_or_null(ka_sql_text(&r, i, 1)),
             "scene_type", text_or_null(ka_sql_text(&r, i, 2)),
             "composition", text_or_null(ka_sql_text(&r, i, 3)),
-            "timestamp", ka_sql_real(&r, i, 4),
+            "time_s", ka_json_time(ka_sql_real(&r, i, 4)),
             "frame", (json_int_t)ka_sql_int(&r, i, 11),
             "shot", (json_int_t)ka_sql_int(&r, i, 12),
-            "score", ka_sql_real(&r, i, 5),
-            "quality_score", ka_sql_real(&r, i, 6),
+            "score", ka_json_real(ka_sql_real(&r, i, 5), 4),
+            "quality_score", ka_json_real(ka_sql_real(&r, i, 6), 4),
             "images", "full", text_or_null(ka_sql_text(&r, i, 7)),
             "16x9", text_or_null(ka_sql_text(&r, i, 8)),
             "2x3", text_or_null(ka_sql_text(&r, i, 9)),
@@ -111,17 +112,17 @@ int ka_store_retired_variants_json(ka_store *s, const char *title_id, json_t **o
         return err;
     json_t *a = json_array();
     for (int i = 0; a && i < r.nrows; i++)
-        json_array_append_new(a, json_pack("{s:o, s:I, s:o, s:o, s:f, s:I, s:f, s:f, s:f,"
+        json_array_append_new(a, json_pack("{s:o, s:I, s:o, s:o, s:o, s:I, s:o, s:o, s:o,"
                                            " s:{s:o, s:o, s:o, s:o}}",
             "variant_id", text_or_null(ka_sql_text(&r, i, 0)),
-            "number", (json_int_t)ka_sql_int(&r, i, 1),
+            "variant_number", (json_int_t)ka_sql_int(&r, i, 1),
             "scene_type", text_or_null(ka_sql_text(&r, i, 2)),
             "composition", text_or_null(ka_sql_text(&r, i, 3)),
-            "timestamp", ka_sql_real(&r, i, 4),
+            "time_s", ka_json_time(ka_sql_real(&r, i, 4)),
             "frame", (json_int_t)ka_sql_int(&r, i, 5),
-            "quality_score", ka_sql_real(&r, i, 6),
-            "analysed_at", ka_sql_real(&r, i, 11),
-            "retired_at", ka_sql_real(&r, i, 12),
+            "quality_score", ka_json_real(ka_sql_real(&r, i, 6), 4),
+            "analysed_at", ka_json_time(ka_sql_real(&r, i, 11)),
+            "retired_at", ka_json_time(ka_sql_real(&r, i, 12)),
             "images", "full", text_or_null(ka_sql_text(&r, i, 7)),
             "16x9", text_or_null(ka_sql_text(&r, i, 8)),
             "2x3", text_or_null(ka_sql_text(&r, i, 9)),
@@ -183,13 +184,6 @@ int ka_store_export_json(ka_store *s, const char *title_id, json_t **out)
     return 0;
 }
 
-/* As ka_shots_json rounds times. */
-static double round4(double x)
-{
-    double r = round(x * 1e4) / 1e4;
-    return r == 0.0 ? 0.0 : r;
-}
-
 int ka_store_shots_json(ka_store *s, const char *title_id, json_t **out)
 {
     *out = NULL;
@@ -201,11 +195,12 @@ int ka_store_shots_json(ka_store *s, const char *title_id, json_t **out)
         return err;
     json_t *a = json_array();
     for (int i = 0; a && i < r.nrows; i++) {
-        json_t *o = json_pack("{s:I, s:I, s:I, s:f, s:f, s:o}",
+        json_t *o = json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}",
             "index", (json_int_t)ka_sql_int(&r, i, 0),
             "start_frame", (json_int_t)ka_sql_int(&r, i, 1),
             "end_frame", (json_int_t)ka_sql_int(&r, i, 2),
-            "start_s", round4(ka_sql_real(&r, i, 3)), "end_s", round4(ka_sql_real(&r, i, 4)),
+            "start_s", ka_json_time(ka_sql_real(&r, i, 3)),
+            "end_s", ka_json_time(ka_sql_real(&r, i, 4)),
             "transition_in", text_or_null(ka_sql_text(&r, i, 5)));
         if (o && ka_sql_cell(&r, i, 6)->type != KA_SQL_NULL)
             json_object_set_new(o, "transition_span", json_pack("[I, I]",
@@ -219,11 +214,17 @@ int ka_store_shots_json(ka_store *s, const char *title_id, json_t **out)
     return 0;
 }
 
-/* A part vision may not have measured: NULL in the row stays null. */
+/* A part vision may not have measured: NULL in the row stays null. Rounded as
+ * metadata.json rounds it. */
 static json_t *real_or_null(const ka_sql_res *r, int row, int col)
 {
-    return ka_sql_cell(r, row, col)->type == KA_SQL_NULL ? json_null()
-                                                        : json_real(ka_sql_real(r, row, col));
+    return ka_sql_cell(r, row, col)->type == KA_SQL_NULL
+               ? json_null() : ka_json_real(ka_sql_real(r, row, col), 4);
+}
+
+static json_t *real4(const ka_sql_res *r, int row, int col)
+{
+    return ka_json_real(ka_sql_real(r, row, col), 4);
 }
 
 int ka_store_candidates_json(ka_store *s, const char *title_id, json_t **out)
@@ -242,22 +243,23 @@ int ka_store_candidates_json(ka_store *s, const char *title_id, json_t **out)
         return err;
     json_t *a = json_array();
     for (int i = 0; a && i < r.nrows; i++) {
-        json_t *o = json_pack("{s:I, s:I, s:f, s:I, s:o, s:o, s:I, s:{s:o, s:o}, s:{s:f, s:f,"
-                              " s:f, s:f, s:f, s:f, s:f, s:o, s:o}}",
+        json_t *o = json_pack("{s:I, s:I, s:o, s:I, s:o, s:o, s:I, s:{s:o, s:o}, s:o, s:{s:o,"
+                              " s:o, s:o, s:o, s:o, s:o, s:o, s:o}}",
             "index", (json_int_t)ka_sql_int(&r, i, 0),
             "frame", (json_int_t)ka_sql_int(&r, i, 1),
-            "timestamp", round4(ka_sql_real(&r, i, 2)),
+            "time_s", ka_json_time(ka_sql_real(&r, i, 2)),
             "shot", (json_int_t)ka_sql_int(&r, i, 3),
             "image", text_or_null(ka_sql_text(&r, i, 4)),
-            "variant", ka_sql_cell(&r, i, 5)->type == KA_SQL_NULL
-                           ? json_null() : json_integer(ka_sql_int(&r, i, 5)),
+            "variant_number", ka_sql_cell(&r, i, 5)->type == KA_SQL_NULL
+                                  ? json_null() : json_integer(ka_sql_int(&r, i, 5)),
             "faces", (json_int_t)ka_sql_int(&r, i, 6),
             "appeal", "score", real_or_null(&r, i, 16), "grade", real_or_null(&r, i, 17),
-            "quality", "score", ka_sql_real(&r, i, 7), "brightness", ka_sql_real(&r, i, 8),
-            "contrast", ka_sql_real(&r, i, 9), "sharpness", ka_sql_real(&r, i, 10),
-            "saturation", ka_sql_real(&r, i, 11), "exposure_clipped", ka_sql_real(&r, i, 12),
-            "lightness", ka_sql_real(&r, i, 13), "brisque", real_or_null(&r, i, 14),
-            "face", real_or_null(&r, i, 15));
+            "quality_score", real4(&r, i, 7),
+            "visual_quality", "brightness", real4(&r, i, 8), "contrast", real4(&r, i, 9),
+            "sharpness", real4(&r, i, 10), "saturation", real4(&r, i, 11),
+            "exposure_clipped", real4(&r, i, 12),
+            "lightness", ka_json_real(ka_sql_real(&r, i, 13), 2),
+            "brisque", real_or_null(&r, i, 14), "face", real_or_null(&r, i, 15));
         if (!o || json_array_append_new(a, o) < 0) {
             json_decref(a);
             a = NULL;

@@ -263,7 +263,7 @@ static int metadata_texts(const ka_title *t, const ka_selection *sel, const char
         json_decref(m);
         return ka_error(KA_ENOMEM, "cannot build the metadata of %s", t->id);
     }
-    size_t flags = JSON_COMPACT | JSON_REAL_PRECISION(15);
+    size_t flags = JSON_COMPACT | KA_JSON_REAL;
     *meta = json_dumps(json_object_get(m, "title"), flags);
     int err = *meta ? 0 : KA_ENOMEM;
     for (int i = 0; !err && i < sel->n_variants; i++) {

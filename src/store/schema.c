@@ -140,6 +140,11 @@ static const migration migrations[] = {
       " analysed_at " REAL ", retired_at " REAL " NOT NULL DEFAULT ({NOW}),"
       " PRIMARY KEY (title, variant_id));",
       fill_variant_ids },
+
+    /* The JSON stored before docs/json.md's names: experiment arms' variant_number,
+     * the variants' metadata time_s and friends (vocabulary.c). No table changes. */
+    { 9, "vocabulary: stored JSON in docs/json.md's names",
+      "SELECT 1;", ka_store_migrate_vocabulary },
 };
 
 /* Ids for the variants stored before there were ids (from their title, frame and the

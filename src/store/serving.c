@@ -54,7 +54,7 @@ static json_t *variant_appeal_grade(const char *metadata)
 static json_t *catalog_variant(const ka_sql_res *r, int i)
 {
     return json_pack("{s:I, s:o, s:o, s:o, s:f, s:o, s:o, s:{s:o, s:o, s:o, s:o}}",
-        "number", (json_int_t)ka_sql_int(r, i, 1),
+        "variant_number", (json_int_t)ka_sql_int(r, i, 1),
         "variant_id", text_or_null(ka_sql_text(r, i, 10)),
         "scene_type", text_or_null(ka_sql_text(r, i, 2)),
         "composition", text_or_null(ka_sql_text(r, i, 3)),
@@ -104,14 +104,14 @@ int ka_store_catalog_json(ka_store *s, json_t **out)
         while (xrow < x.nrows && ka_sql_int(&x, xrow, 0) < id)
             xrow++;
         for (; retired && xrow < x.nrows && ka_sql_int(&x, xrow, 0) == id; xrow++)
-            json_array_append_new(retired, json_pack("{s:s, s:I, s:f}", "variant_id",
-                                  ka_sql_text(&x, xrow, 1), "number",
+            json_array_append_new(retired, json_pack("{s:s, s:I, s:o}", "variant_id",
+                                  ka_sql_text(&x, xrow, 1), "variant_number",
                                   (json_int_t)ka_sql_int(&x, xrow, 2), "retired_at",
-                                  ka_sql_real(&x, xrow, 3)));
-        json_array_append_new(a, json_pack("{s:o, s:o, s:f, s:o, s:o}",
+                                  ka_json_time(ka_sql_real(&x, xrow, 3))));
+        json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o}",
             "title_id", text_or_null(ka_sql_text(&t, i, 1)),
             "genre", text_or_null(ka_sql_text(&t, i, 2)),
-            "analysed_at", ka_sql_real(&t, i, 3),
+            "analysed_at", ka_json_time(ka_sql_real(&t, i, 3)),
             "variants", vars ? vars : json_array(),
             "retired", retired ? retired : json_array()));
     }
@@ -156,10 +156,20 @@ int ka_store_experiment_create(ka_store *s, const char *name, const char *config
 static const char experiment_columns[] =
     "SELECT name, status, config, created_at, started_at, stopped_at, runs FROM experiments";
 
-static json_t *real_or_null(const ka_sql_res *r, int i, int col)
+/* A Unix time, null while there is none. */
+static json_t *time_or_null(const ka_sql_res *r, int i, int col)
 {
     return ka_sql_cell(r, i, col)->type == KA_SQL_NULL ? json_null()
-                                                       : json_real(ka_sql_real(r, i, col));
+                                                       : ka_json_time(ka_sql_real(r, i, col));
+}
+
+/* One run of an experiment, [start, stop] as stored, as {"started_at", "stopped_at"}. */
+static json_t *run_json(const json_t *run)
+{
+    const json_t *start = json_array_get(run, 0), *stop = json_array_get(run, 1);
+    return json_pack("{s:o, s:o}",
+        "started_at", json_is_number(start) ? ka_json_time(json_number_value(start)) : json_null(),
+        "stopped_at", json_is_number(stop) ? ka_json_time(json_number_value(stop)) : json_null());
 }
 
 static json_t *experiment_row(const ka_sql_res *r, int i)
@@ -170,13 +180,12 @@ static json_t *experiment_row(const ka_sql_res *r, int i)
     size_t k;
     json_t *run;
     json_array_foreach(stored, k, run)
-        json_array_append_new(runs, json_pack("{s:O, s:O}", "start", json_array_get(run, 0),
-                                              "stop", json_array_get(run, 1)));
+        json_array_append_new(runs, run_json(run));
     json_decref(stored);
     return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
         "name", ka_sql_text(r, i, 0), "status", ka_sql_text(r, i, 1),
-        "config", c ? c : json_null(), "created_at", real_or_null(r, i, 3),
-        "started_at", real_or_null(r, i, 4), "stopped_at", real_or_null(r, i, 5),
+        "config", c ? c : json_null(), "created_at", time_or_null(r, i, 3),
+        "started_at", time_or_null(r, i, 4), "stopped_at", time_or_null(r, i, 5),
         "runs", runs);
 }
 
@@ -247,7 +256,7 @@ static char *runs_after(const char *runs_json, const char *to, double now)
         json_array_append_new(runs, json_pack("[f, n]", now));
     else if (strcmp(to, "running") && strcmp(to, "draft") && open)
         json_array_set_new(last, 1, json_real(now));
-    char *text = json_dumps(runs, JSON_COMPACT);
+    char *text = json_dumps(runs, JSON_COMPACT | KA_JSON_REAL);
     json_decref(runs);
     return text;
 }
@@ -326,7 +335,7 @@ int ka_store_users_json(ka_store *s, const char *after, int limit, json_t **out)
     json_t *a = json_array();
     for (int i = 0; a && i < r.nrows; i++)
         json_array_append_new(a, json_pack("{s:s, s:o}", "user", ka_sql_text(&r, i, 0),
-                                           "first_seen", real_or_null(&r, i, 1)));
+                                           "first_seen_at", time_or_null(&r, i, 1)));
     ka_sql_res_free(&r);
     if (!a)
         return ka_error(KA_ENOMEM, "no memory");

@@ -101,6 +101,8 @@ int ka_store_open_at(const char *url, int flags, int version, ka_store **out);
 
 /* schema.c: brings the schema to `target` (tests use lower targets). */
 int ka_store_migrate(ka_store *s, int target);
+/* vocabulary.c: migration 8's rewrite of stored JSON into docs/json.md's names. */
+int ka_store_migrate_vocabulary(ka_store *s);
 
 /* Prefixes the thread's current error message: "<fmt>: <message>"; returns err. */
 int ka_store_errctx(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

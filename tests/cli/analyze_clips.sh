@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh"
 # Every variant's seed fields and the JSON type each must have.
 TYPES_JQ='
 def want: [
-  [["title_id"], "string"], [["variant_number"], "number"], [["timestamp"], "number"],
+  [["title_id"], "string"], [["variant_number"], "number"], [["time_s"], "number"],
   [["frame"], "number"],
   [["scene_type"], "string"], [["characters"], "array"], [["composition"], "string"],
   [["quality_score"], "number"],
@@ -52,8 +52,8 @@ VALUES_JQ='
     | "variant \($i + 1): reason.slot is empty" ),
   ( select(($v.scene_type | type) == "string" and $v.scene_type == "")
     | "variant \($i + 1): scene_type is empty" ),
-  ( select(($v.timestamp | type) == "number" and $v.timestamp < 0)
-    | "variant \($i + 1): negative timestamp \($v.timestamp)" ),
+  ( select(($v.time_s | type) == "number" and $v.time_s < 0)
+    | "variant \($i + 1): negative time_s \($v.time_s)" ),
   ( select(($v.frame | type) != "number" or $v.frame != ($v.frame | floor) or $v.frame < 0)
     | "variant \($i + 1): frame \($v.frame) is not a frame number" ),
   ( select(($v.characters | type) == "array" and any($v.characters[]; type != "string"))

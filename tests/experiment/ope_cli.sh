@@ -22,7 +22,7 @@ check_eq "campaign from the folder" men "$(jq -r '.policy.campaign' "$OUT")"
 for m in replay ips snips dr; do
     check "$m 99% interval holds the bts log's click rate" \
         jq -e --arg m "$m" '.estimates[$m] as $e | .compare.observed as $o |
-            $e.lo <= $o and $o <= $e.hi and $e.lo <= $e.value and $e.value <= $e.hi' "$OUT"
+            $e.ci.lo <= $o and $o <= $e.ci.hi and $e.ci.lo <= $e.value and $e.value <= $e.ci.hi' "$OUT"
 done
 
 ka_run ridge "$KEYART_BIN" ope --log "$RND" --policy bts --compare "$BTS" --json \
@@ -31,7 +31,7 @@ check_rc "ope --dr-model ridge" 0
 check_eq "DR model named" ridge "$(jq -r '.dr_model.name' "$OUT")"
 check_eq "ridge penalty" 2 "$(jq -r '.dr_model.penalty' "$OUT")"
 check "ridge DR 99% interval holds the bts log's click rate" \
-    jq -e '.estimates.dr as $e | .compare.observed as $o | $e.lo <= $o and $o <= $e.hi' "$OUT"
+    jq -e '.estimates.dr as $e | .compare.observed as $o | $e.ci.lo <= $o and $o <= $e.ci.hi' "$OUT"
 ka_run mean "$KEYART_BIN" ope --log "$RND" --policy bts --json --boot 0 --sims 5000
 check_eq "mean is the default DR model" mean "$(jq -r '.dr_model.name' "$OUT")"
 ka_run ridge_table "$KEYART_BIN" ope --log "$RND" --policy uniform --boot 20 --dr-model ridge

@@ -96,6 +96,14 @@ static void test_report(void)
     CHECK(s && strstr(s, "\"mismatch\":true") && strstr(s, "\"name\":\"b\"") &&
           strstr(s, "\"chance_to_beat\""));
     free(s);
+    /* docs/json.md: arms by name, counts as integers, intervals as {"lo", "hi"} */
+    CHECK(!strcmp(json_string_value(json_object_get(j, "control")) ?: "", "control"));
+    json_t *b = json_array_get(json_object_get(j, "arms"), 1);
+    CHECK(json_is_integer(json_object_get(b, "impressions")));
+    json_t *ci = json_object_get(json_object_get(json_object_get(b, "vs_control"), "ctr"),
+                                 "diff_ci");
+    CHECK(json_is_object(ci) && json_is_number(json_object_get(ci, "lo")) &&
+          json_number_value(json_object_get(ci, "lo")) < json_number_value(json_object_get(ci, "hi")));
     json_decref(j);
     CHECK(ka_exp_report_build(c, 1, 0, NULL, NULL, r) == KA_EINVAL);
     CHECK(ka_exp_report_build(c, 3, 3, NULL, NULL, r) == KA_EINVAL);

@@ -87,7 +87,7 @@ static void check_metadata_file(const char *dir, int n_variants)
         json_object_foreach(images, key, val)
             CHECK_MSG(json_is_string(val) && file_exists(dir, json_string_value(val)),
                       "images.%s", key);
-        CHECK(json_is_number(json_object_get(v, "timestamp")));
+        CHECK(json_is_number(json_object_get(v, "time_s")));
         CHECK(json_is_string(json_object_get(v, "scene_type")));
         CHECK(json_is_object(json_object_get(v, "reason")));
     }

@@ -55,7 +55,7 @@ http titles-limit GET "$A/v1/titles?limit=0"
 check_error "a limit of 0" 400 "limit must be 1..1000"
 http variants GET "$A/v1/titles/$T1/variants"
 check_code "GET /v1/titles/$T1/variants" 200
-VARIANTS=$(jq -c '[.variants[].number] | sort' "$BODY")
+VARIANTS=$(jq -c '[.variants[].variant_number] | sort' "$BODY")
 NV=$(jq 'length' <<<"$VARIANTS")
 check "$T1 has 1-12 variants ($NV)" test "$NV" -ge 1 -a "$NV" -le 12
 http title GET "$A/v1/titles/$T1"
@@ -70,7 +70,7 @@ http artwork GET "$A/v1/artwork?user=alice&title=$T1&shape=2x3"
 check_code "GET /v1/artwork" 200
 jq -c . "$BODY" >>"$SEL"
 check "the chosen variant is one of the title's" \
-    jq -e --argjson v "$VARIANTS" '.variant as $x | $v | index($x) != null' "$BODY"
+    jq -e --argjson v "$VARIANTS" '.variant_number as $x | $v | index($x) != null' "$BODY"
 check "propensity in (0, 1], policy thompson, no experiment" \
     jq -e '.propensity > 0 and .propensity <= 1 and .policy == "thompson" and .experiment == null' "$BODY"
 check "image (shape 2x3) is the 2x3 of images" jq -e '.image == .images["2x3"]' "$BODY"
@@ -93,24 +93,24 @@ check_code "HEAD of an image" 200
 http batch POST "$A/v1/artwork:batch" "${JSON[@]}" \
     -d "{\"user\": \"alice\", \"titles\": [\"$T1\", \"$T2\", \"missing_title\"], \"shape\": \"1x1\"}"
 check_code "POST /v1/artwork:batch" 200
-jq -c '.artwork[] | select(.variant) | {policy}' "$BODY" >>"$SEL"
+jq -c '.artwork[] | select(.variant_number) | {policy}' "$BODY" >>"$SEL"
 check_eq "batch: one answer per title, in order" "$T1 $T2 missing_title" \
-    "$(jqv -r '[.artwork[].title] | join(" ")' "$BODY")"
+    "$(jqv -r '[.artwork[].title_id] | join(" ")' "$BODY")"
 check "batch: the two titles chosen with propensities, the missing one 404" \
-    jq -e '.artwork[0].variant >= 1 and .artwork[1].variant >= 1 and .artwork[1].propensity > 0
-           and .artwork[0].image == .artwork[0].images["1x1"] and .artwork[2].status == 404
-           and (.artwork[2].error | length > 0)' "$BODY"
+    jq -e '.artwork[0].variant_number >= 1 and .artwork[1].variant_number >= 1
+           and .artwork[1].propensity > 0 and .artwork[0].image == .artwork[0].images["1x1"]
+           and .artwork[2].error.status == 404 and (.artwork[2].error.message | length > 0)' "$BODY"
 
 # ---- an experiment: fixed variant 1 (control) against Thompson sampling -------------
 EXP=poster_ab
 http exp-create POST "$A/v1/experiments" "${AUTH[@]}" "${JSON[@]}" -d "{\"name\": \"$EXP\",
-    \"arms\": [{\"name\": \"control\", \"variant\": 1}, {\"name\": \"ts\", \"policy\": \"thompson\"}],
+    \"arms\": [{\"name\": \"control\", \"variant_number\": 1}, {\"name\": \"ts\", \"policy\": \"thompson\"}],
     \"control\": \"control\", \"titles\": [\"$T1\"], \"seed\": \"e2e\"}"
 check_code "create an experiment" 201
 check_eq "it is a draft" draft "$(jqv -r .status "$BODY")"
 check_eq "  Location: where it is" "/v1/experiments/$EXP" "$(header Location)"
 http exp-dup POST "$A/v1/experiments" "${AUTH[@]}" "${JSON[@]}" \
-    -d "{\"name\": \"$EXP\", \"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 2}]}"
+    -d "{\"name\": \"$EXP\", \"arms\": [{\"name\": \"a\", \"variant_number\": 1}, {\"name\": \"b\", \"variant_number\": 2}]}"
 check_error "the same name again" 409 "exists"
 http exp-ship-draft POST "$A/v1/experiments/$EXP/ship" "${AUTH[@]}" "${JSON[@]}" -d '{"arm": "ts"}'
 check_error "a draft cannot be shipped" 409 "draft"
@@ -143,10 +143,10 @@ check_eq "every selection is in the experiment" "$N" \
 check_eq "assignment is deterministic per user (same arm twice)" "" \
     "$(diff <(jq -r '"\(.user) \(.arm)"' "$R1") <(jq -r '"\(.user) \(.arm)"' "$WORK/round2.jsonl"))"
 check_eq "control shows variant 1 with propensity 1, policy fixed" "" \
-    "$(jq -c 'select(.arm == "control" and (.variant != 1 or .propensity != 1 or .policy != "fixed"))' "$R1")"
+    "$(jq -c 'select(.arm == "control" and (.variant_number != 1 or .propensity != 1 or .policy != "fixed"))' "$R1")"
 check_eq "the ts arm chooses by thompson with propensities in (0, 1]" "" \
     "$(jq -c --argjson v "$VARIANTS" 'select(.arm == "ts" and (.policy != "thompson" or
-        .propensity <= 0 or .propensity > 1 or (.variant as $x | $v | index($x)) == null))' "$R1")"
+        .propensity <= 0 or .propensity > 1 or (.variant_number as $x | $v | index($x)) == null))' "$R1")"
 N_CTL=$(jq -s '[.[] | select(.arm == "control")] | length' "$R1")
 N_TS=$(jq -s '[.[] | select(.arm == "ts")] | length' "$R1")
 check_eq "every user is in one of the two arms" "$N" "$((N_CTL + N_TS))"
@@ -163,11 +163,11 @@ jq -c '.artwork[]' "$WORK/b7.json" >>"$SEL"
 # ---- events: an impression per user, clicks (control 10%, ts 50%), plays ---------------
 # Even users echo experiment and arm; odd users leave them to the server.
 jq -s -c --argjson now "$NOW" '[.[] | (.user | ltrimstr("eu") | tonumber) as $i |
-    {title, user, variant, policy, propensity} as $b |
+    {title_id, user, variant_number, policy, propensity} as $b |
     ($b + {id: "imp-\(.user)", type: "impression", ts: $now}
         + (if $i % 2 == 0 then {experiment, arm} else {} end)),
     (select((.arm == "control" and $i % 10 == 0) or (.arm == "ts" and $i % 2 == 0)) |
-        $b + {id: "clk-\(.user)", type: "click", ts: ($now + 1), dwell_ms: 1500}),
+        $b + {id: "clk-\(.user)", type: "click", ts: ($now + 1), dwell_s: 1.5}),
     (select(.arm == "ts" and $i % 4 == 0) |
         $b + {id: "play-\(.user)", type: "play", ts: ($now + 2)})] | {events: .}' "$R1" >"$WORK/events.json"
 N_EV=$(jq '.events | length' "$WORK/events.json")
@@ -184,7 +184,7 @@ check_eq "sent again: all duplicates" "0 $N_EV 0" \
     "$(jqv -r '"\(.accepted) \(.duplicates) \(.rejected | length)"' "$BODY")"
 # Half old, half new: only the new are stored.
 jq -c --argjson now "$NOW" '{events: (.events[0:10] + [range(5) | {id: "extra-\(.)",
-    type: "skip", user: "extra\(.)", title: "'"$T2"'", ts: $now}])}' "$WORK/events.json" >"$WORK/mixed.json"
+    type: "skip", user: "extra\(.)", title_id: "'"$T2"'", ts: $now}])}' "$WORK/events.json" >"$WORK/mixed.json"
 http events-mixed POST "$A/v1/events" "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/mixed.json"
 check_eq "a mixed batch: 5 new, 10 duplicates" "5 10 0" \
     "$(jqv -r '"\(.accepted) \(.duplicates) \(.rejected | length)"' "$BODY")"
@@ -215,7 +215,7 @@ check "ctr x impressions is an exact count" \
 check_eq "take rate of ts is plays / impressions" "$PLAYS" \
     "$(jqv -r '.report.arms[1] | (.metrics.take_rate * .impressions + 0.5 | floor)' "$WORK/report.json")"
 check "ts beats control on CTR (positive diff, CI above 0)" \
-    jq -e '.report.arms[1].vs_control.ctr | .diff > 0 and .diff_ci[0] > 0' "$WORK/report.json"
+    jq -e '.report.arms[1].vs_control.ctr | .diff > 0 and .diff_ci.lo > 0' "$WORK/report.json"
 check "no sample ratio mismatch" jq -e '.report.srm.mismatch == false' "$WORK/report.json"
 
 # ---- /metrics ---------------------------------------------------------------------------
@@ -262,13 +262,13 @@ same() {   # same URL_PATH FILTER: A and B (or the servers named by S1, S2) agre
 }
 # More events to A: new users on both titles, and a second impression for users whose
 # first is still waiting for a click (it closes the first with no reward).
-VARIANTS2=$(curl -s "$A/v1/titles/$T2/variants" | jq -c '[.variants[].number] | sort')
+VARIANTS2=$(curl -s "$A/v1/titles/$T2/variants" | jq -c '[.variants[].variant_number] | sort')
 jq -s -c --argjson now "$NOW" --argjson v1 "$VARIANTS" --argjson v2 "$VARIANTS2" \
-    '[.[0:40][] | {title, user, variant, id: "re-\(.user)", type: "impression", ts: ($now + 10)}]
+    '[.[0:40][] | {title_id, user, variant_number, id: "re-\(.user)", type: "impression", ts: ($now + 10)}]
     + [range(30) | (if . % 2 == 0 then ["'"$T1"'", $v1] else ["'"$T2"'", $v2] end) as [$t, $v] |
-        {id: "b-imp-\(.)", type: "impression", user: "b\(.)", title: $t, variant: $v[. % ($v | length)],
+        {id: "b-imp-\(.)", type: "impression", user: "b\(.)", title_id: $t, variant_number: $v[. % ($v | length)],
          ts: ($now + 11)},
-        {id: "b-clk-\(.)", type: "click", user: "b\(.)", title: $t, variant: $v[. % ($v | length)],
+        {id: "b-clk-\(.)", type: "click", user: "b\(.)", title_id: $t, variant_number: $v[. % ($v | length)],
          ts: ($now + 12)}] | {events: .}' "$R1" >"$WORK/more.json"
 http more POST "$A/v1/events" "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/more.json"
 check_eq "more events accepted by A" "$(jq '.events | length' "$WORK/more.json")" "$(jqv -r .accepted "$BODY")"
@@ -288,10 +288,10 @@ check "the policies learned something" \
 # Impressions now, the clicks on them only after A has stopped: the new server must
 # still credit them (its state comes from A's last snapshot plus the events after).
 jq -n -c --argjson now "$NOW" --argjson v "$VARIANTS" '[range(20) | {id: "r-imp-\(.)",
-    type: "impression", user: "r\(.)", title: "'"$T1"'", variant: $v[. % ($v | length)],
+    type: "impression", user: "r\(.)", title_id: "'"$T1"'", variant_number: $v[. % ($v | length)],
     ts: ($now + 20)}] | {events: .}' >"$WORK/r-imp.json"
 jq -n -c --argjson now "$NOW" --argjson v "$VARIANTS" '[range(0; 20; 2) | {id: "r-clk-\(.)",
-    type: "click", user: "r\(.)", title: "'"$T1"'", variant: $v[. % ($v | length)],
+    type: "click", user: "r\(.)", title_id: "'"$T1"'", variant_number: $v[. % ($v | length)],
     ts: ($now + 21)}] | {events: .}' >"$WORK/r-clk.json"
 http r-imp POST "$A/v1/events" "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/r-imp.json"
 check_eq "impressions accepted" 20 "$(jqv -r .accepted "$BODY")"

@@ -25,7 +25,7 @@ U=${URL_OF[H]}
 HOST=127.0.0.1
 PORT=${U##*:}
 trap '' PIPE        # writes to connections the server closed fail, not kill the script
-V=$(curl -s "$U/v1/titles/$T/variants" | jq '.variants[0].number')
+V=$(curl -s "$U/v1/titles/$T/variants" | jq '.variants[0].variant_number')
 check "the title has a first variant ($V)" test "$V" -ge 1
 
 # post TAG PATH BODY [CURL ARGS...]: an authorised JSON POST of BODY (a string).
@@ -57,7 +57,7 @@ check_code "/v1/artwork too" 200
 
 # ---- bodies that are not what they should be ----------------------------------------------
 GOOD=$(jq -n -c --arg t "$T" --argjson v "$V" --argjson now "$NOW" \
-    '{id: "good", type: "impression", user: "u1", title: $t, variant: $v, ts: $now}')
+    '{id: "good", type: "impression", user: "u1", title_id: $t, variant_number: $v, ts: $now}')
 post bad-json1 /v1/events '{"events": ['
 check_error "malformed JSON (unclosed)" 400 "malformed JSON"
 post bad-json2 /v1/events '{"events": [}]}'
@@ -109,23 +109,25 @@ CASES=(
     'user empty@.user = ""@user must be a string'
     'user of 257 characters@.user = ("u" * 257)@user must be a string of 1-256'
     'user missing@del(.user)@user must be'
-    'title an object@.title = {}@title must be a string'
-    'title unknown@.title = "no_such_title"@no such title'
-    'title missing@del(.title)@title must be'
-    'variant a string@.variant = "1"@variant must be an integer'
-    'variant a fraction@.variant = 1.5@variant must be an integer'
-    'variant null@.variant = null@variant must be an integer'
-    'variant not the title'"'"'s@.variant = 99@no such variant'
-    'variant missing on an impression@del(.variant)@need the variant'
+    'title_id an object@.title_id = {}@title_id must be a string'
+    'title_id unknown@.title_id = "no_such_title"@no such title'
+    'title_id missing@del(.title_id)@title_id must be'
+    'title, the old name@.title = .title_id | del(.title_id)@unknown field .title.'
+    'variant_number a string@.variant_number = "1"@variant_number must be an integer'
+    'variant_number a fraction@.variant_number = 1.5@variant_number must be an integer'
+    'variant_number null@.variant_number = null@variant_number must be an integer'
+    'variant_number not the title'"'"'s@.variant_number = 99@no such variant_number'
+    'variant_number missing on an impression@del(.variant_number)@need the variant_number'
+    'variant, the old name@.variant = .variant_number | del(.variant_number)@unknown field .variant.'
     'ts a string@.ts = "now"@ts must be a number'
     'ts true@.ts = true@ts must be a number'
     'ts in milliseconds@.ts = 1.7e12@ts is in seconds, not milliseconds'
     'ts in 1970@.ts = 100@after 2000'
     'ts next year@.ts = (now + 4e7)@more than a day in the future'
-    'dwell_ms negative@.dwell_ms = -1@dwell_ms must be an integer'
-    'dwell_ms a fraction@.dwell_ms = 1.5@dwell_ms must be an integer'
-    'dwell_ms a string@.dwell_ms = "10"@dwell_ms must be an integer'
-    'dwell_ms of 4 months@.dwell_ms = 1e10@dwell_ms must be an integer of 0..86400000'
+    'dwell_s negative@.dwell_s = -1@dwell_s must be a number of seconds'
+    'dwell_s a string@.dwell_s = "10"@dwell_s must be a number'
+    'dwell_s of 4 months@.dwell_s = 1e7@dwell_s must be a number of seconds in 0..86400'
+    'dwell_ms, the old name@.dwell_ms = 1500@unknown field .dwell_ms.'
     'policy a number@.policy = 3@policy must be a string'
     'policy of 65 characters@.policy = ("p" * 65)@policy must be a string of 1-64'
     'propensity 0@.propensity = 0@propensity must be a number in \(0, 1\]'
@@ -169,7 +171,7 @@ check_eq "none of the bad ones" 0 "$(db_sql "$DB" "SELECT count(*) FROM events W
 post all-bad /v1/events '{"events": [{"id": "x", "type": "nope"}, 7]}'
 check_error "a batch with no good event" 400 "no event was kept: events\[0\]: user must be"
 check "... and its per-event reasons" jq -e '.accepted == 0 and (.rejected | length) == 2' "$BODY"
-post huge-num /v1/events "{\"events\": [{\"id\": \"hn\", \"type\": \"click\", \"user\": \"u\", \"title\": \"$T\", \"variant\": 99999999999999999999999}]}"
+post huge-num /v1/events "{\"events\": [{\"id\": \"hn\", \"type\": \"click\", \"user\": \"u\", \"title_id\": \"$T\", \"variant_number\": 99999999999999999999999}]}"
 check_error "an integer too large for JSON's parser" 400 "malformed JSON|too big|overflow"
 
 # ---- batches and experiments, wrong ----------------------------------------------------------------
@@ -189,25 +191,26 @@ http batch-many POST "$U/v1/artwork:batch" "${JSON[@]}" \
 check_error "101 titles in a batch" 400 "too many titles"
 http batch-types POST "$U/v1/artwork:batch" "${JSON[@]}" --data-binary "{\"user\": \"u\", \"titles\": [5, null, \"$T\"]}"
 check "titles that are not strings are refused one by one" \
-    jq -e '.artwork[0].status == 400 and (.artwork[0].error | test("string")) and .artwork[1].status == 400
-           and .artwork[2].variant >= 1' "$BODY"
+    jq -e '.artwork[0].error.status == 400 and (.artwork[0].error.message | test("string"))
+           and .artwork[1].error.status == 400 and .artwork[2].variant_number >= 1' "$BODY"
 
-ARMS='"arms": [{"name": "a", "variant": 1}, {"name": "b", "policy": "seed"}]'
+ARMS='"arms": [{"name": "a", "variant_number": 1}, {"name": "b", "policy": "seed"}]'
 EXPCASES=(
     "{\"name\": \"a/b\", $ARMS}@name must be"
     "{\"name\": \"$(head -c 65 /dev/zero | tr '\0' n)\", $ARMS}@name must be 1-64"
     "{$ARMS}@name must be"
-    '{"name": "e", "arms": [{"name": "a", "variant": 1}]}@arms must be a list of 2-'
+    '{"name": "e", "arms": [{"name": "a", "variant_number": 1}]}@arms must be a list of 2-'
     '{"name": "e", "arms": "ab"}@arms must be a list'
-    '{"name": "e", "arms": [{"name": "a", "variant": 1}, 5]}@arms\[1\] is not an object'
-    '{"name": "e", "arms": [{"name": "a", "variant": 1}, {"name": "b"}]}@either a variant or a policy'
-    '{"name": "e", "arms": [{"name": "a", "variant": 1}, {"name": "b", "variant": 2, "policy": "seed"}]}@either a variant or a policy'
-    '{"name": "e", "arms": [{"name": "a", "variant": 0}, {"name": "b", "variant": 2}]}@variant must be an integer'
-    '{"name": "e", "arms": [{"name": "a", "variant": "1"}, {"name": "b", "variant": 2}]}@variant must be an integer'
-    '{"name": "e", "arms": [{"name": "a", "variant": 1}, {"name": "b", "policy": "oracle"}]}@unknown policy'
-    '{"name": "e", "arms": [{"name": "a", "variant": 1}, {"name": "a", "variant": 2}]}@two arms are named'
-    '{"name": "e", "arms": [{"name": "a", "variant": 1, "weight": -1}, {"name": "b", "variant": 2}]}@weight must be'
-    '{"name": "e", "arms": [{"name": "a", "variant": 1, "colour": 1}, {"name": "b", "variant": 2}]}@unknown field .colour.'
+    '{"name": "e", "arms": [{"name": "a", "variant_number": 1}, 5]}@arms\[1\] is not an object'
+    '{"name": "e", "arms": [{"name": "a", "variant_number": 1}, {"name": "b"}]}@either a variant_number, a variant_id or a policy'
+    '{"name": "e", "arms": [{"name": "a", "variant_number": 1}, {"name": "b", "variant_number": 2, "policy": "seed"}]}@either a variant_number, a variant_id or a policy'
+    '{"name": "e", "arms": [{"name": "a", "variant_number": 0}, {"name": "b", "variant_number": 2}]}@variant_number must be an integer'
+    '{"name": "e", "arms": [{"name": "a", "variant_number": "1"}, {"name": "b", "variant_number": 2}]}@variant_number must be an integer'
+    '{"name": "e", "arms": [{"name": "a", "variant_number": 1}, {"name": "b", "policy": "oracle"}]}@unknown policy'
+    '{"name": "e", "arms": [{"name": "a", "variant_number": 1}, {"name": "a", "variant_number": 2}]}@two arms are named'
+    '{"name": "e", "arms": [{"name": "a", "variant_number": 1, "weight": -1}, {"name": "b", "variant_number": 2}]}@weight must be'
+    '{"name": "e", "arms": [{"name": "a", "variant_number": 1, "colour": 1}, {"name": "b", "variant_number": 2}]}@unknown field .colour.'
+    '{"name": "e", "arms": [{"name": "a", "variant": 1}, {"name": "b", "variant_number": 2}]}@unknown field .variant.'
     "{\"name\": \"e\", $ARMS, \"coverage\": 2}@coverage must be"
     "{\"name\": \"e\", $ARMS, \"hash_version\": 3}@hash_version must be 1 or 2"
     "{\"name\": \"e\", $ARMS, \"seed\": \"\"}@seed must be"
@@ -226,8 +229,8 @@ for c in "${EXPCASES[@]}"; do
     check_error "experiment ${c%@*}" 400 "${c##*@}"
 done
 # well formed, but not what the catalogue can serve: 422 with the reason
-post exp-variant /v1/experiments '{"name": "e", "arms": [{"name": "a", "variant": 1}, {"name": "b", "variant": 12}]}'
-check_error "an arm naming a variant the titles do not have" 422 "variant 12, which title '$T' does not have"
+post exp-variant /v1/experiments '{"name": "e", "arms": [{"name": "a", "variant_number": 1}, {"name": "b", "variant_number": 12}]}'
+check_error "an arm naming a variant the titles do not have" 422 "variant_number 12, which title '$T' does not have"
 post exp-title /v1/experiments "{\"name\": \"e\", $ARMS, \"titles\": [\"no_such_title\"]}"
 check_error "a title that is not in the catalogue" 422 "'no_such_title' is not in the catalogue"
 check_eq "no experiment was stored" 0 "$(db_sql "$DB" "SELECT count(*) FROM experiments")"
@@ -280,10 +283,10 @@ done
 http restart-h1b POST "$U/v1/experiments/h1/start" "${AUTH[@]}"
 check_code "restart h1 once they stopped" 200
 check "  it keeps its first start and lists both runs" jq -e '.runs | length == 2 and
-    .[1].stop == null and .[0].stop >= .[0].start' "$BODY"
+    .[1].stopped_at == null and .[0].stopped_at >= .[0].started_at' "$BODY"
 http stop-h1 POST "$U/v1/experiments/h1/stop" "${AUTH[@]}"
 check "  stopped again: the last stop is after the first start" jq -e '.stopped_at >= .started_at
-    and (.runs | length == 2 and all(.stop >= .start))' "$BODY"
+    and (.runs | length == 2 and all(.stopped_at >= .started_at))' "$BODY"
 
 # ---- tokens ---------------------------------------------------------------------------------------------
 http noauth POST "$U/v1/events" "${JSON[@]}" --data-binary "{\"events\": [$GOOD]}"

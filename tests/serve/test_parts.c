@@ -62,47 +62,44 @@ static int parse(const char *text, char *why)
 static void test_experiment_config(void)
 {
     char why[200];
-    CHECK_EQ_INT(parse("{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\","
+    CHECK_EQ_INT(parse("{\"arms\": [{\"name\": \"a\", \"variant_number\": 1}, {\"name\": \"b\","
                        " \"policy\": \"thompson\", \"weight\": 2}], \"control\": \"b\","
                        " \"coverage\": 0.5, \"hash_version\": 1, \"namespace\": {\"id\": \"n\","
                        " \"start\": 0, \"end\": 0.5}, \"titles\": [\"t1\"]}", why), 0);
+    /* two good arms, then the member under test */
+#define AB "{\"arms\": [{\"name\": \"a\", \"variant_number\": 1}, {\"name\": \"b\"," \
+           " \"variant_number\": 2}]"
+#define ARMS(a, b) "{\"arms\": [{\"name\": \"a\", " a "}, {\"name\": \"b\", " b "}]}"
     static const struct { const char *config, *reason; } bad[] = {
         { "[]", "JSON object" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}]}", "2-32 arms" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"a\", \"variant\": 2}]}",
-          "two arms are named 'a'" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\"}]}",
-          "either a variant or a policy" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 1,"
-          " \"policy\": \"seed\"}]}", "either a variant or a policy" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 0}, {\"name\": \"b\", \"variant\": 1}]}",
-          "variant must be an integer" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": \"1\"}, {\"name\": \"b\", \"variant\": 1}]}",
-          "variant must be an integer" },
-        { "{\"arms\": [{\"name\": \"a\", \"policy\": \"oracle\"}, {\"name\": \"b\", \"variant\": 1}]}",
-          "unknown policy 'oracle'" },
-        { "{\"arms\": [{\"name\": \"a b\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 1}]}",
-          "needs a name" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1, \"colour\": 1}, {\"name\": \"b\","
-          " \"variant\": 1}]}", "unknown field 'colour'" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1, \"weight\": -1}, {\"name\": \"b\","
-          " \"variant\": 1}]}", "weight must be a number" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 2}],"
-          " \"control\": \"c\"}", "control must name an arm" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 2}],"
-          " \"coverage\": 1.5}", "coverage must be a number" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 2}],"
-          " \"hash_version\": 3}", "hash_version must be 1 or 2" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 2}],"
-          " \"namespace\": {\"id\": \"n\", \"start\": 0.5, \"end\": 0.5}}", "above its start" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 2}],"
-          " \"titles\": []}", "titles must be a list" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 2}],"
-          " \"titles\": [3]}", "titles[0] is not a title id" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 2}],"
-          " \"shipped\": \"z\"}", "shipped must name an arm" },
-        { "{\"arms\": [{\"name\": \"a\", \"variant\": 1}, {\"name\": \"b\", \"variant\": 2}],"
-          " \"owner\": \"me\"}", "unknown field 'owner'" },
+        { "{\"arms\": [{\"name\": \"a\", \"variant_number\": 1}]}", "2-32 arms" },
+        { "{\"arms\": [{\"name\": \"a\", \"variant_number\": 1}, {\"name\": \"a\","
+          " \"variant_number\": 2}]}", "two arms are named 'a'" },
+        { "{\"arms\": [{\"name\": \"a\", \"variant_number\": 1}, {\"name\": \"b\"}]}",
+          "either a variant_number or a policy" },
+        { ARMS("\"variant_number\": 1", "\"variant_number\": 1, \"policy\": \"seed\""),
+          "either a variant_number or a policy" },
+        { ARMS("\"variant_number\": 0", "\"variant_number\": 1"),
+          "variant_number must be an integer" },
+        { ARMS("\"variant_number\": \"1\"", "\"variant_number\": 1"),
+          "variant_number must be an integer" },
+        /* the old name is refused, not taken as an alias */
+        { ARMS("\"variant\": 1", "\"variant_number\": 1"), "unknown field 'variant'" },
+        { ARMS("\"policy\": \"oracle\"", "\"variant_number\": 1"), "unknown policy 'oracle'" },
+        { "{\"arms\": [{\"name\": \"a b\", \"variant_number\": 1}, {\"name\": \"b\","
+          " \"variant_number\": 1}]}", "needs a name" },
+        { ARMS("\"variant_number\": 1, \"colour\": 1", "\"variant_number\": 1"),
+          "unknown field 'colour'" },
+        { ARMS("\"variant_number\": 1, \"weight\": -1", "\"variant_number\": 1"),
+          "weight must be a number" },
+        { AB ", \"control\": \"c\"}", "control must name an arm" },
+        { AB ", \"coverage\": 1.5}", "coverage must be a number" },
+        { AB ", \"hash_version\": 3}", "hash_version must be 1 or 2" },
+        { AB ", \"namespace\": {\"id\": \"n\", \"start\": 0.5, \"end\": 0.5}}", "above its start" },
+        { AB ", \"titles\": []}", "titles must be a list" },
+        { AB ", \"titles\": [3]}", "titles[0] is not a title id" },
+        { AB ", \"shipped\": \"z\"}", "shipped must name an arm" },
+        { AB ", \"owner\": \"me\"}", "unknown field 'owner'" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why[0] = '\0';
@@ -110,6 +107,8 @@ static void test_experiment_config(void)
         CHECK_MSG(err == KA_EINVAL && strstr(why, bad[i].reason), "config %zu: err %d, why '%s',"
                   " wanted '%s'", i, err, why, bad[i].reason);
     }
+#undef AB
+#undef ARMS
     CHECK(ka_serve_name_ok("exp-1.b:c_d"));
     CHECK(!ka_serve_name_ok(""));
     CHECK(!ka_serve_name_ok("a/b"));
@@ -129,7 +128,7 @@ static ka_catalog *make_catalog(int n_titles, int n_vars)
             char img[80];
             snprintf(img, sizeof img, "%02x/%02x%062d.jpg", v, v, t);
             json_array_append_new(vars, json_pack("{s:i, s:s, s:s, s:f, s:[{s:s, s:s}],"
-                " s:{s:s, s:s, s:n, s:s}}", "number", v, "scene_type", scenes[v % 4],
+                " s:{s:s, s:s, s:n, s:s}}", "variant_number", v, "scene_type", scenes[v % 4],
                 "composition", v % 2 ? "closeup" : "wide", "quality_score", 0.5 + 0.05 * v,
                 "characters", "name", "Ada", "role", "heroine",
                 "images", "full", img, "16x9", img, "2x3", "1x1", img));
@@ -176,7 +175,7 @@ static void test_catalog_prior(void)
     json_t *vars = json_array();
     for (int v = 1; v <= 4; v++)
         json_array_append_new(vars, json_pack("{s:i, s:s, s:s, s:f, s:f, s:[], s:{s:s}}",
-            "number", v, "scene_type", "landscape", "composition", "wide", "quality_score",
+            "variant_number", v, "scene_type", "landscape", "composition", "wide", "quality_score",
             0.5 + 0.1 * v, "appeal_grade", 3.0 - 0.5 * v, "characters", "images", "full",
             "aa/aa.jpg"));
     json_t *a = json_pack("[{s:s, s:s, s:f, s:o}]", "title_id", "t", "genre", "drama",
@@ -279,7 +278,7 @@ static void test_decide(void)
     CHECK(!strcmp(ka_decision_policy(&d), "uniform"));
 
     /* A running experiment on t0: fixed variant 4 vs the seed scorer. */
-    add_exp(&st, "e1", "running", "{\"arms\": [{\"name\": \"fixed4\", \"variant\": 4},"
+    add_exp(&st, "e1", "running", "{\"arms\": [{\"name\": \"fixed4\", \"variant_number\": 4},"
             " {\"name\": \"seed\", \"policy\": \"seed\"}], \"titles\": [\"t0\"]}");
     int seen[2] = { 0, 0 };
     for (int u = 0; u < 400; u++) {
@@ -300,14 +299,14 @@ static void test_decide(void)
     CHECK_MSG(seen[0] > 150 && seen[1] > 150, "arms %d / %d of 400", seen[0], seen[1]);
 
     /* An arm whose variant the title lacks does not apply. */
-    add_exp(&st, "e2", "running", "{\"arms\": [{\"name\": \"v9\", \"variant\": 9},"
-            " {\"name\": \"v10\", \"variant\": 10}], \"titles\": [\"t1\"]}");
+    add_exp(&st, "e2", "running", "{\"arms\": [{\"name\": \"v9\", \"variant_number\": 9},"
+            " {\"name\": \"v10\", \"variant_number\": 10}], \"titles\": [\"t1\"]}");
     CHECK_EQ_INT(ka_serve_decide(&st, t1, "user1", rng, &d), 0);
     CHECK(d.exp == NULL && d.policy == ka_policy_index("uniform"));
 
     /* Shipped: everyone gets the winning arm; a running experiment still comes first. */
-    add_exp(&st, "e3", "shipped", "{\"arms\": [{\"name\": \"a\", \"variant\": 1},"
-            " {\"name\": \"b\", \"variant\": 2}], \"shipped\": \"b\"}");
+    add_exp(&st, "e3", "shipped", "{\"arms\": [{\"name\": \"a\", \"variant_number\": 1},"
+            " {\"name\": \"b\", \"variant_number\": 2}], \"shipped\": \"b\"}");
     CHECK_EQ_INT(ka_serve_decide(&st, t1, "anyone", rng, &d), 0);
     CHECK(d.exp == &st.exps[2] && d.variant == 2 && d.propensity == 1);
     CHECK_EQ_INT(ka_serve_decide(&st, t0, "user1", rng, &d), 0);

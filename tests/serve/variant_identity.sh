@@ -29,7 +29,7 @@ analyse() {     # GENRE VARIANTS
 
 # id -> number of the title's variants now, as "id:number" words sorted by number
 ids_by_number() {
-    jget "$A/v1/titles/$T/variants" '[.variants[] | "\(.variant_id):\(.number)"] | join(" ")'
+    jget "$A/v1/titles/$T/variants" '[.variants[] | "\(.variant_id):\(.variant_number)"] | join(" ")'
 }
 
 analyse drama 8
@@ -46,9 +46,9 @@ check "8 variants, each with its id, none retired" \
            | all) and .retired == []' "$BODY"
 check_eq "the store's ids are metadata.json's" \
     "$(jq -c '[.variants[] | [.variant_number, .variant_id]]' "$WORK/out-drama-8/metadata.json")" \
-    "$(jq -c '[.variants[] | [.number, .variant_id]]' "$BODY")"
-LIKED=$(jqv -r '.variants[] | select(.number == 3) | .variant_id' "$BODY")
-GONE=$(jqv -r '.variants[] | select(.number == 8) | .variant_id' "$BODY")
+    "$(jq -c '[.variants[] | [.variant_number, .variant_id]]' "$BODY")"
+LIKED=$(jqv -r '.variants[] | select(.variant_number == 3) | .variant_id' "$BODY")
+GONE=$(jqv -r '.variants[] | select(.variant_number == 8) | .variant_id' "$BODY")
 http artwork GET "$A/v1/artwork?user=someone&title=$T"
 check "an artwork answer gives the variant's id beside its number" \
     jq -e '.variant_id | test("^[0-9a-f]{16}$")' "$BODY"
@@ -59,15 +59,15 @@ check "an artwork answer gives the variant's id beside its number" \
     for ((u = 0; u < 60; u++)); do
         for n in 1 2 3 4 5 6 7 8; do
             [ $((u % 8 + 1)) -eq "$n" ] || continue
-            printf '{"id": "i%d", "type": "impression", "user": "u%d", "title": "%s", "variant": %d, "ts": %d},\n' \
+            printf '{"id": "i%d", "type": "impression", "user": "u%d", "title_id": "%s", "variant_number": %d, "ts": %d},\n' \
                 "$u" "$u" "$T" "$n" "$NOW"
             if [ "$n" -eq 3 ]; then
-                printf '{"id": "c%d", "type": "click", "user": "u%d", "title": "%s", "variant": 3, "ts": %d},\n' \
+                printf '{"id": "c%d", "type": "click", "user": "u%d", "title_id": "%s", "variant_number": 3, "ts": %d},\n' \
                     "$u" "$u" "$T" "$((NOW + 1))"
             fi
         done
     done
-    printf '{"id": "last", "type": "play", "user": "z", "title": "%s", "variant": 1}]}\n' "$T"
+    printf '{"id": "last", "type": "play", "user": "z", "title_id": "%s", "variant_number": 1}]}\n' "$T"
 } >"$WORK/events.json"
 http events POST "$A/v1/events" "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/events.json"
 check_code "post 60 impressions and the clicks on variant 3" 200
@@ -78,7 +78,7 @@ check_eq "the store gave each event its picture's id" "$LIKED" \
 # default): let the clicks alone teach, then compare the picture's probability.
 probability_of() {   # ID: thompson's probability of that picture for a new user
     curl -s --max-time 30 "$A/v1/titles/$T/policies" |
-        jq -c --arg id "$1" '(.variant_ids | index($id)) as $i | .policies.thompson.probabilities[$i]'
+        jq -c --arg id "$1" '.policies.thompson.probabilities[] | select(.variant_id == $id) | .probability'
 }
 learned() { jget "$A/v1/titles/$T/policies" '.policies.thompson.version > 0' | grep -q true; }
 check "the server learns the clicks" wait_for 30 learned
@@ -88,7 +88,7 @@ check "variant 3 ($LIKED) is now the likeliest by far ($P_BEFORE)" \
 
 # ---- experiments: one pins a picture by number, one shows the picture that will go ----
 http pin POST "$A/v1/experiments" "${AUTH[@]}" "${JSON[@]}" -d "{\"name\": \"pinned\",
-    \"arms\": [{\"name\": \"a\", \"policy\": \"thompson\"}, {\"name\": \"b\", \"variant\": 3}],
+    \"arms\": [{\"name\": \"a\", \"policy\": \"thompson\"}, {\"name\": \"b\", \"variant_number\": 3}],
     \"titles\": [\"$T\"]}"
 check_code "an experiment with an arm by number" 201
 check_eq "  the arm is pinned to the picture's id" "$LIKED" \
@@ -104,7 +104,7 @@ check "  no retired arm yet" jq -e '.retired_arms == []' "$BODY"
 # ---- the title analysed again, while the server runs -----------------------------------
 BEFORE=$(ids_by_number)
 analyse comedy 6
-reloaded() { jget "$A/v1/titles/$T/policies" '.variant_ids | length' | grep -qx 6; }
+reloaded() { jget "$A/v1/titles/$T/policies" '.policies.thompson.probabilities | length' | grep -qx 6; }
 check "the server reloads the title" wait_for 30 reloaded
 AFTER=$(ids_by_number)
 NEW_N=$(tr ' ' '\n' <<<"$AFTER" | sed -n "s/^$LIKED://p")
@@ -114,13 +114,13 @@ P_AFTER=$(probability_of "$LIKED")
 check "its learned probability followed it ($P_BEFORE -> $P_AFTER)" \
     jq -en --argjson a "$P_BEFORE" --argjson b "$P_AFTER" '$b > 0.5 and $b >= $a - 0.1'
 P3=$(jget "$A/v1/titles/$T/policies" \
-    '(.variants | index(3)) as $i | .policies.thompson.probabilities[$i]')
+    '.policies.thompson.probabilities[] | select(.variant_number == 3) | .probability')
 check "the picture now numbered 3 did not inherit it ($P3)" jq -en --argjson p "$P3" '$p < 0.3'
 
 http variants2 GET "$A/v1/titles/$T/variants"
 check "two pictures retired, with the time and their last number" \
     jq -e --arg g "$GONE" '(.retired | length) == 2 and ([.retired[].variant_id] | index($g) != null)
-           and ([.retired[] | .retired_at > 0 and .number >= 7] | all)' "$BODY"
+           and ([.retired[] | .retired_at > 0 and .variant_number >= 7] | all)' "$BODY"
 check "  a retired picture keeps its images" \
     jq -e '[.retired[].urls.full | startswith("/artwork/")] | all' "$BODY"
 served_retired=0
@@ -134,7 +134,7 @@ check "a retired picture is never served" \
 
 http gone-get GET "$A/v1/experiments/gone"
 check "the running experiment reports its arm's retired picture" \
-    jq -e --arg g "$GONE" --arg t "$T" '.retired_arms == [{"arm": "b", "title": $t, "variant_id": $g}]' "$BODY"
+    jq -e --arg g "$GONE" --arg t "$T" '.retired_arms == [{"arm": "b", "title_id": $t, "variant_id": $g}]' "$BODY"
 check_grep "the server log says so" "${LOG_OF[A]}" "experiment 'gone': arm 'b' shows variant $GONE"
 http gone-report GET "$A/v1/experiments/gone/report"
 check "  so does its report" jq -e '.retired_arms | length == 1' "$BODY"
@@ -153,9 +153,9 @@ http gone-restart POST "$A/v1/experiments/gone/start" "${AUTH[@]}"
 check_error "  and it cannot start again" 422 "retired"
 
 http late POST "$A/v1/events" "${AUTH[@]}" "${JSON[@]}" -d "{\"events\": [
-    {\"id\": \"late1\", \"type\": \"click\", \"user\": \"u7\", \"title\": \"$T\", \"variant_id\": \"$GONE\"},
-    {\"id\": \"late2\", \"type\": \"click\", \"user\": \"u7\", \"title\": \"$T\", \"variant_id\": \"0123456789abcdef\"},
-    {\"id\": \"late3\", \"type\": \"click\", \"user\": \"u7\", \"title\": \"$T\", \"variant_id\": \"NOT-AN-ID\"}]}"
+    {\"id\": \"late1\", \"type\": \"click\", \"user\": \"u7\", \"title_id\": \"$T\", \"variant_id\": \"$GONE\"},
+    {\"id\": \"late2\", \"type\": \"click\", \"user\": \"u7\", \"title_id\": \"$T\", \"variant_id\": \"0123456789abcdef\"},
+    {\"id\": \"late3\", \"type\": \"click\", \"user\": \"u7\", \"title_id\": \"$T\", \"variant_id\": \"NOT-AN-ID\"}]}"
 check_code "events naming pictures by id" 200
 check "  a retired picture's event is taken; unknown and malformed ids are refused" \
     jq -e '.accepted == 1 and ([.rejected[].index] == [1, 2])

@@ -168,14 +168,14 @@ static void test_experiments(ka_store *s)
     CHECK_EQ_INT(json_array_size(runs), 2);
     for (size_t k = 0; k < json_array_size(runs); k++) {
         json_t *run = json_array_get(runs, k);
-        double a = json_real_value(json_object_get(run, "start"));
-        double b = json_real_value(json_object_get(run, "stop"));
+        double a = json_real_value(json_object_get(run, "started_at"));
+        double b = json_real_value(json_object_get(run, "stopped_at"));
         CHECK_MSG(a >= first && b >= a, "run %zu: %.3f..%.3f", k, a, b);
         if (k)
-            CHECK(a >= json_real_value(json_object_get(json_array_get(runs, k - 1), "stop")));
+            CHECK(a >= json_real_value(json_object_get(json_array_get(runs, k - 1), "stopped_at")));
     }
     double stopped = json_real_value(json_object_get(o, "stopped_at"));
-    CHECK_NEAR(json_real_value(json_object_get(json_array_get(runs, 1), "stop")), stopped, 1e-6);
+    CHECK_NEAR(json_real_value(json_object_get(json_array_get(runs, 1), "stopped_at")), stopped, 1e-6);
     json_decref(o);
     /* shipped once stopped: its times and runs stay */
     CHECK_EQ_INT(ka_store_experiment_set_status(s, "exp2", "running,stopped", "shipped", NULL), 0);
@@ -191,6 +191,7 @@ static void test_users(ka_store *s)
     CHECK_EQ_INT(ka_store_users_json(s, NULL, 1, &a), 0);
     CHECK(json_array_size(a) == 1 &&
           !strcmp(json_string_value(json_object_get(json_array_get(a, 0), "user")), "u1"));
+    CHECK(json_is_number(json_object_get(json_array_get(a, 0), "first_seen_at")));
     json_decref(a);
     CHECK_EQ_INT(ka_store_users_json(s, "u1", 10, &a), 0);
     CHECK(json_array_size(a) == 1 &&
@@ -252,6 +253,7 @@ static void test_catalog(ka_store *s)
     CHECK_EQ_INT(ka_store_catalog_json(s, &a), 0);
     json_t *v = json_array_get(json_object_get(json_array_get(a, 0), "variants"), 0);
     CHECK(json_array_size(a) == 1 && v);
+    CHECK_EQ_INT(json_integer_value(json_object_get(v, "variant_number")), 1);
     CHECK(!strcmp(json_string_value(json_object_get(v, "scene_type")) ?: "", "romantic"));
     json_t *ch = json_object_get(v, "characters");
     CHECK(json_array_size(ch) == 2);

@@ -4,8 +4,10 @@
  * and face quality columns) upgraded in place, bad and unreachable URLs, saving an
  * analysis with its artwork, replacing it on re-analysis, atomicity of a failed
  * replace, the quality parts of candidates read back as saved, event idempotency,
- * cast, and the artwork folder's names. The queue has test_queue.c. */
+ * cast, the artwork folder's names, and a version 7 database's JSON rewritten into
+ * docs/json.md's names. The queue has test_queue.c. */
 #include <jansson.h>
+#include <math.h>
 #include <sys/stat.h>
 
 #include "store_test.h"
@@ -98,6 +100,50 @@ static void test_upgrade_from_v3(void)
         CHECK(!q[0].has_brisque && !q[0].has_face);     /* not measured back then */
     }
     free(q);
+    ka_store_close(&s);
+}
+
+/* Member `name` of o (a JSON object) as a number; NAN when missing. */
+static double member_number(const json_t *o, const char *name)
+{
+    const json_t *v = json_object_get(o, name);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* Version 7 stored JSON in the old names: migration 9 renames them in place. */
+static void test_upgrade_vocabulary_from_v7(void)
+{
+    const char *url = st_fresh_url();
+    ka_store *s = st_open_old(url, 7);
+    if (!s)
+        return;
+    CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO experiments (name, config) VALUES ('old', $1)",
+                        SQL_TEXT("{\"arms\":[{\"name\":\"a\",\"variant\":2},"
+                                 "{\"name\":\"b\",\"policy\":\"thompson\"}]}")), 0);
+    CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO titles (title_id, analysed_at, metadata) VALUES"
+                        " ('v7film', 1.7e9, '{}')"), 0);
+    CHECK_EQ_INT(KA_SQL(s, NULL, "INSERT INTO variants (title, number, metadata) SELECT id, 1,"
+                        " $1 FROM titles WHERE title_id = 'v7film'",
+                        SQL_TEXT("{\"variant_number\":1,\"timestamp\":9.54166666666667,"
+                                 "\"reason\":{\"quality\":0.5},"
+                                 "\"vision\":{\"faces\":[{\"score\":0.9}]}}")), 0);
+    ka_store_close(&s);
+    CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
+    if (!s)
+        return;
+    json_t *e = NULL, *x = NULL;
+    CHECK_EQ_INT(ka_store_experiment_json(s, "old", &x), 0);
+    json_t *arm = json_array_get(json_object_get(json_object_get(x, "config"), "arms"), 0);
+    CHECK(member_number(arm, "variant_number") == 2 && !json_object_get(arm, "variant"));
+    CHECK_EQ_INT(ka_store_export_json(s, "v7film", &e), 0);
+    json_t *v = json_array_get(json_object_get(e, "variants"), 0);
+    CHECK(v && !json_object_get(v, "timestamp"));
+    CHECK(member_number(v, "time_s") == 9.542);     /* and to the millisecond */
+    CHECK(member_number(json_object_get(v, "reason"), "quality_score") == 0.5);
+    json_t *face = json_array_get(json_object_get(json_object_get(v, "vision"), "faces"), 0);
+    CHECK(member_number(face, "detector_score") == 0.9 && !json_object_get(face, "score"));
+    json_decref(e);
+    json_decref(x);
     ka_store_close(&s);
 }
 
@@ -395,6 +441,7 @@ int main(int argc, char **argv)
     RUN(test_upgrade_from_v7);
     RUN(test_reopen_and_upgrade);
     RUN(test_upgrade_from_v3);
+    RUN(test_upgrade_vocabulary_from_v7);
     RUN(test_newer_schema_refused);
     RUN(test_bad_urls);
     RUN(test_artwork_names);
