@@ -242,13 +242,15 @@ static json_t *crops_json(const ka_variant *v)
 
 static json_t *face_json(const ka_face *f)
 {
-    json_t *o = json_pack("{s:[i,i,i,i], s:f, s:f, s:s, s:f, s:f, s:f}",
+    /* eyes_open < 0: not measured, null as every part not measured; sharpness_raw:
+     * unscaled, as visual_quality's *_raw (its sharpness is 0..1) */
+    json_t *o = json_pack("{s:[i,i,i,i], s:f, s:o, s:s, s:f, s:f, s:f}",
         "box", f->box.x, f->box.y, f->box.w, f->box.h,
         "detector_score", ka_out_round(f->score, 3),
-        "eyes_open", ka_out_round(f->eyes_open, 3),
+        "eyes_open", f->eyes_open < 0 ? json_null() : ka_json_real(f->eyes_open, 3),
         "expression", ka_expression_name(f->expression),
         "expression_confidence", ka_out_round(f->expression_conf, 3),
-        "sharpness", ka_out_round(f->sharpness, 1),
+        "sharpness_raw", ka_out_round(f->sharpness, 1),
         "prominence", ka_out_round(f->prominence, 3));
     if (o && f->name[0]) {
         json_object_set_new(o, "name", json_string(f->name));
@@ -259,7 +261,8 @@ static json_t *face_json(const ka_face *f)
     return o;
 }
 
-/* {"detector", "brisque", "faces": [...], "objects": {"person": n, ...}} */
+/* {"detector", "brisque_raw", "faces": [...], "objects": {"person": n, ...}}: brisque_raw
+ * is BRISQUE's own score (lower is better), visual_quality.brisque its 0..1 quality. */
 static json_t *vision_json(const ka_vision_cand *vc)
 {
     json_t *faces = json_array(), *objects = json_object();
@@ -272,7 +275,7 @@ static json_t *vision_json(const ka_vision_cand *vc)
     json_t *o = json_pack("{s:s, s:o, s:o}", "detector", ka_vision_detector_name(vc->detector),
                           "faces", faces, "objects", objects);
     if (o && vc->brisque >= 0)
-        json_object_set_new(o, "brisque", json_real(ka_out_round(vc->brisque, 2)));
+        json_object_set_new(o, "brisque_raw", json_real(ka_out_round(vc->brisque, 2)));
     return o;
 }
 

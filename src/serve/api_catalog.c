@@ -14,6 +14,16 @@
 #include "serve_priv.h"
 
 
+/* Seconds since the server started; both ends on the wall clock with their fractions
+ * (time(NULL) against a fractional start read negative in the first second). */
+static double uptime_s(const ka_server *s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double up = (double)ts.tv_sec + ts.tv_nsec * 1e-9 - s->started_at;
+    return up > 0 ? up : 0;
+}
+
 enum MHD_Result ka_api_healthz(ka_req *r)
 {
     int v = WITH_DB(r, ka_store_schema_version(r->srv->db));
@@ -23,7 +33,7 @@ enum MHD_Result ka_api_healthz(ka_req *r)
         "database", ka_store_backend(r->srv->db), "schema_version", v,
         "titles", r->srv->st.cat ? r->srv->st.cat->n : 0,
         "watermark", (json_int_t)r->srv->st.watermark,
-        "uptime_s", ka_json_time((double)time(NULL) - r->srv->started_at));
+        "uptime_s", ka_json_time(uptime_s(r->srv)));
     pthread_rwlock_unlock(&r->srv->st.lock);
     return ka_reply_json(r, v >= 0 ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o);
 }

@@ -3,8 +3,9 @@
  * /v1/titles/{id} and the servers' experiment configs never mix two vocabularies:
  *   - experiments.config: arms' "variant" -> "variant_number";
  *   - variants.metadata (metadata.json's variant objects): "timestamp" -> "time_s"
- *     (to the millisecond), reason's "quality" -> "quality_score", vision's faces'
- *     "score" -> "detector_score".
+ *     (to the millisecond), reason's "quality" -> "quality_score", vision's "brisque"
+ *     -> "brisque_raw", its faces' "score" -> "detector_score", "sharpness" ->
+ *     "sharpness_raw" and "eyes_open" -1 (not measured) -> null.
  * Runs inside the migration's transaction; a text that is not JSON is left alone. */
 #include <jansson.h>
 #include <stdlib.h>
@@ -39,8 +40,15 @@ static int fix_variant(json_t *v)
     json_t *face;
     int changed = rename_member(v, "timestamp", "time_s", 1);
     changed |= rename_member(json_object_get(v, "reason"), "quality", "quality_score", 0);
-    json_array_foreach(json_object_get(json_object_get(v, "vision"), "faces"), i, face)
+    json_t *vision = json_object_get(v, "vision");
+    changed |= rename_member(vision, "brisque", "brisque_raw", 0);
+    json_array_foreach(json_object_get(vision, "faces"), i, face) {
         changed |= rename_member(face, "score", "detector_score", 0);
+        changed |= rename_member(face, "sharpness", "sharpness_raw", 0);
+        json_t *eyes = json_object_get(face, "eyes_open");
+        if (json_is_number(eyes) && json_number_value(eyes) < 0)
+            changed |= json_object_set_new(face, "eyes_open", json_null()) == 0;
+    }
     return changed;
 }
 

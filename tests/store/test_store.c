@@ -126,7 +126,8 @@ static void test_upgrade_vocabulary_from_v7(void)
                         " $1 FROM titles WHERE title_id = 'v7film'",
                         SQL_TEXT("{\"variant_number\":1,\"timestamp\":9.54166666666667,"
                                  "\"reason\":{\"quality\":0.5},"
-                                 "\"vision\":{\"faces\":[{\"score\":0.9}]}}")), 0);
+                                 "\"vision\":{\"brisque\":31.5,\"faces\":[{\"score\":0.9,"
+                                 "\"sharpness\":120.5,\"eyes_open\":-1}]}}")), 0);
     ka_store_close(&s);
     CHECK_EQ_INT(ka_store_open(url, 0, &s), 0);
     if (!s)
@@ -142,6 +143,9 @@ static void test_upgrade_vocabulary_from_v7(void)
     CHECK(member_number(json_object_get(v, "reason"), "quality_score") == 0.5);
     json_t *face = json_array_get(json_object_get(json_object_get(v, "vision"), "faces"), 0);
     CHECK(member_number(face, "detector_score") == 0.9 && !json_object_get(face, "score"));
+    CHECK(member_number(face, "sharpness_raw") == 120.5);
+    CHECK(json_is_null(json_object_get(face, "eyes_open")));
+    CHECK(member_number(json_object_get(v, "vision"), "brisque_raw") == 31.5);
     json_decref(e);
     json_decref(x);
     ka_store_close(&s);
