@@ -121,6 +121,8 @@ http variants2 GET "$A/v1/titles/$T/variants"
 check "two pictures retired, with the time and their last number" \
     jq -e --arg g "$GONE" '(.retired | length) == 2 and ([.retired[].variant_id] | index($g) != null)
            and ([.retired[] | .retired_at > 0 and .variant_number >= 7] | all)' "$BODY"
+check "  the answer matches its schema (docs/schemas)" python3 "$(dirname "$0")/../schema/check_json.py" \
+    "$(dirname "$0")/../../docs/schemas/http-title-variants.schema.json" "$BODY"
 check "  a retired picture keeps its images" \
     jq -e '[.retired[].urls.full | startswith("/artwork/")] | all' "$BODY"
 served_retired=0
@@ -133,6 +135,8 @@ check "a retired picture is never served" \
     test -z "$(grep -Fx -f <(jqv -r '.retired[].variant_id' "$BODY") "$WORK/served.txt" || true)"
 
 http gone-get GET "$A/v1/experiments/gone"
+check "  the experiment matches its schema" python3 "$(dirname "$0")/../schema/check_json.py" \
+    "$(dirname "$0")/../../docs/schemas/http-experiment.schema.json" "$BODY"
 check "the running experiment reports its arm's retired picture" \
     jq -e --arg g "$GONE" --arg t "$T" '.retired_arms == [{"arm": "b", "title_id": $t, "variant_id": $g}]' "$BODY"
 check_grep "the server log says so" "${LOG_OF[A]}" "experiment 'gone': arm 'b' shows variant $GONE"
