@@ -54,8 +54,9 @@ static json_t *choose(ka_server *s, const char *user, const char *title, int sha
         return NULL;
     }
     ka_metrics_selection(&s->metrics, d.policy);
-    json_t *o = json_pack("{s:s, s:s, s:i, s:s?, s:s?, s:o, s:s, s:f, s:o, s:o}",
+    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:s?, s:s?, s:o, s:s, s:f, s:o, s:o}",
         "user", user, "title_id", t->id, "variant_number", d.variant,
+        "variant_id", t->vid[d.arm],
         "scene_type", t->scene[d.arm], "composition", t->composition[d.arm],
         "images", images_json(t, d.arm), "policy", ka_decision_policy(&d),
         "propensity", d.propensity,

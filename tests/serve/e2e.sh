@@ -99,7 +99,8 @@ check_eq "batch: one answer per title, in order" "$T1 $T2 missing_title" \
 check "batch: the two titles chosen with propensities, the missing one 404" \
     jq -e '.artwork[0].variant_number >= 1 and .artwork[1].variant_number >= 1
            and .artwork[1].propensity > 0 and .artwork[0].image == .artwork[0].images["1x1"]
-           and .artwork[2].error.status == 404 and (.artwork[2].error.message | length > 0)' "$BODY"
+           and .artwork[2].error.status == 404 and (.artwork[2].error.message | length > 0)
+           and ([.artwork[0:2][].variant_id | test("^[0-9a-f]{16}$")] | all)' "$BODY"
 
 # ---- an experiment: fixed variant 1 (control) against Thompson sampling -------------
 EXP=poster_ab
