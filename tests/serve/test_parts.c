@@ -76,9 +76,9 @@ static void test_experiment_config(void)
         { "{\"arms\": [{\"name\": \"a\", \"variant_number\": 1}, {\"name\": \"a\","
           " \"variant_number\": 2}]}", "two arms are named 'a'" },
         { "{\"arms\": [{\"name\": \"a\", \"variant_number\": 1}, {\"name\": \"b\"}]}",
-          "either a variant_number or a policy" },
+          "either a variant_number, a variant_id or a policy" },
         { ARMS("\"variant_number\": 1", "\"variant_number\": 1, \"policy\": \"seed\""),
-          "either a variant_number or a policy" },
+          "either a variant_number, a variant_id or a policy" },
         { ARMS("\"variant_number\": 0", "\"variant_number\": 1"),
           "variant_number must be an integer" },
         { ARMS("\"variant_number\": \"1\"", "\"variant_number\": 1"),
