@@ -1,4 +1,4 @@
-/* vocabulary.c: migration 8's data step: the JSON a database stored before the names
+/* vocabulary.c: migration 9's data step: the JSON a database stored before the names
  * of docs/json.md were settled, rewritten to them, so that `keyart export`, GET
  * /v1/titles/{id} and the servers' experiment configs never mix two vocabularies:
  *   - experiments.config: arms' "variant" -> "variant_number";

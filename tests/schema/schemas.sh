@@ -3,7 +3,7 @@
 # docs/schemas (tests/schema/check_json.py: the schema, and times printed with at most
 # 3 decimals). A real analysis of a short clip (SQLite), then every CLI --json output
 # (analyze, shots, titles, variants, export and its --shots and --candidates, jobs,
-# cast list, identify, ope), then a real `keyart serve` on that database: health,
+# cast list, identify, ope, train-ranker), then a real `keyart serve` on that database: health,
 # titles, a title, its variants and policies, artwork and batches, events (the request
 # and the answers, good and refused), users, experiments created, started, reported,
 # stopped and shipped, and the error shape. /metrics is text: not checked here.
@@ -80,6 +80,19 @@ for policy in uniform bts; do
 done
 ka_run ope-noboot "$KEYART_BIN" ope --log "$OBD/random/men/men.csv" --policy uniform --json --boot 0
 valid "keyart ope --boot 0 --json (no intervals)" cli-ope "$OUT"
+
+python3 - "$WORK/grades.json" <<'PY'
+import json, sys
+def clip(path, frames):
+    return {"path": path, "grades": {str(f): {"grade": f // 30 % 4, "why": "test"}
+                                     for f in range(0, frames, 15)}}
+json.dump({"clips": {"faces_single_shot_3s.mp4": clip("media/faces_single_shot_3s.mp4", 90),
+                     "marathon_5s.mkv": clip("media/marathon_5s.mkv", 138)}}, open(sys.argv[1], "w"))
+PY
+ka_run train "$KEYART_BIN" train-ranker "$WORK/grades.json" --media "$KEYART_SHARED" \
+    -o "$WORK/ranker.json" --loco --json -q --models "$MODELS"
+check_rc "train-ranker --loco --json" 0
+valid "keyart train-ranker --loco --json" cli-train-ranker "$OUT"
 
 # ---- the server --------------------------------------------------------------------------
 serve_start S "$DB" "$ART" --refresh 0.2

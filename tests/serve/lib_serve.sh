@@ -47,6 +47,9 @@ serve_start() {
     local name=$1 db=$2 art=$3 port="" pid log
     shift 3
     log="$WORK/server-$name.log"
+    # made before the server opens it: else the first sed below may find no file, and
+    # with pipefail that failure ends the whole script (a flake on a loaded machine)
+    : >"$log"
     "$KEYART_BIN" serve --db "$db" --listen 127.0.0.1:0 --artwork "$art" --token "$TOKEN" \
         "$@" >"$log" 2>&1 </dev/null &
     pid=$!
