@@ -143,6 +143,7 @@ typedef struct ka_reward {
     int arm, seq;
     double reward;
     int64_t id;                     /* the event that settled it */
+    int64_t impression;             /* the impression's event (off-policy evaluation) */
     int has_profile;
     ka_profile profile;             /* the user's, as it was then (LinUCB's context) */
 } ka_reward;
