@@ -9,10 +9,13 @@
  *   an always-valid confidence sequence for peeking, Holm and Benjamini-Hochberg;
  * - off-policy evaluation from logged (context, action, reward, propensity): replay,
  *   IPS, self-normalised IPS and doubly robust, with bootstrap intervals; the Open
- *   Bandit Dataset's CSV and its Bernoulli Thompson sampling policy.
+ *   Bandit Dataset's CSV and its Bernoulli Thompson sampling policy; keyart's own
+ *   log and fixed target policies for it (uniform, one variant, a file).
  *
- * Pure functions over in-memory arrays, except ka_ope_read_obd and
- * ka_ope_read_bts_prior, which read files. */
+ * Pure functions over in-memory arrays, except ka_ope_read_obd,
+ * ka_ope_read_bts_prior and ka_ope_fixed_read, which read files. keyart's own log of
+ * impressions comes from the store through serve.h (ka_ope_log_from_store): the
+ * serving rules that give its rewards live there. */
 #ifndef KEYART_EXPERIMENT_H
 #define KEYART_EXPERIMENT_H
 
@@ -270,6 +273,12 @@ typedef struct ka_ope_estimate {
 int ka_ope_evaluate(const ka_ope_log *log, const double *pi, const ka_ope_opts *o,
                     ka_ope_estimate *out);
 
+/* The log's mean reward as an estimate: the value, and a bootstrap interval and se
+ * over events drawn as ka_ope_evaluate draws them (o: n_boot, level, seed, ci; NULL =
+ * defaults); n_eff is the number of events. KA_EINVAL for an empty log. */
+int ka_ope_observed_estimate(const ka_ope_log *log, const ka_ope_opts *o,
+                             ka_ope_estimate *out);
+
 /* Reads an Open Bandit Dataset CSV (columns item_id, position, click,
  * propensity_score by name; positions 1..3 become slots 0..2). KA_EIO, KA_EFORMAT. */
 int ka_ope_read_obd(const char *path, ka_ope_log *log);
@@ -285,6 +294,55 @@ int ka_ope_bts_slate_dist(const double *alpha, const double *beta, int n_items, 
 /* pi for ka_ope_evaluate from a context-free per-slot distribution dist[a * n_slots + s]
  * (NULL = uniform 1/n_actions). *pi is malloc'd. */
 int ka_ope_pi_from_slots(const ka_ope_log *log, const double *dist, double **pi);
+
+/* ---- keyart's own log: the impressions serving stored (serve.h builds it) ---- */
+
+/* A title of the log: action a of its impressions is the variant numbered number[a]. */
+typedef struct ka_ope_title {
+    char *id;
+    int n_variants;                 /* 1..KA_POLICY_MAX_ARMS */
+    int number[KA_POLICY_MAX_ARMS];
+} ka_ope_title;
+
+/* The impressions of a title or an experiment as a ka_ope_log whose slot is the title
+ * (titles[slot]; so DR's mean model is per title and variant) and n_actions the most
+ * variants a title has; the others' rows are 0 beyond theirs. Counts of the
+ * impressions in scope: seen = used + no_propensity + unknown_variant + unsettled. */
+typedef struct ka_ope_store_log {
+    ka_ope_log log;
+    ka_ope_title *titles;           /* log.n_slots of them, in order of first impression */
+    double *pi;                     /* a learned policy's probabilities (log.n x
+                                     * log.n_actions), NULL when none was asked for */
+    int seen, used;
+    int no_propensity;              /* without a logging propensity in (0, 1] */
+    int unknown_variant;            /* of a variant the title no longer has */
+    int unsettled;                  /* no click yet, attribution window still open */
+    double attribution_s;           /* the window applied */
+    double settled_at;              /* the time the open windows were judged at */
+    int64_t events;                 /* events read (every title, every type) */
+} ka_ope_store_log;
+
+void ka_ope_store_log_free(ka_ope_store_log *l);
+
+/* A fixed target policy over keyart's titles: uniform, always variant N, or given
+ * probabilities per title and variant. */
+typedef struct ka_ope_fixed ka_ope_fixed;
+
+/* "uniform" or "variant:N" (N 1..9999): 0; 1 when spec is neither (*out NULL,
+ * nothing said); KA_EINVAL for "variant:" with a bad number. */
+int ka_ope_fixed_parse(const char *spec, ka_ope_fixed **out);
+/* A policy file: {"titles": {"TITLE": {"N": p, ...}, ...}} with variant numbers as
+ * keys and probabilities in 0..1 that sum to 1 per title (variants left out get 0);
+ * optionally "description": "...". Anything else is refused: KA_EIO (cannot read),
+ * KA_EFORMAT (not JSON, unknown member, bad key or number; the message says where). */
+int ka_ope_fixed_read(const char *path, ka_ope_fixed **out);
+void ka_ope_fixed_free(ka_ope_fixed *p);
+/* "uniform", "variant:N" or the file's path. */
+const char *ka_ope_fixed_name(const ka_ope_fixed *p);
+/* The policy's rows for every impression of l: *pi (malloc'd, l->log.n x
+ * l->log.n_actions). KA_EINVAL when a title of the log has no variant N, or the file
+ * has no probabilities for it or one for a variant it does not have. */
+int ka_ope_fixed_pi(const ka_ope_fixed *p, const ka_ope_store_log *l, double **pi);
 
 #ifdef __cplusplus
 }

@@ -164,6 +164,9 @@ typedef struct ka_selection {
  * image follows it. Another cut or encode of the title gives its frames new ids. */
 void ka_variant_id(const char *title_id, int64_t frame, uint64_t phash,
                    char out[KA_VARIANT_ID_LEN + 1]);
+/* v's id (ka_select gives every variant one); for a selection made by hand without
+ * ids, the one ka_variant_id gives its candidate's frame. */
+void ka_variant_id_of(const ka_title *t, const ka_variant *v, char out[KA_VARIANT_ID_LEN + 1]);
 /* Whether s is a variant id's form (16 lowercase hex digits). */
 int ka_variant_id_ok(const char *s);
 

@@ -6,10 +6,12 @@
  * Every server keeps the catalogue, the users' profiles and the policies' state in
  * memory and rebuilds them by folding the store's events in id order on a cadence, so
  * that many servers on one database agree; snapshots of that state in the store let a
- * new server start without folding everything. */
+ * new server start without folding everything. The same folding turns the stored
+ * events into a log for off-policy evaluation (ka_ope_log_from_store). */
 #ifndef KEYART_SERVE_H
 #define KEYART_SERVE_H
 
+#include <stdint.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -38,6 +40,10 @@ typedef struct ka_serve_opts {
                                      * taking over 3x this closes the connection */
     unsigned max_connections;       /* (1024) */
     int quiet;                      /* no log lines on stderr (the access log included) */
+    uint64_t seed;                  /* the request threads' random numbers: 0 = from the
+                                     * clock; else thread k draws from seed + k, so one
+                                     * thread answering requests in order always decides
+                                     * alike (simulations, tests) */
     int create;                     /* make a new SQLite database when there is none
                                      * (0: a missing one is an error, as a mistyped path
                                      * should be) */
@@ -57,6 +63,38 @@ int ka_server_port(const ka_server *s);
 int ka_server_refresh(ka_server *s);
 /* Stops listening, finishes the requests in flight, writes a last snapshot. */
 void ka_serve_stop(ka_server **s);
+
+/* ---- off-policy evaluation on the server's own log ---- */
+
+struct ka_store;
+struct ka_ope_store_log;
+
+typedef struct ka_ope_store_opts {
+    const char *title;              /* the impressions of this title only (NULL: any) */
+    const char *experiment;         /* of this experiment only (NULL: any) */
+    const char *arm;                /* of this arm of it only (NULL: every arm) */
+    double attribution_s;           /* the click window; <= 0: the server's default */
+    double now;                     /* when the windows still open at the end are judged
+                                     * (0: the later of the clock and the newest event) */
+    const char *learned;            /* a policy name (seed, egreedy, thompson, linucb,
+                                     * uniform) to evaluate as it would have learned from
+                                     * this log; NULL: none */
+} ka_ope_store_opts;
+
+/* keyart's own log (experiment.h: ka_ope_store_log): every stored event folded in id
+ * order by the server's own rules (fold.c), so that each impression in scope gets the
+ * reward serving gave it: 1 for a click by the same user on the same title and
+ * variant within attribution_s, 0 once the window passed or the title was shown to
+ * the user again first. The action is the variant shown, the propensity the one the
+ * event carries; impressions without one, of a variant the title no longer has, or
+ * still in their window are counted, not used. With o->learned, pi holds that
+ * policy's probabilities at each impression as a server would have had them: learned
+ * from the rewards settled before it, with the user's profile from their events
+ * before it. Errors: KA_ESTORE_NOTFOUND (no such title in the catalogue or
+ * experiment), KA_EINVAL (an arm the experiment does not have, an unknown policy),
+ * store errors. No impression in scope is not an error (out->used is 0). */
+int ka_ope_log_from_store(struct ka_store *db, const ka_ope_store_opts *o,
+                          struct ka_ope_store_log *out);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,8 @@
 #ifndef KA_CLI_H
 #define KA_CLI_H
 
+#include <stdio.h>
+
 #include "keyart/keyart.h"
 
 /* Exit codes, documented in the README and in `keyart --help`. */
@@ -38,8 +40,11 @@ int ka_cli_print_json(struct json_t *j);
 /* cmd_cast.c, cmd_identify.c: faces and the cast database. */
 int ka_cmd_cast(int argc, char **argv);
 int ka_cmd_identify(int argc, char **argv);
-/* cmd_ope.c: off-policy evaluation of a policy from a logged file. */
+/* cmd_ope.c: off-policy evaluation of a policy from a logged file or (ope_db.c, when
+ * the command line has --db) from keyart's own events; the usage text of both. */
 int ka_cmd_ope(int argc, char **argv);
+int ka_cmd_ope_db(int argc, char **argv);
+void ka_ope_usage(FILE *f);
 /* cmd_rank.c: training the ranker from editors' grades. */
 int ka_cmd_train_ranker(int argc, char **argv);
 /* cmd_serve.c: the HTTP service. */

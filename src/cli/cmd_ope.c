@@ -1,8 +1,9 @@
-/* cmd_ope.c: `keyart ope --log FILE --policy NAME`: off-policy evaluation of a policy
- * from a log in the Open Bandit Dataset's CSV format, by replay, IPS, SNIPS and doubly
- * robust, with bootstrap intervals; as a table or JSON. Policies: uniform, and bts
- * (Bernoulli Thompson sampling with the priors of OBD's prior_bts.yaml). DR's reward
- * model: the shrunk (item, position) mean, or ridge regression (--dr-model). */
+/* cmd_ope.c: `keyart ope`: off-policy evaluation of a policy by replay, IPS, SNIPS and
+ * doubly robust, with bootstrap intervals; as a table or JSON. Two kinds of log: keyart's
+ * own events in the database (--db: ope_db.c) or, here, a file in the Open Bandit
+ * Dataset's CSV format with its policies uniform and bts (Bernoulli Thompson sampling
+ * with the priors of OBD's prior_bts.yaml). DR's reward model: the shrunk (item,
+ * position) mean, or ridge regression (--dr-model). */
 #include <getopt.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -12,29 +13,52 @@
 
 #include "cli.h"
 
-static void ope_usage(FILE *f)
+void ka_ope_usage(FILE *f)
 {
     fprintf(f,
-        "usage: keyart ope --log FILE --policy NAME [--json] [options]\n"
+        "usage: keyart ope --db URL (--title ID | --experiment NAME [--arm A]) --policy P\n"
+        "                  [--attribution S] [--level L] [--json] [options]\n"
+        "       keyart ope --log FILE --policy uniform|bts [--json] [options]\n"
         "\n"
-        "Estimates the click rate POLICY would have had on the impressions logged in FILE\n"
-        "(Open Bandit Dataset CSV: item_id, position, click, propensity_score) by replay\n"
-        "(Li et al. 2011; unbiased on uniform logs), IPS, self-normalised IPS and doubly\n"
-        "robust, each with a bootstrap interval, beside the log's own click rate.\n"
+        "Estimates the click rate a policy would have had on logged impressions: by\n"
+        "replay (Li et al. 2011; unbiased on uniform logs), IPS, self-normalised IPS and\n"
+        "doubly robust, each with a bootstrap interval, beside the log's own click rate.\n"
+        "\n"
+        "keyart's own log (--db): the impressions `keyart serve` stored, each with its\n"
+        "propensity; the reward is a click by the same user on the same title and\n"
+        "variant within the attribution window, as serving counts it. Impressions\n"
+        "without a propensity, or still inside their window, are skipped and counted.\n"
+        "  --db URL         sqlite:PATH or postgresql://... (default $KEYART_DB)\n"
+        "  --title ID       the impressions of this title\n"
+        "  --experiment N   those of this experiment (with --title: of that title only)\n"
+        "  --arm A          only those of this arm of the experiment\n"
+        "  --policy P       uniform; variant:N (always variant N); seed, egreedy,\n"
+        "                   thompson or linucb as each would have learned from the log\n"
+        "                   (at every impression, from the events before it only); or\n"
+        "                   FILE, a JSON file of probabilities per title and variant:\n"
+        "                   {\"titles\": {\"ID\": {\"1\": 0.7, \"2\": 0.3}}}, summing to 1\n"
+        "  --attribution S  a click counts within S seconds of its impression (600, as\n"
+        "                   keyart serve)\n"
+        "  --level L        interval level (0.99 here)\n"
+        "\n"
+        "An Open Bandit Dataset CSV (--log: item_id, position, click, propensity_score):\n"
         "  --policy NAME    uniform, or bts: Bernoulli Thompson sampling that fills the\n"
         "                   positions with the items of highest sampled click rate\n"
         "  --prior FILE     bts priors (default: prior_bts.yaml two folders above FILE's)\n"
         "  --campaign C     bts campaign in the priors (default: FILE's folder name)\n"
-        "  --sims N         bts: Monte Carlo draws for its position probabilities (100000)\n"
+        "  --sims N         bts: Monte Carlo draws of its position probabilities (100000)\n"
+        "  --compare FILE   also print the click rate observed in another log\n"
+        "  --level L        interval level (0.95 here)\n"
+        "\n"
+        "Both:\n"
         "  --boot N         bootstrap replicates (500; 0 = no intervals)\n"
-        "  --level L        interval level (0.95)\n"
         "  --passes P       replay passes over the log (1000)\n"
         "  --seed S         random seed (1)\n"
-        "  --dr-model M     DR's reward model: mean (per item and position, shrunk toward\n"
-        "                   the position's mean; the default) or ridge (item, position\n"
-        "                   and item x position effects by ridge regression)\n"
+        "  --dr-model M     DR's reward model: mean (per item and position, or title and\n"
+        "                   variant, shrunk toward the position's or title's mean; the\n"
+        "                   default) or ridge (item, position and item x position effects\n"
+        "                   by ridge regression)\n"
         "  --ridge L        ridge model penalty (1)\n"
-        "  --compare FILE   also print the click rate observed in another log\n"
         "  --json           print JSON\n");
 }
 
@@ -67,7 +91,7 @@ static int parse_args(int argc, char **argv, ope_args *a)
         case 'c': a->campaign = optarg; break;
         case 'C': a->compare = optarg; break;
         case 'j': a->json = 1; break;
-        case 'h': ope_usage(stdout); return 1;
+        case 'h': ka_ope_usage(stdout); return 1;
         case 'n':
             if (ka_parse_int(optarg, 100, 10000000, &a->sims))
                 goto bad;
@@ -101,14 +125,14 @@ static int parse_args(int argc, char **argv, ope_args *a)
             break;
         default:
             fprintf(stderr, "keyart ope: unknown option or missing value: %s\n", argv[optind - 1]);
-            ope_usage(stderr);
+            ka_ope_usage(stderr);
             return -1;
         }
     }
     if (optind != argc || !a->log || !a->policy) {
         fprintf(stderr, "keyart ope: %s\n", optind != argc ? "unexpected argument"
-                                                           : "--log and --policy are required");
-        ope_usage(stderr);
+                : "--log FILE (or --db URL) and --policy are required");
+        ka_ope_usage(stderr);
         return -1;
     }
     if (strcmp(a->policy, "uniform") && strcmp(a->policy, "bts")) {
@@ -179,8 +203,19 @@ static json_t *dr_model_json(const ka_ope_opts *o)
                      ridge ? "penalty" : "shrink", ridge ? o->dr_ridge : o->dr_shrink);
 }
 
+/* Whether the command line reads keyart's own log (--db). */
+static int wants_db(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--db") || !strncmp(argv[i], "--db=", 5))
+            return 1;
+    return 0;
+}
+
 int ka_cmd_ope(int argc, char **argv)
 {
+    if (wants_db(argc, argv))
+        return ka_cmd_ope_db(argc, argv);
     ope_args a = { .sims = 100000 };
     ka_ope_opts_default(&a.o);
     int r = parse_args(argc, argv, &a);

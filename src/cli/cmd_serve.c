@@ -11,7 +11,7 @@
 static const char serve_usage[] =
     "usage: keyart serve [--db URL] [--listen ADDR:PORT] [--artwork DIR] [--token TOKEN]\n"
     "                    [--policy NAME] [--threads N] [--refresh S] [--snapshot S]\n"
-    "                    [--attribution S] [--create] [--quiet]\n"
+    "                    [--attribution S] [--seed N] [--create] [--quiet]\n"
     "\n"
     "Serves, per user, the variant of each title to show, and learns from events.\n"
     "  --db URL          sqlite:PATH or postgresql://... (default $KEYART_DB, else\n"
@@ -28,6 +28,8 @@ static const char serve_usage[] =
     "  --refresh S       fold new events and reload titles every S seconds (1)\n"
     "  --snapshot S      write policy and profile snapshots every S seconds (30; 0 never)\n"
     "  --attribution S   a click counts for an impression up to S seconds after it (600)\n"
+    "  --seed N          seed the random choices (default: the clock); with --threads 1\n"
+    "                    and requests in order, the same choices every run\n"
     "  --quiet           no log lines (without it: one line per request, method, path,\n"
     "                    status and milliseconds, on stderr)\n"
     "\n"
@@ -57,7 +59,7 @@ static int parse(int argc, char **argv, ka_serve_opts *o)
         { "policy", required_argument, NULL, 'p' }, { "threads", required_argument, NULL, 'n' },
         { "refresh", required_argument, NULL, 'r' }, { "snapshot", required_argument, NULL, 's' },
         { "attribution", required_argument, NULL, 'w' }, { "quiet", no_argument, NULL, 'q' },
-        { "create", no_argument, NULL, 'c' },
+        { "create", no_argument, NULL, 'c' }, { "seed", required_argument, NULL, 'e' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
     int c;
@@ -78,6 +80,8 @@ static int parse(int argc, char **argv, ka_serve_opts *o)
         case 'r': bad = number("--refresh", optarg, 0.01, 3600, &o->refresh_s); break;
         case 's': bad = number("--snapshot", optarg, 0, 86400, &o->snapshot_s); break;
         case 'w': bad = number("--attribution", optarg, 0.001, 1e7, &o->attribution_s); break;
+        case 'e': bad = number("--seed", optarg, 1, 9007199254740992.0, &v);
+                  o->seed = (uint64_t)v; break;
         case 'h': printf("%s", serve_usage); return 1;
         default:
             fprintf(stderr, "keyart serve: unknown or incomplete option '%s'\n%s",

@@ -21,7 +21,8 @@
  *           to the truth, the smaller its variance.
  *
  * Intervals: nonparametric bootstrap over events (seeded), every estimator
- * recomputed on each resample (DR refits q), percentile or normal intervals. */
+ * recomputed on each resample (DR refits q), percentile or normal intervals; the
+ * log's own mean reward gets one the same way. */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_linalg.h>
 #include <gsl/gsl_randist.h>
@@ -468,4 +469,44 @@ done:
     if (rng)
         gsl_rng_free(rng);
     return err;
+}
+
+int ka_ope_observed_estimate(const ka_ope_log *log, const ka_ope_opts *o,
+                             ka_ope_estimate *out)
+{
+    ka_ope_opts def;
+    if (!o) {
+        ka_ope_opts_default(&def);
+        o = &def;
+    }
+    if (!log || log->n < 1 || !log->reward)
+        return ka_error(KA_EINVAL, "off-policy evaluation: an empty log");
+    if (o->n_boot < 0 || !(o->level > 0 && o->level < 1))
+        return ka_error(KA_EINVAL, "off-policy evaluation: bad options (boot %d, level %g)",
+                        o->n_boot, o->level);
+    size_t n = (size_t)log->n, nb = (size_t)o->n_boot;
+    out->value = ka_ope_observed(log);
+    out->lo = out->hi = out->se = NAN;
+    out->n_eff = (double)n;
+    if (!nb)
+        return 0;
+    double *rep = malloc(sizeof(double) * nb);
+    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!rep || !rng) {
+        free(rep);
+        if (rng)
+            gsl_rng_free(rng);
+        return ka_error(KA_ENOMEM, "off-policy evaluation: out of memory");
+    }
+    gsl_rng_set(rng, (unsigned long)o->seed);
+    for (size_t b = 0; b < nb; b++) {
+        double s = 0;
+        for (size_t i = 0; i < n; i++)
+            s += log->reward[gsl_rng_uniform_int(rng, n)];
+        rep[b] = s / (double)n;
+    }
+    interval(rep, (int)nb, o, out);
+    free(rep);
+    gsl_rng_free(rng);
+    return 0;
 }

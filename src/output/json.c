@@ -333,11 +333,13 @@ static json_t *variant_json(const ka_title *t, const ka_selection *sel, const ka
 static json_t *variant_seed_json(const ka_title *t, const ka_selection *sel, const ka_variant *v,
                                  const ka_candidate *c)
 {
+    char vid[KA_VARIANT_ID_LEN + 1];
+    ka_variant_id_of(t, v, vid);
     return json_pack("{s:s, s:i, s:s, s:o, s:I, s:i, s:s, s:o, s:s, s:f, s:o, s:o, s:o,"
                      " s:o, s:o}",
         "title_id", t->id ? t->id : "",
         "variant_number", v->number,
-        "variant_id", v->id,
+        "variant_id", vid,
         "time_s", ka_json_time(c->time_s),
         "frame", (json_int_t)c->frame,
         "shot", c->shot,

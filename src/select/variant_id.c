@@ -30,6 +30,16 @@ void ka_variant_id(const char *title_id, int64_t frame, uint64_t phash,
         snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
+void ka_variant_id_of(const ka_title *t, const ka_variant *v, char out[KA_VARIANT_ID_LEN + 1])
+{
+    if (ka_variant_id_ok(v->id)) {
+        memcpy(out, v->id, KA_VARIANT_ID_LEN + 1);
+        return;
+    }
+    const ka_candidate *c = v->cand >= 0 && v->cand < t->n_cands ? &t->cands[v->cand] : NULL;
+    ka_variant_id(t->id, c ? c->frame : -v->number, c ? c->phash : 0, out);
+}
+
 int ka_variant_id_ok(const char *s)
 {
     if (!s || strlen(s) != KA_VARIANT_ID_LEN)

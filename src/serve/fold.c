@@ -66,7 +66,7 @@ static void reward(ka_serve_state *st, ka_pending *p, double r, int64_t id)
         const ka_suser *u = ka_strmap_get(&st->users, p->user);
         ka_reward *w = &st->learn[st->n_learn];
         *w = (ka_reward){ .t = t, .arm = arm, .seq = st->n_learn, .reward = r, .id = id,
-                          .has_profile = u != NULL };
+                          .impression = p->id, .has_profile = u != NULL };
         if (u)
             w->profile = u->p;
         st->n_learn++;

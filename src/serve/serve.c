@@ -143,6 +143,7 @@ int ka_serve_start(const ka_serve_opts *opts, ka_server **out)
     int err = check_opts(&o);
     if (err)
         return err;
+    ka_serve_rng_seed(o.seed);
     ka_server *s = calloc(1, sizeof *s);
     if (!s)
         return ka_error(KA_ENOMEM, "no memory");

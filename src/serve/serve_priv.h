@@ -170,6 +170,7 @@ typedef struct ka_reward {
     int arm, seq;
     double reward;
     int64_t id;                     /* the event that settled it */
+    int64_t impression;             /* the impression's event (off-policy evaluation) */
     int has_profile;
     ka_profile profile;             /* the user's, as it was then (LinUCB's context) */
 } ka_reward;
@@ -366,6 +367,8 @@ enum MHD_Result ka_api_experiment_report(ka_req *r);
 
 /* The request thread's random number generator. */
 ka_rng *ka_serve_rng(void);
+/* Where the request threads' generators start (ka_serve_opts.seed; 0 the clock). */
+void ka_serve_rng_seed(uint64_t seed);
 /* Monotonic nanoseconds. */
 uint64_t ka_serve_now_ns(void);
 

@@ -185,12 +185,22 @@ static void rng_key_init(void)
     pthread_key_create(&rng_key, rng_free);
 }
 
+static uint64_t rng_seed;           /* ka_serve_opts.seed of the server started last */
+static _Atomic uint64_t rng_threads;
+
+void ka_serve_rng_seed(uint64_t seed)
+{
+    rng_seed = seed;
+    rng_threads = 0;
+}
+
 ka_rng *ka_serve_rng(void)
 {
-    static _Atomic uint64_t counter;
     pthread_once(&rng_once, rng_key_init);
     ka_rng *r = pthread_getspecific(rng_key);
-    if (!r && (r = ka_rng_new(ka_serve_now_ns() ^ (++counter * 0x9e3779b97f4a7c15ULL))))
+    uint64_t k = r ? 0 : ++rng_threads;
+    if (!r && (r = ka_rng_new(rng_seed ? rng_seed + k - 1
+                                       : ka_serve_now_ns() ^ (k * 0x9e3779b97f4a7c15ULL))))
         pthread_setspecific(rng_key, r);
     return r;
 }

@@ -133,6 +133,8 @@ static int save_variants(ka_store *s, int64_t id, const ka_title *t, const ka_se
         const ka_variant *v = &sel->variants[i];
         const ka_candidate *c = &t->cands[v->cand];
         const ka_content *k = &v->content;
+        char vid[KA_VARIANT_ID_LEN + 1];
+        ka_variant_id_of(t, v, vid);
         char crops[256];
         const ka_rect *r = v->crops;
         snprintf(crops, sizeof crops, "{\"16x9\":[%d,%d,%d,%d],\"2x3\":[%d,%d,%d,%d],"
@@ -151,16 +153,19 @@ static int save_variants(ka_store *s, int64_t id, const ka_title *t, const ka_se
             SQL_REAL(k->emotional), SQL_REAL(k->action), SQL_REAL(k->dramatic),
             SQL_REAL(k->prominence), SQL_TEXT(crops), SQL_TEXT(names[i][0]),
             SQL_TEXT(names[i][1]), SQL_TEXT(names[i][2]), SQL_TEXT(names[i][3]),
-            SQL_TEXT(vjson[i]), SQL_TEXT(v->id));
+            SQL_TEXT(vjson[i]), SQL_TEXT(vid));
     }
     return err;
 }
 
-static int chosen(const ka_selection *sel, const char *variant_id)
+static int chosen(const ka_title *t, const ka_selection *sel, const char *variant_id)
 {
-    for (int i = 0; variant_id && i < sel->n_variants; i++)
-        if (!strcmp(sel->variants[i].id, variant_id))
+    char vid[KA_VARIANT_ID_LEN + 1];
+    for (int i = 0; variant_id && i < sel->n_variants; i++) {
+        ka_variant_id_of(t, &sel->variants[i], vid);
+        if (!strcmp(vid, variant_id))
             return 1;
+    }
     return 0;
 }
 
@@ -168,16 +173,16 @@ static int chosen(const ka_selection *sel, const char *variant_id)
  * to retired_variants (kept for reports, never served); a retired one chosen again
  * comes back. Runs before the title row changes, so a retired row keeps the time of the
  * analysis it came from. */
-static int retire_variants(ka_store *s, const char *title_id, const ka_selection *sel)
+static int retire_variants(ka_store *s, const ka_title *t, const ka_selection *sel)
 {
     ka_sql_res r;
     int err = KA_SQL(s, &r, "SELECT v.title, v.variant_id FROM variants v JOIN titles t ON"
                      " t.id = v.title WHERE t.title_id = $1 AND v.variant_id IS NOT NULL",
-                     SQL_TEXT(title_id));
+                     SQL_TEXT(t->id));
     if (err)
         return err;
     for (int i = 0; !err && i < r.nrows; i++) {
-        if (chosen(sel, ka_sql_text(&r, i, 1)))
+        if (chosen(t, sel, ka_sql_text(&r, i, 1)))
             continue;
         err = KA_SQL(s, NULL, "INSERT INTO retired_variants (title, variant_id, number, scene,"
             " composition, time_s, frame, quality_score, image_full, image_16x9, image_2x3,"
@@ -189,10 +194,13 @@ static int retire_variants(ka_store *s, const char *title_id, const ka_selection
             SQL_TEXT(ka_sql_text(&r, i, 1)));
     }
     ka_sql_res_free(&r);
-    for (int i = 0; !err && i < sel->n_variants; i++)
+    for (int i = 0; !err && i < sel->n_variants; i++) {
+        char vid[KA_VARIANT_ID_LEN + 1];
+        ka_variant_id_of(t, &sel->variants[i], vid);
         err = KA_SQL(s, NULL, "DELETE FROM retired_variants WHERE variant_id = $1 AND title ="
-                     " (SELECT id FROM titles WHERE title_id = $2)",
-                     SQL_TEXT(sel->variants[i].id), SQL_TEXT(title_id));
+                     " (SELECT id FROM titles WHERE title_id = $2)", SQL_TEXT(vid),
+                     SQL_TEXT(t->id));
+    }
     return err;
 }
 
@@ -226,7 +234,7 @@ static int save_rows(ka_store *s, const ka_title *t, const ka_selection *sel,
     if (!err && o && o->job_id > 0)
         err = finish_job(s, o);
     if (!err)
-        err = retire_variants(s, t->id, sel);
+        err = retire_variants(s, t, sel);
     if (!err)
         err = save_title_row(s, t, sel, genre, meta, o ? o->worker : NULL, &id);
     static const char *const clear[] = {

@@ -57,10 +57,17 @@ static int bind_all(sqlite3_stmt *st, const ka_sql_val *p, int n)
 static int copy_row(sqlite3_stmt *st, ka_sql_res *res)
 {
     int nc = res->ncols;
-    ka_sql_val *cells = realloc(res->cells, (size_t)(res->nrows + 1) * nc * sizeof *cells);
-    if (!cells)
-        return -1;
-    res->cells = cells;
+    size_t have = (size_t)res->nrows;
+    /* room for 16 rows, then doubled whenever the rows fill a power of two: a query of n
+     * rows reallocates log2(n) times, not n times */
+    if (have == 0 || (have >= 16 && (have & (have - 1)) == 0)) {
+        size_t cap = have ? 2 * have : 16;
+        ka_sql_val *cells = realloc(res->cells, cap * (size_t)(nc ? nc : 1) * sizeof *cells);
+        if (!cells)
+            return -1;
+        res->cells = cells;
+    }
+    ka_sql_val *cells = res->cells;
     ka_sql_val *row = &cells[(size_t)res->nrows * nc];
     memset(row, 0, (size_t)nc * sizeof *row);
     res->nrows++;
