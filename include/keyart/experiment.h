@@ -143,8 +143,10 @@ int ka_exp_ratio_test(const ka_exp_ratio_sums *c, const ka_exp_ratio_sums *t, do
 double ka_exp_chance_to_beat(double a_c, double b_c, double a_t, double b_t);
 
 /* Sample-ratio mismatch: chi-square of observed counts against expected shares
- * (weights, normalised; NULL = equal), df = k - 1. Returns 1 when p < KA_EXP_SRM_P,
- * 0 when not, KA_EINVAL for bad input. */
+ * (weights, normalised; NULL = equal), df = the arms with a weight - 1. An arm of
+ * weight 0 (meant to get no users) is left out while it has none, and is a mismatch
+ * (chi2 infinite, p 0) once it has some. Returns 1 when p < KA_EXP_SRM_P, 0 when not,
+ * KA_EINVAL for bad input (negative or infinite counts or weights, all weights 0). */
 #define KA_EXP_SRM_P 0.001
 int ka_exp_srm(const double *observed, const double *weights, int k, double *chi2, double *p);
 

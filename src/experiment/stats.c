@@ -194,22 +194,33 @@ int ka_exp_srm(const double *observed, const double *weights, int k, double *chi
     if (k < 2 || !observed)
         return ka_error(KA_EINVAL, "SRM check: %d arms (need 2)", k);
     double total = 0, wsum = 0;
+    int weighted = 0, stray = 0;
     for (int i = 0; i < k; i++) {
         double w = weights ? weights[i] : 1;
-        if (!(observed[i] >= 0) || isinf(observed[i]) || !(w > 0) || isinf(w))
+        if (!(observed[i] >= 0) || isinf(observed[i]) || !(w >= 0) || isinf(w))
             return ka_error(KA_EINVAL, "SRM check: arm %d: count %g, weight %g", i,
                             observed[i], w);
         total += observed[i];
         wsum += w;
+        weighted += w > 0;
+        stray |= w == 0 && observed[i] > 0;
+    }
+    if (!(wsum > 0))
+        return ka_error(KA_EINVAL, "SRM check: every weight is 0");
+    if (stray) {                    /* users where none should be */
+        *chi2 = INFINITY;
+        *p = 0;
+        return 1;
     }
     ka_gsl_quiet();
     double x = 0;
     for (int i = 0; i < k && total > 0; i++) {
         double e = total * (weights ? weights[i] : 1) / wsum;
-        x += (observed[i] - e) * (observed[i] - e) / e;
+        if (e > 0)
+            x += (observed[i] - e) * (observed[i] - e) / e;
     }
     *chi2 = x;
-    *p = total > 0 ? gsl_cdf_chisq_Q(x, k - 1) : 1;
+    *p = total > 0 && weighted > 1 ? gsl_cdf_chisq_Q(x, weighted - 1) : 1;
     return *p < KA_EXP_SRM_P;
 }
 

@@ -8,6 +8,7 @@
  *  - published examples: Benjamini & Hochberg (1995, JRSS B 57:289-300, section 4)
  *    15 p-values, where BH at q = 0.05 rejects 4 and Bonferroni 3.
  * The literal numbers were also checked with a scratch Python (math module only). */
+#include <math.h>
 #include <string.h>
 
 #include "keyart/experiment.h"
@@ -255,6 +256,17 @@ static void test_srm(void)
     CHECK_EQ_INT(ka_exp_srm(o4, NULL, 1, &chi2, &p), KA_EINVAL);
     double o5[2] = { -1, 3 };
     CHECK_EQ_INT(ka_exp_srm(o5, NULL, 2, &chi2, &p), KA_EINVAL);
+    /* an arm of weight 0 (meant to get nobody): left out while empty, a mismatch once
+     * it has users; weights all 0 are refused */
+    double o6[3] = { 500, 0, 1500 }, w6[3] = { 1, 0, 3 };
+    CHECK_EQ_INT(ka_exp_srm(o6, w6, 3, &chi2, &p), 0);
+    CHECK_NEAR(chi2, 0, 1e-12);
+    CHECK_NEAR(p, 1, 1e-12);
+    double o7[3] = { 500, 1, 1500 };
+    CHECK_EQ_INT(ka_exp_srm(o7, w6, 3, &chi2, &p), 1);
+    CHECK(isinf(chi2) && p == 0);
+    double w8[3] = { 0, 0, 0 };
+    CHECK_EQ_INT(ka_exp_srm(o6, w8, 3, &chi2, &p), KA_EINVAL);
 }
 
 static void test_confidence_sequence(void)

@@ -236,6 +236,12 @@ check_error "a title that is not in the catalogue" 422 "'no_such_title' is not i
 check_eq "no experiment was stored" 0 "$(db_sql "$DB" "SELECT count(*) FROM experiments")"
 post exp-ok /v1/experiments "{\"name\": \"h1\", $ARMS}"
 check_code "a good experiment" 201
+post exp-mixed /v1/experiments '{"name": "mixed", "arms": [{"name": "a", "variant_number": 1,
+    "weight": 1}, {"name": "b", "policy": "thompson"}]}'
+check_code "an experiment whose second arm has no weight (0: nobody)" 201
+http exp-mixed-report GET "$U/v1/experiments/mixed/report"
+check_code "  its report (the empty arm of weight 0 left out of the SRM check)" 200
+check "  no sample-ratio mismatch while it is empty" jq -e '.report.srm.mismatch == false' "$BODY"
 http exp-start-body POST "$U/v1/experiments/h1/start" "${AUTH[@]}" "${JSON[@]}" -d '{"now": true}'
 check_error "start with an unknown field" 400 "unknown field .now."
 http exp-start-missing POST "$U/v1/experiments/nope/start" "${AUTH[@]}"
