@@ -84,15 +84,16 @@ SELECT printf('t%04d', n.i), s.source, (SELECT name FROM genres WHERE genres.i =
        s.duration_s, s.fps, s.width, s.height, s.frames, s.n_shots, s.n_candidates,
        s.n_variants, s.codec, s.container, s.analysis_version, s.analysed_at
 FROM n, titles s WHERE s.title_id = '$CLIP';
--- Title i's variant k shows what the clip's variant (k + i) mod N shows.
+-- Title i's variant k shows what the clip's variant (k + i) mod N shows (a picture of
+-- its own: an id of its own).
 INSERT INTO variants (title, number, slot, scene, composition, time_s, frame, shot,
                       quality_score, relevance, diversity_penalty, score, emotional, action,
                       dramatic, prominence, crops, image_full, image_16x9, image_2x3,
-                      image_1x1, metadata)
+                      image_1x1, metadata, variant_id)
 SELECT t.id, v.number, w.slot, w.scene, w.composition, w.time_s, w.frame, w.shot,
        w.quality_score, w.relevance, w.diversity_penalty, w.score, w.emotional, w.action,
        w.dramatic, w.prominence, w.crops, w.image_full, w.image_16x9, w.image_2x3,
-       w.image_1x1, w.metadata
+       w.image_1x1, w.metadata, printf('%016x', t.id * 16 + v.number)
 FROM titles t
 JOIN titles s ON s.title_id = '$CLIP'
 JOIN variants v ON v.title = s.id

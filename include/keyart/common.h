@@ -10,8 +10,10 @@
 extern "C" {
 #endif
 
-/* Functions return 0 (or a positive count) on success and one of these on failure.
- * ka_error_message() then says what was wrong and with which input. */
+/* Functions return 0 (or a positive count) on success and one of these on failure,
+ * always negative, so that no count, index or "none" answer can be taken for one (an
+ * answer that can be "none" comes through an out parameter). ka_error_message() then
+ * says what was wrong and with which input; ka_strerror names every code. */
 enum {
     KA_OK = 0,
     KA_EINVAL = -1,    /* bad argument or option value */
@@ -23,6 +25,12 @@ enum {
     KA_EEMPTY = -7,    /* empty file */
     KA_EUNSUPPORTED = -8,
     KA_EINTERNAL = -9,
+    KA_ELOST = -10,    /* a job is no longer this worker's (its lease ended and another
+                        * worker took it, or it was finished meanwhile): nothing written */
+    KA_ENOTFOUND = -11,    /* no such record (a title, an experiment) */
+    KA_ECONFLICT = -12,    /* a change that conflicts with the record's state (a name
+                            * already taken, starting a shipped experiment) */
+    KA_ERROR_LAST = KA_ECONFLICT    /* the lowest code: they run from -1 down to it */
 };
 
 const char *ka_strerror(int err);

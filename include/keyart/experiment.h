@@ -73,10 +73,11 @@ typedef struct ka_experiment {
 
 enum { KA_EXP_MAX_ARMS = 32 };
 
-/* The arm user falls in, or -1 when the user is not in the experiment (outside the
- * namespace or the coverage, no user id, or a single arm, as in GrowthBook). KA_EINVAL
- * for a malformed experiment. */
-int ka_exp_assign(const ka_experiment *e, const char *user);
+/* The arm user falls in, into *arm: -1 when the user is not in the experiment
+ * (outside the namespace or the coverage, no user id, or a single arm, as in
+ * GrowthBook). Returns 0, or KA_EINVAL for a malformed experiment (*arm is then -1
+ * too, but the error is not "not in it"). */
+int ka_exp_assign(const ka_experiment *e, const char *user, int *arm);
 
 /* ---- metrics from events ---- */
 

@@ -90,7 +90,7 @@ typedef struct ka_ope_store_opts {
  * still in their window are counted, not used. With o->learned, pi holds that
  * policy's probabilities at each impression as a server would have had them: learned
  * from the rewards settled before it, with the user's profile from their events
- * before it. Errors: KA_ESTORE_NOTFOUND (no such title in the catalogue or
+ * before it. Errors: KA_ENOTFOUND (no such title in the catalogue or
  * experiment), KA_EINVAL (an arm the experiment does not have, an unknown policy),
  * store errors. No impression in scope is not an error (out->used is 0). */
 int ka_ope_log_from_store(struct ka_store *db, const ka_ope_store_opts *o,

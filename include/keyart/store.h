@@ -16,14 +16,6 @@ struct json_t;
 /* The schema version this build writes; a database with a newer one is refused. */
 #define KA_STORE_SCHEMA_VERSION 9
 
-/* Store-specific error: the job is no longer this worker's (its lease ended and
- * another worker took it, or it was finished meanwhile); nothing was written. */
-#define KA_ESTORE_LOST (-20)
-/* No such record (an experiment, a title); and a change that conflicts with the
- * record's state (a name already taken, starting a stopped experiment). */
-#define KA_ESTORE_NOTFOUND (-21)
-#define KA_ESTORE_CONFLICT (-22)
-
 typedef struct ka_store ka_store;
 
 enum {
@@ -71,7 +63,7 @@ typedef struct ka_store_save_opts {
 /* Stores the analysis of t and its selection: the title, shots, candidates and
  * variants with their images (written to the artwork folder first), all in one
  * transaction that replaces the title's previous analysis. With a job, the job is
- * marked done in that same transaction, or nothing is written (KA_ESTORE_LOST). */
+ * marked done in that same transaction, or nothing is written (KA_ELOST). */
 int ka_store_save_analysis(ka_store *s, const ka_title *t, const ka_selection *sel,
                            const char *genre, const ka_store_save_opts *o);
 
@@ -182,17 +174,17 @@ int ka_store_catalog_json(ka_store *s, struct json_t **out);
 int ka_store_catalog_stamp(ka_store *s, int64_t *titles, double *latest);
 
 /* Experiments: a name, a status (draft, running, stopped, shipped) and a JSON config
- * that ka_store does not read. KA_ESTORE_CONFLICT when the name is taken. */
+ * that ka_store does not read. KA_ECONFLICT when the name is taken. */
 int ka_store_experiment_create(ka_store *s, const char *name, const char *config_json);
 /* {"name", "status", "config" (parsed), "created_at", "started_at", "stopped_at"};
- * KA_ESTORE_NOTFOUND. */
+ * KA_ENOTFOUND. */
 int ka_store_experiment_json(ka_store *s, const char *name, struct json_t **out);
 /* All experiments, oldest first, as ka_store_experiment_json gives each. */
 int ka_store_experiments_json(ka_store *s, struct json_t **out);
 /* Moves an experiment to status `to` when its status is one of `from` (a
  * comma-separated list); config_json, when not NULL, replaces its config in the same
  * step. Stamps started_at (running) and stopped_at (stopped, shipped).
- * KA_ESTORE_NOTFOUND, KA_ESTORE_CONFLICT (then the message names the status). */
+ * KA_ENOTFOUND, KA_ECONFLICT (then the message names the status). */
 int ka_store_experiment_set_status(ka_store *s, const char *name, const char *from,
                                    const char *to, const char *config_json);
 
@@ -267,7 +259,7 @@ int ka_store_enqueue(ka_store *s, const char *video, const ka_enqueue_opts *o,
  * their segments are done): 1 = taken (j filled, lease until now + lease_s), 0 = none.
  * A row whose options cannot be read is taken too, with j->invalid set. */
 int ka_store_job_take(ka_store *s, const char *worker, double lease_s, ka_job *j);
-/* Extends the lease; KA_ESTORE_LOST when the job is no longer this attempt's. */
+/* Extends the lease; KA_ELOST when the job is no longer this attempt's. */
 int ka_store_job_heartbeat(ka_store *s, const ka_job *j, double lease_s);
 /* Marks the job failed with a reason (and its merge job, for a segment). */
 int ka_store_job_fail(ka_store *s, const ka_job *j, const char *why);
@@ -290,7 +282,7 @@ typedef struct ka_worker_opts {
  * whole title, a segment or a merge) while a thread renews the lease, and stores the
  * result together with marking the job done. Returns 0 when done; 1 when the input is
  * unusable and the job is marked failed for good (the reason in ka_error_message);
- * KA_ESTORE_LOST when the lease was lost (nothing stored); another error (database,
+ * KA_ELOST when the lease was lost (nothing stored); another error (database,
  * disk) leaves the job to be taken again after its lease. */
 int ka_store_run_job(ka_store *s, const ka_job *j, const ka_worker_opts *o);
 

@@ -173,7 +173,7 @@ static int read_log(const db_args *a, const target *t, ka_ope_store_log *L, char
     if (!err)
         return KA_EXIT_OK;
     fprintf(stderr, "keyart ope: %s\n", ka_error_message());
-    return err == KA_ESTORE_NOTFOUND ? KA_EXIT_USAGE : ka_cli_store_exit(err);
+    return err == KA_ENOTFOUND ? KA_EXIT_USAGE : ka_cli_store_exit(err);
 }
 
 /* Why there is nothing to evaluate. */

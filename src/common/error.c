@@ -24,6 +24,9 @@ const char *ka_strerror(int err)
     case KA_EEMPTY: return "empty file";
     case KA_EUNSUPPORTED: return "unsupported";
     case KA_EINTERNAL: return "internal error";
+    case KA_ELOST: return "the job is no longer this worker's";
+    case KA_ENOTFOUND: return "not found";
+    case KA_ECONFLICT: return "conflicts with the record's state";
     default: return "unknown error";
     }
 }

@@ -130,20 +130,21 @@ int ka_exp_in_namespace(const char *user, const char *ns_id, double start, doubl
     return h >= start && h < end;
 }
 
-int ka_exp_assign(const ka_experiment *e, const char *user)
+int ka_exp_assign(const ka_experiment *e, const char *user, int *arm)
 {
+    *arm = -1;
     if (!e || !e->key || e->n_arms < 1 || e->n_arms > KA_EXP_MAX_ARMS || !e->arms)
         return ka_error(KA_EINVAL, "experiment: no key or %d arms (1..%d)",
                         e ? e->n_arms : 0, KA_EXP_MAX_ARMS);
     if (!user || !*user || e->n_arms < 2)
-        return -1;                  /* GrowthBook: no hash attribute or a single variation:
+        return 0;                   /* GrowthBook: no hash attribute or a single variation:
                                      * not in the experiment */
     if (e->ns_id && !ka_exp_in_namespace(user, e->ns_id, e->ns_start, e->ns_end))
-        return -1;
+        return 0;
     double h;
     if (ka_exp_hash(e->seed ? e->seed : e->key, user, e->hash_version ? e->hash_version : 2,
                     &h))
-        return KA_EINVAL;
+        return ka_error(KA_EINVAL, "experiment %s: hash version %d", e->key, e->hash_version);
     double w[KA_EXP_MAX_ARMS], sum = 0, ranges[KA_EXP_MAX_ARMS][2];
     for (int i = 0; i < e->n_arms; i++) {
         w[i] = e->arms[i].weight;
@@ -154,5 +155,6 @@ int ka_exp_assign(const ka_experiment *e, const char *user)
     for (int i = 0; sum > 0 && i < e->n_arms; i++)
         w[i] /= sum;                /* shares, so that weights 1:1:2 mean 25/25/50 */
     ka_exp_bucket_ranges(e->n_arms, e->coverage, sum > 0 ? w : NULL, e->n_arms, ranges);
-    return ka_exp_choose_variation(h, (const double (*)[2])ranges, e->n_arms);
+    *arm = ka_exp_choose_variation(h, (const double (*)[2])ranges, e->n_arms);
+    return 0;
 }

@@ -100,8 +100,8 @@ static void assign(const ka_serve_state *st, const ka_stitle *t, checked *c)
         const ka_sexp *x = &st->exps[i];
         int arm;
         if (strcmp(x->status, "running") || !ka_sexp_covers(x, c->e.title_id) ||
-            (arm = ka_exp_assign(&x->exp, c->e.user)) < 0)
-            continue;
+            ka_exp_assign(&x->exp, c->e.user, &arm) || arm < 0)
+            continue;               /* (an experiment that cannot assign counts nobody) */
         if (x->arm_policy[arm] < 0 && c->e.variant_id) {
             int shows = ka_sexp_arm_variant(x, arm, t);
             if (shows < 0 || strcmp(t->vid[shows], c->e.variant_id))

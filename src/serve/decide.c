@@ -63,7 +63,10 @@ int ka_serve_decide(const ka_serve_state *st, const ka_stitle *t, const char *us
             int running = !strcmp(e->status, "running");
             if ((pass == 0 ? !running : e->shipped < 0) || !ka_sexp_covers(e, t->id))
                 continue;
-            int arm = pass == 0 ? ka_exp_assign(&e->exp, user) : e->shipped;
+            int arm = e->shipped;
+            int err = pass == 0 ? ka_exp_assign(&e->exp, user, &arm) : 0;
+            if (err)
+                return err;         /* a broken experiment says so; it is not "not in it" */
             if (arm < 0)
                 continue;
             int r = by_arm(st, t, e, arm, profile, rng, d);

@@ -316,7 +316,7 @@ static int start(ope_build *b, ka_store *db)
     }
     json_decref(a);
     if (o->title && !ka_catalog_find(b->st.cat, o->title))
-        return ka_error(KA_ESTORE_NOTFOUND, "no title '%s' in the catalogue", o->title);
+        return ka_error(KA_ENOTFOUND, "no title '%s' in the catalogue", o->title);
     if (o->experiment && (err = check_experiment(db, o)))
         return err;
     if (o->arm && !o->experiment)

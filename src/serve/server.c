@@ -123,8 +123,8 @@ enum MHD_Result ka_reply_error(ka_req *r, unsigned status, const char *fmt, ...)
 
 enum MHD_Result ka_reply_store_error(ka_req *r, int err)
 {
-    unsigned status = err == KA_ESTORE_NOTFOUND ? MHD_HTTP_NOT_FOUND
-                    : err == KA_ESTORE_CONFLICT ? MHD_HTTP_CONFLICT
+    unsigned status = err == KA_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+                    : err == KA_ECONFLICT ? MHD_HTTP_CONFLICT
                     : MHD_HTTP_INTERNAL_SERVER_ERROR;
     return ka_reply_error(r, status, "%s", ka_error_message());
 }

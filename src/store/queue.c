@@ -272,7 +272,7 @@ int ka_store_job_heartbeat(ka_store *s, const ka_job *j, double lease_s)
         return err;
     int64_t n = r.changes;
     ka_sql_res_free(&r);
-    return n == 1 ? 0 : ka_error(KA_ESTORE_LOST, "job %lld: lease lost", (long long)j->id);
+    return n == 1 ? 0 : ka_error(KA_ELOST, "job %lld: lease lost", (long long)j->id);
 }
 
 int ka_store_job_fail(ka_store *s, const ka_job *j, const char *why)

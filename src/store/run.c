@@ -48,11 +48,11 @@ static void *beat_main(void *arg)
             break;
         pthread_mutex_unlock(&h->lock);
         int err = ka_store_job_heartbeat(h->conn, h->job, h->lease_s);
-        if (err && err != KA_ESTORE_LOST)
+        if (err && err != KA_ELOST)
             ka_log(KA_LOG_WARN, "job %lld: heartbeat failed: %s", (long long)h->job->id,
                    ka_error_message());
         pthread_mutex_lock(&h->lock);
-        if (err == KA_ESTORE_LOST)
+        if (err == KA_ELOST)
             h->lost = 1;
     }
     pthread_mutex_unlock(&h->lock);
@@ -136,7 +136,7 @@ static int save_segment(ka_store *s, const ka_job *j, const ka_title *t, const k
                      " 'running'", SQL_INT(j->id), SQL_INT(j->attempt), SQL_BLOB(blob, size));
     free(blob);
     if (!err && r.changes != 1)
-        err = ka_error(KA_ESTORE_LOST, "segment job %lld is no longer this worker's",
+        err = ka_error(KA_ELOST, "segment job %lld is no longer this worker's",
                        (long long)j->id);
     ka_sql_res_free(&r);
     return err;

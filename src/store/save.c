@@ -216,7 +216,7 @@ static int finish_job(ka_store *s, const ka_store_save_opts *o)
     int64_t n = r.changes;
     ka_sql_res_free(&r);
     if (n != 1)
-        return ka_error(KA_ESTORE_LOST, "job %lld is no longer this worker's (its lease "
+        return ka_error(KA_ELOST, "job %lld is no longer this worker's (its lease "
                         "expired and another worker took it); its result was not stored",
                         (long long)o->job_id);
     return 0;
@@ -308,7 +308,7 @@ int ka_store_save_analysis(ka_store *s, const ka_title *t, const ka_selection *s
         err = metadata_texts(t, sel, genre ? genre : "drama", names, &meta, vjson);
     if (!err)
         err = save_rows(s, t, sel, genre ? genre : "drama", o, art, meta, vjson, names);
-    if (err && err != KA_ESTORE_LOST)
+    if (err && err != KA_ELOST)
         ka_store_errctx(err, "cannot store %s", t->id);
     for (int i = 0; vjson && i < n; i++)
         free(vjson[i]);

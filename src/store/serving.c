@@ -150,7 +150,7 @@ int ka_store_experiment_create(ka_store *s, const char *name, const char *config
         return ka_store_errctx(err, "cannot store experiment %s", name);
     int added = r.changes > 0;
     ka_sql_res_free(&r);
-    return added ? 0 : ka_error(KA_ESTORE_CONFLICT, "experiment '%s' already exists", name);
+    return added ? 0 : ka_error(KA_ECONFLICT, "experiment '%s' already exists", name);
 }
 
 static const char experiment_columns[] =
@@ -203,7 +203,7 @@ int ka_store_experiment_json(ka_store *s, const char *name, json_t **out)
     int found = r.nrows == 1;
     ka_sql_res_free(&r);
     if (!found)
-        return ka_error(KA_ESTORE_NOTFOUND, "no experiment '%s'", name);
+        return ka_error(KA_ENOTFOUND, "no experiment '%s'", name);
     return *out ? 0 : ka_error(KA_ENOMEM, "no memory");
 }
 
@@ -280,10 +280,10 @@ static int set_status(ka_store *s, const char *name, const char *from, const cha
     int found = r.nrows == 1;
     ka_sql_res_free(&r);
     if (!found)
-        return ka_error(KA_ESTORE_NOTFOUND, "no experiment '%s'", name);
+        return ka_error(KA_ENOTFOUND, "no experiment '%s'", name);
     if (!status_in(status, from)) {
         free(runs);
-        return ka_error(KA_ESTORE_CONFLICT, "experiment '%s' is %s: it cannot become %s",
+        return ka_error(KA_ECONFLICT, "experiment '%s' is %s: it cannot become %s",
                         name, status, to);
     }
     if (!runs)

@@ -192,7 +192,8 @@ static void test_run_subset(void)
             e.ns_start = json_number_value(json_array_get(ns, 1));
             e.ns_end = json_number_value(json_array_get(ns, 2));
         }
-        int arm = ka_exp_assign(&e, json_string_value(id));
+        int arm;
+        CHECK_EQ_INT(ka_exp_assign(&e, json_string_value(id), &arm), 0);
         int in = json_is_true(json_array_get(c, 4));
         json_t *want = json_array_get(c, 3);
         CHECK_MSG((arm >= 0) == in, "run '%s': arm %d, inExperiment %d", name, arm, in);
@@ -213,8 +214,9 @@ static void test_assign_properties(void)
     char user[32];
     for (int u = 0; u < 40000; u++) {
         snprintf(user, sizeof user, "user-%d", u);
-        int a = ka_exp_assign(&e, user);
-        CHECK(a == ka_exp_assign(&e, user));    /* deterministic */
+        int a, again;
+        CHECK(ka_exp_assign(&e, user, &a) == 0 && ka_exp_assign(&e, user, &again) == 0);
+        CHECK(a == again);                      /* deterministic */
         if (a < 0)
             out++;
         else
@@ -229,12 +231,23 @@ static void test_assign_properties(void)
     int in = 0;
     for (int u = 0; u < 20000; u++) {
         snprintf(user, sizeof user, "user-%d", u);
-        in += ka_exp_assign(&e, user) >= 0;
+        int a;
+        CHECK_EQ_INT(ka_exp_assign(&e, user, &a), 0);
+        in += a >= 0;
     }
     CHECK_NEAR(in / 20000.0, 0.5, 0.02);
-    CHECK_EQ_INT(ka_exp_assign(&e, ""), -1);
+    int a = 5;
+    CHECK(ka_exp_assign(&e, "", &a) == 0 && a == -1);       /* no user: not in it */
+    /* a broken experiment is an error, never taken for "not in it" */
+    arms[1].weight = -1;
+    a = 5;
+    CHECK(ka_exp_assign(&e, "x", &a) == KA_EINVAL && a == -1);
+    arms[1].weight = 1;
+    e.hash_version = 3;
+    CHECK_EQ_INT(ka_exp_assign(&e, "x", &a), KA_EINVAL);
+    e.hash_version = 2;
     e.n_arms = 0;
-    CHECK_EQ_INT(ka_exp_assign(&e, "x"), KA_EINVAL);
+    CHECK_EQ_INT(ka_exp_assign(&e, "x", &a), KA_EINVAL);
     /* UTF-8 is hashed as JavaScript's UTF-16 units: U+00E9 is the unit 0xE9 */
     CHECK_EQ_INT(ka_exp_fnv1a32("\xc3\xa9"), (0x811c9dc5u ^ 0xE9u) * 0x01000193u);
 }

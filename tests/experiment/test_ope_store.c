@@ -304,10 +304,10 @@ static void test_errors(ka_store *s)
 {
     ka_ope_store_log L;
     ka_ope_store_opts o = { .title = "no_such_title" };
-    CHECK_EQ_INT(ka_ope_log_from_store(s, &o, &L), KA_ESTORE_NOTFOUND);
+    CHECK_EQ_INT(ka_ope_log_from_store(s, &o, &L), KA_ENOTFOUND);
     CHECK(strstr(ka_error_message(), "no_such_title") != NULL);
     o = (ka_ope_store_opts){ .experiment = "no_such_exp" };
-    CHECK_EQ_INT(ka_ope_log_from_store(s, &o, &L), KA_ESTORE_NOTFOUND);
+    CHECK_EQ_INT(ka_ope_log_from_store(s, &o, &L), KA_ENOTFOUND);
     o = (ka_ope_store_opts){ .experiment = "ope_exp", .arm = "nope" };
     CHECK_EQ_INT(ka_ope_log_from_store(s, &o, &L), KA_EINVAL);
     CHECK(strstr(ka_error_message(), "nope") != NULL);

@@ -153,9 +153,23 @@ static void test_corrupt_middle(void)
     check_partial(corrupt_middle(ts, "bad.ts"), 101, 0);
 }
 
+/* Every code of the one enum has its own name; anything else is "unknown error". */
+static void test_strerror_names_every_code(void)
+{
+    for (int e = -1; e >= KA_ERROR_LAST; e--) {
+        CHECK_MSG(strcmp(ka_strerror(e), "unknown error") != 0, "code %d has no name", e);
+        for (int f = e + 1; f <= -1; f++)
+            CHECK_MSG(strcmp(ka_strerror(e), ka_strerror(f)) != 0, "codes %d and %d share "
+                      "the name '%s'", e, f, ka_strerror(e));
+    }
+    CHECK(!strcmp(ka_strerror(KA_ERROR_LAST - 1), "unknown error"));
+    CHECK(!strcmp(ka_strerror(0), "success"));
+}
+
 int main(void)
 {
     mt_setup();
+    RUN(test_strerror_names_every_code);
     RUN(test_missing_empty_text_random);
     RUN(test_audio_only);
     RUN(test_unknown_codec);

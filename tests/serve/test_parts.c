@@ -285,7 +285,8 @@ static void test_decide(void)
         char user[16];
         snprintf(user, sizeof user, "user%d", u);
         CHECK_EQ_INT(ka_serve_decide(&st, t0, user, rng, &d), 0);
-        int arm = ka_exp_assign(&st.exps[0].exp, user);
+        int arm;
+        CHECK_EQ_INT(ka_exp_assign(&st.exps[0].exp, user, &arm), 0);
         CHECK_MSG(d.exp == &st.exps[0] && d.exp_arm == arm, "user %s arm %d vs %d", user,
                   d.exp_arm, arm);
         if (arm == 0)

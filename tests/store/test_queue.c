@@ -46,19 +46,19 @@ static void test_lease(void)
     CHECK_EQ_INT(ka_store_job_take(s, "B", 60, &b), 1);
     CHECK_EQ_INT(b.id, a.id);
     CHECK_EQ_INT(b.attempt, 2);
-    CHECK_EQ_INT(ka_store_job_heartbeat(s, &a, 60), KA_ESTORE_LOST);
+    CHECK_EQ_INT(ka_store_job_heartbeat(s, &a, 60), KA_ELOST);
     static st_title f;
     st_make(&f, "film", 6, 4, 0);
     ka_store_save_opts sa = { .artwork_dir = art, .job_id = a.id, .job_attempt = a.attempt };
-    CHECK_EQ_INT(ka_store_save_analysis(s, &f.t, &f.sel, "action", &sa), KA_ESTORE_LOST);
+    CHECK_EQ_INT(ka_store_save_analysis(s, &f.t, &f.sel, "action", &sa), KA_ELOST);
     CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM titles"), 0);
     CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM variants"), 0);
     ka_store_save_opts sb = { .artwork_dir = art, .job_id = b.id, .job_attempt = b.attempt };
     CHECK_EQ_INT(ka_store_save_analysis(s, &f.t, &f.sel, "action", &sb), 0);
-    CHECK_EQ_INT(ka_store_save_analysis(s, &f.t, &f.sel, "action", &sb), KA_ESTORE_LOST);
+    CHECK_EQ_INT(ka_store_save_analysis(s, &f.t, &f.sel, "action", &sb), KA_ELOST);
     CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM variants"), 4);
     CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM jobs WHERE state = 'done'"), 1);
-    CHECK_EQ_INT(ka_store_job_heartbeat(s, &b, 60), KA_ESTORE_LOST);   /* done: not running */
+    CHECK_EQ_INT(ka_store_job_heartbeat(s, &b, 60), KA_ELOST);   /* done: not running */
     /* Done: the title can be queued again. */
     CHECK_EQ_INT(ka_store_enqueue(s, clip, &eo, NULL), 1);
     ka_job_clear(&a);

@@ -115,21 +115,21 @@ static const char *status_of(ka_store *s, const char *name)
 static void test_experiments(ka_store *s)
 {
     CHECK_EQ_INT(ka_store_experiment_create(s, "exp", "{\"arms\": [1, 2]}"), 0);
-    CHECK_EQ_INT(ka_store_experiment_create(s, "exp", "{}"), KA_ESTORE_CONFLICT);
+    CHECK_EQ_INT(ka_store_experiment_create(s, "exp", "{}"), KA_ECONFLICT);
     CHECK_EQ_INT(ka_store_experiment_create(s, "exp2", "{}"), 0);
     CHECK(!strcmp(status_of(s, "exp"), "draft"));
     json_t *o = NULL;
-    CHECK_EQ_INT(ka_store_experiment_json(s, "nope", &o), KA_ESTORE_NOTFOUND);
+    CHECK_EQ_INT(ka_store_experiment_json(s, "nope", &o), KA_ENOTFOUND);
     CHECK_EQ_INT(ka_store_experiment_json(s, "exp", &o), 0);
     CHECK(json_array_size(json_object_get(json_object_get(o, "config"), "arms")) == 2);
     CHECK(json_is_null(json_object_get(o, "started_at")));
     json_decref(o);
 
     CHECK_EQ_INT(ka_store_experiment_set_status(s, "exp", "running", "stopped", NULL),
-                 KA_ESTORE_CONFLICT);
+                 KA_ECONFLICT);
     CHECK(strstr(ka_error_message(), "is draft"));
     CHECK_EQ_INT(ka_store_experiment_set_status(s, "nope", "draft", "running", NULL),
-                 KA_ESTORE_NOTFOUND);
+                 KA_ENOTFOUND);
     CHECK_EQ_INT(ka_store_experiment_set_status(s, "exp", "draft,stopped", "running", NULL), 0);
     CHECK_EQ_INT(ka_store_experiment_set_status(s, "exp", "running", "shipped",
                                                 "{\"shipped\": \"b\"}"), 0);
