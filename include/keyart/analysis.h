@@ -3,6 +3,8 @@
 #ifndef KEYART_ANALYSIS_H
 #define KEYART_ANALYSIS_H
 
+#include <stdio.h>
+
 #include "keyart/common.h"
 #include "keyart/media.h"
 
@@ -218,9 +220,20 @@ typedef struct ka_analysis_opts {
                                      * frames editors graded */
     int n_force_frames;
     int force_only;                 /* the sampler picks no other frame */
+    /* The stages' options, "stage.option=value" (faces.detector=yunet,
+     * faces.models=DIR, ...: `keyart analyze --help` lists them); checked when the
+     * analysis starts. The strings must outlive the analysis. */
+    const char *const *stage_opts;
+    int n_stage_opts;
 } ka_analysis_opts;
 
 void ka_analysis_opts_default(ka_analysis_opts *o);
+
+/* Checks "stage.option=value" strings against the stages' option tables before any
+ * work: 0, or KA_EINVAL saying which string is wrong and what is allowed. */
+int ka_stage_opts_check(const char *const *opts, int n);
+/* Every stage's options, for --help: "  stage.option=TYPE (default) help" lines. */
+void ka_stage_opts_print(FILE *f);
 /* One pass over the video: signals for every frame, shots, defects, candidates. */
 int ka_analyze(const char *path, const char *title_id, const ka_analysis_opts *opts,
                ka_title **out);

@@ -4,6 +4,7 @@
 
 #include "keyart/common.h"
 #include "keyart/json.h"
+#include "keyart/options.h"
 #include "keyart/media.h"
 #include "keyart/analysis.h"
 #include "keyart/rank.h"

@@ -14,7 +14,7 @@ extern "C" {
 struct json_t;
 
 /* The schema version this build writes; a database with a newer one is refused. */
-#define KA_STORE_SCHEMA_VERSION 9
+#define KA_STORE_SCHEMA_VERSION 10
 
 typedef struct ka_store ka_store;
 
@@ -226,6 +226,12 @@ typedef struct ka_job {
     int has_min_quality, has_weights;
     double min_quality;
     ka_quality_weights weights;
+    /* How it is analysed and ranked, as enqueued: the stages' options
+     * ("stage.option=value", ka_analysis_opts) and a ranker (JSON, as keyart
+     * train-ranker writes it; NULL the built-in one). */
+    char **stage_opts;
+    int n_stage_opts;
+    char *ranker_json;
     char *invalid;                  /* NULL, or why the row cannot be run (a malformed
                                      * option written by hand): ka_store_run_job then
                                      * fails the job with this reason */
@@ -247,6 +253,12 @@ typedef struct ka_enqueue_opts {
     double min_quality;             /* 0..1 */
     const ka_quality_weights *weights;  /* NULL = the defaults; else as
                                          * ka_quality_weights_parse accepts them */
+    /* The analysis stages' options (faces.detector=yunet, faces.models=DIR, ...) and
+     * the ranker (its JSON text, NULL = the built-in one): checked here, stored with
+     * every job of the title, applied by the worker that takes it. */
+    const char *const *stage_opts;
+    int n_stage_opts;
+    const char *ranker_json;
 } ka_enqueue_opts;
 
 /* Adds a title (one job, or its segments and a merge job, all with the options);

@@ -148,12 +148,11 @@ typedef struct ka_vision_opts {
     int max_side;                   /* larger pictures are downscaled first (960) */
     int threads;                    /* OpenCV threads, process-wide: 0 its default; the
                                      * analysis stage uses 1 (decoding has the cores) */
-    int enabled;                    /* the analysis "faces" stage runs (1) */
+    int enabled;                    /* unused by ka_vision_open (the analysis' "faces"
+                                     * stage has its own option, faces.enabled) */
 } ka_vision_opts;
 
 void ka_vision_opts_default(ka_vision_opts *o);
-/* Options the analysis' "faces" stage uses from now on (strings are copied). */
-int ka_vision_configure(const ka_vision_opts *o);
 /* The default models folder (setup unpacks the face pack there). */
 const char *ka_vision_default_models(void);
 

@@ -24,6 +24,10 @@ void ka_analysis_opts_default(ka_analysis_opts *o)
 
 static int check_opts(const ka_analysis_opts *o)
 {
+    if (o->n_stage_opts < 0 || (o->n_stage_opts > 0 && !o->stage_opts))
+        return ka_error(KA_EINVAL, "%d stage options without a list", o->n_stage_opts);
+    if (ka_stage_opts_check(o->stage_opts, o->n_stage_opts))
+        return KA_EINVAL;
     if (o->budget_per_hour < 50 || o->budget_per_hour > 200)
         return ka_error(KA_EINVAL, "candidate budget %d per hour is outside 50..200",
                         o->budget_per_hour);
@@ -181,7 +185,8 @@ static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
     if (!err && !o->shots_only)
         err = make_spool(t, o->spool_dir);
     if (!err && !o->shots_only)
-        err = ka_worker_start(t, !o->no_title_passes, &r->worker);
+        err = ka_worker_start(t, !o->no_title_passes, o->stage_opts, o->n_stage_opts,
+                              &r->worker);
     if (!err)
         err = decode_all(r, v, o);
     if (!err)

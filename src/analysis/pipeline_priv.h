@@ -85,7 +85,8 @@ ka_rect ka_bars_consensus(const ka_candidate *c, int n, ka_rect fallback);
 
 typedef struct ka_worker ka_worker;
 
-int ka_worker_start(ka_title *t, int title_passes, ka_worker **out);
+int ka_worker_start(ka_title *t, int title_passes, const char *const *stage_opts,
+                    int n_stage_opts, ka_worker **out);
 /* Queues a pick (blocks while the queue is full); takes the frame. */
 int ka_worker_push(ka_worker *w, sampler_pick *pick, ka_rect content);
 /* Waits for the queue to drain and stops; returns the first error it met. */

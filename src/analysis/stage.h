@@ -1,19 +1,26 @@
 /* stage.h: the one small interface every per-candidate analysis stage implements,
  * and the table that lists them. The pipeline knows no stage by name: adding a
- * measurement is one file and one row in ka_candidate_stages (stages.c). */
+ * measurement is one file and one row in ka_candidate_stages (stages.c). A stage with
+ * options lists them in a table (keyart/options.h) and gets them, set from the
+ * "stage.option=value" strings of ka_analysis_opts, in ctx->opts. */
 #ifndef KA_STAGE_H
 #define KA_STAGE_H
 
 #include "keyart/analysis.h"
+#include "keyart/options.h"
 
 typedef struct ka_stage_ctx {
     const ka_title *title;      /* video info and options; shots not known yet */
     void *priv;                 /* priv_size zeroed bytes, the stage's own */
     int title_passes;           /* run passes over the whole title at uninit (opts) */
+    const void *opts;           /* the stage's options struct (opts_size bytes), set */
 } ka_stage_ctx;
 
 typedef struct ka_candidate_stage {
     const char *name;
+    const char *description;                                /* a line for --help */
+    const ka_option *options;   /* NULL-terminated; NULL: none */
+    size_t opts_size;           /* the struct options write into */
     size_t priv_size;
     int (*init)(ka_stage_ctx *ctx);                         /* optional */
     /* rgb is the full-resolution frame in display orientation; content excludes
@@ -25,5 +32,11 @@ typedef struct ka_candidate_stage {
 
 /* NULL-terminated, in the order they run. */
 extern const ka_candidate_stage *const ka_candidate_stages[];
+
+/* Stage st's options from the "stage.option=value" strings (those of other stages are
+ * skipped) over its defaults, into *out (malloc'd; NULL for a stage without options).
+ * KA_EINVAL with the reason, KA_ENOMEM. */
+int ka_stage_opts_make(const ka_candidate_stage *st, const char *const *opts, int n,
+                       void **out);
 
 #endif

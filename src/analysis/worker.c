@@ -104,7 +104,8 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int ka_worker_start(ka_title *t, int title_passes, ka_worker **out)
+int ka_worker_start(ka_title *t, int title_passes, const char *const *stage_opts,
+                    int n_stage_opts, ka_worker **out)
 {
     ka_worker *w = calloc(1, sizeof *w);
     if (!w)
@@ -118,9 +119,12 @@ int ka_worker_start(ka_title *t, int title_passes, ka_worker **out)
         const ka_candidate_stage *st = ka_candidate_stages[i];
         w->ctx[i].title = t;
         w->ctx[i].title_passes = title_passes;
+        void *opts = NULL;
         if (st->priv_size && !(w->ctx[i].priv = calloc(1, st->priv_size)))
             err = ka_error(KA_ENOMEM, "no memory for stage %s", st->name);
-        else if (st->init)
+        else if ((err = ka_stage_opts_make(st, stage_opts, n_stage_opts, &opts)))
+            ;
+        else if ((w->ctx[i].opts = opts), st->init)
             err = st->init(&w->ctx[i]);
     }
     pthread_mutex_init(&w->lock, NULL);
@@ -171,6 +175,7 @@ int ka_worker_finish(ka_worker **pw)
         if (ka_candidate_stages[i]->uninit && w->ctx[i].title)
             ka_candidate_stages[i]->uninit(&w->ctx[i]);
         free(w->ctx[i].priv);
+        free((void *)w->ctx[i].opts);
     }
     if (status)
         ka_error(status, "%s", w->message);

@@ -49,8 +49,25 @@ void ka_ope_usage(FILE *f);
 int ka_cmd_train_ranker(int argc, char **argv);
 /* cmd_serve.c: the HTTP service. */
 int ka_cmd_serve(int argc, char **argv);
-/* Long options the face commands (and analyze) share: --models, --detector, --db. */
-enum { KA_CLI_OPT_MODELS = 0x1000, KA_CLI_OPT_DETECTOR, KA_CLI_OPT_DB };
+/* Long options the face commands (and analyze) share: --models, --detector, --db,
+ * --stage-opt. */
+enum { KA_CLI_OPT_MODELS = 0x1000, KA_CLI_OPT_DETECTOR, KA_CLI_OPT_DB, KA_CLI_OPT_STAGE };
+
+/* stage_opts.c: the analysis stages' options ("stage.option=value" strings). */
+typedef struct ka_cli_stage_opts {
+    char **v;
+    int n, cap;
+} ka_cli_stage_opts;
+/* Adds prefix + value; -1 out of memory (printed). */
+int ka_cli_stage_opt_add(ka_cli_stage_opts *s, const char *prefix, const char *value);
+/* Applies option c (--stage-opt, --detector, --models); 0 done, 1 not one of these,
+ * -1 out of memory. */
+int ka_cli_stage_option(int c, const char *arg, ka_cli_stage_opts *s);
+/* Checks them against the stages' tables; prints "keyart CMD: why" and returns -1. */
+int ka_cli_stage_opts_check(const char *cmd, const ka_cli_stage_opts *s);
+void ka_cli_stage_opts_free(ka_cli_stage_opts *s);
+/* The --stage-opt, --detector and --models lines of a usage text, with every option. */
+void ka_cli_stage_opts_usage(FILE *f);
 /* Applies option c; 0 done, 1 not a face option, -1 bad value (message printed). */
 int ka_cli_face_option(int c, const char *arg, ka_vision_opts *o);
 /* The cast of title (every title when NULL) from the database at url (read only;
@@ -60,6 +77,10 @@ int ka_cli_cast_load(const char *cmd, const char *url, const char *title, ka_cas
 int ka_cli_read_photo(const char *path, ka_image *rgb);
 /* Opens vision; with need_identity, fails (exit code 2) without the identity model. */
 int ka_cli_open_vision(const ka_vision_opts *o, ka_vision **v, int need_identity);
+
+/* The whole of a text file (at most 4 MiB, no NUL) into *out (malloc'd); prints
+ * "keyart CMD: PATH: why" and returns -1. */
+int ka_cli_read_text(const char *cmd, const char *path, char **out);
 
 /* Maps an error code from analysis to an exit code. */
 int ka_exit_for_input_error(int err);

@@ -16,7 +16,7 @@ typedef struct analyze_args {
     ka_select_opts select;
     const char *db, *artwork;       /* --db URL ("none": do not store), --artwork DIR */
     ka_store *store;
-    ka_vision_opts vision;          /* --models, --detector */
+    ka_cli_stage_opts stages;       /* --stage-opt, --models, --detector */
     ka_ranker ranker;               /* --ranker FILE */
 } analyze_args;
 
@@ -50,14 +50,10 @@ static void analyze_usage(FILE *f)
         "                         faces (keyart cast add); none: no cast, nothing stored\n"
         "  --artwork DIR          where stored images go (default $KEYART_ARTWORK, else\n"
         "                         artwork)\n"
-        "  --models DIR           face and object models, ':'-separated folders (default\n"
-        "                         $KEYART_MODELS, else the folder scripts/setup.sh fills);\n"
-        "                         without them OpenCV's cascades find the faces\n"
-        "  --detector D           face detector: auto (default: the best available),\n"
-        "                         faceplugin, yunet, ultraface, cascade\n"
         "  --ranker FILE          the ranker that orders candidates as artwork (keyart\n"
         "                         train-ranker; default: the one built in)\n"
         "  -q, --quiet            no progress bar and no warnings\n");
+    ka_cli_stage_opts_usage(f);
 }
 
 /* The file name without folder and extension, as a title id. */
@@ -98,6 +94,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         { "ranker", required_argument, NULL, O_RANKER },
         { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
         { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
+        { "stage-opt", required_argument, NULL, KA_CLI_OPT_STAGE },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -138,7 +135,8 @@ static int parse_args(int argc, char **argv, analyze_args *a)
             break;
         case KA_CLI_OPT_MODELS:
         case KA_CLI_OPT_DETECTOR:
-            if (ka_cli_face_option(c, optarg, &a->vision))
+        case KA_CLI_OPT_STAGE:
+            if (ka_cli_stage_option(c, optarg, &a->stages))
                 return -1;
             break;
         case 'h': analyze_usage(stdout); exit(KA_EXIT_OK);
@@ -217,21 +215,25 @@ int ka_cmd_analyze(int argc, char **argv)
     analyze_args a = {0};
     ka_analysis_opts_default(&a.analysis);
     ka_select_opts_default(&a.select);
-    ka_vision_opts_default(&a.vision);
-    if (parse_args(argc, argv, &a))
+    if (parse_args(argc, argv, &a) || ka_cli_stage_opts_check("analyze", &a.stages)) {
+        ka_cli_stage_opts_free(&a.stages);
         return KA_EXIT_USAGE;
-    if (ka_vision_configure(&a.vision))
-        return KA_EXIT_INTERNAL;
+    }
+    a.analysis.stage_opts = (const char *const *)a.stages.v;
+    a.analysis.n_stage_opts = a.stages.n;
     if (a.quiet)
         ka_log_set_level(KA_LOG_ERROR);
     int src = a.db && !strcmp(a.db, "none") ? 0 : ka_cli_store_open("analyze", a.db, 0, &a.store);
-    if (src)
+    if (src) {
+        ka_cli_stage_opts_free(&a.stages);
         return src;
+    }
     char *id = a.title_id ? strdup(a.title_id) : default_title_id(a.video);
     char *dir = NULL;
     if (!id || (!a.out_dir && asprintf(&dir, "keyart-out/%s", id) < 0)) {
         free(id);
         ka_store_close(&a.store);
+        ka_cli_stage_opts_free(&a.stages);
         return KA_EXIT_INTERNAL;
     }
     ka_progress prog;
@@ -256,6 +258,7 @@ int ka_cmd_analyze(int argc, char **argv)
     }
     ka_title_free(&t);
     ka_store_close(&a.store);
+    ka_cli_stage_opts_free(&a.stages);
     free(dir);
     free(id);
     return rc;

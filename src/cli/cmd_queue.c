@@ -14,13 +14,17 @@
 
 /* ---- enqueue ---- */
 
-static const char enqueue_usage[] =
+static void enqueue_usage(FILE *f)
+{
+    fprintf(f,
     "usage: keyart enqueue VIDEO... [--genre G] [--variants N] [--title-id ID]\n"
     "                      [--min-quality Q] [--quality-weights B,C,S,X,R,F]\n"
+    "                      [--ranker FILE] [--stage-opt STAGE.OPTION=VALUE]...\n"
     "                      [--segment S] [--overlap S] [--db URL]\n"
     "\n"
     "Adds each VIDEO to the work queue as a title for `keyart worker`, whose variants\n"
-    "are chosen as `keyart analyze` with the same options would choose them.\n"
+    "are chosen as `keyart analyze` with the same options would choose them: the\n"
+    "options are stored with the jobs, and the worker that takes one applies them.\n"
     "  --genre G        the genre's slots (default drama; see keyart analyze --help)\n"
     "  --variants N     variants to choose, 4..12 (default 8)\n"
     "  --min-quality Q  quality threshold 0..1 (default 0.35)\n"
@@ -28,17 +32,30 @@ static const char enqueue_usage[] =
     "                   weights of the quality score's parts: brightness, contrast,\n"
     "                   sharpness, saturation, BRISQUE, faces (default\n"
     "                   0.25,0.25,0.30,0.20,0.10,0.15); six numbers 0..1000, not all 0\n"
+    "  --ranker FILE    the ranker (keyart train-ranker; default: the one built in);\n"
+    "                   its content is stored with the jobs\n"
     "  --title-id ID    the title's id (one VIDEO only; default: the file name)\n"
     "  --segment S      split titles longer than 1.5 x S seconds into segments of about\n"
     "                   S seconds that workers analyse in parallel, then merge (default:\n"
     "                   no splitting)\n"
     "  --overlap S      context decoded around each segment (default 5)\n"
-    "  --db URL         the database (default $KEYART_DB, else sqlite:keyart.db)\n";
+    "  --db URL         the database (default $KEYART_DB, else sqlite:keyart.db)\n");
+    ka_cli_stage_opts_usage(f);
+}
 
-int ka_cmd_enqueue(int argc, char **argv)
+typedef struct enqueue_args {
+    ka_enqueue_opts o;
+    ka_quality_weights weights;
+    ka_cli_stage_opts stages;
+    char *ranker;                   /* --ranker FILE's text */
+    const char *db;
+} enqueue_args;
+
+/* 0, 1 after --help, -1 on a bad command line (said). */
+static int enqueue_parse(int argc, char **argv, enqueue_args *a)
 {
     enum { O_GENRE = 256, O_VARIANTS, O_TITLE, O_SEGMENT, O_OVERLAP, O_DB, O_MINQ,
-           O_QWEIGHTS };
+           O_QWEIGHTS, O_RANKER };
     static const struct option longopts[] = {
         { "genre", required_argument, NULL, O_GENRE },
         { "variants", required_argument, NULL, O_VARIANTS },
@@ -48,50 +65,72 @@ int ka_cmd_enqueue(int argc, char **argv)
         { "segment", required_argument, NULL, O_SEGMENT },
         { "overlap", required_argument, NULL, O_OVERLAP },
         { "db", required_argument, NULL, O_DB },
+        { "ranker", required_argument, NULL, O_RANKER },
+        { "stage-opt", required_argument, NULL, KA_CLI_OPT_STAGE },
+        { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
+        { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    ka_enqueue_opts o = { .genre = "drama" };
-    ka_quality_weights weights;
-    const char *db = NULL;
+    ka_enqueue_opts *o = &a->o;
     int c, bad = 0;
     optind = 1;
     opterr = 0;
     while (!bad && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
-        case O_GENRE: o.genre = optarg; bad = !ka_genre_find(optarg); break;
-        case O_VARIANTS: bad = ka_parse_int(optarg, 4, 12, &o.n_variants); break;
-        case O_TITLE: o.title_id = optarg; break;
-        case O_SEGMENT: bad = ka_parse_double(optarg, 1, 1e6, &o.segment_s); break;
-        case O_OVERLAP: bad = ka_parse_double(optarg, 0, 600, &o.overlap_s); break;
-        case O_DB: db = optarg; break;
-        case O_MINQ:    /* these two say what is wrong themselves, as analyze does */
-            if (ka_cli_parse_min_quality("enqueue", optarg, &o.min_quality))
-                return KA_EXIT_USAGE;
-            o.has_min_quality = 1;
+        case O_GENRE: o->genre = optarg; bad = !ka_genre_find(optarg); break;
+        case O_VARIANTS: bad = ka_parse_int(optarg, 4, 12, &o->n_variants); break;
+        case O_TITLE: o->title_id = optarg; break;
+        case O_SEGMENT: bad = ka_parse_double(optarg, 1, 1e6, &o->segment_s); break;
+        case O_OVERLAP: bad = ka_parse_double(optarg, 0, 600, &o->overlap_s); break;
+        case O_DB: a->db = optarg; break;
+        case O_MINQ:    /* these say what is wrong themselves, as analyze does */
+            if (ka_cli_parse_min_quality("enqueue", optarg, &o->min_quality))
+                return -1;
+            o->has_min_quality = 1;
             break;
         case O_QWEIGHTS:
-            if (ka_cli_parse_weights("enqueue", optarg, &weights))
-                return KA_EXIT_USAGE;
-            o.weights = &weights;
+            if (ka_cli_parse_weights("enqueue", optarg, &a->weights))
+                return -1;
+            o->weights = &a->weights;
             break;
-        case 'h': printf("%s", enqueue_usage); return KA_EXIT_OK;
+        case O_RANKER:
+            if (ka_cli_read_text("enqueue", optarg, &a->ranker))
+                return -1;
+            o->ranker_json = a->ranker;
+            break;
+        case KA_CLI_OPT_STAGE:
+        case KA_CLI_OPT_DETECTOR:
+        case KA_CLI_OPT_MODELS:
+            if (ka_cli_stage_option(c, optarg, &a->stages))
+                return -1;
+            break;
+        case 'h': enqueue_usage(stdout); return 1;
         default: bad = 1; break;
         }
         if (bad)
             fprintf(stderr, "keyart enqueue: bad option or value: %s\n", argv[optind - 1]);
     }
-    if (bad || optind >= argc || (o.title_id && argc - optind > 1)) {
-        if (!bad)
-            fprintf(stderr, "keyart enqueue: expected VIDEO... (--title-id with one VIDEO)\n");
-        fprintf(stderr, "%s", enqueue_usage);
-        return KA_EXIT_USAGE;
+    if (!bad && (optind >= argc || (o->title_id && argc - optind > 1))) {
+        fprintf(stderr, "keyart enqueue: expected VIDEO... (--title-id with one VIDEO)\n");
+        bad = 1;
     }
+    if (bad)
+        enqueue_usage(stderr);
+    if (bad || ka_cli_stage_opts_check("enqueue", &a->stages))
+        return -1;
+    o->stage_opts = (const char *const *)a->stages.v;
+    o->n_stage_opts = a->stages.n;
+    return 0;
+}
+
+static int enqueue_all(enqueue_args *a, int first, int argc, char **argv)
+{
     ka_store *s = NULL;
-    int rc = ka_cli_store_open("enqueue", db, 0, &s);
-    for (int i = optind; !rc && i < argc; i++) {
+    int rc = ka_cli_store_open("enqueue", a->db, 0, &s);
+    for (int i = first; !rc && i < argc; i++) {
         int64_t job = 0;
-        int n = ka_store_enqueue(s, argv[i], &o, &job);
+        int n = ka_store_enqueue(s, argv[i], &a->o, &job);
         if (n < 0) {
             ka_cli_error(argv[i]);
             rc = n == KA_EINVAL ? KA_EXIT_USAGE : n == KA_ENOMEM ? KA_EXIT_INTERNAL
@@ -111,6 +150,17 @@ int ka_cmd_enqueue(int argc, char **argv)
     }
     return rc;
 }
+
+int ka_cmd_enqueue(int argc, char **argv)
+{
+    enqueue_args a = { .o = { .genre = "drama" } };
+    int p = enqueue_parse(argc, argv, &a);
+    int rc = p < 0 ? KA_EXIT_USAGE : p > 0 ? KA_EXIT_OK : enqueue_all(&a, optind, argc, argv);
+    ka_cli_stage_opts_free(&a.stages);
+    free(a.ranker);
+    return rc;
+}
+
 
 /* ---- worker ---- */
 

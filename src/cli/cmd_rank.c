@@ -15,7 +15,7 @@ typedef struct rank_args {
     const char *out, *media, *exclude, *features_in, *features_out;
     int loco, json, quiet;
     ka_train_opts train;
-    ka_vision_opts vision;
+    ka_cli_stage_opts stages;       /* --stage-opt, --models, --detector */
     char **grades;
     int n_grades;
 } rank_args;
@@ -41,8 +41,9 @@ static void rank_usage(FILE *f)
         "  --l2 X                  weight penalty (default 0.1)\n"
         "  --pointwise X           weight of the grade-scale loss (default 1)\n"
         "  --ignore F,F...         features the ranker must not use (weigh 0)\n"
-        "  --models DIR, --detector D\n"
-        "                          face models and detector, as keyart analyze takes them\n"
+        "  --models DIR, --detector D, --stage-opt STAGE.OPTION=VALUE\n"
+        "                          the analysis stages' options, as keyart analyze takes\n"
+        "                          them\n"
         "  --json                  print the report as JSON\n"
         "  -q, --quiet             no progress lines\n");
 }
@@ -81,6 +82,7 @@ static int rank_parse(int argc, char **argv, rank_args *a)
         { "json", no_argument, NULL, O_JSON },
         { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
         { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
+        { "stage-opt", required_argument, NULL, KA_CLI_OPT_STAGE },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -109,7 +111,8 @@ static int rank_parse(int argc, char **argv, rank_args *a)
             break;
         case KA_CLI_OPT_MODELS:
         case KA_CLI_OPT_DETECTOR:
-            if (ka_cli_face_option(c, optarg, &a->vision))
+        case KA_CLI_OPT_STAGE:
+            if (ka_cli_stage_option(c, optarg, &a->stages))
                 return -1;
             break;
         case 'h': rank_usage(stdout); exit(KA_EXIT_OK);
@@ -175,7 +178,11 @@ static int rank_measure(const rank_args *a, rank_data *d)
         if (!a->quiet)
             fprintf(stderr, "keyart train-ranker: measuring %s (%d graded frames)\n",
                     set.clips[i].name, set.clips[i].n);
-        err = ka_grades_measure(&set, i, NULL, &d->rows, &d->n, &d->cap);
+        ka_analysis_opts ao;
+        ka_analysis_opts_default(&ao);
+        ao.stage_opts = (const char *const *)a->stages.v;
+        ao.n_stage_opts = a->stages.n;
+        err = ka_grades_measure(&set, i, &ao, &d->rows, &d->n, &d->cap);
     }
     if (!err && a->features_out)
         err = ka_features_save(&set, d->rows, d->n, a->features_out);
@@ -313,11 +320,10 @@ int ka_cmd_train_ranker(int argc, char **argv)
 {
     rank_args a = { 0 };
     ka_train_opts_default(&a.train);
-    ka_vision_opts_default(&a.vision);
-    if (rank_parse(argc, argv, &a))
+    if (rank_parse(argc, argv, &a) || ka_cli_stage_opts_check("train-ranker", &a.stages)) {
+        ka_cli_stage_opts_free(&a.stages);
         return KA_EXIT_USAGE;
-    if (ka_vision_configure(&a.vision))
-        return KA_EXIT_INTERNAL;
+    }
     if (a.quiet)
         ka_log_set_level(KA_LOG_ERROR);
     rank_data d = { 0 };
@@ -340,5 +346,6 @@ int ka_cmd_train_ranker(int argc, char **argv)
         rank_print(report);
     json_decref(report);
     rank_data_free(&d);
+    ka_cli_stage_opts_free(&a.stages);
     return rc;
 }

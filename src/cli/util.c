@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -85,4 +86,27 @@ void ka_progress_end(ka_progress *p)
 {
     if (p->enabled)
         fprintf(stderr, "\r\033[K");
+}
+
+int ka_cli_read_text(const char *cmd, const char *path, char **out)
+{
+    enum { MAX_TEXT = 4 << 20 };
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    char *buf = f ? malloc(MAX_TEXT + 1) : NULL;
+    size_t n = buf ? fread(buf, 1, MAX_TEXT + 1, f) : 0;
+    int bad = !f || !buf || ferror(f) || n > MAX_TEXT || memchr(buf, 0, n);
+    if (bad)
+        fprintf(stderr, "keyart %s: %s: %s\n", cmd, path, !f ? strerror(errno) : !buf ?
+                "out of memory" : n > MAX_TEXT ? "larger than 4 MiB" : ferror(f) ?
+                "cannot be read" : "not text");
+    if (f)
+        fclose(f);
+    if (bad) {
+        free(buf);
+        return -1;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return 0;
 }

@@ -29,6 +29,10 @@ void ka_job_clear(ka_job *j)
     free(j->video);
     free(j->genre);
     free(j->invalid);
+    for (int i = 0; i < j->n_stage_opts; i++)
+        free(j->stage_opts[i]);
+    free(j->stage_opts);
+    free(j->ranker_json);
     memset(j, 0, sizeof *j);
 }
 
@@ -47,6 +51,7 @@ typedef struct title_spec {
     const char *id, *video;
     const ka_enqueue_opts *o;
     char weights[KA_QUALITY_WEIGHTS_TEXT_MAX];  /* "" = the defaults (NULL in the row) */
+    char *stage_opts;               /* JSON array, NULL = none */
 } title_spec;
 
 static int insert_job(ka_store *s, const title_spec *t, ka_job_kind kind, int64_t parent,
@@ -56,8 +61,8 @@ static int insert_job(ka_store *s, const title_spec *t, ka_job_kind kind, int64_
     ka_sql_res r;
     int err = KA_SQL(s, &r, "INSERT INTO jobs (kind, title_id, video, genre, n_variants,"
                      " parent, seg_index, seg_start, seg_end, overlap_s, min_quality,"
-                     " quality_weights) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                     " $12) RETURNING id", SQL_TEXT(kind_names[kind]),
+                     " quality_weights, stage_opts, ranker) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+                     " $8, $9, $10, $11, $12, $13, $14) RETURNING id", SQL_TEXT(kind_names[kind]),
                      SQL_TEXT(t->id), SQL_TEXT(t->video),
                      SQL_TEXT(o->genre ? o->genre : "drama"),
                      SQL_INT(o->n_variants > 0 ? o->n_variants : 8),
@@ -67,7 +72,8 @@ static int insert_job(ka_store *s, const title_spec *t, ka_job_kind kind, int64_
                      kind == KA_JOB_SEGMENT ? SQL_REAL(b) : SQL_NULL,
                      SQL_REAL(o->overlap_s > 0 ? o->overlap_s : 5.0),
                      o->has_min_quality ? SQL_REAL(o->min_quality) : SQL_NULL,
-                     *t->weights ? SQL_TEXT(t->weights) : SQL_NULL);
+                     *t->weights ? SQL_TEXT(t->weights) : SQL_NULL, SQL_TEXT(t->stage_opts),
+                     SQL_TEXT(o->ranker_json));
     if (!err) {
         *job = ka_sql_int(&r, 0, 0);
         ka_sql_res_free(&r);
@@ -101,6 +107,28 @@ static int add_jobs(ka_store *s, const title_spec *t, double duration, int64_t *
     return err ? err : n + 1;
 }
 
+/* The stages' options and the ranker, checked as a worker will read them; the options
+ * go into the row as a JSON array (t->stage_opts, malloc'd). */
+static int check_run_opts(const ka_enqueue_opts *o, title_spec *t)
+{
+    if (o->n_stage_opts < 0 || (o->n_stage_opts > 0 && !o->stage_opts))
+        return ka_error(KA_EINVAL, "cannot enqueue: %d stage options without a list",
+                        o->n_stage_opts);
+    if (ka_stage_opts_check(o->stage_opts, o->n_stage_opts))
+        return ka_store_errctx(KA_EINVAL, "cannot enqueue");
+    ka_ranker r;
+    if (o->ranker_json && ka_ranker_parse(o->ranker_json, "enqueued", &r))
+        return ka_store_errctx(KA_EINVAL, "cannot enqueue: the ranker");
+    if (!o->n_stage_opts)
+        return 0;
+    json_t *a = json_array();
+    for (int i = 0; a && i < o->n_stage_opts; i++)
+        json_array_append_new(a, json_string(o->stage_opts[i]));
+    t->stage_opts = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    return t->stage_opts ? 0 : ka_error(KA_ENOMEM, "no memory");
+}
+
 /* The selection's options, checked before anything is opened: the weights go into the
  * row as text, and that text is checked as job_take will read it. */
 static int check_select_opts(const ka_enqueue_opts *o, title_spec *t)
@@ -120,32 +148,27 @@ static int check_select_opts(const ka_enqueue_opts *o, title_spec *t)
     return ka_error(KA_EINVAL, "cannot enqueue: bad quality weights %s: %s", t->weights, why);
 }
 
-int ka_store_enqueue(ka_store *s, const char *video, const ka_enqueue_opts *opts,
-                     int64_t *job_id)
+/* Adds the jobs of the title in video (t checked). */
+static int enqueue_title(ka_store *s, const char *video, title_spec *t, int64_t *job_id)
 {
-    ka_enqueue_opts o = opts ? *opts : (ka_enqueue_opts){ 0 };
-    title_spec t = { .o = &o };
-    int err = check_select_opts(&o, &t);
-    if (err)
-        return err;
     char abs[PATH_MAX];
     if (!realpath(video, abs))
         return ka_error(KA_EIO, "%s: cannot enqueue: %s", video, strerror(errno));
     ka_video *v = NULL;
     ka_video_opts vo = { .threads = 1, .small_width = 64 };
-    err = ka_video_open(abs, &vo, &v);
+    int err = ka_video_open(abs, &vo, &v);
     if (err)
         return err;
     double duration = ka_video_get_info(v)->duration_s;
     ka_video_close(&v);
-    char *id = o.title_id ? strdup(o.title_id) : default_id(video);
+    char *id = t->o->title_id ? strdup(t->o->title_id) : default_id(video);
     if (!id)
         return ka_error(KA_ENOMEM, "no memory");
-    t.id = id;
-    t.video = abs;
+    t->id = id;
+    t->video = abs;
     int64_t jid = 0;
     err = ka_store_begin(s, 1);
-    int n = err ? err : add_jobs(s, &t, duration, &jid);
+    int n = err ? err : add_jobs(s, t, duration, &jid);
     if (!err && n < 0)
         ka_store_rollback(s);
     else if (!err && (err = ka_store_commit(s)))
@@ -153,6 +176,19 @@ int ka_store_enqueue(ka_store *s, const char *video, const ka_enqueue_opts *opts
     free(id);
     if (job_id)
         *job_id = jid;
+    return n;
+}
+
+int ka_store_enqueue(ka_store *s, const char *video, const ka_enqueue_opts *opts,
+                     int64_t *job_id)
+{
+    ka_enqueue_opts o = opts ? *opts : (ka_enqueue_opts){ 0 };
+    title_spec t = { .o = &o };
+    int err = check_select_opts(&o, &t);
+    if (!err)
+        err = check_run_opts(&o, &t);
+    int n = err ? err : enqueue_title(s, video, &t, job_id);
+    free(t.stage_opts);
     return n;
 }
 
@@ -209,6 +245,50 @@ static int read_select_opts(const ka_sql_res *r, ka_job *j)
     return set_invalid(j, why);
 }
 
+/* Columns 14 and 15: the stages' options (a JSON array of strings) and the ranker's
+ * JSON, NULL = the defaults; what a worker could not apply makes the job invalid. */
+static int read_run_opts(const ka_sql_res *r, ka_job *j)
+{
+    char why[512];
+    const char *opts = ka_sql_text(r, 0, 14), *ranker = ka_sql_text(r, 0, 15);
+    json_t *a = opts ? json_loads(opts, 0, NULL) : NULL;
+    size_t i, n = json_array_size(a);
+    json_t *v;
+    if (opts && !json_is_array(a)) {
+        json_decref(a);
+        snprintf(why, sizeof why, "job %lld: its stage_opts in the database are not a JSON"
+                 " array of strings", (long long)j->id);
+        return set_invalid(j, why);
+    }
+    if (n && !(j->stage_opts = calloc(n, sizeof *j->stage_opts))) {
+        json_decref(a);
+        return -1;
+    }
+    json_array_foreach(a, i, v) {
+        const char *str = json_string_value(v);
+        if (!(j->stage_opts[j->n_stage_opts] = strdup(str ? str : ""))) {
+            json_decref(a);
+            return -1;
+        }
+        j->n_stage_opts++;
+    }
+    json_decref(a);
+    if (ka_stage_opts_check((const char *const *)j->stage_opts, j->n_stage_opts)) {
+        snprintf(why, sizeof why, "job %lld: its stage options: %s", (long long)j->id,
+                 ka_error_message());
+        return set_invalid(j, why);
+    }
+    ka_ranker rk;
+    if (ranker && !(j->ranker_json = strdup(ranker)))
+        return -1;
+    if (ranker && ka_ranker_parse(ranker, "the job", &rk)) {
+        snprintf(why, sizeof why, "job %lld: its ranker: %s", (long long)j->id,
+                 ka_error_message());
+        return set_invalid(j, why);
+    }
+    return 0;
+}
+
 static int fill_job(const ka_sql_res *r, ka_job *j)
 {
     memset(j, 0, sizeof *j);
@@ -227,7 +307,8 @@ static int fill_job(const ka_sql_res *r, ka_job *j)
     j->seg_end = ka_sql_real(r, 0, 9);
     j->overlap_s = ka_sql_real(r, 0, 10);
     j->attempt = (int)ka_sql_int(r, 0, 11);
-    if (!j->title_id || !j->video || !j->genre || read_select_opts(r, j)) {
+    if (!j->title_id || !j->video || !j->genre || read_select_opts(r, j) ||
+        read_run_opts(r, j)) {
         ka_job_clear(j);
         return ka_error(KA_ENOMEM, "no memory");
     }
@@ -249,7 +330,7 @@ int ka_store_job_take(ka_store *s, const char *worker, double lease_s, ka_job *j
             " EXISTS (SELECT 1 FROM jobs c WHERE c.parent = j.id AND c.state <> 'done'))"
             " ORDER BY j.id LIMIT 1 {SKIP_LOCKED}) RETURNING id, kind, title_id, video, genre,"
             " n_variants, parent, seg_index, seg_start, seg_end, overlap_s, attempts,"
-            " min_quality, quality_weights",
+            " min_quality, quality_weights, stage_opts, ranker",
             SQL_TEXT(worker), SQL_REAL(lease_s));
     if (!err)
         err = ka_store_commit(s);

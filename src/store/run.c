@@ -111,8 +111,13 @@ static int select_and_save(ka_store *s, const ka_job *j, ka_title *t, const ka_w
         so.min_quality = (float)j->min_quality;
     if (j->has_weights)
         so.weights = j->weights;
+    ka_ranker ranker;
+    int err = j->ranker_json ? ka_ranker_parse(j->ranker_json, "the job", &ranker) : 0;
+    if (j->ranker_json && !err)
+        so.ranker = &ranker;
     ka_selection sel = { 0 };
-    int err = ka_select(t, &so, &sel);
+    if (!err)
+        err = ka_select(t, &so, &sel);
     if (!err) {
         ka_store_save_opts sv = { .artwork_dir = o->artwork_dir, .worker = o->name,
                                   .job_id = j->id, .job_attempt = j->attempt };
@@ -173,6 +178,8 @@ static int analyse(const ka_job *j, const ka_worker_opts *o, ka_title **t)
     ka_analysis_opts_default(&ao);
     ao.threads = o->threads;
     ao.no_title_passes = 1;         /* once, with the cast (or at the merge) */
+    ao.stage_opts = (const char *const *)j->stage_opts;
+    ao.n_stage_opts = j->n_stage_opts;
     if (j->kind == KA_JOB_SEGMENT) {
         ao.start_s = j->seg_start > j->overlap_s ? j->seg_start - j->overlap_s : 0;
         ao.end_s = j->seg_end > 0 ? j->seg_end + j->overlap_s : 0;

@@ -145,6 +145,12 @@ static const migration migrations[] = {
      * the variants' metadata time_s and friends (vocabulary.c). No table changes. */
     { 9, "vocabulary: stored JSON in docs/json.md's names",
       "SELECT 1;", ka_store_migrate_vocabulary },
+
+    /* How a job is analysed and ranked, as enqueued: the analysis stages' options (a
+     * JSON array of "stage.option=value") and a ranker's JSON; NULL = the defaults. */
+    { 10, "jobs: stage options and ranker",
+      "ALTER TABLE jobs ADD COLUMN stage_opts TEXT;"
+      "ALTER TABLE jobs ADD COLUMN ranker TEXT;", NULL },
 };
 
 /* Ids for the variants stored before there were ids (from their title, frame and the

@@ -3,8 +3,7 @@
  * subfolders; the cascades, HOG and BRISQUE come from OpenCV and opencv-data. A
  * model that is missing or does not load is reported once (a warning naming the
  * file and why) and the detector falls back, in the end to the cascades, which
- * need nothing but Debian's opencv-data. Also the process-wide options of the
- * analysis' "faces" stage. */
+ * need nothing but Debian's opencv-data. */
 #include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -95,12 +94,7 @@ int ka_vision_find_model(const char *search, const char *file, char *out, size_t
     return 0;
 }
 
-/* ---- process-wide options of the "faces" stage ---- */
-
-static pthread_mutex_t ka_cfg_lock = PTHREAD_MUTEX_INITIALIZER;
-static ka_vision_opts ka_cfg;
-static int ka_cfg_set;
-static char *ka_cfg_models;
+/* ---- options ---- */
 
 void ka_vision_opts_default(ka_vision_opts *o)
 {
@@ -111,38 +105,6 @@ void ka_vision_opts_default(ka_vision_opts *o)
     o->brisque = 1;
     o->max_side = 960;
     o->enabled = 1;
-}
-
-int ka_vision_configure(const ka_vision_opts *o)
-{
-    char *m = o && o->models ? strdup(o->models) : NULL;
-    if (o && o->models && !m)
-        return ka_error(KA_ENOMEM, "no memory for the vision options");
-    pthread_mutex_lock(&ka_cfg_lock);
-    free(ka_cfg_models);
-    ka_cfg_models = m;
-    if (o) {
-        ka_cfg = *o;
-        ka_cfg_set = 1;
-    } else {
-        ka_cfg_set = 0;
-    }
-    ka_cfg.models = ka_cfg_models;
-    pthread_mutex_unlock(&ka_cfg_lock);
-    return 0;
-}
-
-/* The configured options; the models path is copied into the caller's buffer. */
-void ka_vision_config_get(ka_vision_opts *o, char *models, size_t msize)
-{
-    pthread_mutex_lock(&ka_cfg_lock);
-    if (ka_cfg_set)
-        *o = ka_cfg;
-    else
-        ka_vision_opts_default(o);
-    snprintf(models, msize, "%s", ka_cfg_set && ka_cfg.models ? ka_cfg.models : "");
-    pthread_mutex_unlock(&ka_cfg_lock);
-    o->models = *models ? models : NULL;
 }
 
 /* ---- loading ---- */

@@ -20,9 +20,6 @@ const char *ka_vision_model_file(int model);
  * 1 and the path in out when found, else 0. */
 int ka_vision_find_model(const char *search, const char *file, char *out, size_t size);
 
-/* The options set by ka_vision_configure (defaults when none); the models path is
- * copied into models (empty: not set). */
-void ka_vision_config_get(ka_vision_opts *o, char *models, size_t msize);
 
 /* What each part of vision cost on the thread that ran it (bench/bench_vision.sh
  * prints it per candidate): CPU seconds and calls (frames for the picture-wide

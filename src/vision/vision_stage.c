@@ -1,6 +1,8 @@
 /* vision_stage.c: the analysis' "faces" stage, one row of ka_candidate_stages.
  *
- * init loads the models (options from ka_vision_configure); process runs vision on
+ * Its options (faces.enabled, .detector, .models, .objects, .brisque, .max_side: the
+ * table below) come as "faces.option=value" strings from any front end. init loads
+ * the models; process runs vision on
  * each candidate's full-resolution frame (vision works on a downscaled copy) and
  * keeps the record in cand->ext. With faces, the salient region becomes the focus
  * the crops centre on (the faces that matter, never cut; focus.c). BRISQUE and the
@@ -13,6 +15,7 @@
  * the models. The cast is in the database, which vision does not know: whoever
  * stores the title skips this pass (no_title_passes) and runs it once, with the
  * cast (ka_store_identities); segments leave it to their merge. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,16 +27,48 @@ typedef struct ka_vstage {
     int warned;
 } ka_vstage;
 
+typedef struct ka_faces_opts {
+    int enabled, detector, objects, brisque, max_side;
+    const char *models;
+} ka_faces_opts;
+
+/* In ka_face_detector's order (ka_vision_detector_name). */
+static const char *const ka_detectors[] = {
+    "auto", "cascade", "faceplugin", "yunet", "ultraface", NULL,
+};
+_Static_assert(sizeof ka_detectors / sizeof ka_detectors[0] == KA_DET_COUNT + 1,
+               "one name per face detector");
+
+#define OPT(f) offsetof(ka_faces_opts, f)
+static const ka_option ka_faces_options[] = {
+    { "enabled", "look for faces, people and objects at all", KA_OPT_BOOL, OPT(enabled),
+      "true", 0, 0, NULL },
+    { "detector", "face detector (auto: the best whose models are found)", KA_OPT_CHOICE,
+      OPT(detector), "auto", 0, 0, ka_detectors },
+    { "models", "':'-separated folders searched for the model files (default "
+      "$KEYART_MODELS, else the default folders)", KA_OPT_STRING, OPT(models), NULL, 0, 0,
+      NULL },
+    { "objects", "detect people and objects", KA_OPT_BOOL, OPT(objects), "true", 0, 0, NULL },
+    { "brisque", "measure BRISQUE", KA_OPT_BOOL, OPT(brisque), "true", 0, 0, NULL },
+    { "max_side", "pictures larger than this are downscaled first (pixels)", KA_OPT_INT,
+      OPT(max_side), "960", 160, 4096, NULL },
+    { NULL, NULL, 0, 0, NULL, 0, 0, NULL },
+};
+
 static int ka_vstage_init(ka_stage_ctx *ctx)
 {
     ka_vstage *p = ctx->priv;
-    ka_vision_opts o;
-    char models[4096];
-    ka_vision_config_get(&o, models, sizeof models);
-    if (!o.enabled)
+    const ka_faces_opts *f = ctx->opts;
+    if (!f->enabled)
         return 0;
-    if (o.threads == 0)
-        o.threads = 1;              /* one core for vision, the rest for decoding */
+    ka_vision_opts o;
+    ka_vision_opts_default(&o);
+    o.detector = (ka_face_detector)f->detector;
+    o.models = f->models;
+    o.objects = f->objects;
+    o.brisque = f->brisque;
+    o.max_side = f->max_side;
+    o.threads = 1;                  /* one core for vision, the rest for decoding */
     return ka_vision_open(&o, &p->v);
 }
 
@@ -77,6 +112,9 @@ static void ka_vstage_uninit(ka_stage_ctx *ctx)
 
 const ka_candidate_stage ka_vision_stage = {
     .name = "faces",
+    .description = "faces (landmarks, eyes, expression, who), people, objects, BRISQUE",
+    .options = ka_faces_options,
+    .opts_size = sizeof(ka_faces_opts),
     .priv_size = sizeof(ka_vstage),
     .init = ka_vstage_init,
     .process = ka_vstage_process,

@@ -6,7 +6,9 @@
 #     A title enqueued with --quality-weights 0,0,1,0,0,0 --min-quality 0.5 comes out
 #     as `keyart analyze` with them would: only sharpness weighs in every variant's
 #     quality parts, and the threshold is 0.5's; bad values are refused (exit 1, the
-#     same messages as analyze's) and nothing is enqueued.
+#     same messages as analyze's) and nothing is enqueued. A title enqueued with
+#     --detector cascade and --ranker FILE is analysed and ranked with them by
+#     whichever worker takes it (the options travel with the job).
 #  2. A worker killed with SIGKILL in the middle of storing (held inside its
 #     transaction by a test hook) and one killed in the middle of analysing: another
 #     worker finishes each job after the lease ends; no duplicate rows, no
@@ -27,6 +29,10 @@ W=("$KEYART_BIN" worker --artwork "$ART" --poll 0.2 --threads 2)
 
 # ---- 1. four workers, eight titles
 DB=$(fresh_db workers)
+# a ranker of our own: the built-in one, renamed (the title's metadata names it)
+jq '.trained_on = "worker-test"' "$(dirname "$0")/../../data/ranker/default.json" \
+    >"$WORK/custom-ranker.json"
+echo '{"format": "not a ranker"}' >"$WORK/bad-ranker.json"
 n=0
 # (the clips without crowds of faces: the others cost ten times more to analyse)
 for spec in caminandes_10s.mp4: sintel_10s.mp4: tears_of_steel_10s.mp4: \
@@ -37,6 +43,8 @@ for spec in caminandes_10s.mp4: sintel_10s.mp4: tears_of_steel_10s.mp4: \
     args=("$MEDIA/$file" --db "$DB" --genre action)
     [ -n "$id" ] && args+=(--title-id "$id")
     [ "$id" == caminandes_d ] && args+=(--quality-weights 0,0,1,0,0,0 --min-quality 0.5)
+    [ "$id" == sintel_b ] && args+=(--detector cascade --stage-opt faces.max_side=640
+                                    --ranker "$WORK/custom-ranker.json")
     "$KEYART_BIN" enqueue "${args[@]}" >/dev/null
     n=$((n + 1))
 done
@@ -61,6 +69,10 @@ bad_enqueue "letters" "for --quality-weights: 'x' is not a number from 0 to 1000
     --quality-weights 1,1,x,1,1,1
 bad_enqueue "quality 1.5" "^keyart enqueue: bad value '1.5' for --min-quality" --min-quality 1.5
 bad_enqueue "quality -1" "bad value '-1' for --min-quality" --min-quality -1
+bad_enqueue "stage option" "faces.nope=1: unknown option 'nope' \\(there are: enabled, detector" \
+    --stage-opt faces.nope=1
+bad_enqueue "detector" "faces.detector=sharp: detector is one of auto, cascade" --detector sharp
+bad_enqueue "ranker" "cannot enqueue: the ranker" --ranker "$WORK/bad-ranker.json"
 ka_run jobs-after-bad "$KEYART_BIN" jobs --json --db "$DB"
 check_eq "bad values enqueue nothing" 8 "$(jqx "$OUT" length)"
 ka_run enqueue-help "$KEYART_BIN" enqueue --help
@@ -86,6 +98,16 @@ check_eq "candidates stored once per title" "" \
     "$(db_sql "$DB" "SELECT t.title_id FROM titles t LEFT JOIN candidates c ON c.title = t.id GROUP BY t.title_id, t.n_candidates HAVING count(c.id) <> t.n_candidates")"
 workers=$(db_sql "$DB" "SELECT count(DISTINCT worker) FROM jobs")
 check "the work was shared ($workers workers took jobs)" test "$workers" -ge 2
+check_eq "the options went with sintel_b's job" '["faces.detector=cascade","faces.max_side=640"]' \
+    "$(db_sql "$DB" "SELECT stage_opts FROM jobs WHERE title_id = 'sintel_b'")"
+ka_run export-b "$KEYART_BIN" export sintel_b --db "$DB"
+check_eq "  the worker found its faces with the cascades" cascade \
+    "$(jqx "$OUT" '[.variants[].vision.detector] | unique | join(",")')"
+check_eq "  and ranked with the enqueued ranker" worker-test "$(jqx "$OUT" .title.ranker.trained_on)"
+ka_run export-plain "$KEYART_BIN" export sintel --db "$DB"
+check "  while sintel, enqueued without them, used the default detector and ranker" \
+    jq -e '([.variants[].vision.detector] | unique) != ["cascade"]
+           and .title.ranker.trained_on != "worker-test"' "$OUT"
 ka_run jobs "$KEYART_BIN" jobs --json --db "$DB"
 check_eq "keyart jobs lists them" 8 "$(jqx "$OUT" '[.[] | select(.state == "done")] | length')"
 

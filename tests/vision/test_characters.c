@@ -14,12 +14,13 @@
 
 static ka_title *analyze(const char *path)
 {
-    ka_vision_opts o;
-    ka_vision_opts_default(&o);
-    o.models = ka_vt_models();
-    ka_vision_configure(&o);
+    static char models[8400];
+    snprintf(models, sizeof models, "faces.models=%s", ka_vt_models());
+    const char *stage_opts[] = { models };
     ka_analysis_opts ao;
     ka_analysis_opts_default(&ao);
+    ao.stage_opts = stage_opts;
+    ao.n_stage_opts = 1;
     ka_title *t = NULL;
     int err = ka_analyze(path, "clip", &ao, &t);
     CHECK_MSG(err == 0, "%s: %s", path, ka_error_message());
