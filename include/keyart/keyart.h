@@ -12,6 +12,7 @@
 #include "keyart/output.h"
 #include "keyart/vision.h"
 #include "keyart/store.h"
+#include "keyart/jobs.h"
 #include "keyart/personalize.h"
 #include "keyart/experiment.h"
 #include "keyart/serve.h"

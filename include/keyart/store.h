@@ -1,7 +1,7 @@
 /* keyart/store.h: where analyses, cast, variants and (later) users, experiments and
  * events live: one interface, two backends with the same schema (SQLite, the embedded
  * default, and PostgreSQL to scale out), schema migrations applied on open, the
- * content-addressed artwork folder, and the work queue that `keyart worker` serves. */
+ * content-addressed artwork folder, and the rows of the work queue (jobs/ runs them). */
 #ifndef KEYART_STORE_H
 #define KEYART_STORE_H
 
@@ -49,6 +49,8 @@ void ka_store_sha256_hex(const void *buf, size_t size, char hex[65]);
  * path relative to dir ("ab/ab12...ef.jpg"). Atomic: temp file, then rename. */
 int ka_store_artwork_put(const char *dir, const void *buf, size_t size,
                          char name[KA_ARTWORK_NAME_MAX]);
+/* The same with the bytes of the file at path. */
+int ka_store_file_put(const char *dir, const char *path, char name[KA_ARTWORK_NAME_MAX]);
 
 /* ---- analyses ---- */
 
@@ -233,7 +235,7 @@ typedef struct ka_job {
     int n_stage_opts;
     char *ranker_json;
     char *invalid;                  /* NULL, or why the row cannot be run (a malformed
-                                     * option written by hand): ka_store_run_job then
+                                     * option written by hand): ka_job_run then
                                      * fails the job with this reason */
 } ka_job;
 
@@ -281,22 +283,15 @@ int ka_store_queue_counts(ka_store *s, int *queued, int *running, int *failed);
  *   "lease_left_s", "error", "min_quality"?, "quality_weights"? (as stored)}, ...] */
 int ka_store_jobs_json(ka_store *s, struct json_t **out);
 
-typedef struct ka_worker_opts {
-    const char *url;                /* for the heartbeat thread's own connection */
-    const char *artwork_dir;
-    const char *name;               /* worker name, NULL = host:pid */
-    double lease_s;                 /* 0 = 60 */
-    int threads;                    /* decoder threads, 0 = per core */
-    int quiet;
-} ka_worker_opts;
-
-/* Runs one taken job to its end (a job with j->invalid fails at once): analyses (a
- * whole title, a segment or a merge) while a thread renews the lease, and stores the
- * result together with marking the job done. Returns 0 when done; 1 when the input is
- * unusable and the job is marked failed for good (the reason in ka_error_message);
- * KA_ELOST when the lease was lost (nothing stored); another error (database,
- * disk) leaves the job to be taken again after its lease. */
-int ka_store_run_job(ka_store *s, const ka_job *j, const ka_worker_opts *o);
+/* A segment job's result: its blob stored in its row together with marking it done,
+ * only while it is still this attempt's (KA_ELOST otherwise, nothing written). */
+int ka_store_job_done_segment(ka_store *s, const ka_job *j, const void *blob, size_t size);
+/* The blobs of a merge job's done segments, in segment order, passed to fn (valid
+ * during the call); returns fn's result or the database's error. */
+int ka_store_segment_results(ka_store *s, const ka_job *merge,
+                             int (*fn)(void *arg, const void *const *blobs,
+                                       const size_t *sizes, int n),
+                             void *arg);
 
 #ifdef __cplusplus
 }

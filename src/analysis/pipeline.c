@@ -1,6 +1,6 @@
 /* pipeline.c: ka_analyze, the one pass over a video. The media module decodes on
  * its own threads; here every frame's small copy gets its signals, feeds the shot
- * detector, the bars vote and the sampler; picked frames go to the candidate worker.
+ * detector, the bars vote and the sampler; picked frames go to the stage runner.
  * Nothing here touches a full-resolution picture. */
 #include <errno.h>
 #include <dirent.h>
@@ -55,7 +55,7 @@ typedef struct run {
     ka_shot_detector *shots;
     ka_sampler sampler;
     ka_bars bars;
-    ka_worker *worker;
+    ka_stage_runner *runner;
     int64_t counted;            /* frames whose final flags are counted */
     int shots_only;
 } run;
@@ -64,7 +64,7 @@ static int emit_pick(void *ud, sampler_pick *pick)
 {
     run *r = ud;
     ka_rect content = ka_bars_content(&r->bars, r->t->info.width, r->t->info.height);
-    return ka_worker_push(r->worker, pick, content);
+    return ka_stage_runner_push(r->runner, pick, content);
 }
 
 /* Counts defects of frames that have become final. */
@@ -185,13 +185,13 @@ static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
     if (!err && !o->shots_only)
         err = make_spool(t, o->spool_dir);
     if (!err && !o->shots_only)
-        err = ka_worker_start(t, !o->no_title_passes, o->stage_opts, o->n_stage_opts,
-                              &r->worker);
+        err = ka_stage_runner_start(t, !o->no_title_passes, o->stage_opts, o->n_stage_opts,
+                              &r->runner);
     if (!err)
         err = decode_all(r, v, o);
     if (!err)
         err = finish_run(r);
-    int werr = ka_worker_finish(&r->worker);
+    int werr = ka_stage_runner_finish(&r->runner);
     if (!err)
         err = werr;
     ka_video_get_stats(v, &t->decode);

@@ -1,5 +1,5 @@
 /* pipeline_priv.h: the parts of the one-pass pipeline: candidate sampling, the
- * title's bars, and the worker that measures candidates at full resolution. */
+ * title's bars, and the stage runner that measures candidates at full resolution. */
 #ifndef KA_PIPELINE_PRIV_H
 #define KA_PIPELINE_PRIV_H
 
@@ -25,7 +25,7 @@ typedef struct sampler_stretch {
     int n;
 } sampler_stretch;
 
-/* A frame chosen as a candidate: handed to the worker, which owns frame after. */
+/* A frame chosen as a candidate: handed to the stage runner, which owns frame after. */
 typedef struct sampler_pick {
     ka_frame *frame;
     ka_signals sig;
@@ -81,15 +81,16 @@ ka_rect ka_bars_refine(const ka_image *rgb, ka_rect est, int slack);
 /* Median edges of the candidates' content areas (fallback when there are none). */
 ka_rect ka_bars_consensus(const ka_candidate *c, int n, ka_rect fallback);
 
-/* ---- worker.c: full-resolution measurements on a worker thread ---- */
+/* ---- stage_runner.c: the stages, on a thread of their own, over the full-resolution
+ * frames (not keyart worker, which runs jobs of the queue) ---- */
 
-typedef struct ka_worker ka_worker;
+typedef struct ka_stage_runner ka_stage_runner;
 
-int ka_worker_start(ka_title *t, int title_passes, const char *const *stage_opts,
-                    int n_stage_opts, ka_worker **out);
+int ka_stage_runner_start(ka_title *t, int title_passes, const char *const *stage_opts,
+                    int n_stage_opts, ka_stage_runner **out);
 /* Queues a pick (blocks while the queue is full); takes the frame. */
-int ka_worker_push(ka_worker *w, sampler_pick *pick, ka_rect content);
+int ka_stage_runner_push(ka_stage_runner *w, sampler_pick *pick, ka_rect content);
 /* Waits for the queue to drain and stops; returns the first error it met. */
-int ka_worker_finish(ka_worker **w);
+int ka_stage_runner_finish(ka_stage_runner **w);
 
 #endif

@@ -24,7 +24,7 @@ typedef struct ka_candidate_stage {
     size_t priv_size;
     int (*init)(ka_stage_ctx *ctx);                         /* optional */
     /* rgb is the full-resolution frame in display orientation; content excludes
-     * the frame's bars. Runs on a worker thread, one candidate at a time. */
+     * the frame's bars. Runs on the stage runner thread, one candidate at a time. */
     int (*process)(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect content,
                    ka_candidate *cand);
     void (*uninit)(ka_stage_ctx *ctx);                      /* optional */

@@ -249,7 +249,7 @@ static int work_one(ka_store *s, const ka_job *j, const worker_args *a)
     if (!a->quiet)
         fprintf(stderr, "keyart worker: job %lld %s %s%s: started (attempt %d)\n",
                 (long long)j->id, ka_job_kind_name(j->kind), j->title_id, seg, j->attempt);
-    int err = ka_store_run_job(s, j, &a->w);
+    int err = ka_job_run(s, j, &a->w);
     if (err == 0 && !a->quiet)
         fprintf(stderr, "keyart worker: job %lld %s %s%s: done in %.1f s\n", (long long)j->id,
                 ka_job_kind_name(j->kind), j->title_id, seg, ka_now() - t0);

@@ -444,3 +444,42 @@ int ka_store_jobs_json(ka_store *s, json_t **out)
     *out = a;
     return 0;
 }
+
+int ka_store_job_done_segment(ka_store *s, const ka_job *j, const void *blob, size_t size)
+{
+    ka_sql_res r = { 0 };
+    int err = KA_SQL(s, &r, "UPDATE jobs SET state = 'done', finished_at = {NOW}, lease_until"
+                     " = NULL, result = $3 WHERE id = $1 AND attempts = $2 AND state ="
+                     " 'running'", SQL_INT(j->id), SQL_INT(j->attempt), SQL_BLOB(blob, size));
+    if (!err && r.changes != 1)
+        err = ka_error(KA_ELOST, "segment job %lld is no longer this worker's",
+                       (long long)j->id);
+    ka_sql_res_free(&r);
+    return err;
+}
+
+int ka_store_segment_results(ka_store *s, const ka_job *merge,
+                             int (*fn)(void *arg, const void *const *blobs,
+                                       const size_t *sizes, int n),
+                             void *arg)
+{
+    ka_sql_res r;
+    int err = KA_SQL(s, &r, "SELECT result FROM jobs WHERE parent = $1 AND state = 'done'"
+                     " ORDER BY seg_index", SQL_INT(merge->id));
+    if (err)
+        return err;
+    const void **blobs = calloc((size_t)(r.nrows ? r.nrows : 1), sizeof *blobs);
+    size_t *sizes = calloc((size_t)(r.nrows ? r.nrows : 1), sizeof *sizes);
+    if (!blobs || !sizes)
+        err = ka_error(KA_ENOMEM, "no memory");
+    for (int i = 0; !err && i < r.nrows; i++) {
+        blobs[i] = ka_sql_cell(&r, i, 0)->b;
+        sizes[i] = ka_sql_cell(&r, i, 0)->n;
+    }
+    if (!err)
+        err = fn(arg, (const void *const *)blobs, sizes, r.nrows);
+    free(blobs);
+    free(sizes);
+    ka_sql_res_free(&r);
+    return err;
+}

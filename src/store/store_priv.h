@@ -115,21 +115,13 @@ void *ka_store_memdup(const void *p, size_t n);
 int ka_store_test_hook(void);
 
 /* artwork.c: a variant's four images (full frame without bars, 16x9, 2x3, 1x1) into
- * the artwork folder; a file's bytes into the artwork folder. */
+ * the artwork folder. */
 int ka_store_variant_images(const char *dir, const ka_title *t, const ka_variant *v,
                             int quality, char names[4][KA_ARTWORK_NAME_MAX]);
-int ka_store_file_put(const char *dir, const char *path, char name[KA_ARTWORK_NAME_MAX]);
 
 /* faces.c: the candidates' faces and the title's identities (inside the save's
  * transaction); rowids are the candidates' row ids. */
 int ka_store_save_faces(ka_store *s, int64_t title, const ka_title *t, const int64_t *rowids);
 
-/* segment.c: a segment's partial analysis as a blob, and the merge of all of them. */
-int ka_segment_pack(const ka_title *t, const ka_job *j, const char *artwork_dir,
-                    void **blob, size_t *size);
-/* Builds the whole title from the segments' blobs (in segment order); candidates'
- * spool_path point into artwork_dir. */
-int ka_segment_merge(const char *title_id, const char *video, const void *const *blobs,
-                     const size_t *sizes, int n, const char *artwork_dir, ka_title **out);
 
 #endif

@@ -350,13 +350,13 @@ static void test_select_opts_corrupt_row(void)
     CHECK_MSG(j.invalid && strstr(j.invalid, "quality_weights '0,0,one,0,0,0'") &&
               strstr(j.invalid, "'one' is not a number"), "%s", j.invalid ? j.invalid : "-");
     CHECK(!j.has_weights);
-    CHECK_EQ_INT(ka_store_run_job(s, &j, &wo), 1);
+    CHECK_EQ_INT(ka_job_run(s, &j, &wo), 1);
     CHECK_MSG(strstr(ka_error_message(), "quality_weights"), "%s", ka_error_message());
     ka_job_clear(&j);
     CHECK_EQ_INT(ka_store_job_take(s, "W", 60, &j), 1);
     CHECK_EQ_INT(j.id, idq);
     CHECK_MSG(j.invalid && strstr(j.invalid, "min_quality 7"), "%s", j.invalid ? j.invalid : "-");
-    CHECK_EQ_INT(ka_store_run_job(s, &j, &wo), 1);
+    CHECK_EQ_INT(ka_job_run(s, &j, &wo), 1);
     ka_job_clear(&j);
     CHECK_EQ_INT(ka_store_job_take(s, "W", 60, &j), 0);      /* failed for good */
     CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM jobs WHERE state = 'failed' AND error LIKE"
@@ -367,7 +367,7 @@ static void test_select_opts_corrupt_row(void)
     ka_store_close(&s);
 }
 
-/* Runs the next job as a worker would; returns what ka_store_run_job returned. */
+/* Runs the next job as a worker would; returns what ka_job_run returned. */
 static int run_next(ka_store *s, const char *url, const char *title)
 {
     char art[300];
@@ -380,7 +380,7 @@ static int run_next(ka_store *s, const char *url, const char *title)
     if (rc != 1)
         return -1;
     CHECK(!strcmp(j.title_id, title) && !j.invalid);
-    rc = ka_store_run_job(s, &j, &wo);
+    rc = ka_job_run(s, &j, &wo);
     CHECK_MSG(rc == 0, "%s: %d %s", title, rc, ka_error_message());
     ka_job_clear(&j);
     return rc;

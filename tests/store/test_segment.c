@@ -156,7 +156,7 @@ static int q_text(ka_store *s, const char *sql, const char *arg, char *out, size
 
 /* Enqueues the title in two segments (with base's options, when given), stores
  * blobs[k] as their results, runs the merge job like a worker; returns what
- * ka_store_run_job returned. */
+ * ka_job_run returned. */
 static int run_merge(ka_store *s, const char *url, const char *art, void *const blobs[2],
                      const size_t sizes[2], const char *title, const ka_enqueue_opts *base)
 {
@@ -179,7 +179,7 @@ static int run_merge(ka_store *s, const char *url, const char *art, void *const 
     CHECK(j.kind == KA_JOB_MERGE && j.id == merge);
     ka_worker_opts wo = { .url = url, .artwork_dir = art, .name = "W", .lease_s = 60,
                           .quiet = 1 };
-    int rc = ka_store_run_job(s, &j, &wo);
+    int rc = ka_job_run(s, &j, &wo);
     ka_job_clear(&j);
     return rc;
 }

@@ -4,9 +4,10 @@
  * attempt's. A whole title is analysed, its faces named with its cast from the
  * database, selected and saved; a segment leaves its partial analysis (with its
  * faces) in its job row; a merge stitches the segments, clusters and names the
- * faces of all of them together, and selects and saves the title. Selection uses
- * the options the title was enqueued with (genre, variants, minimum quality, quality
- * weights), as `keyart analyze` with them would.
+ * faces of all of them together, and selects and saves the title. The analysis and
+ * the selection use the options the title was enqueued with (the stages' options,
+ * genre, variants, minimum quality, quality weights, ranker), as `keyart analyze`
+ * with them would.
  * An unusable input, or options in the row that cannot be read, fails the job for
  * good; a database or disk error leaves it to be taken again once its lease runs out. */
 #include <errno.h>
@@ -16,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "store_priv.h"
+#include "keyart/keyart.h"
 
 typedef struct heartbeat {
     pthread_t thread;
@@ -65,8 +66,11 @@ static int beat_start(heartbeat *h, const ka_worker_opts *o, const ka_job *j)
     h->job = j;
     h->lease_s = o->lease_s > 0 ? o->lease_s : 60;
     int err = ka_store_open(o->url, KA_STORE_NOCREATE, &h->conn);
-    if (err)
-        return ka_store_errctx(err, "heartbeat connection");
+    if (err) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", ka_error_message());
+        return ka_error(err, "heartbeat connection: %s", why);
+    }
     pthread_mutex_init(&h->lock, NULL);
     pthread_cond_init(&h->wake, NULL);
     if (pthread_create(&h->thread, NULL, beat_main, h) != 0) {
@@ -134,42 +138,28 @@ static int save_segment(ka_store *s, const ka_job *j, const ka_title *t, const k
     size_t size = 0;
     const char *art = o->artwork_dir ? o->artwork_dir : ka_store_default_artwork();
     int err = ka_segment_pack(t, j, art, &blob, &size);
-    ka_sql_res r = { 0 };
     if (!err)
-        err = KA_SQL(s, &r, "UPDATE jobs SET state = 'done', finished_at = {NOW}, lease_until"
-                     " = NULL, result = $3 WHERE id = $1 AND attempts = $2 AND state ="
-                     " 'running'", SQL_INT(j->id), SQL_INT(j->attempt), SQL_BLOB(blob, size));
+        err = ka_store_job_done_segment(s, j, blob, size);
     free(blob);
-    if (!err && r.changes != 1)
-        err = ka_error(KA_ELOST, "segment job %lld is no longer this worker's",
-                       (long long)j->id);
-    ka_sql_res_free(&r);
     return err;
+}
+
+typedef struct merging {
+    const ka_job *j;
+    const char *art;
+    ka_title **t;
+} merging;
+
+static int merge_blobs(void *arg, const void *const *blobs, const size_t *sizes, int n)
+{
+    merging *m = arg;
+    return ka_segment_merge(m->j->title_id, m->j->video, blobs, sizes, n, m->art, m->t);
 }
 
 static int merge(ka_store *s, const ka_job *j, const ka_worker_opts *o, ka_title **t)
 {
-    ka_sql_res r;
-    int err = KA_SQL(s, &r, "SELECT result FROM jobs WHERE parent = $1 AND state = 'done'"
-                     " ORDER BY seg_index", SQL_INT(j->id));
-    if (err)
-        return err;
-    const void **blobs = calloc((size_t)(r.nrows ? r.nrows : 1), sizeof *blobs);
-    size_t *sizes = calloc((size_t)(r.nrows ? r.nrows : 1), sizeof *sizes);
-    if (!blobs || !sizes)
-        err = ka_error(KA_ENOMEM, "no memory");
-    for (int i = 0; !err && i < r.nrows; i++) {
-        blobs[i] = ka_sql_cell(&r, i, 0)->b;
-        sizes[i] = ka_sql_cell(&r, i, 0)->n;
-    }
-    const char *art = o->artwork_dir ? o->artwork_dir : ka_store_default_artwork();
-    if (!err)
-        err = ka_segment_merge(j->title_id, j->video, (const void *const *)blobs, sizes,
-                               r.nrows, art, t);
-    free(blobs);
-    free(sizes);
-    ka_sql_res_free(&r);
-    return err;
+    merging m = { j, o->artwork_dir ? o->artwork_dir : ka_store_default_artwork(), t };
+    return ka_store_segment_results(s, j, merge_blobs, &m);
 }
 
 static int analyse(const ka_job *j, const ka_worker_opts *o, ka_title **t)
@@ -199,7 +189,7 @@ static int fail_for_good(ka_store *s, const ka_job *j, const char *why)
     return 1;
 }
 
-int ka_store_run_job(ka_store *s, const ka_job *j, const ka_worker_opts *o)
+int ka_job_run(ka_store *s, const ka_job *j, const ka_worker_opts *o)
 {
     if (j->invalid)
         return fail_for_good(s, j, j->invalid);

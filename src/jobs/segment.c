@@ -20,8 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyart/vision.h"
-#include "store_priv.h"
+#include "keyart/keyart.h"
 
 #define SEG_MAGIC "KASEG"           /* + two digits of SEG_FORMAT */
 #define SEG_FORMAT 2

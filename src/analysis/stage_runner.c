@@ -1,6 +1,7 @@
-/* worker.c: the candidate worker. Picked frames come through a small bounded queue
- * (so decoding never waits on it for long and memory stays bounded); the worker
- * converts each to full-resolution RGB, runs every candidate stage on it, spools the
+/* stage_runner.c: the candidate stages' thread (not `keyart worker`, which runs jobs
+ * of the queue). Picked frames come through a small bounded queue (so decoding never
+ * waits on it for long and memory stays bounded); the runner converts each to
+ * full-resolution RGB, runs every candidate stage on it, spools the
  * picture to a JPEG file and appends the candidate to the title. */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,7 +19,7 @@ typedef struct job {
     ka_rect content;
 } job;
 
-struct ka_worker {
+struct ka_stage_runner {
     ka_title *title;
     pthread_t thread;
     pthread_mutex_t lock;
@@ -41,7 +42,7 @@ static int append_candidate(ka_title *t, const ka_candidate *c)
     return 0;
 }
 
-static int process(ka_worker *w, job *j)
+static int process(ka_stage_runner *w, job *j)
 {
     ka_title *t = w->title;
     ka_image rgb = {0};
@@ -78,9 +79,9 @@ static int process(ka_worker *w, job *j)
     return err;
 }
 
-static void *worker_main(void *arg)
+static void *runner_main(void *arg)
 {
-    ka_worker *w = arg;
+    ka_stage_runner *w = arg;
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (w->count == 0 && !w->stop)
@@ -104,12 +105,12 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int ka_worker_start(ka_title *t, int title_passes, const char *const *stage_opts,
-                    int n_stage_opts, ka_worker **out)
+int ka_stage_runner_start(ka_title *t, int title_passes, const char *const *stage_opts,
+                    int n_stage_opts, ka_stage_runner **out)
 {
-    ka_worker *w = calloc(1, sizeof *w);
+    ka_stage_runner *w = calloc(1, sizeof *w);
     if (!w)
-        return ka_error(KA_ENOMEM, "no memory for the candidate worker");
+        return ka_error(KA_ENOMEM, "no memory for the stage runner");
     w->title = t;
     while (ka_candidate_stages[w->n_stages])
         w->n_stages++;
@@ -129,19 +130,19 @@ int ka_worker_start(ka_title *t, int title_passes, const char *const *stage_opts
     }
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->changed, NULL);
-    if (!err && pthread_create(&w->thread, NULL, worker_main, w) != 0)
-        err = ka_error(KA_EINTERNAL, "cannot start the candidate worker thread");
+    if (!err && pthread_create(&w->thread, NULL, runner_main, w) != 0)
+        err = ka_error(KA_EINTERNAL, "cannot start the stage runner thread");
     if (err) {
         w->thread = 0;
         w->stop = 1;
-        ka_worker_finish(&w);
+        ka_stage_runner_finish(&w);
         return err;
     }
     *out = w;
     return 0;
 }
 
-int ka_worker_push(ka_worker *w, sampler_pick *pick, ka_rect content)
+int ka_stage_runner_push(ka_stage_runner *w, sampler_pick *pick, ka_rect content)
 {
     pthread_mutex_lock(&w->lock);
     while (w->count == WORKER_QUEUE)
@@ -159,9 +160,9 @@ int ka_worker_push(ka_worker *w, sampler_pick *pick, ka_rect content)
     return status ? ka_error(status, "%s", w->message) : 0;
 }
 
-int ka_worker_finish(ka_worker **pw)
+int ka_stage_runner_finish(ka_stage_runner **pw)
 {
-    ka_worker *w = *pw;
+    ka_stage_runner *w = *pw;
     if (!w)
         return 0;
     pthread_mutex_lock(&w->lock);
