@@ -82,6 +82,14 @@ double ka_now(void);
 int ka_parse_int(const char *s, int lo, int hi, int *out);
 int ka_parse_double(const char *s, double lo, double hi, double *out);
 
+/* Title ids: 1..KA_TITLE_ID_MAX of letters, digits, _ - . + :, not starting with '.'
+ * or '-' (an id names a folder, a row and part of URLs). 0, or KA_EINVAL saying why. */
+enum { KA_TITLE_ID_MAX = 128 };
+int ka_title_id_check(const char *id);
+/* The id of a video file: its name without folder and extension, mapped into that
+ * alphabet ("title" when nothing is left); malloc'd, NULL out of memory. */
+char *ka_title_id_from_path(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,23 +56,6 @@ static void analyze_usage(FILE *f)
     ka_cli_stage_opts_usage(f);
 }
 
-/* The file name without folder and extension, as a title id. */
-static char *default_title_id(const char *path)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    char *id = strdup(*base ? base : "title");
-    if (!id)
-        return NULL;
-    char *dot = strrchr(id, '.');
-    if (dot && dot != id)
-        *dot = '\0';
-    for (char *p = id; *p; p++)
-        if (*p == '/' || *p == ' ' || (unsigned char)*p < 32)
-            *p = '_';
-    return id;
-}
-
 static int parse_args(int argc, char **argv, analyze_args *a)
 {
     enum { O_TITLE = 256, O_GENRE, O_VARIANTS, O_JSON, O_MINQ, O_INTERVAL, O_BUDGET,
@@ -106,7 +89,13 @@ static int parse_args(int argc, char **argv, analyze_args *a)
     while (!bad && (c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         switch (c) {
         case 'o': a->out_dir = optarg; break;
-        case O_TITLE: a->title_id = optarg; break;
+        case O_TITLE:
+            if (ka_title_id_check(optarg)) {
+                fprintf(stderr, "keyart analyze: --title-id: %s\n", ka_error_message());
+                return -1;
+            }
+            a->title_id = optarg;
+            break;
         case O_GENRE: a->select.genre = optarg; break;
         case O_JSON: a->json = 1; break;
         case 'q': a->quiet = 1; break;
@@ -228,7 +217,7 @@ int ka_cmd_analyze(int argc, char **argv)
         ka_cli_stage_opts_free(&a.stages);
         return src;
     }
-    char *id = a.title_id ? strdup(a.title_id) : default_title_id(a.video);
+    char *id = a.title_id ? strdup(a.title_id) : ka_title_id_from_path(a.video);
     char *dir = NULL;
     if (!id || (!a.out_dir && asprintf(&dir, "keyart-out/%s", id) < 0)) {
         free(id);

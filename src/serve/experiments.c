@@ -138,7 +138,7 @@ static int parse_titles(ka_sexp *e, const json_t *titles, char *why, size_t size
         return fail(why, size, "no memory");
     for (int i = 0; i < e->n_titles; i++)
         if (!(e->titles[i] = json_string_value(json_array_get(titles, (size_t)i))) ||
-            !*e->titles[i])
+            ka_title_id_check(e->titles[i]))
             return fail(why, size, "titles[%d] is not a title id", i);
     return 0;
 }

@@ -36,16 +36,6 @@ void ka_job_clear(ka_job *j)
     memset(j, 0, sizeof *j);
 }
 
-static char *default_id(const char *path)
-{
-    const char *base = strrchr(path, '/');
-    char *id = strdup(base ? base + 1 : path);
-    char *dot = id ? strrchr(id, '.') : NULL;
-    if (dot && dot != id)
-        *dot = '\0';
-    return id;
-}
-
 /* What every job of a title carries. */
 typedef struct title_spec {
     const char *id, *video;
@@ -161,7 +151,9 @@ static int enqueue_title(ka_store *s, const char *video, title_spec *t, int64_t 
         return err;
     double duration = ka_video_get_info(v)->duration_s;
     ka_video_close(&v);
-    char *id = t->o->title_id ? strdup(t->o->title_id) : default_id(video);
+    if (t->o->title_id && ka_title_id_check(t->o->title_id))
+        return ka_store_errctx(KA_EINVAL, "cannot enqueue %s", video);
+    char *id = t->o->title_id ? strdup(t->o->title_id) : ka_title_id_from_path(video);
     if (!id)
         return ka_error(KA_ENOMEM, "no memory");
     t->id = id;

@@ -289,8 +289,10 @@ static int metadata_texts(const ka_title *t, const ka_selection *sel, const char
 int ka_store_save_analysis(ka_store *s, const ka_title *t, const ka_selection *sel,
                            const char *genre, const ka_store_save_opts *o)
 {
-    if (!s || !t || !sel || !t->id || !*t->id)
+    if (!s || !t || !sel || !t->id)
         return ka_error(KA_EINVAL, "ka_store_save_analysis: no store, title, id or selection");
+    if (ka_title_id_check(t->id))
+        return ka_store_errctx(KA_EINVAL, "cannot store the analysis");
     for (int i = 0; i < sel->n_variants; i++)
         if (sel->variants[i].cand < 0 || sel->variants[i].cand >= t->n_cands)
             return ka_error(KA_EINVAL, "variant %d refers to candidate %d of %d",

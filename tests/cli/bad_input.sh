@@ -155,4 +155,25 @@ ka_run "version" "$KEYART_BIN" --version
 check_rc "keyart --version" 0
 check_grep "keyart --version prints a version" "$OUT" '^keyart [0-9]+\.[0-9]+(\.[0-9]+)?'
 
+# ---- title ids name folders: none may leave keyart-out/ or be empty (exit 1)
+mkdir -p "$WORK/rel/deep"
+k=0
+for id in "../../escape" ".." "." "" ".hidden" "-x" "a/b" "bad id"; do
+    k=$((k + 1))
+    ka_run "title-id-$k" bash -c 'cd "$1/rel/deep" && "$2" analyze "$3" --db none -q --title-id "$4"' \
+        _ "$WORK" "$KEYART_BIN" "$GOOD" "$id"
+    check_rc "--title-id '$id' is a usage error" 1
+    check_grep "  saying what a title id may be" "$ERR" "title id"
+done
+check_eq "nothing was written anywhere" "" "$(find "$WORK/rel" -mindepth 1 -not -path "$WORK/rel/deep")"
+cp "$GOOD" "$WORK/rel/..mp4"
+ka_run "title-id-from-dots" bash -c 'cd "$1/rel/deep" && "$2" analyze "$1/rel/..mp4" --db none -q' \
+    _ "$WORK" "$KEYART_BIN"
+check_rc "a video named ..mp4 is analysed" 0
+check_eq "  into keyart-out/_ (its id made safe), nowhere else" "$WORK/rel/deep/keyart-out/_" \
+    "$(find "$WORK/rel" -mindepth 1 -maxdepth 3 -type d -not -path "$WORK/rel/deep" -not -path "$WORK/rel/deep/keyart-out")"
+ka_run "enqueue-bad-id" "$KEYART_BIN" enqueue "$GOOD" --title-id ../x --db "sqlite:$WORK/q.db"
+check_rc "enqueue --title-id ../x is a usage error" 1
+check_grep "  saying why" "$ERR" "title id '../x' starts with '.'"
+
 finish
