@@ -17,6 +17,7 @@ APT_PACKAGES=(
     libsqlite3-dev sqlite3 libpq-dev postgresql nettle-dev
     libmicrohttpd-dev curl wrk
     python3-jsonschema
+    man-db groff-base bsdextrautils
 )
 # npm fetches the face pack: Debian's package, unless an npm is already on PATH
 # (NodeSource's nodejs bundles one and conflicts with Debian's npm).

@@ -153,7 +153,10 @@ typedef struct ka_vision_opts {
 } ka_vision_opts;
 
 void ka_vision_opts_default(ka_vision_opts *o);
-/* The default models folder (setup unpacks the face pack there). */
+/* The default models path (':'-separated folders) when neither --models nor
+ * $KEYART_MODELS gives one: PREFIX/share/keyart/models, and before it models/ of the
+ * source tree (scripts/setup.sh unpacks the face pack there) when the program runs
+ * from the build tree keyart was built in. */
 const char *ka_vision_default_models(void);
 
 typedef struct ka_vision ka_vision;

@@ -25,7 +25,7 @@ static void cast_usage(FILE *f)
         "  --db URL         the database holding the cast (default $KEYART_DB, else\n"
         "                   sqlite:keyart.db)\n"
         "  --models DIR     model folders, ':'-separated (default $KEYART_MODELS, else\n"
-        "                   the folder scripts/setup.sh fills)\n"
+        "                   PREFIX/share/keyart/models: see keyart analyze --help)\n"
         "  --detector D     auto (default), faceplugin, yunet, ultraface, cascade\n");
 }
 

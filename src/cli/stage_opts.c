@@ -55,7 +55,9 @@ void ka_cli_stage_opts_usage(FILE *f)
     ka_stage_opts_print(f);
     fprintf(f,
         "  --detector D           the same as --stage-opt faces.detector=D\n"
-        "  --models DIR           the same as --stage-opt faces.models=DIR (default\n"
-        "                         $KEYART_MODELS, else the folder scripts/setup.sh fills;\n"
-        "                         without models OpenCV's cascades find the faces)\n");
+        "  --models DIR           the same as --stage-opt faces.models=DIR: face and object\n"
+        "                         models, ':'-separated folders (default $KEYART_MODELS,\n"
+        "                         else PREFIX/share/keyart/models, after the source\n"
+        "                         tree's models/ when run from the build tree); without\n"
+        "                         them OpenCV's cascades find the faces\n");
 }

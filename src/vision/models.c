@@ -5,6 +5,7 @@
  * file and why) and the detector falls back, in the end to the cascades, which
  * need nothing but Debian's opencv-data. */
 #include <dirent.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +14,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* vision_config.h (src/vision/meson.build): KA_MODELS_DIR, the installed models
+ * folder (PREFIX/share/keyart/models); KA_SOURCE_MODELS_DIR, models/ of the source
+ * tree; KA_BUILD_ROOT, the build tree this library was built in. */
 #include "vision/vision_config.h"
 #include "vision/vision_priv.h"
-
-#ifndef KA_MODELS_DIR
-#define KA_MODELS_DIR "models"
-#endif
-#define KA_SYSTEM_MODELS "/var/lib/keyart/models"
 
 static const char *const ka_model_files[KA_M_COUNT] = {
     [KA_M_FR_DETECT] = "fr_detect.onnx",
@@ -42,9 +41,34 @@ const char *ka_vision_model_file(int model)
     return model >= 0 && model < KA_M_COUNT ? ka_model_files[model] : "";
 }
 
+/* Whether the running program lies inside the build tree this library was built in:
+ * the tests, the benchmarks and scripts/analyze.sh run keyart from there. */
+static int ka_in_build_tree(void)
+{
+    char exe[PATH_MAX], root[PATH_MAX];
+    if (!realpath("/proc/self/exe", exe) || !realpath(KA_BUILD_ROOT, root))
+        return 0;
+    size_t n = strlen(root);
+    return !strncmp(exe, root, n) && exe[n] == '/';
+}
+
+static const char *ka_default_models;
+static pthread_once_t ka_default_models_once = PTHREAD_ONCE_INIT;
+
+static void ka_default_models_init(void)
+{
+    ka_default_models = ka_in_build_tree() ? KA_SOURCE_MODELS_DIR ":" KA_MODELS_DIR
+                                           : KA_MODELS_DIR;
+}
+
+/* The models path when neither --models nor $KEYART_MODELS gives one. Run from its
+ * build tree, keyart finds the face pack scripts/setup.sh put into the source tree
+ * (the tests and the Quick start need no setting); installed, it looks only where
+ * `meson install` puts models, never into a source tree that may be gone. */
 const char *ka_vision_default_models(void)
 {
-    return KA_MODELS_DIR ":" KA_SYSTEM_MODELS;
+    pthread_once(&ka_default_models_once, ka_default_models_init);
+    return ka_default_models;
 }
 
 static int ka_is_file(const char *path)
