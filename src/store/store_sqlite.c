@@ -186,6 +186,11 @@ static int check_path(ka_store *s, const char *path, int flags)
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return ka_error(KA_EIO, "%s: %s is a folder, not a database file", s->name, path);
+        /* a device, a FIFO, a socket: SQLite would write a journal beside it
+         * (/dev/null-journal) or block */
+        if (!S_ISREG(st.st_mode))
+            return ka_error(KA_EIO, "%s: %s is not a regular file (a device, a FIFO or a "
+                            "socket), not a database", s->name, path);
         return 0;
     }
     if (errno != ENOENT)

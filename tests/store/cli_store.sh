@@ -120,6 +120,23 @@ for spec in "mysql://localhost/x:1:unsupported database URL" \
     check_rc "titles --db $url" "$want"
 done
 
+# ---- not a file: a device, a FIFO, refused before SQLite touches them (it would write
+# /dev/null-journal as root, or block on the FIFO)
+rm -f /dev/null-journal 2>/dev/null || true
+mkfifo "$WORK/a.fifo"
+for path in /dev/null "$WORK/a.fifo"; do
+    for cmd in titles analyze; do
+        args=("$cmd")
+        [ "$cmd" == analyze ] && args+=("$SHORT" -q -o "$WORK/dev-out")
+        ka_run "dev-$cmd" timeout 20 "$KEYART_BIN" "${args[@]}" --db "sqlite:$path"
+        check_rc "$cmd --db sqlite:$path" 3
+        check_grep "  says it is not a regular file" "$ERR" "is not a regular file"
+    done
+done
+check "no /dev/null-journal was made" test ! -e /dev/null-journal
+check "  nor a journal beside the FIFO" test ! -e "$WORK/a.fifo-journal"
+check "  nor an output folder" test ! -e "$WORK/dev-out"
+
 # ---- a database from a newer keyart: refused, untouched
 NEWER=$(fresh_db newer)
 ka_run newer0 "$KEYART_BIN" analyze "$SHORT" -q -o "$WORK/n0" --db "$NEWER" --artwork "$ART"
