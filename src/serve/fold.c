@@ -7,7 +7,8 @@
  * never count twice. Rewards are collected while the state is locked and learned
  * afterwards by copies of the policies, which are swapped in when prepared.
  *
- * An event names its variant by id (by number only when stored before there were
+ * A click dated (by its ts) before the impression waiting for it settles nothing; the
+ * impression keeps waiting. An event names its variant by id (by number only when stored before there were
  * ids): a title analysed again between an impression and its click still credits the
  * picture that was shown, and an event about a retired variant teaches nothing. */
 #include <stdint.h>
@@ -110,6 +111,7 @@ static void impression(ka_serve_state *st, const ka_store_event_row *row, const 
         return;                     /* out of memory: this impression teaches nothing */
     }
     snprintf(p->variant_id, sizeof p->variant_id, "%s", vid);
+    p->ts = row->e.ts;
     p->received_at = row->received_at;
     p->id = row->id;
     p->prev = st->pend_tail;
@@ -125,7 +127,9 @@ static void click(ka_serve_state *st, const ka_store_event_row *row, const char 
     char key[600];
     pending_key(key, sizeof key, row->e.user, row->e.title_id);
     ka_pending *p = ka_strmap_get(&st->pending, key);
-    if (p && !strcmp(p->variant_id, vid))
+    /* a click the client dates before the impression it would settle is not its click
+     * (a clock gone wrong, or a replayed event): it teaches nothing */
+    if (p && !strcmp(p->variant_id, vid) && !(row->e.ts < p->ts))
         reward(st, p, 1, row->id);
 }
 

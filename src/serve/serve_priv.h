@@ -159,6 +159,7 @@ typedef struct ka_pending {
     char *title;
     char *user;
     char variant_id[KA_VARIANT_ID_LEN + 1]; /* what was shown (its arm may move) */
+    double ts;                      /* when the client says it was shown */
     double received_at;
     int64_t id;                     /* the impression's event */
     struct ka_pending *next, *prev;

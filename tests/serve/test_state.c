@@ -1,7 +1,8 @@
 /* test_state.c: how a server's state follows a real (SQLite) store: titles and
  * experiments load, events fold into profiles and policies with the reward rules
  * (a click rewards the impression before it, an unclicked impression counts 0 after
- * the attribution window, a second impression closes the first), every event counts
+ * the attribution window, a second impression closes the first, a click dated before
+ * its impression rewards nothing), every event counts
  * once, and a snapshot plus the events after it rebuild exactly the same state; what
  * each picture learned follows it when its title is analysed again. */
 #include <math.h>
@@ -118,6 +119,21 @@ static void test_fold(ka_store *s)
     CHECK(u && u->p.scene[KA_SCENE_LANDSCAPE] > 0 && u->p.scene[KA_SCENE_ROMANTIC] == 0);
     CHECK(u && u->p.char_id[0] != 0);
     CHECK(ka_strmap_get(&st.users, "nobody") == NULL);
+
+    /* A click dated before the impression it would settle settles nothing (the
+     * impression keeps waiting); one dated after it does. */
+    before = st.rewards;
+    event(s, "impression", "early", 2, 2, t0 + 2500);
+    char q[512];
+    snprintf(q, sizeof q, "INSERT INTO events (client_id, type, user_key, title_id,"
+             " variant_number, ts, received_at, variant_id) VALUES ('c%d', 'click', 'early',"
+             " 'title2', 2, %f, %f, '%016x')", ++n_events, t0 + 2490, t0 + 2501, 16 * 2 + 2);
+    sql(s, q);
+    CHECK_EQ_INT(ka_state_refresh(&st, s, 0), 0);
+    CHECK_EQ_INT(st.rewards - before, 0);
+    event(s, "click", "early", 2, 2, t0 + 2502);
+    CHECK_EQ_INT(ka_state_refresh(&st, s, 0), 0);
+    CHECK_EQ_INT(st.rewards - before, 1);
 
     /* Events about unknown titles or variants move the watermark and nothing else. */
     size_t users = st.users.n;
