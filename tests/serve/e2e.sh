@@ -196,6 +196,28 @@ check_eq "every stored event has the arm its user was served (server-assigned wh
     "$(jq -r '"\(.user)|\(.arm)"' "$R1" | sort)" \
     "$(db_sql "$DB" "SELECT DISTINCT user_key, arm FROM events WHERE experiment = '$EXP'" | sort)"
 
+# An event without experiment and arm goes to the user's arm only when that arm could
+# have shown it: an arm of a fixed picture takes its own picture's events, not another's.
+http attr-create POST "$A/v1/experiments" "${AUTH[@]}" "${JSON[@]}" -d "{\"name\": \"attr\",
+    \"arms\": [{\"name\": \"one\", \"variant_number\": 1}, {\"name\": \"two\", \"variant_number\": 2}],
+    \"titles\": [\"$T2\"], \"seed\": \"attr\"}"
+check_code "an experiment of two fixed pictures on $T2" 201
+http attr-start POST "$A/v1/experiments/attr/start" "${AUTH[@]}"
+check_code "  started" 200
+in_attr() { curl -s "$A/v1/artwork?user=attr-u&title=$T2" | tee -a "$SEL" | jq -e '.experiment == "attr"'; }
+check "  the server picks it up" wait_for 30 in_attr
+ARM=$(curl -s "$A/v1/artwork?user=attr-u&title=$T2" | tee -a "$SEL" | jq -r .arm)
+SHOWN=$([ "$ARM" == one ] && echo 1 || echo 2)
+OTHER=$([ "$ARM" == one ] && echo 2 || echo 1)
+http attr-ev POST "$A/v1/events" "${AUTH[@]}" "${JSON[@]}" -d "{\"events\": [
+    {\"id\": \"attr-1\", \"type\": \"complete\", \"user\": \"attr-u\", \"title_id\": \"$T2\", \"variant_number\": $SHOWN},
+    {\"id\": \"attr-2\", \"type\": \"complete\", \"user\": \"attr-u\", \"title_id\": \"$T2\", \"variant_number\": $OTHER}]}"
+check_code "  events of the user's arm's picture and of another" 200
+check_eq "  the first counts in arm $ARM, the other in no arm" "attr-1|attr|$ARM
+attr-2||" "$(db_sql "$DB" "SELECT client_id, experiment, arm FROM events WHERE client_id LIKE 'attr-%' ORDER BY client_id")"
+http attr-stop POST "$A/v1/experiments/attr/stop" "${AUTH[@]}"
+check_code "  stopped" 200
+
 max_id() { db_sql "$DB" "SELECT max(id) FROM events"; }
 # folded SERVER_URL: the server has folded every stored event.
 folded() {
