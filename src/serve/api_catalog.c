@@ -27,15 +27,16 @@ static double uptime_s(const ka_server *s)
 enum MHD_Result ka_api_healthz(ka_req *r)
 {
     int v = WITH_DB(r, ka_store_schema_version(r->srv->db));
+    int loaded = atomic_load(&r->srv->loaded);
     pthread_rwlock_rdlock(&r->srv->st.lock);
     json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:I, s:o}",
-        "status", v >= 0 ? "ok" : "degraded", "version", ka_version(),
+        "status", v < 0 ? "degraded" : loaded ? "ok" : "loading", "version", ka_version(),
         "database", ka_store_backend(r->srv->db), "schema_version", v,
         "titles", r->srv->st.cat ? r->srv->st.cat->n : 0,
         "watermark", (json_int_t)r->srv->st.watermark,
         "uptime_s", ka_json_time(uptime_s(r->srv)));
     pthread_rwlock_unlock(&r->srv->st.lock);
-    return ka_reply_json(r, v >= 0 ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o);
+    return ka_reply_json(r, v >= 0 && loaded ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, o);
 }
 
 /* Liveness: the process answers (no database, no lock): for load balancers, and the

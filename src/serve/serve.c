@@ -76,17 +76,48 @@ static void sleep_until(ka_server *s, double seconds)
     pthread_mutex_unlock(&s->wake_lock);
 }
 
+static int stopping(ka_server *s)
+{
+    pthread_mutex_lock(&s->wake_lock);
+    int stop = s->stopping;
+    pthread_mutex_unlock(&s->wake_lock);
+    return stop;
+}
+
+/* The state from the snapshots and the events after them: the server already listens
+ * (/livez answers, /healthz says "loading", the rest 503) while a long log is folded.
+ * A database that fails is tried again every refresh. 0 loaded, 1 stopped first. */
+static int load(ka_server *s)
+{
+    const char *stall = getenv("KEYART_TEST_LOAD_STALL");   /* tests: a slow load */
+    if (stall && *stall)
+        sleep_until(s, atof(stall));
+    double t0 = wall_now();
+    for (int failing = 0; !stopping(s); sleep_until(s, s->o.refresh_s)) {
+        if (!ka_state_load(&s->st, s->fold_db, s->lag_s)) {
+            atomic_store(&s->loaded, 1);
+            if (!s->o.quiet)
+                fprintf(stderr, "keyart serve: ready: %llu events folded in %.3f s\n",
+                        (unsigned long long)s->st.folded, wall_now() - t0);
+            return 0;
+        }
+        if (!failing++ && !s->o.quiet)
+            fprintf(stderr, "keyart serve: loading failed (will retry): %s\n",
+                    ka_error_message());
+    }
+    return 1;
+}
+
 static void *refresher(void *arg)
 {
     ka_server *s = arg;
+    if (load(s))
+        return NULL;
     double last_snapshot = wall_now();
     int failing = 0;
     for (;;) {
         sleep_until(s, s->o.refresh_s);
-        pthread_mutex_lock(&s->wake_lock);
-        int stop = s->stopping;
-        pthread_mutex_unlock(&s->wake_lock);
-        if (stop)
+        if (stopping(s))
             break;
         int err = ka_state_refresh(&s->st, s->fold_db, s->lag_s);
         if (!err && s->o.snapshot_s > 0 && wall_now() - last_snapshot >= s->o.snapshot_s) {
@@ -103,7 +134,7 @@ static void *refresher(void *arg)
 
 int ka_server_refresh(ka_server *s)
 {
-    return ka_state_refresh(&s->st, s->fold_db, s->lag_s);
+    return atomic_load(&s->loaded) ? ka_state_refresh(&s->st, s->fold_db, s->lag_s) : 0;
 }
 
 /* ---- start and stop ---- */
@@ -129,7 +160,7 @@ static int open_all(ka_server *s)
     if ((err = ka_state_init(&s->st, &s->o)))
         return err;
     s->st_ready = 1;
-    return ka_state_load(&s->st, s->fold_db, s->lag_s);
+    return 0;
 }
 
 int ka_serve_start(const ka_serve_opts *opts, ka_server **out)
@@ -199,7 +230,7 @@ void ka_serve_stop(ka_server **sp)
         pthread_cond_signal(&s->wake);
         pthread_mutex_unlock(&s->wake_lock);
         pthread_join(s->refresher, NULL);
-        if (ka_state_snapshot(&s->st, s->fold_db) && !s->o.quiet)
+        if (atomic_load(&s->loaded) && ka_state_snapshot(&s->st, s->fold_db) && !s->o.quiet)
             fprintf(stderr, "keyart serve: last snapshot failed: %s\n", ka_error_message());
     }
     if (s->st_ready)

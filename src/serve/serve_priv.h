@@ -251,7 +251,9 @@ void ka_metrics_selection(ka_metrics *m, int policy);
 
 typedef struct ka_server ka_server;
 
-enum { KA_ROUTE_AUTH = 1 << 0, KA_ROUTE_BODY = 1 << 1 };
+/* KA_ROUTE_EARLY: answers while the server is still loading its state (the rest get
+ * 503 with Retry-After until the event log is folded). */
+enum { KA_ROUTE_AUTH = 1 << 0, KA_ROUTE_BODY = 1 << 1, KA_ROUTE_EARLY = 1 << 2 };
 enum { KA_REQ_PARAMS = 3 };
 
 typedef struct ka_req ka_req;
@@ -295,6 +297,7 @@ struct ka_server {
     ka_store *fold_db;              /* the refresher's */
     ka_serve_state st;
     int st_ready;
+    _Atomic int loaded;             /* the state is loaded: every route answers */
     pthread_t refresher;
     int refresher_started, stopping;
     pthread_mutex_t wake_lock;

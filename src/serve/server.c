@@ -333,6 +333,12 @@ static enum MHD_Result admit(ka_req *r, const char *method, const char *url)
                               has ? "the bearer token is not this server's"
                                   : "%s needs 'Authorization: Bearer TOKEN'", url);
     }
+    if (!(r->route->flags & KA_ROUTE_EARLY) && !atomic_load(&r->srv->loaded)) {
+        r->header = "Retry-After";
+        snprintf(r->header_value, sizeof r->header_value, "1");
+        return ka_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "the server is loading its "
+                              "state (folding the event log): try again shortly");
+    }
     const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
                                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > r->srv->o.max_body)

@@ -4,7 +4,8 @@
 #   - TOKEN: the bearer token every server of the script gets; AUTH: curl's header args
 #   - serve_start NAME DB ARTWORK [ARGS...]: starts `keyart serve` on 127.0.0.1:0 in
 #     the background (log in $WORK/server-NAME.log), waits for its "listening on" line
-#     and sets URL_OF[NAME]; fails the script when it does not come up
+#     and for /healthz to say it has loaded its state, and sets URL_OF[NAME]; fails the
+#     script when it does not come up (SERVE_NO_WAIT=1: only the listening line)
 #   - serve_stop NAME: SIGTERM, waits, checks a clean exit and a clean log
 #   - check_log_clean NAME: no sanitizer report in the server's log
 #   - http TAG METHOD URL [CURL ARGS...]: one request; CODE (000 when the connection
@@ -67,6 +68,18 @@ serve_start() {
     fi
     URL_OF[$name]="http://127.0.0.1:$port"
     pass "server $name listens on port $port"
+    [ "${SERVE_NO_WAIT:-0}" == 1 ] && return 0
+    local code=""
+    for _ in $(seq 1200); do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "${URL_OF[$name]}/healthz") || true
+        [ "$code" == 200 ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ "$code" != 200 ]; then
+        fail "server $name loads its state" "/healthz: $code" "log: $(tail -n 5 "$log" | tr '\n' '|')"
+        exit 1
+    fi
 }
 
 check_log_clean() {

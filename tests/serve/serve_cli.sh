@@ -4,7 +4,10 @@
 # port modulo 65536), an address without a port; a database that does not exist (a
 # mistyped path used to make an empty one) unless --create; --threads 1 without the
 # HTTP library's warning; the access log, one line per request without the query
-# string (it carries user ids), and none with --quiet.
+# string (it carries user ids), and none with --quiet. And a server listens at once:
+# while it loads its state (a long event log; here a test hook stalls it) /livez
+# answers, /healthz says "loading" and the other routes 503 with Retry-After, storing
+# nothing; then every route answers.
 set -euo pipefail
 source "$(dirname "$0")/../cli/lib.sh"
 source "$(dirname "$0")/lib_serve.sh"
@@ -36,6 +39,30 @@ check_grep "the access log: method, path, status, milliseconds" "${LOG_OF[C]}" \
     "keyart serve: GET /livez 200 [0-9.]+ ms"
 check_grep "  every request" "${LOG_OF[C]}" "keyart serve: GET /v1/artwork 404 "
 check_not_grep "  never the query (user ids)" "${LOG_OF[C]}" "secret-user-42"
+
+# ---- listening at once, ready once loaded
+export KEYART_TEST_LOAD_STALL=4
+SERVE_NO_WAIT=1 serve_start L "sqlite:$DB" "$ART" --token "$TOKEN"
+unset KEYART_TEST_LOAD_STALL
+L=${URL_OF[L]}
+http l-livez GET "$L/livez"
+check_code "loading: /livez answers" 200
+http l-health GET "$L/healthz"
+check_code "  /healthz: 503" 503
+check "  saying loading" jq -e '.status == "loading"' "$BODY"
+http l-art GET "$L/v1/artwork?user=u&title=t"
+check_error "  an artwork request: 503, try again" 503 "loading"
+check_eq "  with Retry-After" 1 "$(header Retry-After)"
+http l-ev POST "$L/v1/events" "${AUTH[@]}" "${JSON[@]}" \
+    -d '{"events": [{"id": "early", "type": "skip", "user": "u", "title_id": "t"}]}'
+check_error "  events: 503, not stored" 503 "loading"
+check_eq "  (nothing stored)" 0 "$(sqlite3 "$DB" "SELECT count(*) FROM events")"
+ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$L/healthz")" == 200 ]; }
+check "then it is ready" wait_for 30 ready
+check_grep "  and says so" "${LOG_OF[L]}" "keyart serve: ready: [0-9]+ events folded in"
+http l-art2 GET "$L/v1/artwork?user=u&title=t"
+check_code "  an artwork request is answered (an unknown title: 404)" 404
+serve_stop L
 
 # --quiet says nothing, not even its port: a free one is picked here
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
