@@ -20,7 +20,9 @@
 # sources), or the one in $KEYART_BENCH_BUILD. Tunables: KEYART_BENCH_SECONDS (10) per
 # run, KEYART_BENCH_CONNECTIONS (16) and KEYART_BENCH_WRK_THREADS (1) for wrk,
 # KEYART_BENCH_SERVER_THREADS (1) for the server (on 2 cores: one serves, one loads),
-# KEYART_BENCH_POLICIES ("thompson seed linucb"). Needs wrk, sqlite3, curl, jq.
+# KEYART_BENCH_POLICIES ("thompson seed linucb"), KEYART_BENCH_USERS (10000; 300000
+# makes about a million events: the start-up line then says how long a server takes
+# to listen, at once, and to be ready, the log folded). Needs wrk, sqlite3, curl, jq.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,7 +33,7 @@ CONNS=${KEYART_BENCH_CONNECTIONS:-16}
 WRK_THREADS=${KEYART_BENCH_WRK_THREADS:-1}
 SERVER_THREADS=${KEYART_BENCH_SERVER_THREADS:-1}
 read -r -a POLICIES <<<"${KEYART_BENCH_POLICIES:-thompson seed linucb}"
-USERS=10000
+USERS=${KEYART_BENCH_USERS:-10000}   # events: about 3.5 per user
 TITLES=1000
 CLIP=tears_of_steel_10s
 LUA="$ROOT/bench/bench_serve.lua"
