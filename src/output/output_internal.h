@@ -21,6 +21,14 @@ int ka_out_write_json(const char *path, struct json_t *j);
 int ka_out_write_jpeg(const char *path, const ka_image *img, int quality);
 int ka_out_write_csv(const char *path, const ka_title *t);
 
+/* stage.c: the output folder swapped in whole. open checks the folder holds only what
+ * an analysis writes (else KA_EIO saying which file is not), clears what killed runs
+ * left, and makes the hidden sibling stage (.NAME.tmp.PID) to write into; commit puts
+ * stage in dir's place at once (the old result removed), abort removes stage. */
+int ka_out_stage_open(const char *dir, char *stage, size_t size);
+int ka_out_stage_commit(const char *stage, const char *dir);
+void ka_out_stage_abort(const char *stage);
+
 /* Contact sheet layout: THUMB_W px wide thumbnails, up to COLS per row. */
 enum { KA_SHEET_THUMB_W = 320, KA_SHEET_COLS = 4, KA_SHEET_PAD = 8,
        KA_SHEET_HEADER_H = 30, KA_SHEET_LABEL_H = 46 };

@@ -1,7 +1,8 @@
 /* write.c: ka_output_write, everything an analysis leaves in its output folder:
  * variant_NN.jpg (full frame without bars), variant_NN_{16x9,2x3,1x1}.jpg crops,
- * shots.json, shots.csv, contact_sheet.jpg and, last, metadata.json. Each file is
- * written atomically; metadata.json only once everything else is in place. */
+ * shots.json, shots.csv, contact_sheet.jpg and, last, metadata.json, into a hidden
+ * sibling of the folder that then takes the folder's place at once (stage.c): the
+ * folder holds the old result or the new one, never a mix. */
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -95,18 +96,6 @@ static int write_variant(const char *dir, const ka_title *t, const ka_variant *v
 }
 
 /* Files of variants beyond n left by an earlier run into the same folder. */
-static void remove_stale(const char *dir, int n)
-{
-    static const char *const suffix[] = { "", "_16x9", "_2x3", "_1x1" };
-    char name[64], path[PATH_MAX];
-    for (int k = n + 1; k <= 99; k++)
-        for (int s = 0; s < 4; s++) {
-            snprintf(name, sizeof name, "variant_%02d%s.jpg", k, suffix[s]);
-            if (ka_out_path(path, sizeof path, dir, name) == 0)
-                unlink(path);
-        }
-}
-
 static int check_args(const char *dir, const ka_title *t, const ka_selection *sel)
 {
     if (!dir || !*dir || !t || !sel)
@@ -159,28 +148,23 @@ static int write_shots(const char *dir, const ka_title *t)
     return rc;
 }
 
-int ka_output_write(const char *dir, const ka_title *t, const ka_selection *sel,
-                    const char *genre, const ka_output_opts *opts)
+static int write_all(const char *dir, const ka_title *t, const ka_selection *sel,
+                     const char *genre, int quality, int sheet)
 {
-    int quality = opts && opts->jpeg_quality > 0 ? opts->jpeg_quality : 92;
-    int sheet = opts ? opts->contact_sheet : 1;
-    quality = quality > 100 ? 100 : quality;
-    int rc = check_args(dir, t, sel);
-    if (rc == 0)
-        rc = ka_out_mkdirs(dir);
-    if (rc < 0)
-        return rc;
+    int rc = 0;
     int n = sel->n_variants;
     int box_h = ka_sheet_thumb_h(t->content.w, t->content.h);
     ka_image *thumbs = calloc(n > 0 ? n : 1, sizeof *thumbs);
     if (!thumbs)
         return ka_error(KA_ENOMEM, "no memory for %d thumbnails", n);
-    for (int i = 0; rc == 0 && i < n; i++)
+    const char *stall = getenv("KEYART_TEST_OUTPUT_STALL");    /* tests: kill mid-write */
+    for (int i = 0; rc == 0 && i < n; i++) {
         rc = write_variant(dir, t, &sel->variants[i], quality, box_h, sheet ? &thumbs[i] : NULL);
-    if (rc == 0) {
-        remove_stale(dir, n);
-        rc = write_shots(dir, t);
+        if (i == 0 && stall && *stall)
+            usleep((useconds_t)(atof(stall) * 1e6));
     }
+    if (rc == 0)
+        rc = write_shots(dir, t);
     if (rc == 0 && sheet)
         rc = write_sheet(dir, t, sel, genre, thumbs, quality);
     if (rc == 0)  /* last: its presence means the rest is complete */
@@ -188,5 +172,25 @@ int ka_output_write(const char *dir, const ka_title *t, const ka_selection *sel,
     for (int i = 0; i < n; i++)
         ka_image_free(&thumbs[i]);
     free(thumbs);
+    return rc;
+}
+
+int ka_output_write(const char *dir, const ka_title *t, const ka_selection *sel,
+                    const char *genre, const ka_output_opts *opts)
+{
+    int quality = opts && opts->jpeg_quality > 0 ? opts->jpeg_quality : 92;
+    int sheet = opts ? opts->contact_sheet : 1;
+    quality = quality > 100 ? 100 : quality;
+    char stage[PATH_MAX];
+    int rc = check_args(dir, t, sel);
+    if (rc == 0)
+        rc = ka_out_stage_open(dir, stage, sizeof stage);
+    if (rc < 0)
+        return rc;
+    rc = write_all(stage, t, sel, genre, quality, sheet);
+    if (rc == 0)
+        rc = ka_out_stage_commit(stage, dir);
+    else
+        ka_out_stage_abort(stage);
     return rc;
 }
