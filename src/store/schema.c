@@ -246,6 +246,11 @@ int ka_store_migrate(ka_store *s, int target)
         return refuse_newer(s, v);
     if (v >= target)
         return 0;               /* up to date: nothing to write */
+    if (s->read_only)
+        return ka_error(KA_EUNSUPPORTED, "%s has schema version %d and this keyart reads "
+                        "version %d, but the database is read-only: open it once with write "
+                        "access to upgrade it (or read it with the keyart that wrote it)",
+                        s->name, v, KA_STORE_SCHEMA_VERSION);
     int err = ka_store_begin(s, 1);
     if (err)
         return err;

@@ -69,6 +69,7 @@ struct ka_store {
     char *name;                     /* for messages: no password */
     const char *w_id, *w_blob, *w_now, *w_skip_locked;  /* dialect words */
     int in_tx;
+    int read_only;                  /* opened read-only: nothing may be written */
 };
 
 /* Backends: fill s->ops, s->impl and the dialect words, or return an error. */

@@ -215,14 +215,51 @@ static int check_path(ka_store *s, const char *path, int flags)
     return err;
 }
 
+/* Whether this process may not write path or its folder (SQLite writes journals
+ * beside the file). */
+static int unwritable(const char *path)
+{
+    char *copy = strdup(path);
+    int ro = access(path, W_OK) != 0 && errno != ENOENT;
+    if (copy && !ro)
+        ro = access(dirname(copy), W_OK) != 0;
+    free(copy);
+    return ro;
+}
+
+/* "file:" URI of path, for a read-only, immutable open ('%', '?' and '#' escaped). */
+static char *ro_uri(const char *path)
+{
+    size_t n = strlen(path);
+    char *u = malloc(3 * n + 32), *p = u;
+    if (!u)
+        return NULL;
+    p += sprintf(p, "file:");
+    for (const char *c = path; *c; c++)
+        p += strchr("%?#", *c) ? sprintf(p, "%%%02X", (unsigned char)*c) : sprintf(p, "%c", *c);
+    strcpy(p, "?mode=ro&immutable=1");
+    return u;
+}
+
 int ka_store_sqlite_open(ka_store *s, const char *path, int flags)
 {
-    int err = strcmp(path, ":memory:") ? check_path(s, path, flags) : 0;
+    int mem = !strcmp(path, ":memory:");
+    int err = mem ? 0 : check_path(s, path, flags);
     if (err)
         return err;
+    /* Reads of a database this process cannot write (a read-only copy, a read-only
+     * mount): opened read-only and immutable, so that SQLite writes no journal, WAL
+     * index or lock beside it. Whatever a writer left in a WAL is not seen then. */
+    s->read_only = !mem && (flags & KA_STORE_READ) && unwritable(path);
+    char *uri = s->read_only ? ro_uri(path) : NULL;
+    if (s->read_only && !uri)
+        return ka_error(KA_ENOMEM, "no memory");
     sqlite3 *db = NULL;
-    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                             SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(uri ? uri : path, &db, uri
+                             ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
+                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    free(uri);
     s->ops = &sqlite_ops;
     s->impl = db;
     s->w_id = "INTEGER PRIMARY KEY";

@@ -181,6 +181,16 @@ if [ "$BACKEND" == sqlite ]; then
         --db "sqlite:$RO/new.db"
     check_rc "a new database in a read-only folder" 3
     check_grep "  says the folder is not writable" "$ERR" "not writable"
+    SHORT_ID=caminandes_10s
+    for cmd in titles "variants $SHORT_ID" "export $SHORT_ID"; do
+        # shellcheck disable=SC2086
+        ka_run "ro-read" "${as_user[@]}" "$KEYART_BIN" $cmd --db "sqlite:$RO/k.db"
+        check_rc "but reads work: keyart $cmd" 0
+    done
+    ka_run ro-titles "${as_user[@]}" "$KEYART_BIN" titles --json --db "sqlite:$RO/k.db"
+    check_eq "  the stored title, read from the read-only file" "$SHORT_ID" "$(jqx "$OUT" '.[0].title_id')"
+    check_eq "  and nothing was written beside it" "k.db" "$(ls -A "$RO")"
+    check_eq "  nor in it" "$sum" "$(sha256sum <"$RO/k.db")"
     chmod 755 "$RO"
 
     # ---- a full disk (a small tmpfs, when this machine lets us mount one)
