@@ -13,53 +13,51 @@
 
 #include "cli.h"
 
+/* The rows print ope's --help; its two parsers (here and ope_db.c) still use getopt
+ * themselves, since the two kinds of log take different options. */
+static const ka_cli_opt ope_opts[] = {
+    { NULL, 0, NULL, "keyart's own log (--db): the impressions `keyart serve` stored, each "
+      "with its propensity; the reward is a click by the same user on the same title and "
+      "variant within the attribution window, as serving counts it. Impressions without a "
+      "propensity, or still inside their window, are skipped and counted.", 0, NULL },
+    KA_CLI_ROW_DB(""),
+    { "title", 0, "ID", "the impressions of this title", 0, NULL },
+    { "experiment", 0, "N", "those of this experiment (with --title: of that title only)", 0,
+      NULL },
+    { "arm", 0, "A", "only those of this arm of the experiment", 0, NULL },
+    { "policy", 0, "P", "uniform; variant:N (always variant N); seed, egreedy, thompson or "
+      "linucb as each would have learned from the log (at every impression, from the events "
+      "before it only); or FILE, a JSON file of probabilities per title and variant: "
+      "{\"titles\": {\"ID\": {\"1\": 0.7, \"2\": 0.3}}}, summing to 1", 0, NULL },
+    { "attribution", 0, "S", "a click counts within S seconds of its impression (600, as "
+      "keyart serve)", 0, NULL },
+    { "level", 0, "L", "interval level (0.99 here)", 0, NULL },
+    { NULL, 0, NULL, "An Open Bandit Dataset CSV (--log: item_id, position, click, "
+      "propensity_score):", 0, NULL },
+    { "policy", 0, "NAME", "uniform, or bts: Bernoulli Thompson sampling that fills the "
+      "positions with the items of highest sampled click rate", 0, NULL },
+    { "prior", 0, "FILE", "bts priors (default: prior_bts.yaml two folders above FILE's)", 0,
+      NULL },
+    { "campaign", 0, "C", "bts campaign in the priors (default: FILE's folder name)", 0, NULL },
+    { "sims", 0, "N", "bts: Monte Carlo draws of its position probabilities (100000)", 0,
+      NULL },
+    { "compare", 0, "FILE", "also print the click rate observed in another log", 0, NULL },
+    { "level", 0, "L", "interval level (0.95 here)", 0, NULL },
+    { NULL, 0, NULL, "Both:", 0, NULL },
+    { "boot", 0, "N", "bootstrap replicates (500; 0 = no intervals)", 0, NULL },
+    { "passes", 0, "P", "replay passes over the log (1000)", 0, NULL },
+    { "seed", 0, "S", "random seed (1)", 0, NULL },
+    { "dr-model", 0, "M", "DR's reward model: mean (per item and position, or title and "
+      "variant, shrunk toward the position's or title's mean; the default) or ridge (item, "
+      "position and item x position effects by ridge regression)", 0, NULL },
+    { "ridge", 0, "L", "ridge model penalty (1)", 0, NULL },
+    KA_CLI_ROW_JSON("print JSON"),
+    { 0 },
+};
+
 void ka_ope_usage(FILE *f)
 {
-    fprintf(f,
-        "usage: keyart ope --db URL (--title ID | --experiment NAME [--arm A]) --policy P\n"
-        "                  [--attribution S] [--level L] [--json] [options]\n"
-        "       keyart ope --log FILE --policy uniform|bts [--json] [options]\n"
-        "\n"
-        "Estimates the click rate a policy would have had on logged impressions: by\n"
-        "replay (Li et al. 2011; unbiased on uniform logs), IPS, self-normalised IPS and\n"
-        "doubly robust, each with a bootstrap interval, beside the log's own click rate.\n"
-        "\n"
-        "keyart's own log (--db): the impressions `keyart serve` stored, each with its\n"
-        "propensity; the reward is a click by the same user on the same title and\n"
-        "variant within the attribution window, as serving counts it. Impressions\n"
-        "without a propensity, or still inside their window, are skipped and counted.\n"
-        "  --db URL         sqlite:PATH or postgresql://... (default $KEYART_DB)\n"
-        "  --title ID       the impressions of this title\n"
-        "  --experiment N   those of this experiment (with --title: of that title only)\n"
-        "  --arm A          only those of this arm of the experiment\n"
-        "  --policy P       uniform; variant:N (always variant N); seed, egreedy,\n"
-        "                   thompson or linucb as each would have learned from the log\n"
-        "                   (at every impression, from the events before it only); or\n"
-        "                   FILE, a JSON file of probabilities per title and variant:\n"
-        "                   {\"titles\": {\"ID\": {\"1\": 0.7, \"2\": 0.3}}}, summing to 1\n"
-        "  --attribution S  a click counts within S seconds of its impression (600, as\n"
-        "                   keyart serve)\n"
-        "  --level L        interval level (0.99 here)\n"
-        "\n"
-        "An Open Bandit Dataset CSV (--log: item_id, position, click, propensity_score):\n"
-        "  --policy NAME    uniform, or bts: Bernoulli Thompson sampling that fills the\n"
-        "                   positions with the items of highest sampled click rate\n"
-        "  --prior FILE     bts priors (default: prior_bts.yaml two folders above FILE's)\n"
-        "  --campaign C     bts campaign in the priors (default: FILE's folder name)\n"
-        "  --sims N         bts: Monte Carlo draws of its position probabilities (100000)\n"
-        "  --compare FILE   also print the click rate observed in another log\n"
-        "  --level L        interval level (0.95 here)\n"
-        "\n"
-        "Both:\n"
-        "  --boot N         bootstrap replicates (500; 0 = no intervals)\n"
-        "  --passes P       replay passes over the log (1000)\n"
-        "  --seed S         random seed (1)\n"
-        "  --dr-model M     DR's reward model: mean (per item and position, or title and\n"
-        "                   variant, shrunk toward the position's or title's mean; the\n"
-        "                   default) or ridge (item, position and item x position effects\n"
-        "                   by ridge regression)\n"
-        "  --ridge L        ridge model penalty (1)\n"
-        "  --json           print JSON\n");
+    ka_cli_help(f, &ka_cli_ope);
 }
 
 typedef struct ope_args {
@@ -212,8 +210,9 @@ static int wants_db(int argc, char **argv)
     return 0;
 }
 
-int ka_cmd_ope(int argc, char **argv)
+static int ope_run(const ka_cli_cmd *self, int argc, char **argv)
 {
+    (void)self;
     if (wants_db(argc, argv))
         return ka_cmd_ope_db(argc, argv);
     ope_args a = { .sims = 100000 };
@@ -304,3 +303,18 @@ done:
     ka_ope_log_free(&cmp);
     return rc;
 }
+
+const ka_cli_cmd ka_cli_ope = {
+    .name = "ope",
+    .synopsis = "--db URL (--title ID | --experiment NAME [--arm A]) "
+        "--policy uniform|variant:N|seed|egreedy|thompson|linucb|FILE [--attribution S] "
+        "[--level L] [--json] [options]\n"
+        "--log FILE --policy uniform|bts [--json] [options]",
+    .summary = "off-policy evaluation (replay, IPS, SNIPS, DR) of a policy on the "
+        "impressions serving logged (uniform, variant:N, a file of probabilities, or seed, "
+        "egreedy, thompson, linucb as learned), or on an Open Bandit Dataset CSV",
+    .description = "Estimates the click rate a policy would have had on logged impressions: "
+        "by replay (Li et al. 2011; unbiased on uniform logs), IPS, self-normalised IPS and "
+        "doubly robust, each with a bootstrap interval, beside the log's own click rate.",
+    .opts = ope_opts, .run = ope_run,
+};
