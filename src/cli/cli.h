@@ -32,8 +32,15 @@ int ka_cli_print_json(struct json_t *j);
 /* cmd_cast.c, cmd_identify.c: faces and the cast database. */
 /* cmd_ope.c: off-policy evaluation of a policy from a logged file or (ope_db.c, when
  * the command line has --db) from keyart's own events; the usage text of both. */
-int ka_cmd_ope_db(int argc, char **argv);
-void ka_ope_usage(FILE *f);
+typedef struct ka_cli_ope_args {
+    const char *db, *title, *experiment, *arm;      /* keyart's own log */
+    const char *log, *prior, *campaign, *compare;   /* an Open Bandit Dataset CSV */
+    const char *policy;
+    double attribution_s;
+    int json, sims;
+    ka_ope_opts o;
+} ka_cli_ope_args;
+int ka_cli_ope_db(const ka_cli_ope_args *a);
 /* cmd_rank.c: training the ranker from editors' grades. */
 /* cmd_serve.c: the HTTP service. */
 
