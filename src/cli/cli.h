@@ -68,6 +68,9 @@ typedef struct ka_cli_cmd {
     const char *synopsis;       /* after "keyart NAME ": one usage a line */
     const char *summary;        /* for keyart --help */
     const char *description;    /* paragraphs, blank-line separated; or NULL */
+    /* The operands the parser checks: NULL none, "VIDEO" exactly one, "VIDEO..." one or
+     * more; "*": the command checks them itself. */
+    const char *operands;
     const ka_cli_opt *opts;
     /* An option of the command's own; 0, KA_CLI_BAD (said why) or KA_CLI_BADVAL (the
      * parser says "bad value 'ARG' for --NAME"). */
@@ -149,6 +152,8 @@ int ka_cli_stage_option(int c, const char *arg, ka_cli_stage_opts *s);
 /* Checks them against the stages' tables; prints "keyart CMD: why" and returns -1. */
 int ka_cli_stage_opts_check(const char *cmd, const ka_cli_stage_opts *s);
 void ka_cli_stage_opts_free(ka_cli_stage_opts *s);
+/* The vision options of the face commands: faces and identities only. */
+void ka_cli_face_opts_default(ka_vision_opts *o);
 /* Applies option c; 0 done, 1 not a face option, -1 bad value (message printed). */
 int ka_cli_face_option(int c, const char *arg, ka_vision_opts *o);
 /* The cast of title (every title when NULL) from the database at url (read only;

@@ -101,10 +101,6 @@ static int parse_args(const ka_cli_cmd *self, int argc, char **argv, analyze_arg
     a->artwork = com.artwork;
     a->json = com.json;
     a->quiet = com.quiet;
-    if (first != argc - 1) {
-        fprintf(stderr, "keyart analyze: expected one VIDEO\n");
-        return KA_CLI_BAD;
-    }
     a->video = argv[first];
     if (!ka_genre_find(a->select.genre)) {
         fprintf(stderr, "keyart analyze: unknown genre '%s'; known:", a->select.genre);
@@ -214,7 +210,7 @@ static int analyze_run(const ka_cli_cmd *self, int argc, char **argv)
 }
 
 const ka_cli_cmd ka_cli_analyze = {
-    .name = "analyze", .alias = "analyse",
+    .name = "analyze", .alias = "analyse", .operands = "VIDEO",
     .synopsis = "VIDEO [-o DIR] [--title-id ID] [--genre G] [--variants N] [--ranker FILE] "
         "[--stage-opt STAGE.OPTION=VALUE]... [--json] [options]",
     .summary = "one pass over VIDEO: shots, candidates ranked as artwork, up to N good, "

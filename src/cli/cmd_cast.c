@@ -82,9 +82,7 @@ static int cast_add(const ka_cli_cmd *self, int argc, char **argv)
 {
     cast_args a = { 0 };
     ka_cli_common com = { 0 };
-    ka_vision_opts_default(&a.o);
-    a.o.objects = a.o.brisque = 0;
-    a.o.attributes = KA_ATTR_IDENTITY;
+    ka_cli_face_opts_default(&a.o);
     int first = ka_cli_parse(self, argc, argv, &a, &com);
     if (first < 0)
         return ka_cli_exit(first);
@@ -129,10 +127,6 @@ static int cast_list(const ka_cli_cmd *self, int argc, char **argv)
     int first = ka_cli_parse(self, argc, argv, &a, &com);
     if (first < 0)
         return ka_cli_exit(first);
-    if (first != argc) {
-        fprintf(stderr, "keyart cast list: unexpected argument %s\n", argv[first]);
-        return KA_EXIT_USAGE;
-    }
     const char *title = a.title, *db = com.db;
     int json = com.json;
     ka_cast *cast = NULL;
@@ -169,7 +163,7 @@ static int cast_list(const ka_cli_cmd *self, int argc, char **argv)
 }
 
 static const ka_cli_cmd cast_add_cmd = {
-    .name = "cast add", .synopsis = "--title ID --name NAME --role ROLE IMAGE... [options]",
+    .name = "cast add", .operands = "*", .synopsis = "--title ID --name NAME --role ROLE IMAGE... [options]",
     .summary = "stores the face of each photo as a reference for NAME",
     .opts = add_opts, .opt = cast_option, .run = cast_add,
 };

@@ -11,6 +11,13 @@
 #include "cli.h"
 #include "keyart/vision.h"
 
+void ka_cli_face_opts_default(ka_vision_opts *o)
+{
+    ka_vision_opts_default(o);
+    o->objects = o->brisque = 0;
+    o->attributes = KA_ATTR_IDENTITY;
+}
+
 int ka_cli_face_option(int c, const char *arg, ka_vision_opts *o)
 {
     switch (c) {
@@ -182,16 +189,10 @@ static int identify_run(const ka_cli_cmd *self, int argc, char **argv)
 {
     identify_args a = { 0 };
     ka_cli_common com = { 0 };
-    ka_vision_opts_default(&a.o);
-    a.o.objects = a.o.brisque = 0;
-    a.o.attributes = KA_ATTR_IDENTITY;
+    ka_cli_face_opts_default(&a.o);
     int first = ka_cli_parse(self, argc, argv, &a, &com);
     if (first < 0)
         return ka_cli_exit(first);
-    if (first != argc - 1) {
-        fprintf(stderr, "keyart identify: expected one IMAGE\n");
-        return KA_EXIT_USAGE;
-    }
     const ka_vision_opts o = a.o;
     const char *title = a.title, *db = com.db, *photo = argv[first];
     int json = com.json;
@@ -230,7 +231,7 @@ static int identify_run(const ka_cli_cmd *self, int argc, char **argv)
 }
 
 const ka_cli_cmd ka_cli_identify = {
-    .name = "identify", .synopsis = "IMAGE [--title ID] [--json] [options]",
+    .name = "identify", .operands = "IMAGE", .synopsis = "IMAGE [--title ID] [--json] [options]",
     .summary = "the faces of a photo and who they are in the cast",
     .description = "Finds the faces in IMAGE (JPEG) and names them from the cast (keyart "
         "cast add).",

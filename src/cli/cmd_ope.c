@@ -117,11 +117,10 @@ static int ope_option(void *ctx, int id, const char *arg)
 }
 
 /* What each kind of log needs; -1 after saying what is missing. */
-static int ope_check(const ope_ctx *c, int rest)
+static int ope_check(const ope_ctx *c)
 {
     const ka_cli_ope_args *a = &c->a;
-    const char *why = rest ? "unexpected argument"
-        : !c->db ? (!a->log || !a->policy ? "--log FILE (or --db URL) and --policy are required"
+    const char *why = !c->db ? (!a->log || !a->policy ? "--log FILE (or --db URL) and --policy are required"
                     : NULL)
         : !a->title && !a->experiment ? "--db wants --title ID or --experiment NAME"
         : a->arm && !a->experiment ? "--arm goes with --experiment"
@@ -214,7 +213,7 @@ static int ope_run(const ka_cli_cmd *self, int argc, char **argv)
         return ka_cli_exit(first);
     c.a.db = com.db;
     c.a.json = com.json;
-    if (ope_check(&c, argc - first))
+    if (ope_check(&c))
         return KA_EXIT_USAGE;
     if (c.db)
         return ka_cli_ope_db(&c.a);

@@ -116,7 +116,7 @@ static int enqueue_run(const ka_cli_cmd *self, int argc, char **argv)
 }
 
 const ka_cli_cmd ka_cli_enqueue = {
-    .name = "enqueue",
+    .name = "enqueue", .operands = "*",
     .synopsis = "VIDEO... [--genre G] [--variants N] [--title-id ID] [--min-quality Q] "
         "[--quality-weights B,C,S,X,R,F] [--ranker FILE] [--stage-opt STAGE.OPTION=VALUE]... "
         "[--segment S] [--overlap S] [--db URL]",
@@ -202,10 +202,6 @@ static int worker_run(const ka_cli_cmd *self, int argc, char **argv)
     int first = ka_cli_parse(self, argc, argv, &a, &com);
     if (first < 0)
         return ka_cli_exit(first);
-    if (first != argc) {
-        fprintf(stderr, "keyart worker: unexpected argument %s\n", argv[first]);
-        return KA_EXIT_USAGE;
-    }
     a.quiet = com.quiet;
     a.w.artwork_dir = com.artwork;
     char name[256], host[200] = "host";
@@ -259,10 +255,6 @@ static int jobs_run(const ka_cli_cmd *self, int argc, char **argv)
     int first = ka_cli_parse(self, argc, argv, NULL, &com);
     if (first < 0)
         return ka_cli_exit(first);
-    if (first != argc) {
-        fprintf(stderr, "keyart jobs: unexpected argument %s\n", argv[first]);
-        return KA_EXIT_USAGE;
-    }
     const char *db = com.db;
     int json = com.json;
     ka_store *s = NULL;

@@ -307,7 +307,7 @@ static int rank_run(const ka_cli_cmd *self, int argc, char **argv)
 }
 
 const ka_cli_cmd ka_cli_train_ranker = {
-    .name = "train-ranker",
+    .name = "train-ranker", .operands = "*",
     .synopsis = "GRADES.json... -o FILE [--media DIR] [--loco] [--exclude CLIP] [options]\n"
         "--features FEATURES.json [-o FILE] [options]",
     .summary = "train the ranker that orders candidates as artwork from editors' grades of "

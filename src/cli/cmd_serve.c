@@ -76,10 +76,6 @@ static int serve_run(const ka_cli_cmd *self, int argc, char **argv)
     int first = ka_cli_parse(self, argc, argv, &o, &com);
     if (first < 0)
         return ka_cli_exit(first);
-    if (first < argc) {
-        fprintf(stderr, "keyart serve: unexpected argument '%s'\n", argv[first]);
-        return KA_EXIT_USAGE;
-    }
     if (com.db)
         o.db_url = com.db;
     if (com.artwork)

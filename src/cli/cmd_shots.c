@@ -46,10 +46,6 @@ static int shots_run(const ka_cli_cmd *self, int argc, char **argv)
     int first = ka_cli_parse(self, argc, argv, &a, &com);
     if (first < 0)
         return ka_cli_exit(first);
-    if (first != argc - 1) {
-        fprintf(stderr, "keyart shots: expected one VIDEO\n");
-        return KA_EXIT_USAGE;
-    }
     ka_analysis_opts o = a.o;
     int csv = a.csv, quiet = com.quiet;
     const char *path = argv[first];
@@ -83,7 +79,7 @@ static int shots_run(const ka_cli_cmd *self, int argc, char **argv)
 }
 
 const ka_cli_cmd ka_cli_shots = {
-    .name = "shots",
+    .name = "shots", .operands = "VIDEO",
     .synopsis = "VIDEO [--format json|csv] [--min-shot SECONDS] [--quiet]",
     .summary = "shot boundaries (cuts, fades, dissolves) of VIDEO",
     .description = "Prints the shots of VIDEO: index, start_frame, end_frame (inclusive, "

@@ -77,8 +77,6 @@ static int parse(const ka_cli_cmd *c, int argc, char **argv, int want_title, sto
     const char *why = first < 0 ? NULL
                     : a->shots && a->candidates ? "--shots and --candidates exclude each other"
                     : a->rescore && !a->candidates ? "--quality-weights goes with --candidates"
-                    : argc - first != want_title ? (want_title ? "expected one TITLE"
-                                                               : "expected no argument")
                     : NULL;
     if (why)
         fprintf(stderr, "keyart %s: %s\n", c->name, why);
@@ -237,7 +235,7 @@ static const ka_cli_opt variants_opts[] = {
 };
 
 const ka_cli_cmd ka_cli_variants = {
-    .name = "variants", .synopsis = "TITLE [--json] [--db URL]",
+    .name = "variants", .operands = "TITLE", .synopsis = "TITLE [--json] [--db URL]",
     .summary = "the stored variants of TITLE",
     .description = "Lists the stored variants of TITLE: number, id (stable across analyses: "
         "the same frame chosen again keeps it), slot, scene, composition, time, score and "
@@ -259,7 +257,7 @@ static const ka_cli_opt export_opts[] = {
 };
 
 const ka_cli_cmd ka_cli_export = {
-    .name = "export",
+    .name = "export", .operands = "TITLE",
     .synopsis = "TITLE [--shots | --candidates [--quality-weights B,C,S,X,R,F]] [--db URL]",
     .summary = "the stored metadata of TITLE, in metadata.json's shape",
     .description = "Prints the stored metadata of TITLE in metadata.json's shape: "

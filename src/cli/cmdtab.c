@@ -174,6 +174,23 @@ static int common_option(const ka_cli_opt *o, const char *arg, ka_cli_common *co
     }
 }
 
+/* Checks the n operands against c->operands; -1 after saying what is wrong. */
+static int operands(const ka_cli_cmd *c, int n, char **v)
+{
+    const char *want = c->operands;
+    if (want && !strcmp(want, "*"))
+        return 0;
+    size_t len = want ? strlen(want) : 0;
+    int many = len > 3 && !strcmp(want + len - 3, "...");
+    if (!want && n)
+        fprintf(stderr, "keyart %s: unexpected argument '%s'\n", c->name, v[0]);
+    else if (want && (n == 0 || (n > 1 && !many)))
+        fprintf(stderr, "keyart %s: expected %s%s\n", c->name, many ? "" : "one ", want);
+    else
+        return 0;
+    return -1;
+}
+
 int ka_cli_parse(const ka_cli_cmd *c, int argc, char **argv, void *ctx, ka_cli_common *com)
 {
     int n = 0;
@@ -235,6 +252,8 @@ int ka_cli_parse(const ka_cli_cmd *c, int argc, char **argv, void *ctx, ka_cli_c
         }
     }
     free(lo);
+    if (!rc && operands(c, argc - optind, argv + optind))
+        rc = KA_CLI_BAD;
     if (!rc && com && ka_cli_stage_opts_check(c->name, &com->stages))
         rc = KA_CLI_BAD;
     if (rc && com)
