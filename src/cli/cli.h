@@ -1,5 +1,5 @@
-/* cli.h: what the keyart command's files share: subcommands, exit codes, option
- * parsing helpers and the progress bar. */
+/* cli.h: what the keyart command's files share: exit codes, the command tables and
+ * their parser (cmdtab.c), option value helpers and the progress bar. */
 #ifndef KA_CLI_H
 #define KA_CLI_H
 
@@ -29,9 +29,8 @@ int ka_cli_store_exit(int err);
 /* Prints j (taking it) on stdout, indented; returns an exit code. */
 int ka_cli_print_json(struct json_t *j);
 
-/* cmd_cast.c, cmd_identify.c: faces and the cast database. */
-/* cmd_ope.c: off-policy evaluation of a policy from a logged file or (ope_db.c, when
- * the command line has --db) from keyart's own events; the usage text of both. */
+/* cmd_ope.c: ope's command line, parsed once for both kinds of log; ope_db.c evaluates
+ * on keyart's own events (--db) and returns an exit code. */
 typedef struct ka_cli_ope_args {
     const char *db, *title, *experiment, *arm;      /* keyart's own log */
     const char *log, *prior, *campaign, *compare;   /* an Open Bandit Dataset CSV */
@@ -41,8 +40,6 @@ typedef struct ka_cli_ope_args {
     ka_ope_opts o;
 } ka_cli_ope_args;
 int ka_cli_ope_db(const ka_cli_ope_args *a);
-/* cmd_rank.c: training the ranker from editors' grades. */
-/* cmd_serve.c: the HTTP service. */
 
 /* stage_opts.c: the analysis stages' options ("stage.option=value" strings). */
 typedef struct ka_cli_stage_opts {
