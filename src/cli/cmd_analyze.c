@@ -1,7 +1,6 @@
 /* cmd_analyze.c: `keyart analyze VIDEO`: one pass over the video, selection of the
  * variants for the genre, and the output folder (images, crops, metadata.json,
  * shots.json/csv, contact sheet); --json prints the metadata on stdout too. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +9,7 @@
 #include "cli.h"
 
 typedef struct analyze_args {
-    const char *video, *out_dir, *title_id, *genre;
+    const char *video, *out_dir, *title_id;
     int json, quiet;
     ka_analysis_opts analysis;
     ka_select_opts select;
@@ -20,133 +19,89 @@ typedef struct analyze_args {
     ka_ranker ranker;               /* --ranker FILE */
 } analyze_args;
 
-static void analyze_usage(FILE *f)
+enum { O_OUTPUT, O_TITLE, O_GENRE, O_VARIANTS, O_MINQ, O_QWEIGHTS, O_INTERVAL, O_BUDGET,
+       O_MINSHOT, O_THREADS };
+
+static const ka_cli_opt analyze_opts[] = {
+    { "output", 'o', "DIR", "output folder (default keyart-out/TITLE_ID)", O_OUTPUT, NULL },
+    { "title-id", 0, "ID", "title id (default: the file name without extension)", O_TITLE,
+      NULL },
+    { "genre", 0, "G", "action, romance, adventure, drama (default), comedy, horror, "
+      "documentary, animation, thriller, scifi, family", O_GENRE, NULL },
+    { "variants", 0, "N", "variants to choose at most, 4..12 (default 8); fewer when the "
+      "title has fewer good, distinct moments", O_VARIANTS, NULL },
+    KA_CLI_ROW_JSON("also print metadata.json on stdout"),
+    { "min-quality", 0, "Q", "quality threshold 0..1 (default 0.35)", O_MINQ, NULL },
+    { "quality-weights", 0, "B,C,S,X,R,F", "weights of the quality score's parts: "
+      "brightness, contrast, sharpness, saturation, BRISQUE, faces (default "
+      "0.25,0.25,0.30,0.20,0.10,0.15); six numbers 0..1000, not all 0; only their ratios "
+      "matter, and a part vision did not measure is left out", O_QWEIGHTS, NULL },
+    { "interval", 0, "S", "uniform sampling interval in seconds (default 1)", O_INTERVAL,
+      NULL },
+    { "budget", 0, "N", "candidates per hour of content, 50..200 (default 120)", O_BUDGET,
+      NULL },
+    { "min-shot", 0, "S", "minimum shot length in seconds (default 0.4)", O_MINSHOT, NULL },
+    { "threads", 0, "N", "decoder threads (default: one per core)", O_THREADS, NULL },
+    KA_CLI_ROW_DB(": the result is stored there, and the title's cast there names the "
+                  "faces (keyart cast add); none: no cast, nothing stored"),
+    KA_CLI_ROW_ARTWORK(""),
+    KA_CLI_ROW_RANKER(""),
+    KA_CLI_ROW_QUIET("no progress bar and no warnings"),
+    KA_CLI_ROWS_STAGE,
+    { 0 },
+};
+
+static int analyze_option(void *ctx, int id, const char *arg)
 {
-    fprintf(f,
-        "usage: keyart analyze VIDEO [-o DIR] [--title-id ID] [--genre G] [--variants N]\n"
-        "                      [--json] [options]\n"
-        "\n"
-        "  -o, --output DIR       output folder (default keyart-out/TITLE_ID)\n"
-        "  --title-id ID          title id (default: the file name without extension)\n"
-        "  --genre G              action, romance, adventure, drama (default), comedy,\n"
-        "                         horror, documentary, animation, thriller, scifi, family\n"
-        "  --variants N           variants to choose at most, 4..12 (default 8); fewer\n"
-        "                         when the title has fewer good, distinct moments\n"
-        "  --json                 also print metadata.json on stdout\n"
-        "  --min-quality Q        quality threshold 0..1 (default 0.35)\n"
-        "  --quality-weights B,C,S,X,R,F\n"
-        "                         weights of the quality score's parts: brightness,\n"
-        "                         contrast, sharpness, saturation, BRISQUE, faces\n"
-        "                         (default 0.25,0.25,0.30,0.20,0.10,0.15); six numbers\n"
-        "                         0..1000, not all 0; only their ratios matter, and a\n"
-        "                         part vision did not measure is left out\n"
-        "  --interval S           uniform sampling interval in seconds (default 1)\n"
-        "  --budget N             candidates per hour of content, 50..200 (default 120)\n"
-        "  --min-shot S           minimum shot length in seconds (default 0.4)\n"
-        "  --threads N            decoder threads (default: one per core)\n"
-        "  --db URL               store the result in this database: sqlite:PATH or\n"
-        "                         postgresql://... (default $KEYART_DB, else\n"
-        "                         sqlite:keyart.db); the title's cast there names the\n"
-        "                         faces (keyart cast add); none: no cast, nothing stored\n"
-        "  --artwork DIR          where stored images go (default $KEYART_ARTWORK, else\n"
-        "                         artwork)\n"
-        "  --ranker FILE          the ranker that orders candidates as artwork (keyart\n"
-        "                         train-ranker; default: the one built in)\n"
-        "  -q, --quiet            no progress bar and no warnings\n");
-    ka_cli_stage_opts_usage(f);
+    analyze_args *a = ctx;
+    double d;
+    switch (id) {
+    case O_OUTPUT: a->out_dir = arg; return 0;
+    case O_TITLE:
+        if (ka_title_id_check(arg)) {
+            fprintf(stderr, "keyart analyze: --title-id: %s\n", ka_error_message());
+            return KA_CLI_BAD;
+        }
+        a->title_id = arg;
+        return 0;
+    case O_GENRE: a->select.genre = arg; return 0;
+    case O_VARIANTS: return ka_parse_int(arg, 4, 12, &a->select.n_variants) ? KA_CLI_BADVAL : 0;
+    case O_MINQ:
+        if (ka_cli_parse_min_quality("analyze", arg, &d))
+            return KA_CLI_BAD;
+        a->select.min_quality = (float)d;
+        return 0;
+    case O_QWEIGHTS:
+        return ka_cli_parse_weights("analyze", arg, &a->select.weights) ? KA_CLI_BAD : 0;
+    case O_INTERVAL:
+        return ka_parse_double(arg, 0.01, 60, &a->analysis.sample_interval_s) ? KA_CLI_BADVAL : 0;
+    case O_BUDGET:
+        return ka_parse_int(arg, 50, 200, &a->analysis.budget_per_hour) ? KA_CLI_BADVAL : 0;
+    case O_MINSHOT:
+        return ka_parse_double(arg, 0, 10, &a->analysis.shot.min_shot_s) ? KA_CLI_BADVAL : 0;
+    case O_THREADS: return ka_parse_int(arg, 0, 64, &a->analysis.threads) ? KA_CLI_BADVAL : 0;
+    default:        /* --ranker */
+        if (ka_ranker_load(arg, &a->ranker)) {
+            fprintf(stderr, "keyart analyze: --ranker: %s\n", ka_error_message());
+            return KA_CLI_BAD;
+        }
+        a->select.ranker = &a->ranker;
+        return 0;
+    }
 }
 
-static int parse_args(int argc, char **argv, analyze_args *a)
+static int parse_args(const ka_cli_cmd *self, int argc, char **argv, analyze_args *a)
 {
-    enum { O_TITLE = 256, O_GENRE, O_VARIANTS, O_JSON, O_MINQ, O_INTERVAL, O_BUDGET,
-           O_MINSHOT, O_THREADS, O_DB, O_ARTWORK, O_QWEIGHTS, O_RANKER };
-    static const struct option longopts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "title-id", required_argument, NULL, O_TITLE },
-        { "genre", required_argument, NULL, O_GENRE },
-        { "variants", required_argument, NULL, O_VARIANTS },
-        { "json", no_argument, NULL, O_JSON },
-        { "min-quality", required_argument, NULL, O_MINQ },
-        { "interval", required_argument, NULL, O_INTERVAL },
-        { "budget", required_argument, NULL, O_BUDGET },
-        { "min-shot", required_argument, NULL, O_MINSHOT },
-        { "threads", required_argument, NULL, O_THREADS },
-        { "db", required_argument, NULL, O_DB },
-        { "artwork", required_argument, NULL, O_ARTWORK },
-        { "quality-weights", required_argument, NULL, O_QWEIGHTS },
-        { "ranker", required_argument, NULL, O_RANKER },
-        { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
-        { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
-        { "stage-opt", required_argument, NULL, KA_CLI_OPT_STAGE },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    double d;
-    int c, bad = 0;
-    optind = 1;
-    opterr = 0;
-    while (!bad && (c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': a->out_dir = optarg; break;
-        case O_TITLE:
-            if (ka_title_id_check(optarg)) {
-                fprintf(stderr, "keyart analyze: --title-id: %s\n", ka_error_message());
-                return -1;
-            }
-            a->title_id = optarg;
-            break;
-        case O_GENRE: a->select.genre = optarg; break;
-        case O_JSON: a->json = 1; break;
-        case 'q': a->quiet = 1; break;
-        case O_VARIANTS: bad = ka_parse_int(optarg, 4, 12, &a->select.n_variants); break;
-        case O_MINQ:
-            if (ka_cli_parse_min_quality("analyze", optarg, &d))
-                return -1;
-            a->select.min_quality = (float)d;
-            break;
-        case O_INTERVAL: bad = ka_parse_double(optarg, 0.01, 60, &a->analysis.sample_interval_s); break;
-        case O_BUDGET: bad = ka_parse_int(optarg, 50, 200, &a->analysis.budget_per_hour); break;
-        case O_MINSHOT: bad = ka_parse_double(optarg, 0, 10, &a->analysis.shot.min_shot_s); break;
-        case O_THREADS: bad = ka_parse_int(optarg, 0, 64, &a->analysis.threads); break;
-        case O_DB: a->db = optarg; break;
-        case O_ARTWORK: a->artwork = optarg; break;
-        case O_QWEIGHTS:
-            if (ka_cli_parse_weights("analyze", optarg, &a->select.weights))
-                return -1;
-            break;
-        case O_RANKER:
-            if (ka_ranker_load(optarg, &a->ranker)) {
-                fprintf(stderr, "keyart analyze: --ranker: %s\n", ka_error_message());
-                return -1;
-            }
-            a->select.ranker = &a->ranker;
-            break;
-        case KA_CLI_OPT_MODELS:
-        case KA_CLI_OPT_DETECTOR:
-        case KA_CLI_OPT_STAGE:
-            if (ka_cli_stage_option(c, optarg, &a->stages))
-                return -1;
-            break;
-        case 'h': analyze_usage(stdout); exit(KA_EXIT_OK);
-        default:
-            fprintf(stderr, "keyart analyze: unknown option or missing value: %s\n",
-                    argv[optind - 1]);
-            analyze_usage(stderr);
-            return -1;
-        }
-        if (bad)
-            fprintf(stderr, "keyart analyze: bad value '%s' for --%s (see --help)\n", optarg,
-                    longopts[c >= 256 ? c - 256 + 1 : 0].name);
-    }
-    if (bad)
-        return -1;
-    if (optind != argc - 1) {
-        fprintf(stderr, "keyart analyze: expected one VIDEO\n");
-        analyze_usage(stderr);
-        return -1;
-    }
-    a->video = argv[optind];
+    ka_cli_common com = { 0 };
+    int first = ka_cli_parse(self, argc, argv, a, &com);
+    if (first < 0)
+        return first;
+    a->stages = com.stages;
+    a->db = com.db;
+    a->artwork = com.artwork;
+    a->json = com.json;
+    a->quiet = com.quiet;
+    a->video = argv[first];
     if (!ka_genre_find(a->select.genre)) {
         fprintf(stderr, "keyart analyze: unknown genre '%s'; known:", a->select.genre);
         int n;
@@ -154,7 +109,7 @@ static int parse_args(int argc, char **argv, analyze_args *a)
         for (int i = 0; i < n; i++)
             fprintf(stderr, " %s", g[i]->name);
         fputc('\n', stderr);
-        return -1;
+        return KA_CLI_BAD;
     }
     return 0;
 }
@@ -199,14 +154,15 @@ static int write_results(const analyze_args *a, ka_title *t, const char *dir)
     return rc;
 }
 
-int ka_cmd_analyze(int argc, char **argv)
+static int analyze_run(const ka_cli_cmd *self, int argc, char **argv)
 {
     analyze_args a = {0};
     ka_analysis_opts_default(&a.analysis);
     ka_select_opts_default(&a.select);
-    if (parse_args(argc, argv, &a) || ka_cli_stage_opts_check("analyze", &a.stages)) {
+    int p = parse_args(self, argc, argv, &a);
+    if (p) {
         ka_cli_stage_opts_free(&a.stages);
-        return KA_EXIT_USAGE;
+        return ka_cli_exit(p);
     }
     a.analysis.stage_opts = (const char *const *)a.stages.v;
     a.analysis.n_stage_opts = a.stages.n;
@@ -252,3 +208,13 @@ int ka_cmd_analyze(int argc, char **argv)
     free(id);
     return rc;
 }
+
+const ka_cli_cmd ka_cli_analyze = {
+    .name = "analyze", .alias = "analyse", .operands = "VIDEO",
+    .synopsis = "VIDEO [-o DIR] [--title-id ID] [--genre G] [--variants N] [--ranker FILE] "
+        "[--stage-opt STAGE.OPTION=VALUE]... [--json] [options]",
+    .summary = "one pass over VIDEO: shots, candidates ranked as artwork, up to N good, "
+        "distinct variants (variant 1 the best), their crops, metadata.json, shots.json/csv, "
+        "a contact sheet",
+    .opts = analyze_opts, .opt = analyze_option, .run = analyze_run,
+};

@@ -4,7 +4,6 @@
  *       references; a photo without a face refuses the whole command (nothing is added)
  *   keyart cast list [--title ID] [--json]
  *       the cast members, one line (or JSON object) per title and name */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,20 +12,36 @@
 #include "cli.h"
 #include "keyart/vision.h"
 
-static void cast_usage(FILE *f)
+typedef struct cast_args {
+    ka_vision_opts o;
+    const char *title, *name, *role;
+} cast_args;
+
+static const ka_cli_opt add_opts[] = {
+    { "title", 0, "ID", "the title whose cast NAME is in", 't', NULL },
+    { "name", 0, "NAME", "the character's name", 'n', NULL },
+    { "role", 0, "ROLE", "hero, heroine, villain or supporting", 'r', NULL },
+    KA_CLI_ROW_DB(": it holds the cast"),
+    KA_CLI_ROWS_FACE,
+    { 0 },
+};
+
+static const ka_cli_opt list_opts[] = {
+    { "title", 0, "ID", "the cast of this title only (default: every title)", 't', NULL },
+    KA_CLI_ROW_JSON("as a JSON array"),
+    KA_CLI_ROW_DB(""),
+    { 0 },
+};
+
+static int cast_option(void *ctx, int id, const char *arg)
 {
-    fprintf(f,
-        "usage: keyart cast add --title ID --name NAME --role ROLE IMAGE... [options]\n"
-        "       keyart cast list [--title ID] [--json] [--db URL]\n"
-        "\n"
-        "add stores the face of each photo (JPEG; the largest face when there are several)\n"
-        "as a reference for NAME in title ID, beside those NAME has; ROLE is hero, heroine,\n"
-        "villain or supporting. A photo without a face is refused and then nothing is added.\n"
-        "  --db URL         the database holding the cast (default $KEYART_DB, else\n"
-        "                   sqlite:keyart.db)\n"
-        "  --models DIR     model folders, ':'-separated (default $KEYART_MODELS, else\n"
-        "                   PREFIX/share/keyart/models: see keyart analyze --help)\n"
-        "  --detector D     auto (default), faceplugin, yunet, ultraface, cascade\n");
+    cast_args *a = ctx;
+    switch (id) {
+    case 't': a->title = arg; return 0;
+    case 'n': a->name = arg; return 0;
+    case 'r': a->role = arg; return 0;
+    default: return ka_cli_face_option(id, arg, &a->o) ? KA_CLI_BAD : 0;
+    }
 }
 
 /* The largest face of each photo, before anything is stored. */
@@ -63,44 +78,18 @@ static int cast_embed(ka_vision *v, char **photos, int n, float (*emb)[KA_FACE_E
     return 0;
 }
 
-static int cast_add(int argc, char **argv)
+static int cast_add(const ka_cli_cmd *self, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "title", required_argument, NULL, 't' },
-        { "name", required_argument, NULL, 'n' },
-        { "role", required_argument, NULL, 'r' },
-        { "db", required_argument, NULL, KA_CLI_OPT_DB },
-        { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
-        { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    ka_vision_opts o;
-    ka_vision_opts_default(&o);
-    o.objects = o.brisque = 0;
-    o.attributes = KA_ATTR_IDENTITY;
-    const char *title = NULL, *name = NULL, *role = NULL, *db = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (c == 't')
-            title = optarg;
-        else if (c == 'n')
-            name = optarg;
-        else if (c == 'r')
-            role = optarg;
-        else if (c == KA_CLI_OPT_DB)
-            db = optarg;
-        else if (c == 'h') {
-            cast_usage(stdout);
-            return KA_EXIT_OK;
-        } else if (ka_cli_face_option(c, optarg, &o) != 0) {
-            cast_usage(stderr);
-            return KA_EXIT_USAGE;
-        }
-    }
+    cast_args a = { 0 };
+    ka_cli_common com = { 0 };
+    ka_cli_face_opts_default(&a.o);
+    int first = ka_cli_parse(self, argc, argv, &a, &com);
+    if (first < 0)
+        return ka_cli_exit(first);
+    const ka_vision_opts o = a.o;
+    const char *title = a.title, *name = a.name, *role = a.role, *db = com.db;
     ka_role r = KA_ROLE_NONE;
-    if (!title || !*title || !name || !*name || !role || optind >= argc) {
+    if (!title || !*title || !name || !*name || !role || first >= argc) {
         fprintf(stderr, "keyart cast add: --title, --name, --role and at least one IMAGE are "
                 "needed\n");
         return KA_EXIT_USAGE;
@@ -109,7 +98,7 @@ static int cast_add(int argc, char **argv)
         fprintf(stderr, "keyart cast add: %s\n", ka_error_message());
         return KA_EXIT_USAGE;
     }
-    int n = argc - optind;
+    int n = argc - first;
     float (*emb)[KA_FACE_EMBED_DIM] = malloc((size_t)n * sizeof(*emb));
     ka_store *s = NULL;
     int rc = emb ? ka_cli_store_open("cast add", db, 0, &s) : KA_EXIT_INTERNAL;
@@ -117,7 +106,7 @@ static int cast_add(int argc, char **argv)
     if (!rc)
         rc = ka_cli_open_vision(&o, &v, 1);
     if (!rc)
-        rc = cast_embed(v, argv + optind, n, emb);
+        rc = cast_embed(v, argv + first, n, emb);
     ka_vision_close(&v);
     if (!rc && ka_store_cast_add(s, title, name, ka_role_name(r), emb[0], n, KA_FACE_EMBED_DIM)) {
         fprintf(stderr, "keyart cast add: %s\n", ka_error_message());
@@ -131,31 +120,15 @@ static int cast_add(int argc, char **argv)
     return rc;
 }
 
-static int cast_list(int argc, char **argv)
+static int cast_list(const ka_cli_cmd *self, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "title", required_argument, NULL, 't' },
-        { "json", no_argument, NULL, 'j' },
-        { "db", required_argument, NULL, KA_CLI_OPT_DB },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *title = NULL, *db = NULL;
-    int json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 't': title = optarg; break;
-        case 'j': json = 1; break;
-        case KA_CLI_OPT_DB: db = optarg; break;
-        case 'h': cast_usage(stdout); return KA_EXIT_OK;
-        default: cast_usage(stderr); return KA_EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        cast_usage(stderr);
-        return KA_EXIT_USAGE;
-    }
+    cast_args a = { 0 };
+    ka_cli_common com = { 0 };
+    int first = ka_cli_parse(self, argc, argv, &a, &com);
+    if (first < 0)
+        return ka_cli_exit(first);
+    const char *title = a.title, *db = com.db;
+    int json = com.json;
     ka_cast *cast = NULL;
     int rc = ka_cli_cast_load("cast list", db, title, &cast);
     if (rc)
@@ -189,17 +162,27 @@ static int cast_list(int argc, char **argv)
     return rc;
 }
 
-int ka_cmd_cast(int argc, char **argv)
-{
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        cast_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? KA_EXIT_USAGE : KA_EXIT_OK;
-    }
-    if (!strcmp(argv[1], "add"))
-        return cast_add(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "list"))
-        return cast_list(argc - 1, argv + 1);
-    fprintf(stderr, "keyart cast: unknown subcommand '%s' (add, list)\n", argv[1]);
-    cast_usage(stderr);
-    return KA_EXIT_USAGE;
-}
+static const ka_cli_cmd cast_add_cmd = {
+    .name = "cast add", .operands = "*", .synopsis = "--title ID --name NAME --role ROLE IMAGE... [options]",
+    .summary = "stores the face of each photo as a reference for NAME",
+    .opts = add_opts, .opt = cast_option, .run = cast_add,
+};
+
+static const ka_cli_cmd cast_list_cmd = {
+    .name = "cast list", .synopsis = "[--title ID] [--json] [--db URL]",
+    .summary = "the cast members, one line (or JSON object) per title and name",
+    .opts = list_opts, .opt = cast_option, .run = cast_list,
+};
+
+static const ka_cli_cmd *const cast_subs[] = { &cast_add_cmd, &cast_list_cmd, NULL };
+
+const ka_cli_cmd ka_cli_cast = {
+    .name = "cast",
+    .summary = "enrol the faces of a title's characters (hero, heroine, villain, "
+        "supporting); list them",
+    .description = "add stores the face of each photo (JPEG; the largest face when there "
+        "are several) as a reference for NAME in title ID, beside those NAME has; ROLE is "
+        "hero, heroine, villain or supporting. A photo without a face is refused and then "
+        "nothing is added.",
+    .run = ka_cli_run_subs, .subs = cast_subs,
+};

@@ -3,7 +3,6 @@
  * of identity embeddings, the calibrated threshold; name null when no one matches).
  * Also the helpers the face commands share: the vision options, reading a photo,
  * loading the cast. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +11,20 @@
 #include "cli.h"
 #include "keyart/vision.h"
 
+void ka_cli_face_opts_default(ka_vision_opts *o)
+{
+    ka_vision_opts_default(o);
+    o->objects = o->brisque = 0;
+    o->attributes = KA_ATTR_IDENTITY;
+}
+
 int ka_cli_face_option(int c, const char *arg, ka_vision_opts *o)
 {
     switch (c) {
-    case KA_CLI_OPT_MODELS:
+    case KA_CLI_OPT_FACE_MODELS:
         o->models = arg;
         return 0;
-    case KA_CLI_OPT_DETECTOR:
+    case KA_CLI_OPT_FACE_DETECTOR:
         if (ka_vision_detector_parse(arg, &o->detector)) {
             fprintf(stderr, "keyart: %s\n", ka_error_message());
             return -1;
@@ -83,20 +89,27 @@ int ka_cli_open_vision(const ka_vision_opts *o, ka_vision **v, int need_identity
     return 0;
 }
 
-static void identify_usage(FILE *f)
+typedef struct identify_args {
+    ka_vision_opts o;
+    const char *title;
+} identify_args;
+
+static const ka_cli_opt identify_opts[] = {
+    { "title", 0, "ID", "match the cast of this title only (default: every title)", 't',
+      NULL },
+    KA_CLI_ROW_JSON("{\"faces\": [{\"box\": [x, y, w, h], \"name\", \"role\", "
+                    "\"confidence\"}]}; name and role are null for no match"),
+    KA_CLI_ROW_DB(": it holds the cast"),
+    KA_CLI_ROWS_FACE,
+    { 0 },
+};
+
+static int identify_option(void *ctx, int id, const char *arg)
 {
-    fprintf(f,
-        "usage: keyart identify IMAGE [--title ID] [--json] [options]\n"
-        "\n"
-        "Finds the faces in IMAGE (JPEG) and names them from the cast (keyart cast add).\n"
-        "  --title ID       match the cast of this title only (default: every title)\n"
-        "  --json           {\"faces\": [{\"box\": [x, y, w, h], \"name\", \"role\",\n"
-        "                   \"confidence\"}]}; name and role are null for no match\n"
-        "  --db URL         the database holding the cast (default $KEYART_DB, else\n"
-        "                   sqlite:keyart.db)\n"
-        "  --models DIR     model folders, ':'-separated (default $KEYART_MODELS, else\n"
-        "                   PREFIX/share/keyart/models: see keyart analyze --help)\n"
-        "  --detector D     auto (default), faceplugin, yunet, ultraface, cascade\n");
+    identify_args *a = ctx;
+    if (id == 't')
+        a->title = arg;
+    return id == 't' ? 0 : ka_cli_face_option(id, arg, &a->o) ? KA_CLI_BAD : 0;
 }
 
 typedef struct ka_match {
@@ -172,44 +185,17 @@ static int print_faces(const ka_face *f, int n, const ka_cast_entry *e, const ka
     return bad ? KA_EXIT_OUTPUT : KA_EXIT_OK;
 }
 
-int ka_cmd_identify(int argc, char **argv)
+static int identify_run(const ka_cli_cmd *self, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "title", required_argument, NULL, 't' },
-        { "json", no_argument, NULL, 'j' },
-        { "db", required_argument, NULL, KA_CLI_OPT_DB },
-        { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
-        { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    ka_vision_opts o;
-    ka_vision_opts_default(&o);
-    o.objects = o.brisque = 0;
-    o.attributes = KA_ATTR_IDENTITY;
-    const char *title = NULL, *db = NULL;
-    int json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (c == 't')
-            title = optarg;
-        else if (c == 'j')
-            json = 1;
-        else if (c == KA_CLI_OPT_DB)
-            db = optarg;
-        else if (c == 'h') {
-            identify_usage(stdout);
-            return KA_EXIT_OK;
-        } else if (ka_cli_face_option(c, optarg, &o) != 0) {
-            identify_usage(stderr);
-            return KA_EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        fprintf(stderr, "keyart identify: expected one IMAGE\n");
-        identify_usage(stderr);
-        return KA_EXIT_USAGE;
-    }
+    identify_args a = { 0 };
+    ka_cli_common com = { 0 };
+    ka_cli_face_opts_default(&a.o);
+    int first = ka_cli_parse(self, argc, argv, &a, &com);
+    if (first < 0)
+        return ka_cli_exit(first);
+    const ka_vision_opts o = a.o;
+    const char *title = a.title, *db = com.db, *photo = argv[first];
+    int json = com.json;
     ka_cast *cast = NULL;
     int rc = ka_cli_cast_load("identify", db, title, &cast);
     if (rc)
@@ -222,11 +208,11 @@ int ka_cmd_identify(int argc, char **argv)
     int n = 0;
     rc = ne < 0 ? KA_EXIT_INTERNAL : 0;
     if (!rc)
-        rc = ka_cli_read_photo(argv[optind], &img) ? KA_EXIT_INPUT : 0;
+        rc = ka_cli_read_photo(photo, &img) ? KA_EXIT_INPUT : 0;
     if (!rc)
         rc = ka_cli_open_vision(&o, &v, 1);
     if (!rc && ka_vision_faces(v, &img, (ka_rect){ 0, 0, 0, 0 }, &f, &n)) {
-        fprintf(stderr, "keyart identify: %s: %s\n", argv[optind], ka_error_message());
+        fprintf(stderr, "keyart identify: %s: %s\n", photo, ka_error_message());
         rc = KA_EXIT_INTERNAL;
     }
     ka_match *m = rc ? NULL : calloc((size_t)n + 1, sizeof(*m));
@@ -243,3 +229,11 @@ int ka_cmd_identify(int argc, char **argv)
     ka_cast_free(&cast);
     return rc;
 }
+
+const ka_cli_cmd ka_cli_identify = {
+    .name = "identify", .operands = "IMAGE", .synopsis = "IMAGE [--title ID] [--json] [options]",
+    .summary = "the faces of a photo and who they are in the cast",
+    .description = "Finds the faces in IMAGE (JPEG) and names them from the cast (keyart "
+        "cast add).",
+    .opts = identify_opts, .opt = identify_option, .run = identify_run,
+};

@@ -4,7 +4,6 @@
  * Dataset's CSV format with its policies uniform and bts (Bernoulli Thompson sampling
  * with the priors of OBD's prior_bts.yaml). DR's reward model: the shrunk (item,
  * position) mean, or ridge regression (--dr-model). */
-#include <getopt.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -13,143 +12,132 @@
 
 #include "cli.h"
 
-void ka_ope_usage(FILE *f)
+/* Both kinds of log in one table: the options of one kind are refused with the
+ * other (DB_ONLY, OBD_ONLY); --policy and --level say what each means in each. */
+enum { O_TITLE, O_EXPERIMENT, O_ARM, O_ATTRIBUTION, O_LOG, O_PRIOR, O_CAMPAIGN, O_SIMS,
+       O_COMPARE, O_POLICY, O_LEVEL, O_BOOT, O_PASSES, O_SEED, O_DRMODEL, O_RIDGE };
+#define DB_ONLY(id) ((id) <= O_ATTRIBUTION)
+#define OBD_ONLY(id) ((id) >= O_LOG && (id) <= O_COMPARE)
+
+static const ka_cli_opt ope_opts[] = {
+    { NULL, 0, NULL, "keyart's own log (--db): the impressions `keyart serve` stored, each "
+      "with its propensity; the reward is a click by the same user on the same title and "
+      "variant within the attribution window, as serving counts it. Impressions without a "
+      "propensity, or still inside their window, are skipped and counted.", 0, NULL },
+    KA_CLI_ROW_DB(""),
+    { "title", 0, "ID", "the impressions of this title", O_TITLE, NULL },
+    { "experiment", 0, "N", "those of this experiment (with --title: of that title only)",
+      O_EXPERIMENT, NULL },
+    { "arm", 0, "A", "only those of this arm of the experiment", O_ARM, NULL },
+    { "policy", 0, "P", "uniform; variant:N (always variant N); seed, egreedy, thompson or "
+      "linucb as each would have learned from the log (at every impression, from the events "
+      "before it only); or FILE, a JSON file of probabilities per title and variant: "
+      "{\"titles\": {\"ID\": {\"1\": 0.7, \"2\": 0.3}}}, summing to 1", O_POLICY, NULL },
+    { "attribution", 0, "S", "a click counts within S seconds of its impression (600, as "
+      "keyart serve)", O_ATTRIBUTION, NULL },
+    { "level", 0, "L", "interval level (0.99 here)", O_LEVEL, NULL },
+    { NULL, 0, NULL, "An Open Bandit Dataset CSV (item_id, position, click, "
+      "propensity_score):", 0, NULL },
+    { "log", 0, "FILE", "the log", O_LOG, NULL },
+    { "policy", 0, "NAME", "uniform, or bts: Bernoulli Thompson sampling that fills the "
+      "positions with the items of highest sampled click rate", O_POLICY, NULL },
+    { "prior", 0, "FILE", "bts priors (default: prior_bts.yaml two folders above FILE's)",
+      O_PRIOR, NULL },
+    { "campaign", 0, "C", "bts campaign in the priors (default: FILE's folder name)",
+      O_CAMPAIGN, NULL },
+    { "sims", 0, "N", "bts: Monte Carlo draws of its position probabilities (100000)", O_SIMS,
+      NULL },
+    { "compare", 0, "FILE", "also print the click rate observed in another log", O_COMPARE,
+      NULL },
+    { "level", 0, "L", "interval level (0.95 here)", O_LEVEL, NULL },
+    { NULL, 0, NULL, "Both:", 0, NULL },
+    { "boot", 0, "N", "bootstrap replicates (500; 0 = no intervals)", O_BOOT, NULL },
+    { "passes", 0, "P", "replay passes over the log (1000)", O_PASSES, NULL },
+    { "seed", 0, "S", "random seed (1)", O_SEED, NULL },
+    { "dr-model", 0, "M", "DR's reward model: mean (per item and position, or title and "
+      "variant, shrunk toward the position's or title's mean; the default) or ridge (item, "
+      "position and item x position effects by ridge regression)", O_DRMODEL, NULL },
+    { "ridge", 0, "L", "ridge model penalty (1)", O_RIDGE, NULL },
+    KA_CLI_ROW_JSON("print JSON"),
+    { 0 },
+};
+
+typedef struct ope_ctx {
+    ka_cli_ope_args a;
+    int db;                         /* the command line reads keyart's own log */
+} ope_ctx;
+
+static const char *opt_name(int id)
 {
-    fprintf(f,
-        "usage: keyart ope --db URL (--title ID | --experiment NAME [--arm A]) --policy P\n"
-        "                  [--attribution S] [--level L] [--json] [options]\n"
-        "       keyart ope --log FILE --policy uniform|bts [--json] [options]\n"
-        "\n"
-        "Estimates the click rate a policy would have had on logged impressions: by\n"
-        "replay (Li et al. 2011; unbiased on uniform logs), IPS, self-normalised IPS and\n"
-        "doubly robust, each with a bootstrap interval, beside the log's own click rate.\n"
-        "\n"
-        "keyart's own log (--db): the impressions `keyart serve` stored, each with its\n"
-        "propensity; the reward is a click by the same user on the same title and\n"
-        "variant within the attribution window, as serving counts it. Impressions\n"
-        "without a propensity, or still inside their window, are skipped and counted.\n"
-        "  --db URL         sqlite:PATH or postgresql://... (default $KEYART_DB)\n"
-        "  --title ID       the impressions of this title\n"
-        "  --experiment N   those of this experiment (with --title: of that title only)\n"
-        "  --arm A          only those of this arm of the experiment\n"
-        "  --policy P       uniform; variant:N (always variant N); seed, egreedy,\n"
-        "                   thompson or linucb as each would have learned from the log\n"
-        "                   (at every impression, from the events before it only); or\n"
-        "                   FILE, a JSON file of probabilities per title and variant:\n"
-        "                   {\"titles\": {\"ID\": {\"1\": 0.7, \"2\": 0.3}}}, summing to 1\n"
-        "  --attribution S  a click counts within S seconds of its impression (600, as\n"
-        "                   keyart serve)\n"
-        "  --level L        interval level (0.99 here)\n"
-        "\n"
-        "An Open Bandit Dataset CSV (--log: item_id, position, click, propensity_score):\n"
-        "  --policy NAME    uniform, or bts: Bernoulli Thompson sampling that fills the\n"
-        "                   positions with the items of highest sampled click rate\n"
-        "  --prior FILE     bts priors (default: prior_bts.yaml two folders above FILE's)\n"
-        "  --campaign C     bts campaign in the priors (default: FILE's folder name)\n"
-        "  --sims N         bts: Monte Carlo draws of its position probabilities (100000)\n"
-        "  --compare FILE   also print the click rate observed in another log\n"
-        "  --level L        interval level (0.95 here)\n"
-        "\n"
-        "Both:\n"
-        "  --boot N         bootstrap replicates (500; 0 = no intervals)\n"
-        "  --passes P       replay passes over the log (1000)\n"
-        "  --seed S         random seed (1)\n"
-        "  --dr-model M     DR's reward model: mean (per item and position, or title and\n"
-        "                   variant, shrunk toward the position's or title's mean; the\n"
-        "                   default) or ridge (item, position and item x position effects\n"
-        "                   by ridge regression)\n"
-        "  --ridge L        ridge model penalty (1)\n"
-        "  --json           print JSON\n");
+    for (const ka_cli_opt *o = ope_opts; o->help; o++)
+        if (o->name && o->id == id && o->id != KA_CLI_OPT_DB)
+            return o->name;
+    return "?";
 }
 
-typedef struct ope_args {
-    const char *log, *policy, *prior, *campaign, *compare;
-    int json, sims;
-    ka_ope_opts o;
-} ope_args;
-
-static int parse_args(int argc, char **argv, ope_args *a)
+static int ope_option(void *ctx, int id, const char *arg)
 {
-    static const struct option longopts[] = {
-        { "log", required_argument, NULL, 'l' }, { "policy", required_argument, NULL, 'p' },
-        { "prior", required_argument, NULL, 'P' }, { "campaign", required_argument, NULL, 'c' },
-        { "sims", required_argument, NULL, 'n' }, { "boot", required_argument, NULL, 'b' },
-        { "level", required_argument, NULL, 'L' }, { "passes", required_argument, NULL, 'r' },
-        { "seed", required_argument, NULL, 's' }, { "compare", required_argument, NULL, 'C' },
-        { "dr-model", required_argument, NULL, 'm' }, { "ridge", required_argument, NULL, 'R' },
-        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c, v;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'l': a->log = optarg; break;
-        case 'p': a->policy = optarg; break;
-        case 'P': a->prior = optarg; break;
-        case 'c': a->campaign = optarg; break;
-        case 'C': a->compare = optarg; break;
-        case 'j': a->json = 1; break;
-        case 'h': ka_ope_usage(stdout); return 1;
-        case 'n':
-            if (ka_parse_int(optarg, 100, 10000000, &a->sims))
-                goto bad;
-            break;
-        case 'b':
-            if (ka_parse_int(optarg, 0, 100000, &a->o.n_boot))
-                goto bad;
-            break;
-        case 'r':
-            if (ka_parse_int(optarg, 1, 100000, &a->o.replay_passes))
-                goto bad;
-            break;
-        case 'L':
-            if (ka_parse_double(optarg, 0.5, 0.9999, &a->o.level))
-                goto bad;
-            break;
-        case 's':
-            if (ka_parse_int(optarg, 0, 2147483647, &v))
-                goto bad;
-            a->o.seed = (uint64_t)v;
-            break;
-        case 'm':
-            if (ka_ope_dr_model_parse(optarg, &a->o.dr_model)) {
-                fprintf(stderr, "keyart ope: unknown --dr-model '%s' (mean, ridge)\n", optarg);
-                return -1;
-            }
-            break;
-        case 'R':
-            if (ka_parse_double(optarg, 1e-9, 1e9, &a->o.dr_ridge))
-                goto bad;
-            break;
-        default:
-            fprintf(stderr, "keyart ope: unknown option or missing value: %s\n", argv[optind - 1]);
-            ka_ope_usage(stderr);
-            return -1;
+    ope_ctx *c = ctx;
+    ka_cli_ope_args *a = &c->a;
+    int v = 0, bad = 0;
+    if (c->db ? OBD_ONLY(id) : DB_ONLY(id)) {
+        fprintf(stderr, c->db ? "keyart ope: --%s is for Open Bandit Dataset logs (--log), not "
+                "--db\n" : "keyart ope: --%s is for keyart's own log (--db)\n", opt_name(id));
+        return KA_CLI_BAD;
+    }
+    switch (id) {
+    case O_TITLE: a->title = arg; break;
+    case O_EXPERIMENT: a->experiment = arg; break;
+    case O_ARM: a->arm = arg; break;
+    case O_POLICY: a->policy = arg; break;
+    case O_LOG: a->log = arg; break;
+    case O_PRIOR: a->prior = arg; break;
+    case O_CAMPAIGN: a->campaign = arg; break;
+    case O_COMPARE: a->compare = arg; break;
+    case O_SIMS: bad = ka_parse_int(arg, 100, 10000000, &a->sims); break;
+    case O_ATTRIBUTION: bad = ka_parse_double(arg, 0.001, 1e7, &a->attribution_s); break;
+    case O_BOOT: bad = ka_parse_int(arg, 0, 100000, &a->o.n_boot); break;
+    case O_PASSES: bad = ka_parse_int(arg, 1, 100000, &a->o.replay_passes); break;
+    case O_LEVEL: bad = ka_parse_double(arg, 0.5, 0.9999, &a->o.level); break;
+    case O_RIDGE: bad = ka_parse_double(arg, 1e-9, 1e9, &a->o.dr_ridge); break;
+    case O_SEED:
+        bad = ka_parse_int(arg, 0, 2147483647, &v);
+        a->o.seed = bad ? a->o.seed : (uint64_t)v;
+        break;
+    default:
+        if (ka_ope_dr_model_parse(arg, &a->o.dr_model)) {
+            fprintf(stderr, "keyart ope: unknown --dr-model '%s' (mean, ridge)\n", arg);
+            return KA_CLI_BAD;
         }
     }
-    if (optind != argc || !a->log || !a->policy) {
-        fprintf(stderr, "keyart ope: %s\n", optind != argc ? "unexpected argument"
-                : "--log FILE (or --db URL) and --policy are required");
-        ka_ope_usage(stderr);
+    if (bad)        /* ope's own wording, which its tests know */
+        fprintf(stderr, "keyart ope: bad value for --%s: '%s' (see keyart ope --help)\n",
+                opt_name(id), arg);
+    return bad ? KA_CLI_BAD : 0;
+}
+
+/* What each kind of log needs; -1 after saying what is missing. */
+static int ope_check(const ope_ctx *c)
+{
+    const ka_cli_ope_args *a = &c->a;
+    const char *why = !c->db ? (!a->log || !a->policy ? "--log FILE (or --db URL) and --policy are required"
+                    : NULL)
+        : !a->title && !a->experiment ? "--db wants --title ID or --experiment NAME"
+        : a->arm && !a->experiment ? "--arm goes with --experiment"
+        : !a->policy ? "--policy is required" : NULL;
+    if (why) {
+        fprintf(stderr, "keyart ope: %s\n", why);
         return -1;
     }
-    if (strcmp(a->policy, "uniform") && strcmp(a->policy, "bts")) {
+    if (!c->db && strcmp(a->policy, "uniform") && strcmp(a->policy, "bts")) {
         fprintf(stderr, "keyart ope: unknown policy '%s' (uniform, bts)\n", a->policy);
         return -1;
     }
     return 0;
-bad:
-    for (int i = 0; longopts[i].name; i++)
-        if (longopts[i].val == c)
-            fprintf(stderr, "keyart ope: bad value for --%s: '%s' (see keyart ope --help)\n",
-                    longopts[i].name, optarg);
-    return -1;
 }
 
 /* The bts policy's position probabilities for log; prints why not. */
-static int bts_dist(const ope_args *a, ka_ope_log *log, double **dist, char *prior_used,
+static int bts_dist(const ka_cli_ope_args *a, ka_ope_log *log, double **dist, char *prior_used,
                     size_t cap, const char **campaign_used)
 {
     char tmp[4096], tmp2[4096];
@@ -203,7 +191,8 @@ static json_t *dr_model_json(const ka_ope_opts *o)
                      ridge ? "penalty" : "shrink", ridge ? o->dr_ridge : o->dr_shrink);
 }
 
-/* Whether the command line reads keyart's own log (--db). */
+/* Whether the command line reads keyart's own log (--db), which decides the
+ * defaults before the options are read. */
 static int wants_db(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -212,15 +201,23 @@ static int wants_db(int argc, char **argv)
     return 0;
 }
 
-int ka_cmd_ope(int argc, char **argv)
+static int ope_run(const ka_cli_cmd *self, int argc, char **argv)
 {
-    if (wants_db(argc, argv))
-        return ka_cmd_ope_db(argc, argv);
-    ope_args a = { .sims = 100000 };
-    ka_ope_opts_default(&a.o);
-    int r = parse_args(argc, argv, &a);
-    if (r)
-        return r > 0 ? KA_EXIT_OK : KA_EXIT_USAGE;
+    ope_ctx c = { .a = { .sims = 100000 }, .db = wants_db(argc, argv) };
+    ka_cli_common com = { 0 };
+    ka_ope_opts_default(&c.a.o);
+    if (c.db)
+        c.a.o.level = 0.99;
+    int first = ka_cli_parse(self, argc, argv, &c, &com);
+    if (first < 0)
+        return ka_cli_exit(first);
+    c.a.db = com.db;
+    c.a.json = com.json;
+    if (ope_check(&c))
+        return KA_EXIT_USAGE;
+    if (c.db)
+        return ka_cli_ope_db(&c.a);
+    const ka_cli_ope_args a = c.a;
     ka_ope_log log, cmp = { 0 };
     if (ka_ope_read_obd(a.log, &log)) {
         ka_cli_error("ope");
@@ -304,3 +301,18 @@ done:
     ka_ope_log_free(&cmp);
     return rc;
 }
+
+const ka_cli_cmd ka_cli_ope = {
+    .name = "ope",
+    .synopsis = "--db URL (--title ID | --experiment NAME [--arm A]) "
+        "--policy uniform|variant:N|seed|egreedy|thompson|linucb|FILE [--attribution S] "
+        "[--level L] [--json] [options]\n"
+        "--log FILE --policy uniform|bts [--json] [options]",
+    .summary = "off-policy evaluation (replay, IPS, SNIPS, DR) of a policy on the "
+        "impressions serving logged (uniform, variant:N, a file of probabilities, or seed, "
+        "egreedy, thompson, linucb as learned), or on an Open Bandit Dataset CSV",
+    .description = "Estimates the click rate a policy would have had on logged impressions: "
+        "by replay (Li et al. 2011; unbiased on uniform logs), IPS, self-normalised IPS and "
+        "doubly robust, each with a bootstrap interval, beside the log's own click rate.",
+    .opts = ope_opts, .opt = ope_option, .run = ope_run,
+};

@@ -2,7 +2,6 @@
  * titles, `keyart worker` takes and runs jobs (any number of workers, on any number
  * of machines sharing the database and the artwork folder), `keyart jobs` shows the
  * queue. SIGINT / SIGTERM make a worker stop after its current job. */
-#include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,120 +13,65 @@
 
 /* ---- enqueue ---- */
 
-static void enqueue_usage(FILE *f)
-{
-    fprintf(f,
-    "usage: keyart enqueue VIDEO... [--genre G] [--variants N] [--title-id ID]\n"
-    "                      [--min-quality Q] [--quality-weights B,C,S,X,R,F]\n"
-    "                      [--ranker FILE] [--stage-opt STAGE.OPTION=VALUE]...\n"
-    "                      [--segment S] [--overlap S] [--db URL]\n"
-    "\n"
-    "Adds each VIDEO to the work queue as a title for `keyart worker`, whose variants\n"
-    "are chosen as `keyart analyze` with the same options would choose them: the\n"
-    "options are stored with the jobs, and the worker that takes one applies them.\n"
-    "  --genre G        the genre's slots (default drama; see keyart analyze --help)\n"
-    "  --variants N     variants to choose, 4..12 (default 8)\n"
-    "  --min-quality Q  quality threshold 0..1 (default 0.35)\n"
-    "  --quality-weights B,C,S,X,R,F\n"
-    "                   weights of the quality score's parts: brightness, contrast,\n"
-    "                   sharpness, saturation, BRISQUE, faces (default\n"
-    "                   0.25,0.25,0.30,0.20,0.10,0.15); six numbers 0..1000, not all 0\n"
-    "  --ranker FILE    the ranker (keyart train-ranker; default: the one built in);\n"
-    "                   its content is stored with the jobs\n"
-    "  --title-id ID    the title's id (one VIDEO only; default: the file name)\n"
-    "  --segment S      split titles longer than 1.5 x S seconds into segments of about\n"
-    "                   S seconds that workers analyse in parallel, then merge (default:\n"
-    "                   no splitting)\n"
-    "  --overlap S      context decoded around each segment (default 5)\n"
-    "  --db URL         the database (default $KEYART_DB, else sqlite:keyart.db)\n");
-    ka_cli_stage_opts_usage(f);
-}
-
 typedef struct enqueue_args {
     ka_enqueue_opts o;
     ka_quality_weights weights;
-    ka_cli_stage_opts stages;
     char *ranker;                   /* --ranker FILE's text */
-    const char *db;
 } enqueue_args;
 
-/* 0, 1 after --help, -1 on a bad command line (said). */
-static int enqueue_parse(int argc, char **argv, enqueue_args *a)
+enum { O_GENRE, O_VARIANTS, O_TITLE, O_SEGMENT, O_OVERLAP, O_MINQ, O_QWEIGHTS,
+       O_ONCE, O_DRAIN, O_LEASE, O_POLL, O_NAME, O_THREADS };
+
+static const ka_cli_opt enqueue_opts[] = {
+    { "genre", 0, "G", "the genre's slots (default drama; see keyart analyze --help)",
+      O_GENRE, NULL },
+    { "variants", 0, "N", "variants to choose, 4..12 (default 8)", O_VARIANTS, NULL },
+    { "min-quality", 0, "Q", "quality threshold 0..1 (default 0.35)", O_MINQ, NULL },
+    { "quality-weights", 0, "B,C,S,X,R,F", "weights of the quality score's parts: "
+      "brightness, contrast, sharpness, saturation, BRISQUE, faces (default "
+      "0.25,0.25,0.30,0.20,0.10,0.15); six numbers 0..1000, not all 0", O_QWEIGHTS, NULL },
+    KA_CLI_ROW_RANKER("; its content is stored with the jobs"),
+    { "title-id", 0, "ID", "the title's id (one VIDEO only; default: the file name)",
+      O_TITLE, NULL },
+    { "segment", 0, "S", "split titles longer than 1.5 x S seconds into segments of about S "
+      "seconds that workers analyse in parallel, then merge (default: no splitting)",
+      O_SEGMENT, NULL },
+    { "overlap", 0, "S", "context decoded around each segment (default 5)", O_OVERLAP, NULL },
+    KA_CLI_ROW_DB(""),
+    KA_CLI_ROWS_STAGE,
+    { 0 },
+};
+
+static int enqueue_option(void *ctx, int id, const char *arg)
 {
-    enum { O_GENRE = 256, O_VARIANTS, O_TITLE, O_SEGMENT, O_OVERLAP, O_DB, O_MINQ,
-           O_QWEIGHTS, O_RANKER };
-    static const struct option longopts[] = {
-        { "genre", required_argument, NULL, O_GENRE },
-        { "variants", required_argument, NULL, O_VARIANTS },
-        { "min-quality", required_argument, NULL, O_MINQ },
-        { "quality-weights", required_argument, NULL, O_QWEIGHTS },
-        { "title-id", required_argument, NULL, O_TITLE },
-        { "segment", required_argument, NULL, O_SEGMENT },
-        { "overlap", required_argument, NULL, O_OVERLAP },
-        { "db", required_argument, NULL, O_DB },
-        { "ranker", required_argument, NULL, O_RANKER },
-        { "stage-opt", required_argument, NULL, KA_CLI_OPT_STAGE },
-        { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
-        { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
+    enqueue_args *a = ctx;
     ka_enqueue_opts *o = &a->o;
-    int c, bad = 0;
-    optind = 1;
-    opterr = 0;
-    while (!bad && (c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_GENRE: o->genre = optarg; bad = !ka_genre_find(optarg); break;
-        case O_VARIANTS: bad = ka_parse_int(optarg, 4, 12, &o->n_variants); break;
-        case O_TITLE: o->title_id = optarg; break;
-        case O_SEGMENT: bad = ka_parse_double(optarg, 1, 1e6, &o->segment_s); break;
-        case O_OVERLAP: bad = ka_parse_double(optarg, 0, 600, &o->overlap_s); break;
-        case O_DB: a->db = optarg; break;
-        case O_MINQ:    /* these say what is wrong themselves, as analyze does */
-            if (ka_cli_parse_min_quality("enqueue", optarg, &o->min_quality))
-                return -1;
-            o->has_min_quality = 1;
-            break;
-        case O_QWEIGHTS:
-            if (ka_cli_parse_weights("enqueue", optarg, &a->weights))
-                return -1;
-            o->weights = &a->weights;
-            break;
-        case O_RANKER:
-            if (ka_cli_read_text("enqueue", optarg, &a->ranker))
-                return -1;
-            o->ranker_json = a->ranker;
-            break;
-        case KA_CLI_OPT_STAGE:
-        case KA_CLI_OPT_DETECTOR:
-        case KA_CLI_OPT_MODELS:
-            if (ka_cli_stage_option(c, optarg, &a->stages))
-                return -1;
-            break;
-        case 'h': enqueue_usage(stdout); return 1;
-        default: bad = 1; break;
-        }
-        if (bad)
-            fprintf(stderr, "keyart enqueue: bad option or value: %s\n", argv[optind - 1]);
+    switch (id) {
+    case O_GENRE: o->genre = arg; return ka_genre_find(arg) ? 0 : KA_CLI_BADVAL;
+    case O_VARIANTS: return ka_parse_int(arg, 4, 12, &o->n_variants) ? KA_CLI_BADVAL : 0;
+    case O_TITLE: o->title_id = arg; return 0;
+    case O_SEGMENT: return ka_parse_double(arg, 1, 1e6, &o->segment_s) ? KA_CLI_BADVAL : 0;
+    case O_OVERLAP: return ka_parse_double(arg, 0, 600, &o->overlap_s) ? KA_CLI_BADVAL : 0;
+    case O_MINQ:    /* these say what is wrong themselves, as analyze does */
+        o->has_min_quality = 1;
+        return ka_cli_parse_min_quality("enqueue", arg, &o->min_quality) ? KA_CLI_BAD : 0;
+    case O_QWEIGHTS:
+        o->weights = &a->weights;
+        return ka_cli_parse_weights("enqueue", arg, &a->weights) ? KA_CLI_BAD : 0;
+    default:        /* --ranker */
+        o->ranker_json = NULL;
+        free(a->ranker);
+        if (ka_cli_read_text("enqueue", arg, &a->ranker))
+            return KA_CLI_BAD;
+        o->ranker_json = a->ranker;
+        return 0;
     }
-    if (!bad && (optind >= argc || (o->title_id && argc - optind > 1))) {
-        fprintf(stderr, "keyart enqueue: expected VIDEO... (--title-id with one VIDEO)\n");
-        bad = 1;
-    }
-    if (bad)
-        enqueue_usage(stderr);
-    if (bad || ka_cli_stage_opts_check("enqueue", &a->stages))
-        return -1;
-    o->stage_opts = (const char *const *)a->stages.v;
-    o->n_stage_opts = a->stages.n;
-    return 0;
 }
 
-static int enqueue_all(enqueue_args *a, int first, int argc, char **argv)
+static int enqueue_all(enqueue_args *a, const char *db, int first, int argc, char **argv)
 {
     ka_store *s = NULL;
-    int rc = ka_cli_store_open("enqueue", a->db, 0, &s);
+    int rc = ka_cli_store_open("enqueue", db, 0, &s);
     for (int i = first; !rc && i < argc; i++) {
         int64_t job = 0;
         int n = ka_store_enqueue(s, argv[i], &a->o, &job);
@@ -151,16 +95,37 @@ static int enqueue_all(enqueue_args *a, int first, int argc, char **argv)
     return rc;
 }
 
-int ka_cmd_enqueue(int argc, char **argv)
+static int enqueue_run(const ka_cli_cmd *self, int argc, char **argv)
 {
     enqueue_args a = { .o = { .genre = "drama" } };
-    int p = enqueue_parse(argc, argv, &a);
-    int rc = p < 0 ? KA_EXIT_USAGE : p > 0 ? KA_EXIT_OK : enqueue_all(&a, optind, argc, argv);
-    ka_cli_stage_opts_free(&a.stages);
+    ka_cli_common com = { 0 };
+    int first = ka_cli_parse(self, argc, argv, &a, &com), rc;
+    if (first < 0) {
+        rc = ka_cli_exit(first);
+    } else if (first >= argc || (a.o.title_id && argc - first > 1)) {
+        fprintf(stderr, "keyart enqueue: expected VIDEO... (--title-id with one VIDEO)\n");
+        rc = KA_EXIT_USAGE;
+    } else {
+        a.o.stage_opts = (const char *const *)com.stages.v;
+        a.o.n_stage_opts = com.stages.n;
+        rc = enqueue_all(&a, com.db, first, argc, argv);
+    }
+    ka_cli_stage_opts_free(&com.stages);
     free(a.ranker);
     return rc;
 }
 
+const ka_cli_cmd ka_cli_enqueue = {
+    .name = "enqueue", .operands = "*",
+    .synopsis = "VIDEO... [--genre G] [--variants N] [--title-id ID] [--min-quality Q] "
+        "[--quality-weights B,C,S,X,R,F] [--ranker FILE] [--stage-opt STAGE.OPTION=VALUE]... "
+        "[--segment S] [--overlap S] [--db URL]",
+    .summary = "add titles to the work queue",
+    .description = "Adds each VIDEO to the work queue as a title for `keyart worker`, whose "
+        "variants are chosen as `keyart analyze` with the same options would choose them: "
+        "the options are stored with the jobs, and the worker that takes one applies them.",
+    .opts = enqueue_opts, .opt = enqueue_option, .run = enqueue_run,
+};
 
 /* ---- worker ---- */
 
@@ -172,70 +137,38 @@ static void on_stop(int sig)
     stop_requested = 1;
 }
 
-static const char worker_usage[] =
-    "usage: keyart worker [--once | --drain] [--lease S] [--poll S] [--db URL]\n"
-    "                     [--artwork DIR] [--name NAME] [--threads N] [-q]\n"
-    "\n"
-    "Takes jobs from the queue and analyses them until stopped (SIGINT / SIGTERM stop it\n"
-    "after the current job). A job is held under a lease renewed by heartbeats; when a\n"
-    "worker dies its job is taken again once the lease has run out.\n"
-    "  --once           run at most one job, then exit\n"
-    "  --drain          exit when nothing is queued or running any more\n"
-    "  --lease S        lease length in seconds (default 60; heartbeats every S/3)\n"
-    "  --poll S         wait between looks at an empty queue (default 2)\n"
-    "  --artwork DIR    the shared artwork folder (default $KEYART_ARTWORK, else artwork)\n"
-    "  --name NAME      this worker's name in `keyart jobs` (default host:pid)\n"
-    "  --threads N      decoder threads (default: one per core)\n"
-    "  --db URL         the database (default $KEYART_DB, else sqlite:keyart.db)\n"
-    "  -q, --quiet      print only errors\n";
-
 typedef struct worker_args {
-    const char *db;
     int once, drain, quiet;
     double poll_s;
     ka_worker_opts w;
 } worker_args;
 
-static int worker_parse(int argc, char **argv, worker_args *a)
+static const ka_cli_opt worker_opts[] = {
+    { "once", 0, NULL, "run at most one job, then exit", O_ONCE, NULL },
+    { "drain", 0, NULL, "exit when nothing is queued or running any more", O_DRAIN, NULL },
+    { "lease", 0, "S", "lease length in seconds (default 60; heartbeats every S/3)", O_LEASE,
+      NULL },
+    { "poll", 0, "S", "wait between looks at an empty queue (default 2)", O_POLL, NULL },
+    KA_CLI_ROW_ARTWORK(", shared by every worker"),
+    { "name", 0, "NAME", "this worker's name in `keyart jobs` (default host:pid)", O_NAME,
+      NULL },
+    { "threads", 0, "N", "decoder threads (default: one per core)", O_THREADS, NULL },
+    KA_CLI_ROW_DB(""),
+    KA_CLI_ROW_QUIET("print only errors"),
+    { 0 },
+};
+
+static int worker_option(void *ctx, int id, const char *arg)
 {
-    enum { O_ONCE = 256, O_DRAIN, O_LEASE, O_POLL, O_DB, O_ART, O_NAME, O_THREADS };
-    static const struct option longopts[] = {
-        { "once", no_argument, NULL, O_ONCE }, { "drain", no_argument, NULL, O_DRAIN },
-        { "lease", required_argument, NULL, O_LEASE },
-        { "poll", required_argument, NULL, O_POLL }, { "db", required_argument, NULL, O_DB },
-        { "artwork", required_argument, NULL, O_ART },
-        { "name", required_argument, NULL, O_NAME },
-        { "threads", required_argument, NULL, O_THREADS },
-        { "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c, bad = 0;
-    optind = 1;
-    opterr = 0;
-    while (!bad && (c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case O_ONCE: a->once = 1; break;
-        case O_DRAIN: a->drain = 1; break;
-        case O_LEASE: bad = ka_parse_double(optarg, 1, 86400, &a->w.lease_s); break;
-        case O_POLL: bad = ka_parse_double(optarg, 0.05, 3600, &a->poll_s); break;
-        case O_DB: a->db = optarg; break;
-        case O_ART: a->w.artwork_dir = optarg; break;
-        case O_NAME: a->w.name = optarg; break;
-        case O_THREADS: bad = ka_parse_int(optarg, 0, 64, &a->w.threads); break;
-        case 'q': a->quiet = 1; break;
-        case 'h': printf("%s", worker_usage); return 1;
-        default: bad = 1; break;
-        }
-        if (bad)
-            fprintf(stderr, "keyart worker: bad option or value: %s\n", argv[optind - 1]);
+    worker_args *a = ctx;
+    switch (id) {
+    case O_ONCE: a->once = 1; return 0;
+    case O_DRAIN: a->drain = 1; return 0;
+    case O_LEASE: return ka_parse_double(arg, 1, 86400, &a->w.lease_s) ? KA_CLI_BADVAL : 0;
+    case O_POLL: return ka_parse_double(arg, 0.05, 3600, &a->poll_s) ? KA_CLI_BADVAL : 0;
+    case O_NAME: a->w.name = arg; return 0;
+    default: return ka_parse_int(arg, 0, 64, &a->w.threads) ? KA_CLI_BADVAL : 0;
     }
-    if (!bad && optind != argc) {
-        fprintf(stderr, "keyart worker: unexpected argument %s\n", argv[optind]);
-        bad = 1;
-    }
-    if (bad)
-        fprintf(stderr, "%s", worker_usage);
-    return bad ? -1 : 0;
 }
 
 /* Runs one job; prints what became of it. Returns an exit code for --once. */
@@ -262,23 +195,26 @@ static int work_one(ka_store *s, const ka_job *j, const worker_args *a)
     return err == 0 ? KA_EXIT_OK : err == 1 ? KA_EXIT_INPUT : ka_cli_store_exit(err);
 }
 
-int ka_cmd_worker(int argc, char **argv)
+static int worker_run(const ka_cli_cmd *self, int argc, char **argv)
 {
     worker_args a = { .poll_s = 2 };
-    int p = worker_parse(argc, argv, &a);
-    if (p)
-        return p > 0 ? KA_EXIT_OK : KA_EXIT_USAGE;
+    ka_cli_common com = { 0 };
+    int first = ka_cli_parse(self, argc, argv, &a, &com);
+    if (first < 0)
+        return ka_cli_exit(first);
+    a.quiet = com.quiet;
+    a.w.artwork_dir = com.artwork;
     char name[256], host[200] = "host";
     gethostname(host, sizeof host - 1);
     snprintf(name, sizeof name, "%s:%ld", host, (long)getpid());
     if (!a.w.name)
         a.w.name = name;
-    a.w.url = a.db ? a.db : ka_store_default_url();
+    a.w.url = com.db ? com.db : ka_store_default_url();
     a.w.quiet = a.quiet;
     if (!a.w.lease_s)
         a.w.lease_s = 60;
     ka_store *s = NULL;
-    int rc = ka_cli_store_open("worker", a.db, 0, &s);
+    int rc = ka_cli_store_open("worker", com.db, 0, &s);
     if (rc)
         return rc;
     struct sigaction sa = { .sa_handler = on_stop };
@@ -313,38 +249,14 @@ int ka_cmd_worker(int argc, char **argv)
 
 /* ---- jobs ---- */
 
-int ka_cmd_jobs(int argc, char **argv)
+static int jobs_run(const ka_cli_cmd *self, int argc, char **argv)
 {
-    static const char usage[] =
-        "usage: keyart jobs [--json] [--db URL]\n"
-        "\n"
-        "Shows the work queue: id, kind (title, segment, merge), state (queued, running,\n"
-        "done, failed), title, attempts, the worker holding it and its lease, errors.\n";
-    static const struct option longopts[] = {
-        { "json", no_argument, NULL, 'j' }, { "db", required_argument, NULL, 'd' },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-    };
-    const char *db = NULL;
-    int c, json = 0;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (c == 'j')
-            json = 1;
-        else if (c == 'd')
-            db = optarg;
-        else if (c == 'h') {
-            printf("%s", usage);
-            return KA_EXIT_OK;
-        } else {
-            fprintf(stderr, "keyart jobs: bad option: %s\n%s", argv[optind - 1], usage);
-            return KA_EXIT_USAGE;
-        }
-    }
-    if (optind != argc) {
-        fprintf(stderr, "keyart jobs: unexpected argument %s\n%s", argv[optind], usage);
-        return KA_EXIT_USAGE;
-    }
+    ka_cli_common com = { 0 };
+    int first = ka_cli_parse(self, argc, argv, NULL, &com);
+    if (first < 0)
+        return ka_cli_exit(first);
+    const char *db = com.db;
+    int json = com.json;
     ka_store *s = NULL;
     int rc = ka_cli_store_open("jobs", db, KA_STORE_NOCREATE | KA_STORE_READ, &s);
     json_t *a = NULL;
@@ -389,3 +301,27 @@ int ka_cmd_jobs(int argc, char **argv)
     ka_store_close(&s);
     return rc;
 }
+
+const ka_cli_cmd ka_cli_worker = {
+    .name = "worker",
+    .synopsis = "[--once | --drain] [--lease S] [--poll S] [--db URL] [--artwork DIR] "
+        "[--name NAME] [--threads N] [-q]",
+    .summary = "take jobs from the queue and analyse them",
+    .description = "Takes jobs from the queue and analyses them until stopped (SIGINT / "
+        "SIGTERM stop it after the current job). A job is held under a lease renewed by "
+        "heartbeats; when a worker dies its job is taken again once the lease has run out.",
+    .opts = worker_opts, .opt = worker_option, .run = worker_run,
+};
+
+static const ka_cli_opt jobs_opts[] = {
+    KA_CLI_ROW_JSON("as a JSON array"), KA_CLI_ROW_DB(""), { 0 },
+};
+
+const ka_cli_cmd ka_cli_jobs = {
+    .name = "jobs", .synopsis = "[--json] [--db URL]",
+    .summary = "the work queue",
+    .description = "Shows the work queue: id, kind (title, segment, merge), state (queued, "
+        "running, done, failed), title, attempts, the worker holding it and its lease, "
+        "errors.",
+    .opts = jobs_opts, .run = jobs_run,
+};

@@ -3,7 +3,6 @@
  * trains the ranker on them (rank/train.c) and writes it; --loco also trains once
  * per clip without it and reports how well that ranker orders the clip it never saw
  * (Kendall's tau-b and NDCG at 3 against the grades). */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,34 +18,6 @@ typedef struct rank_args {
     char **grades;
     int n_grades;
 } rank_args;
-
-static void rank_usage(FILE *f)
-{
-    fprintf(f,
-        "usage: keyart train-ranker GRADES.json... -o FILE [options]\n"
-        "       keyart train-ranker --features FEATURES.json [-o FILE] [options]\n"
-        "\n"
-        "Trains the ranker that orders candidates by how well they work as artwork, from\n"
-        "editors' grades (0 unusable .. 3 would use) of frames of clips; use it with\n"
-        "keyart analyze --ranker FILE.\n"
-        "\n"
-        "  -o, --output FILE       the ranker (JSON)\n"
-        "  --media DIR[:DIR...]    folders the clips' videos are under (default: beside\n"
-        "                          each grade file and the folder above it)\n"
-        "  --exclude CLIP          leave a clip out of the training\n"
-        "  --loco                  leave-one-clip-out: per clip, train without it and\n"
-        "                          report how well that ranker orders the clip's frames\n"
-        "  --save-features FILE    also write the measured frames to FILE\n"
-        "  --features FILE         train on frames measured before (no analysis)\n"
-        "  --l2 X                  weight penalty (default 0.1)\n"
-        "  --pointwise X           weight of the grade-scale loss (default 1)\n"
-        "  --ignore F,F...         features the ranker must not use (weigh 0)\n"
-        "  --models DIR, --detector D, --stage-opt STAGE.OPTION=VALUE\n"
-        "                          the analysis stages' options, as keyart analyze takes\n"
-        "                          them\n"
-        "  --json                  print the report as JSON\n"
-        "  -q, --quiet             no progress lines\n");
-}
 
 /* "motion,skin": the features' bits; -1 (message printed) for an unknown name. */
 static int rank_parse_ignore(const char *list, uint64_t *mask)
@@ -66,81 +37,65 @@ static int rank_parse_ignore(const char *list, uint64_t *mask)
     return 0;
 }
 
-static int rank_parse(int argc, char **argv, rank_args *a)
+enum { O_OUTPUT, O_MEDIA, O_EXCLUDE, O_LOCO, O_SAVE, O_FEATURES, O_L2, O_POINT, O_IGNORE };
+
+static const ka_cli_opt rank_opts[] = {
+    { "output", 'o', "FILE", "the ranker (JSON)", O_OUTPUT, NULL },
+    { "media", 0, "DIR[:DIR...]", "folders the clips' videos are under (default: beside each "
+      "grade file and the folder above it)", O_MEDIA, NULL },
+    { "exclude", 0, "CLIP", "leave a clip out of the training", O_EXCLUDE, NULL },
+    { "loco", 0, NULL, "leave-one-clip-out: per clip, train without it and report how well "
+      "that ranker orders the clip's frames", O_LOCO, NULL },
+    { "save-features", 0, "FILE", "also write the measured frames to FILE", O_SAVE, NULL },
+    { "features", 0, "FILE", "train on frames measured before (no analysis)", O_FEATURES,
+      NULL },
+    { "l2", 0, "X", "weight penalty (default 0.1)", O_L2, NULL },
+    { "pointwise", 0, "X", "weight of the grade-scale loss (default 1)", O_POINT, NULL },
+    { "ignore", 0, "F,F...", "features the ranker must not use (weigh 0)", O_IGNORE, NULL },
+    KA_CLI_ROW_JSON("print the report as JSON"),
+    KA_CLI_ROW_QUIET("no progress lines"),
+    KA_CLI_ROWS_STAGE,
+    { 0 },
+};
+
+static int rank_option(void *ctx, int id, const char *arg)
 {
-    enum { O_MEDIA = 256, O_EXCLUDE, O_LOCO, O_SAVE, O_FEATURES, O_L2, O_POINT, O_JSON, O_IGNORE };
-    static const struct option longopts[] = {
-        { "output", required_argument, NULL, 'o' },
-        { "media", required_argument, NULL, O_MEDIA },
-        { "exclude", required_argument, NULL, O_EXCLUDE },
-        { "loco", no_argument, NULL, O_LOCO },
-        { "save-features", required_argument, NULL, O_SAVE },
-        { "features", required_argument, NULL, O_FEATURES },
-        { "l2", required_argument, NULL, O_L2 },
-        { "pointwise", required_argument, NULL, O_POINT },
-        { "ignore", required_argument, NULL, O_IGNORE },
-        { "json", no_argument, NULL, O_JSON },
-        { "models", required_argument, NULL, KA_CLI_OPT_MODELS },
-        { "detector", required_argument, NULL, KA_CLI_OPT_DETECTOR },
-        { "stage-opt", required_argument, NULL, KA_CLI_OPT_STAGE },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-        const char *bad = NULL;
-        switch (c) {
-        case 'o': a->out = optarg; break;
-        case O_MEDIA: a->media = optarg; break;
-        case O_EXCLUDE: a->exclude = optarg; break;
-        case O_LOCO: a->loco = 1; break;
-        case O_SAVE: a->features_out = optarg; break;
-        case O_FEATURES: a->features_in = optarg; break;
-        case O_JSON: a->json = 1; break;
-        case 'q': a->quiet = 1; break;
-        case O_L2: bad = ka_parse_double(optarg, 0, 100, &a->train.l2) ? "l2" : NULL; break;
-        case O_POINT:
-            bad = ka_parse_double(optarg, 0, 100, &a->train.pointwise) ? "pointwise" : NULL;
-            break;
-        case O_IGNORE:
-            if (rank_parse_ignore(optarg, &a->train.ignore))
-                return -1;
-            break;
-        case KA_CLI_OPT_MODELS:
-        case KA_CLI_OPT_DETECTOR:
-        case KA_CLI_OPT_STAGE:
-            if (ka_cli_stage_option(c, optarg, &a->stages))
-                return -1;
-            break;
-        case 'h': rank_usage(stdout); exit(KA_EXIT_OK);
-        default:
-            fprintf(stderr, "keyart train-ranker: unknown option or missing value: %s\n",
-                    argv[optind - 1]);
-            rank_usage(stderr);
-            return -1;
-        }
-        if (bad) {
-            fprintf(stderr, "keyart train-ranker: bad value '%s' for --%s\n", optarg, bad);
-            return -1;
-        }
+    rank_args *a = ctx;
+    switch (id) {
+    case O_OUTPUT: a->out = arg; return 0;
+    case O_MEDIA: a->media = arg; return 0;
+    case O_EXCLUDE: a->exclude = arg; return 0;
+    case O_LOCO: a->loco = 1; return 0;
+    case O_SAVE: a->features_out = arg; return 0;
+    case O_FEATURES: a->features_in = arg; return 0;
+    case O_L2: return ka_parse_double(arg, 0, 100, &a->train.l2) ? KA_CLI_BADVAL : 0;
+    case O_POINT: return ka_parse_double(arg, 0, 100, &a->train.pointwise) ? KA_CLI_BADVAL : 0;
+    default: return rank_parse_ignore(arg, &a->train.ignore) ? KA_CLI_BAD : 0;
     }
-    a->grades = argv + optind;
-    a->n_grades = argc - optind;
+}
+
+static int rank_parse(const ka_cli_cmd *self, int argc, char **argv, rank_args *a)
+{
+    ka_cli_common com = { 0 };
+    int first = ka_cli_parse(self, argc, argv, a, &com);
+    if (first < 0)
+        return first;
+    a->stages = com.stages;
+    a->json = com.json;
+    a->quiet = com.quiet;
+    a->grades = argv + first;
+    a->n_grades = argc - first;
     if (!a->features_in && a->n_grades == 0) {
         fprintf(stderr, "keyart train-ranker: expected GRADES.json files (or --features)\n");
-        rank_usage(stderr);
-        return -1;
+        return KA_CLI_BAD;
     }
     if (a->features_in && a->n_grades > 0) {
         fprintf(stderr, "keyart train-ranker: --features replaces the grade files\n");
-        return -1;
+        return KA_CLI_BAD;
     }
     if (!a->out && !a->loco && !a->features_out) {
         fprintf(stderr, "keyart train-ranker: nothing to do: give -o FILE (or --loco)\n");
-        return -1;
+        return KA_CLI_BAD;
     }
     return 0;
 }
@@ -316,13 +271,14 @@ static int rank_train_out(const rank_args *a, const rank_data *d)
     return ka_ranker_save(&r, a->out);
 }
 
-int ka_cmd_train_ranker(int argc, char **argv)
+static int rank_run(const ka_cli_cmd *self, int argc, char **argv)
 {
     rank_args a = { 0 };
     ka_train_opts_default(&a.train);
-    if (rank_parse(argc, argv, &a) || ka_cli_stage_opts_check("train-ranker", &a.stages)) {
+    int p = rank_parse(self, argc, argv, &a);
+    if (p) {
         ka_cli_stage_opts_free(&a.stages);
-        return KA_EXIT_USAGE;
+        return ka_cli_exit(p);
     }
     if (a.quiet)
         ka_log_set_level(KA_LOG_ERROR);
@@ -349,3 +305,15 @@ int ka_cmd_train_ranker(int argc, char **argv)
     ka_cli_stage_opts_free(&a.stages);
     return rc;
 }
+
+const ka_cli_cmd ka_cli_train_ranker = {
+    .name = "train-ranker", .operands = "*",
+    .synopsis = "GRADES.json... -o FILE [--media DIR] [--loco] [--exclude CLIP] [options]\n"
+        "--features FEATURES.json [-o FILE] [options]",
+    .summary = "train the ranker that orders candidates as artwork from editors' grades of "
+        "frames",
+    .description = "Trains the ranker that orders candidates by how well they work as "
+        "artwork, from editors' grades (0 unusable .. 3 would use) of frames of clips; use "
+        "it with keyart analyze --ranker FILE.",
+    .opts = rank_opts, .opt = rank_option, .run = rank_run,
+};

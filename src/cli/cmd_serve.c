@@ -1,42 +1,11 @@
 /* cmd_serve.c: `keyart serve`: runs the HTTP service until SIGINT or SIGTERM, then
  * stops in order (requests in flight finish, a last snapshot is written). */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-static const char serve_usage[] =
-    "usage: keyart serve [--db URL] [--listen ADDR:PORT] [--artwork DIR] [--token TOKEN]\n"
-    "                    [--policy NAME] [--threads N] [--refresh S] [--snapshot S]\n"
-    "                    [--attribution S] [--seed N] [--create] [--quiet]\n"
-    "\n"
-    "Serves, per user, the variant of each title to show, and learns from events.\n"
-    "  --db URL          sqlite:PATH or postgresql://... (default $KEYART_DB, else\n"
-    "                    sqlite:keyart.db); it must exist (keyart analyze makes one)\n"
-    "  --create          make a new, empty SQLite database when there is none\n"
-    "  --listen A:P      address and port (default 127.0.0.1:8080; port 0 = any free one)\n"
-    "  --artwork DIR     the artwork folder images are served from (default\n"
-    "                    $KEYART_ARTWORK, else artwork)\n"
-    "  --token T         bearer token of write and admin routes (default $KEYART_TOKEN;\n"
-    "                    without one those routes answer 401)\n"
-    "  --policy NAME     policy outside experiments: seed, egreedy, thompson (default),\n"
-    "                    linucb, uniform\n"
-    "  --threads N       request threads (default: one per core)\n"
-    "  --refresh S       fold new events and reload titles every S seconds (1)\n"
-    "  --snapshot S      write policy and profile snapshots every S seconds (30; 0 never)\n"
-    "  --attribution S   a click counts for an impression up to S seconds after it (600)\n"
-    "  --seed N          seed the random choices (default: the clock); with --threads 1\n"
-    "                    and requests in order, the same choices every run\n"
-    "  --quiet           no log lines (without it: one line per request, method, path,\n"
-    "                    status and milliseconds, on stderr)\n"
-    "\n"
-    "routes: GET /v1/artwork?user=U&title=T[&shape=2x3], POST /v1/artwork:batch,\n"
-    "POST /v1/events, GET /v1/titles[/ID[/variants|/policies]], GET /v1/users[/ID],\n"
-    "GET|POST /v1/experiments, GET /v1/experiments/NAME[/report],\n"
-    "POST /v1/experiments/NAME/start|stop|ship, GET /artwork/..., /metrics, /healthz\n";
 
 static int number(const char *opt, const char *arg, double lo, double hi, double *out)
 {
@@ -51,61 +20,67 @@ static int number(const char *opt, const char *arg, double lo, double hi, double
     return 0;
 }
 
-static int parse(int argc, char **argv, ka_serve_opts *o)
+enum { O_LISTEN, O_TOKEN, O_POLICY, O_THREADS, O_REFRESH, O_SNAPSHOT, O_ATTRIBUTION, O_SEED,
+       O_CREATE };
+
+static const ka_cli_opt serve_opts[] = {
+    KA_CLI_ROW_DB("; it must exist (keyart analyze makes one)"),
+    { "create", 0, NULL, "make a new, empty SQLite database when there is none", O_CREATE,
+      NULL },
+    { "listen", 0, "A:P", "address and port (default 127.0.0.1:8080; port 0 = any free one)",
+      O_LISTEN, NULL },
+    KA_CLI_ROW_ARTWORK(": images are served from it"),
+    { "token", 0, "T", "bearer token of write and admin routes (default $KEYART_TOKEN; "
+      "without one those routes answer 401)", O_TOKEN, NULL },
+    { "policy", 0, "NAME", "policy outside experiments: seed, egreedy, thompson (default), "
+      "linucb, uniform", O_POLICY, NULL },
+    { "threads", 0, "N", "request threads (default: one per core)", O_THREADS, NULL },
+    { "refresh", 0, "S", "fold new events and reload titles every S seconds (1)", O_REFRESH,
+      NULL },
+    { "snapshot", 0, "S", "write policy and profile snapshots every S seconds (30; 0 never)",
+      O_SNAPSHOT, NULL },
+    { "attribution", 0, "S", "a click counts for an impression up to S seconds after it "
+      "(600)", O_ATTRIBUTION, NULL },
+    { "seed", 0, "N", "seed the random choices (default: the clock); with --threads 1 and "
+      "requests in order, the same choices every run", O_SEED, NULL },
+    KA_CLI_ROW_QUIET("no log lines (without it: one line per request, method, path, status "
+                     "and milliseconds, on stderr)"),
+    { 0 },
+};
+
+static int serve_option(void *ctx, int id, const char *arg)
 {
-    static const struct option longopts[] = {
-        { "db", required_argument, NULL, 'd' }, { "listen", required_argument, NULL, 'l' },
-        { "artwork", required_argument, NULL, 'a' }, { "token", required_argument, NULL, 't' },
-        { "policy", required_argument, NULL, 'p' }, { "threads", required_argument, NULL, 'n' },
-        { "refresh", required_argument, NULL, 'r' }, { "snapshot", required_argument, NULL, 's' },
-        { "attribution", required_argument, NULL, 'w' }, { "quiet", no_argument, NULL, 'q' },
-        { "create", no_argument, NULL, 'c' }, { "seed", required_argument, NULL, 'e' },
-        { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-    };
-    int c;
+    ka_serve_opts *o = ctx;
     double v;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case 'd': o->db_url = optarg; break;
-        case 'l': o->listen = optarg; break;
-        case 'a': o->artwork_dir = optarg; break;
-        case 't': o->token = optarg; break;
-        case 'p': o->policy = optarg; break;
-        case 'q': o->quiet = 1; break;
-        case 'c': o->create = 1; break;
-        case 'n': bad = number("--threads", optarg, 0, 256, &v); o->threads = (int)v; break;
-        case 'r': bad = number("--refresh", optarg, 0.01, 3600, &o->refresh_s); break;
-        case 's': bad = number("--snapshot", optarg, 0, 86400, &o->snapshot_s); break;
-        case 'w': bad = number("--attribution", optarg, 0.001, 1e7, &o->attribution_s); break;
-        case 'e': bad = number("--seed", optarg, 1, 9007199254740992.0, &v);
-                  o->seed = (uint64_t)v; break;
-        case 'h': printf("%s", serve_usage); return 1;
-        default:
-            fprintf(stderr, "keyart serve: unknown or incomplete option '%s'\n%s",
-                    argv[optind - 1], serve_usage);
-            return -1;
-        }
-        if (bad)
-            return -1;
+    int bad = 0;
+    switch (id) {
+    case O_LISTEN: o->listen = arg; break;
+    case O_TOKEN: o->token = arg; break;
+    case O_POLICY: o->policy = arg; break;
+    case O_CREATE: o->create = 1; break;
+    case O_THREADS: bad = number("--threads", arg, 0, 256, &v); o->threads = (int)v; break;
+    case O_REFRESH: bad = number("--refresh", arg, 0.01, 3600, &o->refresh_s); break;
+    case O_SNAPSHOT: bad = number("--snapshot", arg, 0, 86400, &o->snapshot_s); break;
+    case O_ATTRIBUTION: bad = number("--attribution", arg, 0.001, 1e7, &o->attribution_s); break;
+    default: bad = number("--seed", arg, 1, 9007199254740992.0, &v); o->seed = (uint64_t)v;
     }
-    if (optind < argc) {
-        fprintf(stderr, "keyart serve: unexpected argument '%s'\n", argv[optind]);
-        return -1;
-    }
-    return 0;
+    return bad ? KA_CLI_BAD : 0;
 }
 
-int ka_cmd_serve(int argc, char **argv)
+static int serve_run(const ka_cli_cmd *self, int argc, char **argv)
 {
     ka_serve_opts o;
+    ka_cli_common com = { 0 };
     ka_serve_opts_default(&o);
     o.token = getenv("KEYART_TOKEN");
-    int p = parse(argc, argv, &o);
-    if (p)
-        return p > 0 ? KA_EXIT_OK : KA_EXIT_USAGE;
+    int first = ka_cli_parse(self, argc, argv, &o, &com);
+    if (first < 0)
+        return ka_cli_exit(first);
+    if (com.db)
+        o.db_url = com.db;
+    if (com.artwork)
+        o.artwork_dir = com.artwork;
+    o.quiet = com.quiet;
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t set;
     sigemptyset(&set);
@@ -134,3 +109,19 @@ int ka_cmd_serve(int argc, char **argv)
     ka_serve_stop(&s);
     return KA_EXIT_OK;
 }
+
+const ka_cli_cmd ka_cli_serve = {
+    .name = "serve",
+    .synopsis = "[--db URL] [--listen ADDR:PORT] [--artwork DIR] [--token TOKEN] "
+        "[--policy NAME] [--threads N] [--refresh S] [--snapshot S] [--attribution S] "
+        "[--seed N] [--create] [--quiet]",
+    .summary = "the HTTP service: per user, the variant of a title to show; events, "
+        "experiments and their reports, /metrics",
+    .description = "Serves, per user, the variant of each title to show, and learns from "
+        "events.\n\n"
+        "Routes: GET /v1/artwork?user=U&title=T[&shape=2x3], POST /v1/artwork:batch, "
+        "POST /v1/events, GET /v1/titles[/ID[/variants|/policies]], GET /v1/users[/ID], "
+        "GET|POST /v1/experiments, GET /v1/experiments/NAME[/report], "
+        "POST /v1/experiments/NAME/start|stop|ship, GET /artwork/..., /metrics, /healthz.",
+    .opts = serve_opts, .opt = serve_option, .run = serve_run,
+};

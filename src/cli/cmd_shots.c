@@ -1,73 +1,54 @@
 /* cmd_shots.c: `keyart shots VIDEO [--format json|csv] [--min-shot S]`: the shot
  * boundaries of a video, as JSON (default) or CSV on stdout. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
-static void shots_usage(FILE *f)
+typedef struct shots_args {
+    ka_analysis_opts o;
+    int csv;
+} shots_args;
+
+enum { O_FORMAT, O_MINSHOT };
+
+static const ka_cli_opt shots_opts[] = {
+    { "format", 'f', "F", "json (default) or csv", O_FORMAT, NULL },
+    { "min-shot", 'm', "S", "boundaries closer than S seconds are merged (default 0.4)",
+      O_MINSHOT, NULL },
+    KA_CLI_ROW_QUIET("no progress bar"),
+    { 0 },
+};
+
+static int shots_option(void *ctx, int id, const char *arg)
 {
-    fprintf(f,
-        "usage: keyart shots VIDEO [--format json|csv] [--min-shot SECONDS] [--quiet]\n"
-        "\n"
-        "Prints the shots of VIDEO: index, start_frame, end_frame (inclusive, 0-based\n"
-        "decoded frames in presentation order), start_s, end_s, transition_in\n"
-        "(start|cut|fade|dissolve) and, for fades and dissolves, transition_span.\n"
-        "  --format F      json (default) or csv\n"
-        "  --min-shot S    boundaries closer than S seconds are merged (default 0.4)\n"
-        "  -q, --quiet     no progress bar\n");
+    shots_args *a = ctx;
+    if (id == O_FORMAT) {
+        if (strcmp(arg, "json") && strcmp(arg, "csv")) {
+            fprintf(stderr, "keyart shots: --format must be json or csv, not '%s'\n", arg);
+            return KA_CLI_BAD;
+        }
+        a->csv = !strcmp(arg, "csv");
+    } else if (ka_parse_double(arg, 0, 10, &a->o.shot.min_shot_s)) {
+        fprintf(stderr, "keyart shots: --min-shot must be 0..10 seconds\n");
+        return KA_CLI_BAD;
+    }
+    return 0;
 }
 
-int ka_cmd_shots(int argc, char **argv)
+static int shots_run(const ka_cli_cmd *self, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        { "format", required_argument, NULL, 'f' },
-        { "min-shot", required_argument, NULL, 'm' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    ka_analysis_opts o;
-    ka_analysis_opts_default(&o);
-    o.shots_only = 1;
-    int csv = 0, quiet = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "f:m:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            if (strcmp(optarg, "json") && strcmp(optarg, "csv")) {
-                fprintf(stderr, "keyart shots: --format must be json or csv, not '%s'\n", optarg);
-                return KA_EXIT_USAGE;
-            }
-            csv = !strcmp(optarg, "csv");
-            break;
-        case 'm':
-            if (ka_parse_double(optarg, 0, 10, &o.shot.min_shot_s)) {
-                fprintf(stderr, "keyart shots: --min-shot must be 0..10 seconds\n");
-                return KA_EXIT_USAGE;
-            }
-            break;
-        case 'q':
-            quiet = 1;
-            break;
-        case 'h':
-            shots_usage(stdout);
-            return KA_EXIT_OK;
-        default:
-            fprintf(stderr, "keyart shots: unknown option or missing value: %s\n",
-                    argv[optind - 1]);
-            shots_usage(stderr);
-            return KA_EXIT_USAGE;
-        }
-    }
-    if (optind != argc - 1) {
-        shots_usage(stderr);
-        return KA_EXIT_USAGE;
-    }
-    const char *path = argv[optind];
+    shots_args a = { 0 };
+    ka_cli_common com = { 0 };
+    ka_analysis_opts_default(&a.o);
+    a.o.shots_only = 1;
+    int first = ka_cli_parse(self, argc, argv, &a, &com);
+    if (first < 0)
+        return ka_cli_exit(first);
+    ka_analysis_opts o = a.o;
+    int csv = a.csv, quiet = com.quiet;
+    const char *path = argv[first];
     ka_progress prog;
     ka_progress_init(&prog, "shots", quiet);
     o.progress = ka_progress_update;
@@ -96,3 +77,13 @@ int ka_cmd_shots(int argc, char **argv)
     ka_title_free(&t);
     return rc;
 }
+
+const ka_cli_cmd ka_cli_shots = {
+    .name = "shots", .operands = "VIDEO",
+    .synopsis = "VIDEO [--format json|csv] [--min-shot SECONDS] [--quiet]",
+    .summary = "shot boundaries (cuts, fades, dissolves) of VIDEO",
+    .description = "Prints the shots of VIDEO: index, start_frame, end_frame (inclusive, "
+        "0-based decoded frames in presentation order), start_s, end_s, transition_in "
+        "(start|cut|fade|dissolve) and, for fades and dissolves, transition_span.",
+    .opts = shots_opts, .opt = shots_option, .run = shots_run,
+};

@@ -2,7 +2,6 @@
  * [--json]`, `keyart export TITLE [--shots | --candidates]`, and the helpers every
  * command that uses the database shares (open it from --db / $KEYART_DB, store an
  * analysis). */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,66 +49,42 @@ int ka_cli_print_json(json_t *j)
 }
 
 typedef struct store_args {
-    const char *db, *title;
-    int json, shots, candidates, rescore;
+    const char *title;
+    int shots, candidates, rescore;
     ka_quality_weights weights;     /* export --candidates --quality-weights */
 } store_args;
 
-/* The options these commands share: --db URL, --json (when allowed), one TITLE when
- * wanted. Returns -1 after printing usage on a bad command line, 1 for --help. */
-static int parse(int argc, char **argv, const char *usage, int want_title, int allow_json,
-                 store_args *a)
+enum { O_SHOTS, O_CANDIDATES, O_QWEIGHTS };
+
+/* export's own options. */
+static int export_option(void *ctx, int id, const char *arg)
 {
-    static const struct option longopts[] = {
-        { "db", required_argument, NULL, 'd' },
-        { "json", no_argument, NULL, 'j' },
-        { "shots", no_argument, NULL, 's' },
-        { "candidates", no_argument, NULL, 'c' },
-        { "quality-weights", required_argument, NULL, 'w' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (c == 'd') {
-            a->db = optarg;
-        } else if (c == 'j' && allow_json) {
-            a->json = 1;
-        } else if (c == 's' && !allow_json) {
-            a->shots = 1;           /* export only */
-        } else if (c == 'c' && !allow_json) {
-            a->candidates = 1;      /* export only */
-        } else if (c == 'w' && !allow_json) {
-            if (ka_cli_parse_weights(argv[0], optarg, &a->weights))
-                return -1;
-            a->rescore = 1;
-        } else if (c == 'h') {
-            printf("%s", usage);
-            return 1;
-        } else {
-            fprintf(stderr, "keyart %s: unknown option or missing value: %s\n%s", argv[0],
-                    argv[optind - 1], usage);
-            return -1;
-        }
+    store_args *a = ctx;
+    switch (id) {
+    case O_SHOTS: a->shots = 1; return 0;
+    case O_CANDIDATES: a->candidates = 1; return 0;
+    default:
+        a->rescore = 1;
+        return ka_cli_parse_weights("export", arg, &a->weights) ? KA_CLI_BAD : 0;
     }
-    if (a->shots && a->candidates) {
-        fprintf(stderr, "keyart %s: --shots and --candidates exclude each other\n%s", argv[0],
-                usage);
+}
+
+/* The command line: options, then one TITLE when wanted; -1 when done (*rc set). */
+static int parse(const ka_cli_cmd *c, int argc, char **argv, int want_title, store_args *a,
+                 ka_cli_common *com, int *rc)
+{
+    int first = ka_cli_parse(c, argc, argv, a, com);
+    const char *why = first < 0 ? NULL
+                    : a->shots && a->candidates ? "--shots and --candidates exclude each other"
+                    : a->rescore && !a->candidates ? "--quality-weights goes with --candidates"
+                    : NULL;
+    if (why)
+        fprintf(stderr, "keyart %s: %s\n", c->name, why);
+    if (first < 0 || why) {
+        *rc = first < 0 ? ka_cli_exit(first) : KA_EXIT_USAGE;
         return -1;
     }
-    if (a->rescore && !a->candidates) {
-        fprintf(stderr, "keyart %s: --quality-weights goes with --candidates\n%s", argv[0],
-                usage);
-        return -1;
-    }
-    if (argc - optind != want_title) {
-        fprintf(stderr, "keyart %s: expected %s\n%s", argv[0], want_title ? "one TITLE"
-                : "no argument", usage);
-        return -1;
-    }
-    a->title = want_title ? argv[optind] : NULL;
+    a->title = want_title ? argv[first] : NULL;
     return 0;
 }
 
@@ -186,14 +161,15 @@ static void print_variants(json_t *a)
 
 enum { LIST_TITLES, LIST_VARIANTS, EXPORT };
 
-static int run(int argc, char **argv, int what, const char *usage)
+static int run(const ka_cli_cmd *self, int argc, char **argv, int what)
 {
     store_args a = { 0 };
-    int p = parse(argc, argv, usage, what != LIST_TITLES, what != EXPORT, &a);
-    if (p)
-        return p > 0 ? KA_EXIT_OK : KA_EXIT_USAGE;
+    ka_cli_common com = { 0 };
+    int rc;
+    if (parse(self, argc, argv, what != LIST_TITLES, &a, &com, &rc))
+        return rc;
     ka_store *s = NULL;
-    int rc = ka_cli_store_open(argv[0], a.db, KA_STORE_NOCREATE | KA_STORE_READ, &s);
+    rc = ka_cli_store_open(self->name, com.db, KA_STORE_NOCREATE | KA_STORE_READ, &s);
     if (rc)
         return rc;
     json_t *j = NULL;
@@ -205,9 +181,9 @@ static int run(int argc, char **argv, int what, const char *usage)
     if (!err && a.rescore)
         err = rescore(s, a.title, &a.weights, j);
     if (err) {
-        fprintf(stderr, "keyart %s: %s\n", argv[0], ka_error_message());
+        fprintf(stderr, "keyart %s: %s\n", self->name, ka_error_message());
         rc = ka_cli_store_exit(err);
-    } else if (a.json || what == EXPORT) {
+    } else if (com.json || what == EXPORT) {
         rc = ka_cli_print_json(j);
         j = NULL;
     } else {
@@ -225,46 +201,67 @@ static int run(int argc, char **argv, int what, const char *usage)
     return rc;
 }
 
-int ka_cmd_titles(int argc, char **argv)
+static int titles_run(const ka_cli_cmd *self, int argc, char **argv)
 {
-    return run(argc, argv, LIST_TITLES,
-        "usage: keyart titles [--json] [--db URL]\n"
-        "\n"
-        "Lists the titles stored in the database: id, genre, duration, shots, variants and\n"
-        "when they were analysed.\n"
-        "  --json       as a JSON array\n"
-        "  --db URL     sqlite:PATH or postgresql://... (default $KEYART_DB, else\n"
-        "               sqlite:keyart.db)\n");
+    return run(self, argc, argv, LIST_TITLES);
 }
 
-int ka_cmd_variants(int argc, char **argv)
+static int variants_run(const ka_cli_cmd *self, int argc, char **argv)
 {
-    return run(argc, argv, LIST_VARIANTS,
-        "usage: keyart variants TITLE [--json] [--db URL]\n"
-        "\n"
-        "Lists the stored variants of TITLE: number, id (stable across analyses: the same\n"
-        "frame chosen again keeps it), slot, scene, composition, time, score and the full\n"
-        "image's name in the artwork folder.\n"
-        "  --json       as a JSON array (with every image: full, 16x9, 2x3, 1x1)\n"
-        "  --db URL     the database (default $KEYART_DB, else sqlite:keyart.db)\n");
+    return run(self, argc, argv, LIST_VARIANTS);
 }
 
-int ka_cmd_export(int argc, char **argv)
+static int export_run(const ka_cli_cmd *self, int argc, char **argv)
 {
-    return run(argc, argv, EXPORT,
-        "usage: keyart export TITLE [--shots | --candidates [--quality-weights W]]\n"
-        "                    [--db URL]\n"
-        "\n"
-        "Prints the stored metadata of TITLE in metadata.json's shape: {\"title\": {...},\n"
-        "\"variants\": [...]}; image names are relative to the artwork folder.\n"
-        "  --shots      the stored shot list instead, as `keyart shots` prints it\n"
-        "  --candidates the stored candidates instead: frame, time, shot, image (null\n"
-        "               when only the variants' images were kept), the variant made from\n"
-        "               it (or null), faces found, and every part of its quality score\n"
-        "               (brisque and face null where vision did not measure them)\n"
-        "  --quality-weights B,C,S,X,R,F\n"
-        "               with --candidates: each candidate also gets\n"
-        "               \"quality_score_rescored\", its quality score from the stored\n"
-        "               parts with these weights (as analyze takes them)\n"
-        "  --db URL     the database (default $KEYART_DB, else sqlite:keyart.db)\n");
+    return run(self, argc, argv, EXPORT);
 }
+
+static const ka_cli_opt titles_opts[] = {
+    KA_CLI_ROW_JSON("as a JSON array"), KA_CLI_ROW_DB(""), { 0 },
+};
+
+const ka_cli_cmd ka_cli_titles = {
+    .name = "titles", .synopsis = "[--json] [--db URL]",
+    .summary = "the titles stored in the database (every command that uses it takes --db "
+        "URL: sqlite:PATH or postgresql://..., default $KEYART_DB, else sqlite:keyart.db)",
+    .description = "Lists the titles stored in the database: id, genre, duration, shots, "
+        "variants and when they were analysed.",
+    .opts = titles_opts, .run = titles_run,
+};
+
+static const ka_cli_opt variants_opts[] = {
+    KA_CLI_ROW_JSON("as a JSON array (with every image: full, 16x9, 2x3, 1x1)"),
+    KA_CLI_ROW_DB(""), { 0 },
+};
+
+const ka_cli_cmd ka_cli_variants = {
+    .name = "variants", .operands = "TITLE", .synopsis = "TITLE [--json] [--db URL]",
+    .summary = "the stored variants of TITLE",
+    .description = "Lists the stored variants of TITLE: number, id (stable across analyses: "
+        "the same frame chosen again keeps it), slot, scene, composition, time, score and "
+        "the full image's name in the artwork folder.",
+    .opts = variants_opts, .run = variants_run,
+};
+
+static const ka_cli_opt export_opts[] = {
+    { "shots", 0, NULL, "the stored shot list instead, as `keyart shots` prints it",
+      O_SHOTS, NULL },
+    { "candidates", 0, NULL, "the stored candidates instead: frame, time, shot, image (null "
+      "when only the variants' images were kept), the variant made from it (or null), faces "
+      "found, and every part of its quality score (brisque and face null where vision did "
+      "not measure them)", O_CANDIDATES, NULL },
+    { "quality-weights", 0, "B,C,S,X,R,F", "with --candidates: each candidate also gets "
+      "\"quality_score_rescored\", its quality score from the stored parts with these "
+      "weights (as analyze takes them)", O_QWEIGHTS, NULL },
+    KA_CLI_ROW_DB(""), { 0 },
+};
+
+const ka_cli_cmd ka_cli_export = {
+    .name = "export", .operands = "TITLE",
+    .synopsis = "TITLE [--shots | --candidates [--quality-weights B,C,S,X,R,F]] [--db URL]",
+    .summary = "the stored metadata of TITLE, in metadata.json's shape",
+    .description = "Prints the stored metadata of TITLE in metadata.json's shape: "
+        "{\"title\": {...}, \"variants\": [...]}; image names are relative to the artwork "
+        "folder.",
+    .opts = export_opts, .opt = export_option, .run = export_run,
+};

@@ -1,8 +1,15 @@
-/* main.c: the keyart command: dispatches to a subcommand; --help and --version. */
+/* main.c: the keyart command: the list of commands (their tables are in cmd_*.c),
+ * dispatch, keyart --help and keyart help --usage made from it, --version. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+
+const ka_cli_cmd *const ka_cli_commands[] = {
+    &ka_cli_analyze, &ka_cli_shots, &ka_cli_titles, &ka_cli_variants, &ka_cli_export,
+    &ka_cli_enqueue, &ka_cli_worker, &ka_cli_jobs, &ka_cli_cast, &ka_cli_identify,
+    &ka_cli_ope, &ka_cli_train_ranker, &ka_cli_serve, NULL,
+};
 
 static void usage(FILE *f)
 {
@@ -11,43 +18,12 @@ static void usage(FILE *f)
         "\n"
         "Picks thumbnail artwork for a film or episode.\n"
         "\n"
-        "commands:\n"
-        "  analyze VIDEO [-o DIR] [--title-id ID] [--genre G] [--variants N] [--json]\n"
-        "                   one pass over VIDEO: shots, candidates ranked as artwork, up to\n"
-        "                   N good, distinct variants (variant 1 the best), their crops,\n"
-        "                   metadata.json, shots.json/csv, a contact sheet\n"
-        "  shots VIDEO [--format json|csv]\n"
-        "                   shot boundaries (cuts, fades, dissolves) of VIDEO\n"
-        "  titles [--json]  the titles stored in the database (every command that uses it\n"
-        "                   takes --db URL: sqlite:PATH or postgresql://..., default\n"
-        "                   $KEYART_DB, else sqlite:keyart.db)\n"
-        "  variants TITLE [--json]\n"
-        "                   the stored variants of TITLE\n"
-        "  export TITLE     the stored metadata of TITLE, in metadata.json's shape\n"
-        "  enqueue VIDEO... [--genre G] [--segment S]\n"
-        "                   add titles to the work queue\n"
-        "  worker [--once | --drain] [--lease S]\n"
-        "                   take jobs from the queue and analyse them\n"
-        "  jobs [--json]    the work queue\n"
-        "  cast add --title ID --name NAME --role ROLE IMAGE...\n"
-        "                   enrol the faces of a title's characters (hero, heroine,\n"
-        "                   villain, supporting); cast list [--title ID]\n"
-        "  identify IMAGE [--title ID] [--json]\n"
-        "                   the faces of a photo and who they are in the cast\n"
-        "  ope --db URL (--title ID | --experiment NAME) --policy P [--json]\n"
-        "                   off-policy evaluation (replay, IPS, SNIPS, DR) of a policy on\n"
-        "                   the impressions serving logged (uniform, variant:N, a file of\n"
-        "                   probabilities, or seed, egreedy, thompson, linucb as learned)\n"
-        "  ope --log FILE --policy uniform|bts [--json]\n"
-        "                   the same from an Open Bandit Dataset CSV\n"
-        "  train-ranker GRADES.json... -o FILE [--loco]\n"
-        "                   train the ranker that orders candidates as artwork from\n"
-        "                   editors' grades of frames\n"
-        "  serve [--listen ADDR:PORT] [--token T] [--policy NAME]\n"
-        "                   the HTTP service: per user, the variant of a title to show;\n"
-        "                   events, experiments and their reports, /metrics\n"
+        "commands:\n");
+    ka_cli_command_list(f, ka_cli_commands);
+    fprintf(f,
         "\n"
         "  keyart COMMAND --help   options of a command\n"
+        "  keyart help --usage     every command's usage, one a line\n"
         "  keyart --version\n"
         "\n"
         "exit codes:\n"
@@ -66,6 +42,11 @@ int main(int argc, char **argv)
         return KA_EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "help") && argc == 3 && !strcmp(argv[2], "--usage")) {
+        ka_cli_usage_lines(stdout, ka_cli_commands);
+        printf("keyart --help | --version\n");
+        return fflush(stdout) ? KA_EXIT_OUTPUT : KA_EXIT_OK;
+    }
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         usage(stdout);
         return KA_EXIT_OK;
@@ -74,21 +55,9 @@ int main(int argc, char **argv)
         printf("keyart %s\n", ka_version());
         return KA_EXIT_OK;
     }
-    if (!strcmp(cmd, "analyze") || !strcmp(cmd, "analyse"))
-        return ka_cmd_analyze(argc - 1, argv + 1);
-    if (!strcmp(cmd, "shots"))
-        return ka_cmd_shots(argc - 1, argv + 1);
-    static const struct { const char *name; int (*fn)(int, char **); } store_cmds[] = {
-        { "titles", ka_cmd_titles }, { "variants", ka_cmd_variants },
-        { "export", ka_cmd_export }, { "enqueue", ka_cmd_enqueue },
-        { "worker", ka_cmd_worker }, { "jobs", ka_cmd_jobs },
-        { "cast", ka_cmd_cast }, { "identify", ka_cmd_identify },
-        { "ope", ka_cmd_ope }, { "serve", ka_cmd_serve },
-        { "train-ranker", ka_cmd_train_ranker },
-    };
-    for (size_t i = 0; i < sizeof store_cmds / sizeof store_cmds[0]; i++)
-        if (!strcmp(cmd, store_cmds[i].name))
-            return store_cmds[i].fn(argc - 1, argv + 1);
+    int rc = ka_cli_dispatch(NULL, ka_cli_commands, argc - 1, argv + 1);
+    if (rc >= 0)
+        return rc;
     fprintf(stderr, "keyart: unknown command '%s'\n", cmd);
     usage(stderr);
     return KA_EXIT_USAGE;

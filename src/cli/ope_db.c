@@ -7,7 +7,6 @@
  * and DR with bootstrap intervals (99% by default) beside the observed click rate; as a
  * table or JSON. */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +15,7 @@
 
 #include "cli.h"
 
-typedef struct db_args {
-    const char *db, *title, *experiment, *arm, *policy;
-    double attribution_s;
-    int json;
-    ka_ope_opts o;
-} db_args;
+typedef ka_cli_ope_args db_args;
 
 /* The policy to evaluate: learned (a ka_policy name) or fixed. */
 typedef struct target {
@@ -29,92 +23,6 @@ typedef struct target {
     ka_ope_fixed *fixed;
     const char *kind;               /* "learned", "fixed", "file" */
 } target;
-
-static int bad_value(const struct option *longopts, int c, const char *arg)
-{
-    for (int i = 0; longopts[i].name; i++)
-        if (longopts[i].val == c)
-            fprintf(stderr, "keyart ope: bad value for --%s: '%s' (see keyart ope --help)\n",
-                    longopts[i].name, arg);
-    return -1;
-}
-
-/* A shared option's value into a; 0 done, -1 bad (message printed). */
-static int number_opt(const struct option *longopts, int c, const char *arg, db_args *a)
-{
-    int v, bad = 0;
-    switch (c) {
-    case 'w': bad = ka_parse_double(arg, 0.001, 1e7, &a->attribution_s); break;
-    case 'b': bad = ka_parse_int(arg, 0, 100000, &a->o.n_boot); break;
-    case 'r': bad = ka_parse_int(arg, 1, 100000, &a->o.replay_passes); break;
-    case 'L': bad = ka_parse_double(arg, 0.5, 0.9999, &a->o.level); break;
-    case 'R': bad = ka_parse_double(arg, 1e-9, 1e9, &a->o.dr_ridge); break;
-    case 's':
-        bad = ka_parse_int(arg, 0, 2147483647, &v);
-        a->o.seed = bad ? a->o.seed : (uint64_t)v;
-        break;
-    case 'm':
-        if (ka_ope_dr_model_parse(arg, &a->o.dr_model)) {
-            fprintf(stderr, "keyart ope: unknown --dr-model '%s' (mean, ridge)\n", arg);
-            return -1;
-        }
-        break;
-    }
-    return bad ? bad_value(longopts, c, arg) : 0;
-}
-
-/* 0, 1 for --help, -1 after a message. */
-static int parse_args(int argc, char **argv, db_args *a)
-{
-    static const struct option longopts[] = {
-        { "db", required_argument, NULL, 'd' }, { "title", required_argument, NULL, 't' },
-        { "experiment", required_argument, NULL, 'e' }, { "arm", required_argument, NULL, 'a' },
-        { "policy", required_argument, NULL, 'p' }, { "attribution", required_argument, NULL, 'w' },
-        { "boot", required_argument, NULL, 'b' }, { "level", required_argument, NULL, 'L' },
-        { "passes", required_argument, NULL, 'r' }, { "seed", required_argument, NULL, 's' },
-        { "dr-model", required_argument, NULL, 'm' }, { "ridge", required_argument, NULL, 'R' },
-        { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
-        { "log", required_argument, NULL, 'X' }, { "prior", required_argument, NULL, 'X' },
-        { "campaign", required_argument, NULL, 'X' }, { "sims", required_argument, NULL, 'X' },
-        { "compare", required_argument, NULL, 'X' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'd': a->db = optarg; break;
-        case 't': a->title = optarg; break;
-        case 'e': a->experiment = optarg; break;
-        case 'a': a->arm = optarg; break;
-        case 'p': a->policy = optarg; break;
-        case 'j': a->json = 1; break;
-        case 'h': ka_ope_usage(stdout); return 1;
-        case 'X':
-            fprintf(stderr, "keyart ope: %s is for Open Bandit Dataset logs (--log), not "
-                    "--db\n", argv[optind - 1 - (optarg == argv[optind - 1])]);
-            return -1;
-        case '?':
-            fprintf(stderr, "keyart ope: unknown option or missing value: %s\n", argv[optind - 1]);
-            ka_ope_usage(stderr);
-            return -1;
-        default:
-            if (number_opt(longopts, c, optarg, a))
-                return -1;
-        }
-    }
-    const char *why = optind != argc ? "unexpected argument"
-                    : !a->title && !a->experiment ? "--db wants --title ID or --experiment NAME"
-                    : a->arm && !a->experiment ? "--arm goes with --experiment"
-                    : !a->policy ? "--policy is required" : NULL;
-    if (why) {
-        fprintf(stderr, "keyart ope: %s\n", why);
-        ka_ope_usage(stderr);
-        return -1;
-    }
-    return 0;
-}
 
 /* The target policy named by spec; returns an exit code (message printed). */
 static int target_of(const char *spec, target *t)
@@ -301,14 +209,9 @@ static int evaluate(const db_args *a, const target *t, const ka_ope_store_log *L
     return rc;
 }
 
-int ka_cmd_ope_db(int argc, char **argv)
+int ka_cli_ope_db(const ka_cli_ope_args *args)
 {
-    db_args a = { 0 };
-    ka_ope_opts_default(&a.o);
-    a.o.level = 0.99;
-    int r = parse_args(argc, argv, &a);
-    if (r)
-        return r > 0 ? KA_EXIT_OK : KA_EXIT_USAGE;
+    const db_args a = *args;
     target t;
     int rc = target_of(a.policy, &t);
     ka_ope_store_log L = { 0 };

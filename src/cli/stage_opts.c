@@ -46,18 +46,3 @@ void ka_cli_stage_opts_free(ka_cli_stage_opts *s)
     free(s->v);
     memset(s, 0, sizeof *s);
 }
-
-void ka_cli_stage_opts_usage(FILE *f)
-{
-    fprintf(f,
-        "  --stage-opt STAGE.OPTION=VALUE\n"
-        "                         an option of an analysis stage (repeatable):\n");
-    ka_stage_opts_print(f);
-    fprintf(f,
-        "  --detector D           the same as --stage-opt faces.detector=D\n"
-        "  --models DIR           the same as --stage-opt faces.models=DIR: face and object\n"
-        "                         models, ':'-separated folders (default $KEYART_MODELS,\n"
-        "                         else PREFIX/share/keyart/models, after the source\n"
-        "                         tree's models/ when run from the build tree); without\n"
-        "                         them OpenCV's cascades find the faces\n");
-}
