@@ -74,6 +74,9 @@ double ka_now(void);
 int ka_parse_int(const char *s, int lo, int hi, int *out);
 int ka_parse_double(const char *s, double lo, double hi, double *out);
 
+/* The library's version, as the build set it ("0.1.0"). */
+const char *ka_version(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,7 @@
 #include "keyart/common.h"
 #include "keyart/json.h"
 #include "keyart/media.h"
+#include "keyart/imaging.h"
 #include "keyart/analysis.h"
 #include "keyart/rank.h"
 #include "keyart/select.h"
@@ -14,7 +15,5 @@
 #include "keyart/personalize.h"
 #include "keyart/experiment.h"
 #include "keyart/serve.h"
-
-const char *ka_version(void);
 
 #endif

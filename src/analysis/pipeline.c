@@ -1,6 +1,7 @@
-/* pipeline.c: ka_analyze, the one pass over a video. The media module decodes on
- * its own threads; here every frame's small copy gets its signals, feeds the shot
- * detector, the bars vote and the sampler; picked frames go to the candidate worker.
+/* pipeline.c: ka_analyze_stages, the one pass over a video (ka_analyze, rank's, runs
+ * it with every stage). The media module decodes on its own threads; here every
+ * frame's small copy gets its signals, feeds the shot detector, the bars vote and
+ * the sampler; picked frames go to the candidate worker, which runs the stages.
  * Nothing here touches a full-resolution picture. */
 #include <errno.h>
 #include <dirent.h>
@@ -168,7 +169,8 @@ static double range_length(const ka_analysis_opts *o, double d)
     return end > o->start_s ? end - o->start_s : d;
 }
 
-static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
+static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o,
+                         const ka_candidate_stage *const *stages)
 {
     ka_title *t = r->t;
     t->info = *ka_video_get_info(v);
@@ -181,7 +183,7 @@ static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
     if (!err && !o->shots_only)
         err = make_spool(t, o->spool_dir);
     if (!err && !o->shots_only)
-        err = ka_worker_start(t, !o->no_title_passes, &r->worker);
+        err = ka_worker_start(t, stages, !o->no_title_passes, &r->worker);
     if (!err)
         err = decode_all(r, v, o);
     if (!err)
@@ -205,8 +207,8 @@ static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
     return 0;
 }
 
-int ka_analyze(const char *path, const char *title_id, const ka_analysis_opts *opts,
-               ka_title **out)
+int ka_analyze_stages(const char *path, const char *title_id, const ka_analysis_opts *opts,
+                      const ka_candidate_stage *const *stages, ka_title **out)
 {
     ka_analysis_opts o;
     if (opts)
@@ -229,7 +231,7 @@ int ka_analyze(const char *path, const char *title_id, const ka_analysis_opts *o
                          .start_s = o.start_s, .end_s = o.end_s };
     err = ka_video_open(path, &vo, &v);
     if (!err)
-        err = analyze_video(&r, v, &o);
+        err = analyze_video(&r, v, &o, stages);
     ka_video_close(&v);
     ka_sampler_free(&r.sampler);
     ka_shot_detector_free(&r.shots);

@@ -4,6 +4,7 @@
 #define KA_PIPELINE_PRIV_H
 
 #include "keyart/analysis.h"
+#include "analysis/stage.h"
 
 /* ---- sampler.c ---- */
 
@@ -85,7 +86,9 @@ ka_rect ka_bars_consensus(const ka_candidate *c, int n, ka_rect fallback);
 
 typedef struct ka_worker ka_worker;
 
-int ka_worker_start(ka_title *t, int title_passes, ka_worker **out);
+/* Starts the worker running stages (NULL-terminated) on every candidate. */
+int ka_worker_start(ka_title *t, const ka_candidate_stage *const *stages, int title_passes,
+                    ka_worker **out);
 /* Queues a pick (blocks while the queue is full); takes the frame. */
 int ka_worker_push(ka_worker *w, sampler_pick *pick, ka_rect content);
 /* Waits for the queue to drain and stops; returns the first error it met. */
