@@ -92,7 +92,10 @@ int ka_shot_detector_finish(ka_shot_detector *d);
 const ka_shot *ka_shot_detector_shots(const ka_shot_detector *d, int *count);
 void ka_shot_detector_free(ka_shot_detector **d);
 
-/* Quality of a full-resolution candidate, as the seed system defines it. */
+/* What analysis measures of a full-resolution candidate's picture: the seed system's
+ * visual quality. Vision measures two more parts (ka_vision_quality, in its own
+ * record) and select, which knows both, weighs them into the candidate's quality
+ * score (ka_quality_score, ka_candidate.quality_score). */
 typedef struct ka_quality {
     float lightness;                /* mean L* (0..100) */
     float brightness;               /* 1 - |L* - 50| / 50, 0..1 */
@@ -103,13 +106,6 @@ typedef struct ka_quality {
     float saturation_raw;           /* mean chroma (LAB a*b* radius) */
     float saturation;               /* normalised 0..1 */
     float exposure_clipped;         /* share of pixels at 0..2 or 253..255 */
-    float score;                    /* weighted, filled by select */
-    /* set by vision when it ran (has_* 0: unknown, the part is left out of score) */
-    float brisque;                  /* BRISQUE quality, 0..1: 1 at a score of 15 or better,
-                                     * 0 at 70 or worse (compression, blur, noise) */
-    float face;                     /* quality of the faces that matter, 0..1
-                                     * (ka_vision_face_quality) */
-    int has_brisque, has_face;
 } ka_quality;
 
 /* Measures q on img (RGB) inside r (the area without bars). */
@@ -159,7 +155,9 @@ typedef struct ka_candidate {
     uint32_t flags;                 /* KA_CAND_* */
     ka_signals sig;
     float motion;                   /* mean frame difference around it, 0..1 */
-    ka_quality q;
+    ka_quality q;                   /* what analysis measured of the picture */
+    float quality_score;            /* 0..1, weighed by select from q and vision's parts
+                                     * (ka_quality_score); 0 before selection */
     ka_look look;
     float appeal;                   /* the ranker's score (select fills it; higher is
                                      * better, 0 is the grade model's "good" line) */
@@ -228,15 +226,9 @@ typedef struct ka_analysis_opts {
 } ka_analysis_opts;
 
 void ka_analysis_opts_default(ka_analysis_opts *o);
-
-/* Checks "stage.option=value" strings against the stages' option tables before any
- * work: 0, or KA_EINVAL saying which string is wrong and what is allowed. */
-int ka_stage_opts_check(const char *const *opts, int n);
-/* Every stage's options, for --help: "  stage.option=TYPE (default) help" lines. */
-void ka_stage_opts_print(FILE *f);
-/* One pass over the video: signals for every frame, shots, defects, candidates. */
-int ka_analyze(const char *path, const char *title_id, const ka_analysis_opts *opts,
-               ka_title **out);
+/* ka_analyze, the one pass over a video, is declared in rank.h: it runs every
+ * per-candidate stage, vision's and rank's among them, and only a layer above
+ * those may name them (analysis/stage.h is the interface they implement). */
 void ka_title_free(ka_title **t);
 
 /* The most salient region of img inside content: where detail, colour contrast and

@@ -90,6 +90,9 @@ int ka_title_id_check(const char *id);
  * alphabet ("title" when nothing is left); malloc'd, NULL out of memory. */
 char *ka_title_id_from_path(const char *path);
 
+/* The library's version, as the build set it ("0.1.0"). */
+const char *ka_version(void);
+
 #ifdef __cplusplus
 }
 #endif

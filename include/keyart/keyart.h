@@ -6,6 +6,7 @@
 #include "keyart/json.h"
 #include "keyart/options.h"
 #include "keyart/media.h"
+#include "keyart/imaging.h"
 #include "keyart/analysis.h"
 #include "keyart/rank.h"
 #include "keyart/select.h"
@@ -16,7 +17,5 @@
 #include "keyart/personalize.h"
 #include "keyart/experiment.h"
 #include "keyart/serve.h"
-
-const char *ka_version(void);
 
 #endif

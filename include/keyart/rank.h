@@ -7,7 +7,11 @@
  * one score (ka_ranker_score). The ranker also places the score on the grades'
  * scale (0 unusable .. 3 would use), so selection can tell a good moment from a
  * poor one. `keyart train-ranker` trains one from grade files (ka_rank_train); the
- * project ships a default, trained on editor grades (data/ranker/default.json). */
+ * project ships a default, trained on editor grades (data/ranker/default.json).
+ *
+ * rank is the top of the measuring layers (analysis, vision, rank), so the whole
+ * analysis is here too: ka_analyze runs analysis's stages, vision's faces and rank's
+ * look on every candidate. */
 #ifndef KEYART_RANK_H
 #define KEYART_RANK_H
 
@@ -16,6 +20,19 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- the whole analysis (stages.c) ---- */
+
+/* One pass over the video: signals for every frame, shots, defects, candidates, and
+ * every per-candidate stage on each candidate (quality, phash, saliency, faces,
+ * look; none with opts->shots_only). opts NULL: ka_analysis_opts_default's. */
+int ka_analyze(const char *path, const char *title_id, const ka_analysis_opts *opts,
+               ka_title **out);
+/* Checks "stage.option=value" strings against every stage's option table before any
+ * work: 0, or KA_EINVAL saying which string is wrong and what is allowed. */
+int ka_stage_opts_check(const char *const *opts, int n);
+/* Every stage's options, for --help: "stage.option=TYPE", its help and default. */
+void ka_stage_opts_print(FILE *f);
 
 /* ---- the per-candidate measures (the "look" stage) ---- */
 

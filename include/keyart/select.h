@@ -1,10 +1,13 @@
 /* keyart/select.h: classify candidates, score them, fill the genre's slots with
- * diverse high-quality variants, and place the artwork crops. */
+ * diverse high-quality variants, and place the artwork crops (the shapes and the
+ * crop placement itself are imaging.h's, which this header includes). */
 #ifndef KEYART_SELECT_H
 #define KEYART_SELECT_H
 
 #include "keyart/analysis.h"
+#include "keyart/imaging.h"
 #include "keyart/rank.h"
+#include "keyart/vision.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,9 +56,21 @@ typedef struct ka_quality_weights {
     float brisque, face;                                /* 0.10 0.15 */
 } ka_quality_weights;
 
-/* q->score from its parts: the weighted mean of the parts that are known (BRISQUE
+/* A candidate's quality as its score weighs it: what analysis measured, what vision
+ * measured (its parts unknown when vision did not run), and the score. Select is
+ * the layer that knows both, so the score of the two is made here. */
+typedef struct ka_cand_quality {
+    ka_quality q;                   /* analysis's parts (cand->q) */
+    ka_vision_quality v;            /* vision's parts (ka_vision_quality_of) */
+    float score;                    /* ka_quality_score fills it */
+} ka_cand_quality;
+
+/* cand's parts, and the score select last gave it (cand->quality_score). */
+ka_cand_quality ka_cand_quality_of(const ka_candidate *cand);
+
+/* cq->score from its parts: the weighted mean of the parts that are known (BRISQUE
  * and face quality only when vision measured them), times the exposure penalty. */
-void ka_quality_score(ka_quality *q, const ka_quality_weights *w);
+void ka_quality_score(ka_cand_quality *cq, const ka_quality_weights *w);
 
 /* The parts of the quality score, in this order. */
 enum {
@@ -87,9 +102,9 @@ void ka_quality_weights_format(const ka_quality_weights *w,
  * 0 and *w set; else KA_EINVAL, *w untouched, and the message is the fault alone:
  * "too few numbers", "'x' is not a number from 0 to 1000", "all are 0", ... */
 int ka_quality_weights_parse(const char *text, ka_quality_weights *w);
-/* What makes up q's score under w (NULL or invalid: the defaults): the parts, and
+/* What makes up cq's score under w (NULL or invalid: the defaults): the parts, and
  * the factor clipped exposure multiplies the score by. Returns the score. */
-float ka_quality_breakdown(const ka_quality *q, const ka_quality_weights *w,
+float ka_quality_breakdown(const ka_cand_quality *cq, const ka_quality_weights *w,
                            ka_quality_part parts[KA_QPART_COUNT], float *exposure_factor);
 
 /* A genre's slot: scene types it wants, in order of preference, and its share. */
@@ -121,11 +136,6 @@ typedef struct ka_select_opts {
 } ka_select_opts;
 
 void ka_select_opts_default(ka_select_opts *o);
-
-enum { KA_SHAPE_16X9 = 0, KA_SHAPE_2X3, KA_SHAPE_1X1, KA_SHAPE_COUNT };
-const char *ka_shape_name(int shape);   /* "16x9", "2x3", "1x1" */
-/* The shape's aspect ratio aw:ah (16:9, 2:3, 1:1; 1:1 for an unknown shape). */
-void ka_shape_aspect(int shape, int *aw, int *ah);
 
 /* A variant's stable id: 16 lowercase hex digits (see ka_variant_id). */
 enum { KA_VARIANT_ID_LEN = 16 };
@@ -174,30 +184,6 @@ int ka_variant_id_ok(const char *s);
  * fills q->score and appeal of every candidate. */
 int ka_select(ka_title *t, const ka_select_opts *opts, ka_selection *out);
 void ka_selection_free(ka_selection *s);
-
-/* Largest rect of aspect aw:ah inside bounds, centred on focus as far as bounds allow. */
-ka_rect ka_crop_place(ka_rect bounds, ka_rect focus, int aw, int ah);
-
-/* A face the cropper must respect: weight > 0 for a face that matters (the heaviest
- * is the lead), 0 for one that must only not be cut. */
-typedef struct ka_crop_face {
-    ka_rect box;
-    float weight;
-} ka_crop_face;
-
-/* The crop of ka_crop_place's size placed around faces (crop.c), in this order of
- * priority: no face that matters cut (with its margin, ka_crop_face_margin) when any
- * placement allows it, the lead whole, no other face cut, as many of the other faces
- * that matter as fit (the heaviest first), the faces placed well (eyes on the upper
- * third, a single lead on a third of a wide crop); focus centres it when no face that
- * matters is in. Without faces it is ka_crop_place. */
-ka_rect ka_crop_faces(ka_rect bounds, ka_rect focus, int aw, int ah, const ka_crop_face *faces,
-                      int n);
-
-/* The face with the margin a crop of cw x ch keeps around it: 45% of its height
- * above (hair, head room), 20% below (chin), 20% of its width either side; inside
- * bounds, and only as much of the margin as the crop's size leaves room for. */
-ka_rect ka_crop_face_margin(ka_rect face, ka_rect bounds, int cw, int ch);
 
 #ifdef __cplusplus
 }

@@ -93,12 +93,12 @@ int ka_store_shots_json(ka_store *s, const char *title_id, struct json_t **out);
  * where vision did not measure them. KA_EINVAL when the title is not stored. */
 int ka_store_candidates_json(ka_store *s, const char *title_id, struct json_t **out);
 /* The stored quality of the title's candidates, in their order: *q (malloc'd, *n of
- * them) gets the parts, the exposure and the score; BRISQUE and face quality with
- * has_* 1 only where vision measured them. The raw measures (contrast_raw,
+ * them) gets the parts, the exposure and the score; BRISQUE and face quality (q->v)
+ * with has_* 1 only where vision measured them. The raw measures (contrast_raw,
  * sharpness_raw, saturation_raw) are not stored and read as 0, so a re-score with
  * other weights (ka_quality_score) works from these alone. KA_EINVAL when the title
  * is not stored. */
-int ka_store_candidates_quality(ka_store *s, const char *title_id, ka_quality **q, int *n);
+int ka_store_candidates_quality(ka_store *s, const char *title_id, ka_cand_quality **q, int *n);
 
 /* ---- cast: reference embeddings of a title's characters ---- */
 

@@ -12,6 +12,7 @@
 #define KEYART_VISION_H
 
 #include "keyart/analysis.h"
+#include "keyart/imaging.h"   /* KA_SHAPE_*, for ka_vision_crop */
 
 #ifdef __cplusplus
 extern "C" {
@@ -110,6 +111,17 @@ typedef struct ka_object {
     float score;
 } ka_object;
 
+/* Vision's parts of a candidate's quality score; analysis's parts are ka_quality
+ * (cand->q) and select weighs both (ka_quality_score). has_* 0: not measured, the
+ * part is left out of the score. */
+typedef struct ka_vision_quality {
+    float brisque;                  /* BRISQUE quality, 0..1: 1 at a score of 15 or better,
+                                     * 0 at 70 or worse (compression, blur, noise) */
+    float face;                     /* quality of the faces that matter, 0..1
+                                     * (ka_vision_face_quality) */
+    int has_brisque, has_face;
+} ka_vision_quality;
+
 /* Everything vision knows about one candidate (cand->ext). */
 typedef struct ka_vision_cand {
     ka_cand_ext ext;                /* first: ka_title_free frees it through this */
@@ -122,10 +134,14 @@ typedef struct ka_vision_cand {
     float brisque;                  /* BRISQUE score (0 best .. 100); < 0 unknown */
     float frame_sharpness;          /* Laplacian variance of the frame (analysis scale) */
     ka_face_detector detector;      /* which detector ran */
+    ka_vision_quality quality;      /* the parts of the quality score, as the "faces"
+                                     * stage measured them on the candidate's content */
 } ka_vision_cand;
 
 /* cand->ext as vision's record, or NULL when vision did not run on it. */
 const ka_vision_cand *ka_vision_of(const ka_candidate *cand);
+/* Vision's quality parts of cand (both unknown when vision did not run on it). */
+ka_vision_quality ka_vision_quality_of(const ka_candidate *cand);
 /* A record with n_faces blank faces (ka_face fields at their "unknown" values) and
  * n_objects zeroed objects, ready for cand->ext; NULL on out of memory. */
 ka_vision_cand *ka_vision_cand_new(int n_faces, int n_objects);

@@ -4,7 +4,7 @@
  * y*8 + x is set when cell (x, y) is darker than cell (x + 1, y). Two frames of
  * the same still scene differ by a few bits; unrelated frames by about 32. */
 #include "keyart/analysis.h"
-#include "select/color.h"
+#include "keyart/imaging.h"
 
 #define KA_PHASH_W 9
 #define KA_PHASH_H 8

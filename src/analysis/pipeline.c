@@ -1,6 +1,7 @@
-/* pipeline.c: ka_analyze, the one pass over a video. The media module decodes on
- * its own threads; here every frame's small copy gets its signals, feeds the shot
- * detector, the bars vote and the sampler; picked frames go to the stage runner.
+/* pipeline.c: ka_analyze_stages, the one pass over a video (ka_analyze, rank's, runs
+ * it with every stage). The media module decodes on its own threads; here every
+ * frame's small copy gets its signals, feeds the shot detector, the bars vote and
+ * the sampler; picked frames go to the stage runner, which runs the stages.
  * Nothing here touches a full-resolution picture. */
 #include <errno.h>
 #include <dirent.h>
@@ -22,11 +23,11 @@ void ka_analysis_opts_default(ka_analysis_opts *o)
     o->small_width = 128;
 }
 
-static int check_opts(const ka_analysis_opts *o)
+static int check_opts(const ka_analysis_opts *o, const ka_candidate_stage *const *stages)
 {
     if (o->n_stage_opts < 0 || (o->n_stage_opts > 0 && !o->stage_opts))
         return ka_error(KA_EINVAL, "%d stage options without a list", o->n_stage_opts);
-    if (ka_stage_opts_check(o->stage_opts, o->n_stage_opts))
+    if (ka_stage_opts_check_in(stages, o->stage_opts, o->n_stage_opts))
         return KA_EINVAL;
     if (o->budget_per_hour < 50 || o->budget_per_hour > 200)
         return ka_error(KA_EINVAL, "candidate budget %d per hour is outside 50..200",
@@ -172,7 +173,8 @@ static double range_length(const ka_analysis_opts *o, double d)
     return end > o->start_s ? end - o->start_s : d;
 }
 
-static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
+static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o,
+                         const ka_candidate_stage *const *stages)
 {
     ka_title *t = r->t;
     t->info = *ka_video_get_info(v);
@@ -185,8 +187,8 @@ static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
     if (!err && !o->shots_only)
         err = make_spool(t, o->spool_dir);
     if (!err && !o->shots_only)
-        err = ka_stage_runner_start(t, !o->no_title_passes, o->stage_opts, o->n_stage_opts,
-                              &r->runner);
+        err = ka_stage_runner_start(t, stages, !o->no_title_passes, o->stage_opts,
+                                    o->n_stage_opts, &r->runner);
     if (!err)
         err = decode_all(r, v, o);
     if (!err)
@@ -210,8 +212,8 @@ static int analyze_video(run *r, ka_video *v, const ka_analysis_opts *o)
     return 0;
 }
 
-int ka_analyze(const char *path, const char *title_id, const ka_analysis_opts *opts,
-               ka_title **out)
+int ka_analyze_stages(const char *path, const char *title_id, const ka_analysis_opts *opts,
+                      const ka_candidate_stage *const *stages, ka_title **out)
 {
     ka_analysis_opts o;
     if (opts)
@@ -219,7 +221,7 @@ int ka_analyze(const char *path, const char *title_id, const ka_analysis_opts *o
     else
         ka_analysis_opts_default(&o);
     *out = NULL;
-    int err = check_opts(&o);
+    int err = check_opts(&o, stages);
     if (err)
         return err;
     double t0 = ka_now();
@@ -234,7 +236,7 @@ int ka_analyze(const char *path, const char *title_id, const ka_analysis_opts *o
                          .start_s = o.start_s, .end_s = o.end_s };
     err = ka_video_open(path, &vo, &v);
     if (!err)
-        err = analyze_video(&r, v, &o);
+        err = analyze_video(&r, v, &o, stages);
     ka_video_close(&v);
     ka_sampler_free(&r.sampler);
     ka_shot_detector_free(&r.shots);

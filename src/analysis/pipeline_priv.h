@@ -4,6 +4,7 @@
 #define KA_PIPELINE_PRIV_H
 
 #include "keyart/analysis.h"
+#include "analysis/stage.h"
 
 /* ---- sampler.c ---- */
 
@@ -86,8 +87,11 @@ ka_rect ka_bars_consensus(const ka_candidate *c, int n, ka_rect fallback);
 
 typedef struct ka_stage_runner ka_stage_runner;
 
-int ka_stage_runner_start(ka_title *t, int title_passes, const char *const *stage_opts,
-                    int n_stage_opts, ka_stage_runner **out);
+/* Starts the runner of stages (NULL-terminated) on every candidate, each stage with
+ * its options from the "stage.option=value" strings. */
+int ka_stage_runner_start(ka_title *t, const ka_candidate_stage *const *stages,
+                          int title_passes, const char *const *stage_opts, int n_stage_opts,
+                          ka_stage_runner **out);
 /* Queues a pick (blocks while the queue is full); takes the frame. */
 int ka_stage_runner_push(ka_stage_runner *w, sampler_pick *pick, ka_rect content);
 /* Waits for the queue to drain and stops; returns the first error it met. */

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "keyart/analysis.h"
-#include "select/color.h"
+#include "keyart/imaging.h"
 
 #define KA_QUALITY_BLOCKS 350000.0
 #define KA_QUALITY_CONTRAST_REF 25.0f

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 
 #include "keyart/analysis.h"
-#include "select/color.h"
+#include "keyart/imaging.h"
 
 #define KA_SAL_WIDTH 160
 #define KA_SAL_MASS 0.60

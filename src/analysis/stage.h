@@ -1,6 +1,9 @@
 /* stage.h: the one small interface every per-candidate analysis stage implements,
- * and the table that lists them. The pipeline knows no stage by name: adding a
- * measurement is one file and one row in ka_candidate_stages (stages.c). A stage with
+ * analysis's own stages, and the pipeline that runs a list of them. The pipeline
+ * knows no stage by name: adding a measurement is one file and one row in the list.
+ * Stages of higher layers (vision's faces, rank's look) implement this interface
+ * too; the full list, which must know them all, is rank's (rank/stages.c), and
+ * ka_analyze (rank.h) runs it, so analysis never names a layer above it. A stage with
  * options lists them in a table (keyart/options.h) and gets them, set from the
  * "stage.option=value" strings of ka_analysis_opts, in ctx->opts. */
 #ifndef KA_STAGE_H
@@ -30,13 +33,26 @@ typedef struct ka_candidate_stage {
     void (*uninit)(ka_stage_ctx *ctx);                      /* optional */
 } ka_candidate_stage;
 
-/* NULL-terminated, in the order they run. */
-extern const ka_candidate_stage *const ka_candidate_stages[];
+/* analysis's own stages (stages.c): they need nothing but the picture. */
+extern const ka_candidate_stage ka_quality_stage;   /* cand->q */
+extern const ka_candidate_stage ka_phash_stage;     /* cand->phash */
+extern const ka_candidate_stage ka_saliency_stage;  /* cand->salient */
+
+/* ka_analyze with the stages given (NULL-terminated, run in that order on every
+ * candidate; NULL: none): one pass over the video, see ka_analyze. */
+int ka_analyze_stages(const char *path, const char *title_id, const ka_analysis_opts *opts,
+                      const ka_candidate_stage *const *stages, ka_title **out);
 
 /* Stage st's options from the "stage.option=value" strings (those of other stages are
  * skipped) over its defaults, into *out (malloc'd; NULL for a stage without options).
  * KA_EINVAL with the reason, KA_ENOMEM. */
 int ka_stage_opts_make(const ka_candidate_stage *st, const char *const *opts, int n,
                        void **out);
+/* The strings against the stages' tables: 0, or KA_EINVAL saying which is wrong and
+ * what is allowed (an unknown stage names the stages there are). */
+int ka_stage_opts_check_in(const ka_candidate_stage *const *stages, const char *const *opts,
+                           int n);
+/* The stages' options, for --help. */
+void ka_stage_opts_print_in(const ka_candidate_stage *const *stages, FILE *f);
 
 #endif

@@ -7,30 +7,30 @@
 
 #include "stage.h"
 
-static const ka_candidate_stage *stage_named(const char *name, size_t len)
+static const ka_candidate_stage *stage_named(const ka_candidate_stage *const *stages,
+                                             const char *name, size_t len)
 {
-    for (int i = 0; ka_candidate_stages[i]; i++)
-        if (strlen(ka_candidate_stages[i]->name) == len &&
-            !strncmp(ka_candidate_stages[i]->name, name, len))
-            return ka_candidate_stages[i];
+    for (int i = 0; stages && stages[i]; i++)
+        if (strlen(stages[i]->name) == len && !strncmp(stages[i]->name, name, len))
+            return stages[i];
     return NULL;
 }
 
 /* "stage.option=value" split: the stage, or NULL with the reason set. */
-static const ka_candidate_stage *split(const char *s, const char **opt, size_t *opt_len,
-                                       const char **value)
+static const ka_candidate_stage *split(const ka_candidate_stage *const *stages, const char *s,
+                                       const char **opt, size_t *opt_len, const char **value)
 {
     const char *dot = s ? strchr(s, '.') : NULL, *eq = dot ? strchr(dot, '=') : NULL;
     if (!dot || !eq || dot == s || eq == dot + 1) {
         ka_error(KA_EINVAL, "'%s' is not stage.option=value", s ? s : "");
         return NULL;
     }
-    const ka_candidate_stage *st = stage_named(s, (size_t)(dot - s));
+    const ka_candidate_stage *st = stage_named(stages, s, (size_t)(dot - s));
     if (!st) {
         char names[256] = "";
-        for (int i = 0; ka_candidate_stages[i]; i++)
+        for (int i = 0; stages && stages[i]; i++)
             snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-                     ka_candidate_stages[i]->name);
+                     stages[i]->name);
         ka_error(KA_EINVAL, "'%s': no stage '%.*s' (the stages: %s)", s, (int)(dot - s), s,
                  names);
         return NULL;
@@ -50,12 +50,15 @@ int ka_stage_opts_make(const ka_candidate_stage *st, const char *const *opts, in
         return ka_error(KA_ENOMEM, "no memory for the options of stage %s", st->name);
     ka_options_defaults(st->options, o);
     for (int i = 0; i < n; i++) {
-        const char *opt, *value;
-        size_t len;
-        const ka_candidate_stage *to = split(opts[i], &opt, &len, &value);
+        const char *opt = NULL, *value = NULL;
+        size_t len = 0;
+        const ka_candidate_stage *one[] = { st, NULL };
+        const char *dot = opts[i] ? strchr(opts[i], '.') : NULL;
+        if (dot && ((size_t)(dot - opts[i]) != strlen(st->name) ||
+                    strncmp(opts[i], st->name, strlen(st->name))))
+            continue;               /* another stage's */
+        const ka_candidate_stage *to = split(one, opts[i], &opt, &len, &value);
         char name[64];
-        if (to && to != st)
-            continue;
         snprintf(name, sizeof name, "%.*s", (int)len, opt ? opt : "");
         if (!to || (!st->options && ka_error(KA_EINVAL, "stage %s has no options", st->name)) ||
             ka_option_set(st->options, o, name, value)) {
@@ -69,17 +72,18 @@ int ka_stage_opts_make(const ka_candidate_stage *st, const char *const *opts, in
     return 0;
 }
 
-int ka_stage_opts_check(const char *const *opts, int n)
+int ka_stage_opts_check_in(const ka_candidate_stage *const *stages, const char *const *opts,
+                           int n)
 {
     for (int i = 0; i < n; i++) {
         const char *opt, *value;
         size_t len;
-        if (!split(opts[i], &opt, &len, &value))
+        if (!split(stages, opts[i], &opt, &len, &value))
             return KA_EINVAL;
     }
-    for (int i = 0; ka_candidate_stages[i]; i++) {
+    for (int i = 0; stages && stages[i]; i++) {
         void *o;
-        int err = ka_stage_opts_make(ka_candidate_stages[i], opts, n, &o);
+        int err = ka_stage_opts_make(stages[i], opts, n, &o);
         free(o);
         if (err)
             return err;
@@ -89,10 +93,10 @@ int ka_stage_opts_check(const char *const *opts, int n)
 
 static const char *const type_names[] = { "BOOL", "INT", "NUMBER", "TEXT", "CHOICE" };
 
-void ka_stage_opts_print(FILE *f)
+void ka_stage_opts_print_in(const ka_candidate_stage *const *stages, FILE *f)
 {
-    for (int i = 0; ka_candidate_stages[i]; i++) {
-        const ka_candidate_stage *st = ka_candidate_stages[i];
+    for (int i = 0; stages && stages[i]; i++) {
+        const ka_candidate_stage *st = stages[i];
         for (const ka_option *o = st->options; o && o->name; o++) {
             char head[96];
             snprintf(head, sizeof head, "%s.%s=%s", st->name, o->name, type_names[o->type]);

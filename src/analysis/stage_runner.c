@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "pipeline_priv.h"
-#include "stage.h"
 
 #define WORKER_QUEUE 4
 #define SPOOL_QUALITY 95
@@ -28,6 +27,7 @@ struct ka_stage_runner {
     int head, count, stop;
     int status;
     char message[512];
+    const ka_candidate_stage *const *stages;
     ka_stage_ctx *ctx;          /* one per stage */
     int n_stages;
 };
@@ -61,7 +61,7 @@ static int process(ka_stage_runner *w, job *j)
     int slack = 2 * (rgb.width / (j->pick.frame->small.w > 0 ? j->pick.frame->small.w : 1)) + 2;
     content = c.content = ka_bars_refine(&rgb, content, slack);
     for (int i = 0; i < w->n_stages && !err; i++)
-        err = ka_candidate_stages[i]->process(&w->ctx[i], &rgb, content, &c);
+        err = w->stages[i]->process(&w->ctx[i], &rgb, content, &c);
     char path[4096];
     if (!err) {
         snprintf(path, sizeof path, "%s/frame_%08lld.jpg", t->spool_dir, (long long)c.frame);
@@ -105,19 +105,21 @@ static void *runner_main(void *arg)
     return NULL;
 }
 
-int ka_stage_runner_start(ka_title *t, int title_passes, const char *const *stage_opts,
-                    int n_stage_opts, ka_stage_runner **out)
+int ka_stage_runner_start(ka_title *t, const ka_candidate_stage *const *stages,
+                          int title_passes, const char *const *stage_opts, int n_stage_opts,
+                          ka_stage_runner **out)
 {
     ka_stage_runner *w = calloc(1, sizeof *w);
     if (!w)
         return ka_error(KA_ENOMEM, "no memory for the stage runner");
     w->title = t;
-    while (ka_candidate_stages[w->n_stages])
+    w->stages = stages;
+    while (stages && stages[w->n_stages])
         w->n_stages++;
     w->ctx = calloc((size_t)w->n_stages + 1, sizeof *w->ctx);
     int err = w->ctx ? 0 : ka_error(KA_ENOMEM, "no memory for the candidate stages");
     for (int i = 0; i < w->n_stages && !err; i++) {
-        const ka_candidate_stage *st = ka_candidate_stages[i];
+        const ka_candidate_stage *st = stages[i];
         w->ctx[i].title = t;
         w->ctx[i].title_passes = title_passes;
         void *opts = NULL;
@@ -173,8 +175,8 @@ int ka_stage_runner_finish(ka_stage_runner **pw)
         pthread_join(w->thread, NULL);
     int status = w->status;
     for (int i = 0; i < w->n_stages && w->ctx; i++) {
-        if (ka_candidate_stages[i]->uninit && w->ctx[i].title)
-            ka_candidate_stages[i]->uninit(&w->ctx[i]);
+        if (w->stages[i]->uninit && w->ctx[i].title)
+            w->stages[i]->uninit(&w->ctx[i]);
         free(w->ctx[i].priv);
         free((void *)w->ctx[i].opts);
     }

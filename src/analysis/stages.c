@@ -1,5 +1,6 @@
-/* stages.c: the table of per-candidate stages and the three that need nothing but
- * the picture: quality, perceptual hash and saliency. */
+/* stages.c: analysis's own per-candidate stages, the three that need nothing but
+ * the picture: quality, perceptual hash and saliency. The list of every stage is
+ * rank's (rank/stages.c), the lowest layer that knows them all. */
 #include "stage.h"
 
 static int quality_process(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect content,
@@ -23,28 +24,12 @@ static int saliency_process(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect cont
     return 0;
 }
 
-static const ka_candidate_stage quality_stage = {
+const ka_candidate_stage ka_quality_stage = {
     .name = "quality", .process = quality_process,
 };
-static const ka_candidate_stage phash_stage = {
+const ka_candidate_stage ka_phash_stage = {
     .name = "phash", .process = phash_process,
 };
-static const ka_candidate_stage saliency_stage = {
+const ka_candidate_stage ka_saliency_stage = {
     .name = "saliency", .process = saliency_process,
-};
-
-/* vision/vision_stage.c: faces, people, objects, BRISQUE (after quality, which it
- * adjusts); its uninit runs the title-level identity pass. */
-extern const ka_candidate_stage ka_vision_stage;
-/* rank/look_stage.c: colour, noise, clutter, text and screens, skin, isolation of the
- * subject vision found. */
-extern const ka_candidate_stage ka_look_stage;
-
-const ka_candidate_stage *const ka_candidate_stages[] = {
-    &quality_stage,
-    &phash_stage,
-    &saliency_stage,
-    &ka_vision_stage,
-    &ka_look_stage,
-    NULL,
 };

@@ -93,7 +93,7 @@ static int parse(const ka_cli_cmd *c, int argc, char **argv, int want_title, sto
  * change without analysing the title again. */
 static int rescore(ka_store *s, const char *title, const ka_quality_weights *w, json_t *j)
 {
-    ka_quality *q = NULL;
+    ka_cand_quality *q = NULL;
     int n = 0, err = ka_store_candidates_quality(s, title, &q, &n);
     if (!err && (size_t)n != json_array_size(j))
         err = ka_error(KA_EIO, "the candidates of '%s' changed while they were read", title);

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "keyart/keyart.h"
+#include "keyart/common.h"
 
 static _Thread_local char last_message[1024];
 static int log_level = KA_LOG_WARN;

@@ -17,7 +17,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "keyart/keyart.h"
+#include "keyart/jobs.h"
+#include "keyart/rank.h"
+#include "keyart/select.h"
 
 typedef struct heartbeat {
     pthread_t thread;

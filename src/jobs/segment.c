@@ -20,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyart/keyart.h"
+#include "keyart/jobs.h"
+#include "keyart/vision.h"
 
 #define SEG_MAGIC "KASEG"           /* + two digits of SEG_FORMAT */
 #define SEG_FORMAT 2
@@ -45,6 +46,7 @@ typedef struct seg_vision {
     int32_t n_faces, n_objects, detector;
     int32_t n_kind[KA_OBJ_COUNT];
     float person_frac, brisque, frame_sharpness;
+    ka_vision_quality quality;      /* vision's parts of the quality score */
 } seg_vision;
 
 typedef struct seg_cand {
@@ -61,15 +63,16 @@ static uint32_t seg_layout(void)
         sizeof(seg_header), sizeof(seg_cand), sizeof(seg_vision), sizeof(ka_shot),
         sizeof(ka_candidate), sizeof(ka_video_info), sizeof(ka_decode_stats),
         sizeof(ka_signals), sizeof(ka_quality), sizeof(ka_rect), sizeof(ka_face),
-        sizeof(ka_object), KA_FACE_EMBED_DIM, KA_OBJ_COUNT, KA_EXPR_COUNT, KA_DET_COUNT,
+        sizeof(ka_object), sizeof(ka_vision_quality), KA_FACE_EMBED_DIM, KA_OBJ_COUNT,
+        KA_EXPR_COUNT, KA_DET_COUNT,
         F(seg_header, info), F(seg_header, content), F(seg_header, n_shots),
-        F(seg_cand, image), F(seg_cand, vis), F(seg_vision, brisque),
+        F(seg_cand, image), F(seg_cand, vis), F(seg_vision, brisque), F(seg_vision, quality),
         F(ka_shot, start_frame), F(ka_shot, end_frame), F(ka_shot, start_s), F(ka_shot, end_s),
         F(ka_shot, transition_in), F(ka_shot, span_first), F(ka_shot, span_last),
         F(ka_candidate, frame), F(ka_candidate, time_s), F(ka_candidate, shot),
         F(ka_candidate, flags), F(ka_candidate, sig), F(ka_candidate, motion),
-        F(ka_candidate, q), F(ka_candidate, phash), F(ka_candidate, salient),
-        F(ka_candidate, content), F(ka_candidate, width), F(ka_candidate, height),
+        F(ka_candidate, q), F(ka_candidate, quality_score), F(ka_candidate, phash),
+        F(ka_candidate, salient), F(ka_candidate, content), F(ka_candidate, width), F(ka_candidate, height),
         F(ka_face, box), F(ka_face, score), F(ka_face, landmarks), F(ka_face, profile),
         F(ka_face, yaw), F(ka_face, eyes_open), F(ka_face, expression), F(ka_face, valence),
         F(ka_face, male), F(ka_face, sharpness), F(ka_face, focus), F(ka_face, prominence),
@@ -105,6 +108,7 @@ static void pack_vision(const ka_candidate *c, seg_cand *sc, char **tail)
     v->person_frac = vc->person_frac;
     v->brisque = vc->brisque;
     v->frame_sharpness = vc->frame_sharpness;
+    v->quality = vc->quality;
     if (vc->n_faces)
         memcpy(*tail, vc->faces, (size_t)vc->n_faces * sizeof(ka_face));
     *tail += (size_t)vc->n_faces * sizeof(ka_face);
@@ -262,6 +266,7 @@ static int unpack_vision(const seg_vision *v, const char *tail, ka_vision_cand *
     vc->person_frac = v->person_frac;
     vc->brisque = v->brisque;
     vc->frame_sharpness = v->frame_sharpness;
+    vc->quality = v->quality;
     vc->detector = v->detector >= 0 && v->detector < KA_DET_COUNT ? (ka_face_detector)v->detector
                                                                   : KA_DET_AUTO;
     *out = vc;

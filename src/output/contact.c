@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "keyart/keyart.h"
+#include "keyart/json.h"
+#include "keyart/output.h"
 #include "output/output_internal.h"
 
 int ka_sheet_thumb_h(int cw, int ch)
@@ -79,7 +80,7 @@ static void draw_label(gdImagePtr im, const ka_title *t, const ka_variant *v, in
     snprintf(line, sizeof line, "%s / %s", ka_scene_name(v->content.scene),
              ka_composition_name(v->content.composition));
     gdImageString(im, small, x, y + 15, (unsigned char *)line, fg);
-    snprintf(line, sizeof line, "score %.2f  q %.2f  t %s  shot %d", v->score, c->q.score,
+    snprintf(line, sizeof line, "score %.2f  q %.2f  t %s  shot %d", v->score, c->quality_score,
              when, c->shot);
     gdImageString(im, small, x, y + 29, (unsigned char *)line, dim);
 }

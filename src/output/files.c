@@ -9,7 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keyart/keyart.h"
+#include "keyart/json.h"
+#include "keyart/output.h"
 #include "output/output_internal.h"
 
 int ka_out_path(char *buf, size_t size, const char *dir, const char *name)

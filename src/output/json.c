@@ -5,7 +5,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "keyart/keyart.h"
+#include "keyart/json.h"
+#include "keyart/output.h"
 #include "output/output_internal.h"
 
 /* Default genre of ka_select_opts_default, reported when the caller gives none. */
@@ -147,15 +148,18 @@ static json_t *optional_real(int known, double v)
     return known ? json_real(ka_out_round(v, 4)) : json_null();
 }
 
-static json_t *visual_quality_json(const ka_quality *q)
+/* The picture's quality: analysis's parts and vision's (null when not measured). */
+static json_t *visual_quality_json(const ka_cand_quality *cq)
 {
+    const ka_quality *q = &cq->q;
+    const ka_vision_quality *vq = &cq->v;
     return json_pack("{s:f, s:f, s:f, s:f, s:o, s:o, s:f, s:f, s:f, s:f}",
         "brightness", ka_out_round(q->brightness, 4),
         "contrast", ka_out_round(q->contrast, 4),
         "sharpness", ka_out_round(q->sharpness, 4),
         "saturation", ka_out_round(q->saturation, 4),
-        "brisque", optional_real(q->has_brisque, q->brisque),
-        "face", optional_real(q->has_face, q->face),
+        "brisque", optional_real(vq->has_brisque, vq->brisque),
+        "face", optional_real(vq->has_face, vq->face),
         "exposure_clipped", ka_out_round(q->exposure_clipped, 4),
         "lightness", ka_out_round(q->lightness, 2),
         "contrast_raw", ka_out_round(q->contrast_raw, 2),
@@ -175,11 +179,11 @@ static json_t *content_json(const ka_content *c)
 /* The quality score's parts: {"brightness": {"value", "weight", "contribution"}, ...,
  * "exposure_factor"}; parts vision did not measure are left out. The contributions
  * times nothing else sum to the quality score. */
-static json_t *quality_parts_json(const ka_quality *q, const ka_quality_weights *w)
+static json_t *quality_parts_json(const ka_cand_quality *cq, const ka_quality_weights *w)
 {
     ka_quality_part parts[KA_QPART_COUNT];
     float exposure;
-    ka_quality_breakdown(q, w, parts, &exposure);
+    ka_quality_breakdown(cq, w, parts, &exposure);
     json_t *o = json_object();
     for (int i = 0; o && i < KA_QPART_COUNT; i++)
         if (parts[i].known)
@@ -195,12 +199,13 @@ static json_t *quality_parts_json(const ka_quality *q, const ka_quality_weights 
 /* Why this variant: its slot and the score breakdown, plus a sentence for people. */
 static json_t *reason_json(const ka_selection *sel, const ka_variant *v, const ka_candidate *c)
 {
+    const ka_cand_quality cq = ka_cand_quality_of(c);
     char text[256];
     snprintf(text, sizeof text,
              "%s slot: %s scene (%s shot), quality %.2f, relevance %.2f, "
              "diversity penalty %.2f, score %.2f",
              v->slot ? v->slot : "?", ka_scene_name(v->content.scene),
-             ka_composition_name(v->content.composition), c->q.score, v->relevance,
+             ka_composition_name(v->content.composition), c->quality_score, v->relevance,
              v->diversity_penalty, v->score);
     json_t *sampled = json_array();
     if (sampled && (c->flags & KA_CAND_UNIFORM))
@@ -212,8 +217,8 @@ static json_t *reason_json(const ka_selection *sel, const ka_variant *v, const k
         "relevance", ka_out_round(v->relevance, 4),
         "diversity_penalty", ka_out_round(v->diversity_penalty, 4),
         "score", ka_out_round(v->score, 4),
-        "quality_score", ka_out_round(c->q.score, 4),
-        "quality_parts", quality_parts_json(&c->q, sel ? &sel->weights : NULL),
+        "quality_score", ka_out_round(c->quality_score, 4),
+        "quality_parts", quality_parts_json(&cq, sel ? &sel->weights : NULL),
         "motion", ka_out_round(c->motion, 4),
         "sampled", sampled,
         "text", text);
@@ -333,6 +338,7 @@ static json_t *variant_json(const ka_title *t, const ka_selection *sel, const ka
 static json_t *variant_seed_json(const ka_title *t, const ka_selection *sel, const ka_variant *v,
                                  const ka_candidate *c)
 {
+    const ka_cand_quality cq = ka_cand_quality_of(c);
     char vid[KA_VARIANT_ID_LEN + 1];
     ka_variant_id_of(t, v, vid);
     return json_pack("{s:s, s:i, s:s, s:o, s:I, s:i, s:s, s:o, s:s, s:f, s:o, s:o, s:o,"
@@ -346,8 +352,8 @@ static json_t *variant_seed_json(const ka_title *t, const ka_selection *sel, con
         "scene_type", ka_scene_name(v->content.scene),
         "characters", characters_json(&v->content),
         "composition", ka_composition_name(v->content.composition),
-        "quality_score", ka_out_round(c->q.score, 4),
-        "visual_quality", visual_quality_json(&c->q),
+        "quality_score", ka_out_round(c->quality_score, 4),
+        "visual_quality", visual_quality_json(&cq),
         "content_analysis", content_json(&v->content),
         "reason", reason_json(sel, v, c),
         "images", images_json(v->number),

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keyart/keyart.h"
+#include "keyart/common.h"
 #include "output/output_internal.h"
 
 /* Whether name is one of the files an analysis writes (or a temp file of one). */

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keyart/keyart.h"
+#include "keyart/json.h"
+#include "keyart/output.h"
 #include "output/output_internal.h"
 
 static int write_crop(const char *dir, const char *name, const ka_image *full, ka_rect r,

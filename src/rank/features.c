@@ -227,7 +227,8 @@ void ka_rank_features(const ka_title *t, const ka_candidate *c, float x[KA_F_COU
     x[KA_F_CONTRAST] = ka_clamp01(c->q.contrast);
     x[KA_F_SHARPNESS] = ka_log_detail(c->q.sharpness_raw);
     x[KA_F_SATURATION] = ka_clamp01(c->q.saturation);
-    x[KA_F_BRISQUE] = c->q.has_brisque ? ka_clamp01(c->q.brisque) : 0.5f;
+    const ka_vision_quality vq = ka_vision_quality_of(c);
+    x[KA_F_BRISQUE] = vq.has_brisque ? ka_clamp01(vq.brisque) : 0.5f;
     x[KA_F_BLOWN] = ka_clamp01(l->blown);
     x[KA_F_MOTION] = ka_clamp01(c->motion * 10.0f);
     ka_shot_features(t, c, x);

@@ -210,7 +210,7 @@ int ka_pick_run(ka_pick *p, float thr)
     ka_select_quotas(p->g, p->o->n_variants, p->quota);
     for (int i = 0; i < nc; i++) {
         const ka_candidate *c = &p->t->cands[i];
-        p->usable[i] = !ka_pick_defective(c) && c->q.score >= thr;
+        p->usable[i] = !ka_pick_defective(c) && c->quality_score >= thr;
         if (p->usable[i] && (first < 0 || c->appeal > p->t->cands[first].appeal))
             first = i;
     }

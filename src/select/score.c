@@ -118,17 +118,24 @@ int ka_quality_weights_parse(const char *text, ka_quality_weights *w)
     return 0;
 }
 
-float ka_quality_breakdown(const ka_quality *q, const ka_quality_weights *w,
+ka_cand_quality ka_cand_quality_of(const ka_candidate *cand)
+{
+    return (ka_cand_quality){ cand->q, ka_vision_quality_of(cand), cand->quality_score };
+}
+
+float ka_quality_breakdown(const ka_cand_quality *cq, const ka_quality_weights *w,
                            ka_quality_part parts[KA_QPART_COUNT], float *exposure_factor)
 {
+    const ka_quality *q = &cq->q;
+    const ka_vision_quality *v = &cq->v;
     static const char *const names[KA_QPART_COUNT] = {
         "brightness", "contrast", "sharpness", "saturation", "brisque", "face",
     };
     if (!w || !ka_quality_weights_valid(w))
         w = &ka_quality_weights_default;
     const float value[KA_QPART_COUNT] = { q->brightness, q->contrast, q->sharpness,
-                                          q->saturation, q->brisque, q->face };
-    const int known[KA_QPART_COUNT] = { 1, 1, 1, 1, q->has_brisque != 0, q->has_face != 0 };
+                                          q->saturation, v->brisque, v->face };
+    const int known[KA_QPART_COUNT] = { 1, 1, 1, 1, v->has_brisque != 0, v->has_face != 0 };
     float wv[KA_QPART_COUNT], sum = 0.0f;
     ka_quality_weight_list(w, wv);
     for (int i = 0; i < KA_QPART_COUNT; i++) {
@@ -136,7 +143,7 @@ float ka_quality_breakdown(const ka_quality *q, const ka_quality_weights *w,
         sum += parts[i].weight;
     }
     if (sum <= 0.0f)            /* only unknown parts weigh: fall back to the defaults */
-        return ka_quality_breakdown(q, &ka_quality_weights_default, parts, exposure_factor);
+        return ka_quality_breakdown(cq, &ka_quality_weights_default, parts, exposure_factor);
     float clip = q->exposure_clipped;
     clip = clip < 0.0f ? 0.0f : clip > 0.5f ? 0.5f : clip;
     *exposure_factor = 1.0f - clip;
@@ -148,11 +155,11 @@ float ka_quality_breakdown(const ka_quality *q, const ka_quality_weights *w,
     return s < 0 ? 0 : s > 1 ? 1 : s;
 }
 
-void ka_quality_score(ka_quality *q, const ka_quality_weights *w)
+void ka_quality_score(ka_cand_quality *cq, const ka_quality_weights *w)
 {
     ka_quality_part parts[KA_QPART_COUNT];
     float exposure;
-    q->score = ka_quality_breakdown(q, w, parts, &exposure);
+    cq->score = ka_quality_breakdown(cq, w, parts, &exposure);
 }
 
 int ka_select_scene_rank(const ka_slot *s, ka_scene scene)

@@ -101,8 +101,8 @@ static void ka_select_explain(const ka_pick *p, ka_selection *out, int asked, fl
     for (int i = 0; i < t->n_cands; i++) {
         int bad = ka_pick_defective(&t->cands[i]);
         defective += bad;
-        below += !bad && t->cands[i].q.score < p->threshold;
-        below_asked += !bad && t->cands[i].q.score < min_q;
+        below += !bad && t->cands[i].quality_score < p->threshold;
+        below_asked += !bad && t->cands[i].quality_score < min_q;
     }
     char relaxed[96] = "";
     if (p->threshold < min_q)
@@ -164,7 +164,9 @@ int ka_select(ka_title *t, const ka_select_opts *opts, ka_selection *out)
     out->ranker = opts->ranker ? *opts->ranker : *ka_ranker_default();
     for (int i = 0; i < t->n_cands; i++) {
         float x[KA_F_COUNT];
-        ka_quality_score(&t->cands[i].q, &opts->weights);
+        ka_cand_quality cq = ka_cand_quality_of(&t->cands[i]);
+        ka_quality_score(&cq, &opts->weights);
+        t->cands[i].quality_score = cq.score;
         ka_classify(t, &t->cands[i], &content[i]);
         ka_rank_features(t, &t->cands[i], x);
         t->cands[i].appeal = ka_ranker_score(&out->ranker, x);

@@ -17,8 +17,11 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "keyart/keyart.h"
+#include "keyart/experiment.h"
+#include "keyart/json.h"
+#include "keyart/personalize.h"
 #include "keyart/serve.h"
+#include "keyart/store.h"
 
 /* ---- strmap.c ---- */
 

@@ -1,6 +1,7 @@
 /* read.c: what is stored, as JSON: the titles, a title's variants, its shots, its
  * candidates and its whole metadata (metadata.json's shape, rebuilt from the rows the
- * save wrote); and the quality parts of a title's candidates, back into ka_quality.
+ * save wrote); and the quality parts of a title's candidates, back into
+ * ka_cand_quality (analysis's parts and vision's).
  * Names and number formats are docs/json.md's, as metadata.json has them. */
 #include <jansson.h>
 #include <math.h>
@@ -279,7 +280,7 @@ static void optional_part(const ka_sql_res *r, int row, int col, float *v, int *
     *v = *has ? (float)ka_sql_real(r, row, col) : 0.0f;
 }
 
-int ka_store_candidates_quality(ka_store *s, const char *title_id, ka_quality **q, int *n)
+int ka_store_candidates_quality(ka_store *s, const char *title_id, ka_cand_quality **q, int *n)
 {
     *q = NULL;
     *n = 0;
@@ -290,21 +291,22 @@ int ka_store_candidates_quality(ka_store *s, const char *title_id, ka_quality **
                            " candidates WHERE title = $1 ORDER BY idx");
     if (err)
         return err;
-    ka_quality *a = calloc((size_t)(r.nrows ? r.nrows : 1), sizeof *a);
+    ka_cand_quality *a = calloc((size_t)(r.nrows ? r.nrows : 1), sizeof *a);
     if (!a) {
         ka_sql_res_free(&r);
         return ka_error(KA_ENOMEM, "no memory for %d candidates", r.nrows);
     }
     for (int i = 0; i < r.nrows; i++) {
-        a[i].lightness = (float)ka_sql_real(&r, i, 0);
-        a[i].brightness = (float)ka_sql_real(&r, i, 1);
-        a[i].contrast = (float)ka_sql_real(&r, i, 2);
-        a[i].sharpness = (float)ka_sql_real(&r, i, 3);
-        a[i].saturation = (float)ka_sql_real(&r, i, 4);
-        a[i].exposure_clipped = (float)ka_sql_real(&r, i, 5);
+        ka_quality *q_i = &a[i].q;
+        q_i->lightness = (float)ka_sql_real(&r, i, 0);
+        q_i->brightness = (float)ka_sql_real(&r, i, 1);
+        q_i->contrast = (float)ka_sql_real(&r, i, 2);
+        q_i->sharpness = (float)ka_sql_real(&r, i, 3);
+        q_i->saturation = (float)ka_sql_real(&r, i, 4);
+        q_i->exposure_clipped = (float)ka_sql_real(&r, i, 5);
         a[i].score = (float)ka_sql_real(&r, i, 6);
-        optional_part(&r, i, 7, &a[i].brisque, &a[i].has_brisque);
-        optional_part(&r, i, 8, &a[i].face, &a[i].has_face);
+        optional_part(&r, i, 7, &a[i].v.brisque, &a[i].v.has_brisque);
+        optional_part(&r, i, 8, &a[i].v.face, &a[i].v.has_face);
     }
     *q = a;
     *n = r.nrows;

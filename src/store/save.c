@@ -94,6 +94,7 @@ static int save_candidates(ka_store *s, int64_t id, const ka_title *t, const ka_
     for (int i = 0; !err && i < t->n_cands; i++) {
         const ka_candidate *c = &t->cands[i];
         const ka_quality *q = &c->q;
+        const ka_vision_quality vq = ka_vision_quality_of(c);
         ka_sql_res r;
         err = KA_SQL(s, &r, "INSERT INTO candidates (title, idx, frame, time_s, shot, flags,"
             " frame_flags, motion, phash, luma_mean, luma_std, chroma_mean, small_sharpness,"
@@ -108,13 +109,13 @@ static int save_candidates(ka_store *s, int64_t id, const ka_title *t, const ka_
             SQL_INT((int64_t)c->phash), SQL_REAL(c->sig.luma_mean), SQL_REAL(c->sig.luma_std),
             SQL_REAL(c->sig.chroma_mean), SQL_REAL(c->sig.sharpness), SQL_REAL(q->lightness),
             SQL_REAL(q->brightness), SQL_REAL(q->contrast), SQL_REAL(q->sharpness),
-            SQL_REAL(q->saturation), SQL_REAL(q->exposure_clipped), SQL_REAL(q->score),
+            SQL_REAL(q->saturation), SQL_REAL(q->exposure_clipped), SQL_REAL(c->quality_score),
             SQL_INT(c->salient.x), SQL_INT(c->salient.y), SQL_INT(c->salient.w),
             SQL_INT(c->salient.h), SQL_INT(c->width), SQL_INT(c->height),
             SQL_TEXT(artwork_name(art, c->spool_path)),
             /* NULL when vision did not measure it, as the score leaves it out */
-            q->has_brisque ? SQL_REAL(q->brisque) : SQL_NULL,
-            q->has_face ? SQL_REAL(q->face) : SQL_NULL,
+            vq.has_brisque ? SQL_REAL(vq.brisque) : SQL_NULL,
+            vq.has_face ? SQL_REAL(vq.face) : SQL_NULL,
             SQL_REAL(c->appeal), SQL_REAL(ka_ranker_grade(ranker, c->appeal)));
         if (!err) {
             rowids[i] = ka_sql_int(&r, 0, 0);
@@ -148,7 +149,7 @@ static int save_variants(ka_store *s, int64_t id, const ka_title *t, const ka_se
             " $24)",
             SQL_INT(id), SQL_INT(v->number), SQL_INT(rowids[v->cand]), SQL_TEXT(v->slot),
             SQL_TEXT(ka_scene_name(k->scene)), SQL_TEXT(ka_composition_name(k->composition)),
-            SQL_REAL(c->time_s), SQL_INT(c->frame), SQL_INT(c->shot), SQL_REAL(c->q.score),
+            SQL_REAL(c->time_s), SQL_INT(c->frame), SQL_INT(c->shot), SQL_REAL(c->quality_score),
             SQL_REAL(v->relevance), SQL_REAL(v->diversity_penalty), SQL_REAL(v->score),
             SQL_REAL(k->emotional), SQL_REAL(k->action), SQL_REAL(k->dramatic),
             SQL_REAL(k->prominence), SQL_TEXT(crops), SQL_TEXT(names[i][0]),

@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "keyart/keyart.h"
+#include "keyart/json.h"
+#include "keyart/output.h"
+#include "keyart/store.h"
 
 typedef enum ka_sql_type {
     KA_SQL_NULL = 0, KA_SQL_INT, KA_SQL_REAL, KA_SQL_TEXT, KA_SQL_BLOB

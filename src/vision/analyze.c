@@ -75,6 +75,12 @@ const ka_vision_cand *ka_vision_of(const ka_candidate *cand)
     return e && e->free_fn == ka_vision_ext_free ? (const ka_vision_cand *)e : NULL;
 }
 
+ka_vision_quality ka_vision_quality_of(const ka_candidate *cand)
+{
+    const ka_vision_cand *vc = ka_vision_of(cand);
+    return vc ? vc->quality : (ka_vision_quality){ 0 };
+}
+
 ka_vision_cand *ka_vision_cand_new(int n_faces, int n_objects)
 {
     ka_vision_cand *vc = calloc(1, sizeof(*vc));

@@ -17,7 +17,7 @@
  * all three shapes; when faces are spread so that no single centre keeps every
  * shape clear of them, the fewest and lightest cuts win. The artwork crops do not
  * come from this shared centre: ka_vision_crop places each shape on its own with
- * ka_crop_faces (select/crop.c), the faces weighted by prominence (a supporting
+ * ka_crop_faces (imaging/crop.c), the faces weighted by prominence (a supporting
  * character's at half, faces that do not matter only kept uncut), which keeps the
  * lead whole, every face that matters when they fit, and cuts none when any
  * placement allows it. */
@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keyart/select.h"
+#include "keyart/imaging.h"
 #include "vision/vision_priv.h"
 
 #define KA_FOCUS_GRID 48

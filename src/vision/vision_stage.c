@@ -1,4 +1,5 @@
-/* vision_stage.c: the analysis' "faces" stage, one row of ka_candidate_stages.
+/* vision_stage.c: the analysis' "faces" stage, one row of the list of stages
+ * (rank/stages.c; the interface is analysis/stage.h).
  *
  * Its options (faces.enabled, .detector, .models, .objects, .brisque, .max_side: the
  * table below) come as "faces.option=value" strings from any front end. init loads
@@ -6,9 +7,10 @@
  * each candidate's full-resolution frame (vision works on a downscaled copy) and
  * keeps the record in cand->ext. With faces, the salient region becomes the focus
  * the crops centre on (the faces that matter, never cut; focus.c). BRISQUE and the
- * faces join the quality as parts of their own (q.brisque, q.face; select weighs
- * them). OpenCV gets one thread: decoding has the other cores. A failure on one
- * candidate is a warning, never the end of the analysis.
+ * faces are parts of the quality score of their own, kept in the record
+ * (vc->quality; select weighs them with analysis's cand->q). OpenCV gets one
+ * thread: decoding has the other cores. A failure on one candidate is a warning,
+ * never the end of the analysis.
  *
  * uninit runs when every candidate is in: the title-level identity pass without a
  * cast (clustering, characters ranked by screen time: "lead 1", ...), then frees
@@ -92,11 +94,13 @@ static int ka_vstage_process(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect con
     cand->ext = vc;
     /* the crops centre on the faces that matter (focus.c) */
     ka_vision_focus(vc->faces, vc->n_faces, content, &cand->salient);
-    /* BRISQUE and the faces are parts of the quality score of their own (score.c) */
-    cand->q.brisque = ka_vision_brisque_quality(vc->brisque);
-    cand->q.has_brisque = cand->q.brisque >= 0.0f;
-    cand->q.face = ka_vision_face_quality(vc, content);
-    cand->q.has_face = cand->q.face >= 0.0f;
+    /* BRISQUE and the faces are parts of the quality score of their own (select's
+     * score.c weighs them with analysis's parts) */
+    ka_vision_quality *q = &vc->quality;
+    q->brisque = ka_vision_brisque_quality(vc->brisque);
+    q->has_brisque = q->brisque >= 0.0f;
+    q->face = ka_vision_face_quality(vc, content);
+    q->has_face = q->face >= 0.0f;
     return 0;
 }
 

@@ -67,7 +67,7 @@ static void check_variant(json_t *v, int i)
     CHECK_EQ_INT(json_array_size(json_object_get(v, "characters")), i == 0 ? 2 : 0);
     CHECK_TYPE(v, "composition", JSON_STRING);
     CHECK_NUMBER(v, "quality_score");
-    CHECK_NEAR(json_number_value(json_object_get(v, "quality_score")), F.cands[i].q.score, 1e-3);
+    CHECK_NEAR(json_number_value(json_object_get(v, "quality_score")), F.cands[i].quality_score, 1e-3);
     json_t *vq = json_object_get(v, "visual_quality");
     const char *vqk[] = { "brightness", "contrast", "sharpness", "saturation", "exposure_clipped" };
     for (int k = 0; k < 5; k++)
@@ -154,14 +154,18 @@ static void test_quality_parts(void)
     /* with vision's parts, scored with the selection's weights */
     fake g = F;
     ka_candidate c = F.cands[0];
-    c.q.brisque = 0.5f;
-    c.q.face = 0.3f;
-    c.q.has_brisque = c.q.has_face = 1;
+    ka_vision_cand *vc = ka_vision_cand_new(0, 0);
+    CHECK(vc != NULL);
+    vc->quality = (ka_vision_quality){ .brisque = 0.5f, .face = 0.3f, .has_brisque = 1,
+                                       .has_face = 1 };
+    c.ext = vc;
     ka_select_opts o;
     ka_select_opts_default(&o);
     g.sel.weights = o.weights;
     g.sel.weights.face = 0.4f;
-    ka_quality_score(&c.q, &g.sel.weights);
+    ka_cand_quality cq = ka_cand_quality_of(&c);
+    ka_quality_score(&cq, &g.sel.weights);
+    c.quality_score = cq.score;
     ka_candidate cands[FAKE_CANDS] = { c, F.cands[1], F.cands[2] };
     g.t.cands = cands;
     m = ka_metadata_json(&g.t, &g.sel, "action");
@@ -177,6 +181,7 @@ static void test_quality_parts(void)
     CHECK_NEAR(json_number_value(json_object_get(json_object_get(v, "visual_quality"), "brisque")),
                0.5, 1e-6);
     json_decref(m);
+    ka_vision_cand_free(vc);
 }
 
 static void test_shots_json(void)

@@ -79,8 +79,8 @@ static inline void fake_candidate(fake *f, int i)
     c->width = FAKE_W;
     c->height = FAKE_H;
     c->salient = (ka_rect){ 200, 120, 160, 120 };
-    c->q = (ka_quality){ 48.f, 0.96f, 20.f, 0.5f, 300.f, 0.6f, 25.f, 0.4f, 0.01f,
-                         0.7f - 0.1f * i, 0.f, 0.f, 0, 0 };  /* no vision: no BRISQUE, faces */
+    c->q = (ka_quality){ 48.f, 0.96f, 20.f, 0.5f, 300.f, 0.6f, 25.f, 0.4f, 0.01f };
+    c->quality_score = 0.7f - 0.1f * i;     /* no vision record: no BRISQUE, faces */
     c->motion = 0.1f * i;
 }
 

@@ -35,8 +35,9 @@ static void test_black_white(void)
     CHECK_NEAR(q.lightness, 0.0, 0.01);
     CHECK_NEAR(q.brightness, 0.0, 1e-3);
     CHECK_NEAR(q.exposure_clipped, 1.0, 1e-6);
-    ka_quality_score(&q, NULL);
-    CHECK_NEAR(q.score, 0.0, 1e-6);
+    ka_cand_quality cq = { .q = q };               /* vision's parts unknown */
+    ka_quality_score(&cq, NULL);
+    CHECK_NEAR(cq.score, 0.0, 1e-6);
     measure_solid(255, 255, 255, &q);
     CHECK_NEAR(q.lightness, 100.0, 0.05);
     CHECK_NEAR(q.brightness, 0.0, 1e-3);
@@ -119,7 +120,7 @@ static void test_region(void)
     CHECK(outside.saturation_raw > right.saturation_raw);
     CHECK(outside.saturation_raw < left.saturation_raw);
     ka_quality_measure(NULL, (ka_rect){ 0, 0, 1, 1 }, &outside);   /* no crash, zeros */
-    CHECK(outside.lightness == 0.0f && outside.score == 0.0f);
+    CHECK(outside.lightness == 0.0f && outside.sharpness == 0.0f);
     ka_image_free(&img);
 }
 
@@ -168,11 +169,11 @@ static void test_real_photo(void)
 
 static void test_score(void)
 {
-    ka_quality q = { 0 };
-    q.brightness = 0.8f;
-    q.contrast = 0.6f;
-    q.sharpness = 0.4f;
-    q.saturation = 0.2f;
+    ka_cand_quality q = { 0 };
+    q.q.brightness = 0.8f;
+    q.q.contrast = 0.6f;
+    q.q.sharpness = 0.4f;
+    q.q.saturation = 0.2f;
     ka_quality_weights def = { 0.25f, 0.25f, 0.30f, 0.20f, 0.10f, 0.15f };
     ka_quality_score(&q, &def);
     CHECK_NEAR(q.score, 0.25 * 0.8 + 0.25 * 0.6 + 0.30 * 0.4 + 0.20 * 0.2, 1e-5);
@@ -187,10 +188,10 @@ static void test_score(void)
     ka_quality_weights bad = { -1, 0, 0, 0, 0, 0 };
     ka_quality_score(&q, &bad);                    /* invalid: the defaults */
     CHECK_NEAR(q.score, base, 1e-6);
-    q.exposure_clipped = 0.2f;
+    q.q.exposure_clipped = 0.2f;
     ka_quality_score(&q, &def);
     CHECK_NEAR(q.score, base * 0.8, 1e-5);
-    q.exposure_clipped = 0.9f;                     /* the penalty stops at half */
+    q.q.exposure_clipped = 0.9f;                   /* the penalty stops at half */
     ka_quality_score(&q, &def);
     CHECK_NEAR(q.score, base * 0.5, 1e-5);
 }
@@ -199,31 +200,31 @@ static void test_score(void)
  * weight; the breakdown's contributions add up to the score. */
 static void test_score_parts(void)
 {
-    ka_quality q = { 0 };
-    q.brightness = 0.8f;
-    q.contrast = 0.6f;
-    q.sharpness = 0.4f;
-    q.saturation = 0.2f;
-    q.brisque = 0.9f;                              /* not measured yet: ignored */
-    q.face = 0.1f;
+    ka_cand_quality q = { 0 };
+    q.q.brightness = 0.8f;
+    q.q.contrast = 0.6f;
+    q.q.sharpness = 0.4f;
+    q.q.saturation = 0.2f;
+    q.v.brisque = 0.9f;                            /* not measured yet: ignored */
+    q.v.face = 0.1f;
     ka_quality_weights w = { 0.25f, 0.25f, 0.30f, 0.20f, 0.10f, 0.15f };
     ka_quality_score(&q, &w);
     float plain = 0.25f * 0.8f + 0.25f * 0.6f + 0.30f * 0.4f + 0.20f * 0.2f;
     CHECK_NEAR(q.score, plain, 1e-5);
-    q.has_brisque = 1;
+    q.v.has_brisque = 1;
     ka_quality_score(&q, &w);
     CHECK_NEAR(q.score, (plain + 0.10 * 0.9) / 1.10, 1e-5);
     float with_brisque = q.score;
-    q.has_face = 1;
+    q.v.has_face = 1;
     ka_quality_score(&q, &w);
     CHECK_NEAR(q.score, (plain + 0.10 * 0.9 + 0.15 * 0.1) / 1.25, 1e-5);
     CHECK(q.score < with_brisque);                 /* poor faces lower it */
-    q.brisque = 0.2f;                              /* a worse BRISQUE lowers it */
+    q.v.brisque = 0.2f;                            /* a worse BRISQUE lowers it */
     float before = q.score;
     ka_quality_score(&q, &w);
     CHECK_NEAR(before - q.score, 0.10 * 0.7 / 1.25, 1e-5);
     /* the breakdown: known parts with their weights, contributions summing to score */
-    q.exposure_clipped = 0.1f;
+    q.q.exposure_clipped = 0.1f;
     ka_quality_part parts[KA_QPART_COUNT];
     float exposure = 0.0f, sum = 0.0f;
     float score = ka_quality_breakdown(&q, &w, parts, &exposure);
@@ -237,7 +238,7 @@ static void test_score_parts(void)
     CHECK_NEAR(sum, q.score, 1e-5);
     CHECK(strcmp(parts[KA_QPART_BRISQUE].name, "brisque") == 0);
     CHECK_NEAR(parts[KA_QPART_FACE].contribution, 0.15 * 0.1 / 1.25 * 0.9, 1e-5);
-    q.has_face = 0;
+    q.v.has_face = 0;
     ka_quality_breakdown(&q, &w, parts, &exposure);
     CHECK(!parts[KA_QPART_FACE].known && parts[KA_QPART_FACE].weight == 0.0f &&
           parts[KA_QPART_FACE].contribution == 0.0f);
@@ -246,11 +247,11 @@ static void test_score_parts(void)
     ka_quality_weights neg = w, zero = { 0 }, face_only = { 0, 0, 0, 0, 0, 1 };
     neg.face = -0.1f;
     CHECK(!ka_quality_weights_valid(&neg) && !ka_quality_weights_valid(&zero));
-    q.has_face = 1;
-    q.exposure_clipped = 0.0f;
+    q.v.has_face = 1;
+    q.q.exposure_clipped = 0.0f;
     ka_quality_score(&q, &face_only);
     CHECK_NEAR(q.score, 0.1, 1e-6);
-    q.has_face = 0;                                /* only unknown parts weigh: defaults */
+    q.v.has_face = 0;                              /* only unknown parts weigh: defaults */
     ka_quality_score(&q, &face_only);
     CHECK_NEAR(q.score, (plain + 0.10 * 0.2) / 1.10, 1e-5);
 }

@@ -30,7 +30,7 @@ static void check_invariants(const fx_title *f, const ka_selection *s, const ka_
         const ka_candidate *c = &f->t.cands[v->cand];
         CHECK_EQ_INT(v->number, i + 1);
         CHECK(v->slot && v->slot[0]);
-        CHECK(c->q.score >= s->min_quality_used - 1e-6f);
+        CHECK(c->quality_score >= s->min_quality_used - 1e-6f);
         for (int k = 0; k < KA_SHAPE_COUNT; k++) {
             ka_rect r = v->crops[k], b = f->t.content;
             int aw, ah;
@@ -123,7 +123,7 @@ static void test_same_shot(void)
         CHECK_MSG(seen[k] <= 1, "shot %d used %d times", k, seen[k]);
     check_invariants(&f, &s, &o);
     for (int i = 0; i < f.t.n_cands; i++)           /* ka_select filled every score */
-        CHECK_NEAR(f.c[i].q.score, f.c[i].q.sharpness, 1e-5);
+        CHECK_NEAR(f.c[i].quality_score, f.c[i].q.sharpness, 1e-5);
     ka_selection_free(&s);
 }
 
@@ -392,12 +392,12 @@ static void test_weights(void)
     o.weights = (ka_quality_weights){ 1, 0, 0, 0, 0, 0 };
     ka_selection s;
     CHECK(ka_select(&f.t, &o, &s) == 0);
-    CHECK_NEAR(f.c[0].q.score, 1.0, 1e-6);
+    CHECK_NEAR(f.c[0].quality_score, 1.0, 1e-6);
     CHECK_EQ_INT(s.variants[0].cand, 0);           /* the brightest is the best (fx_ranker) */
     ka_selection_free(&s);
     o.weights = (ka_quality_weights){ 0, 0, 1, 0, 0, 0 };
     CHECK(ka_select(&f.t, &o, &s) == 0);
-    CHECK_NEAR(f.c[0].q.score, 0.1, 1e-6);
+    CHECK_NEAR(f.c[0].quality_score, 0.1, 1e-6);
     CHECK(fx_find_variant(&s, 0) < 0);             /* under the threshold now */
     ka_selection_free(&s);
 }

@@ -201,7 +201,7 @@ static __attribute__((unused)) void st_make(st_title *f, const char *id, int n_c
         c->frame = i * 15;
         c->time_s = i * 0.6;
         c->shot = (int)(c->frame / 80);
-        c->q.score = 0.5f + 0.01f * i;
+        c->quality_score = 0.5f + 0.01f * i;
         c->phash = 0x0123456789abcdefull * (uint64_t)(i + 1);
         c->salient = (ka_rect){ 100, 40, 120, 100 };
         c->width = 320;

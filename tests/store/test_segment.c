@@ -56,7 +56,7 @@ static void add_face(ka_vision_cand *vc, int k, int who, unsigned seed)
 
 /* BRISQUE quality from the candidate's time; face quality only on some of them, as
  * when vision finds no face that matters on the others. */
-static void set_vision_parts(ka_quality *q, double time_s)
+static void set_vision_parts(ka_vision_quality *q, double time_s)
 {
     q->brisque = (float)(time_s / 20.0);
     q->has_brisque = 1;
@@ -82,9 +82,8 @@ static void make_segment(seg_fixture *f, int k, int64_t first_frame, int64_t n_f
         ka_candidate *c = &f->cands[i];
         c->time_s = times[i];
         c->frame = llround(times[i] * FPS) - first_frame;
-        c->q.score = 0.6f + 0.01f * i;
+        c->quality_score = 0.6f + 0.01f * i;
         c->q.sharpness = c->q.contrast = c->q.lightness = c->q.brightness = 0.6f;
-        set_vision_parts(&c->q, times[i]);
         c->phash = 0x9e3779b97f4a7c15ull * (uint64_t)(k * 8 + i + 1);
         c->salient = c->content = (ka_rect){ 0, 0, W, H };
         c->width = W;
@@ -108,6 +107,7 @@ static void make_segment(seg_fixture *f, int k, int64_t first_frame, int64_t n_f
                                       .cls = 0, .score = 0.8f };
         vc->n_kind[KA_OBJ_PERSON] = 1;
         vc->brisque = 20.0f + (float)i;
+        set_vision_parts(&vc->quality, times[i]);
         c->ext = vc;
     }
     f->t.cands = f->cands;
@@ -195,17 +195,17 @@ static void pack_both(seg_fixture f[2], const char *art, void *blobs[2], size_t 
 /* The merged title as stored: candidates at 1, 3, ..., 15 s with their parts. */
 static void check_stored_parts(ka_store *s)
 {
-    ka_quality *q = NULL;
+    ka_cand_quality *q = NULL;
     int n = 0;
     CHECK_EQ_INT(ka_store_candidates_quality(s, "segfaces", &q, &n), 0);
     CHECK_EQ_INT(n, 8);
     for (int i = 0; q && i < n && i < 8; i++) {
-        ka_quality want = { 0 };
+        ka_vision_quality want = { 0 };
         set_vision_parts(&want, 1.0 + 2.0 * i);
-        CHECK_MSG(q[i].has_brisque, "stored candidate %d lost its BRISQUE quality", i);
-        CHECK_NEAR(q[i].brisque, want.brisque, 1e-6);
-        CHECK_EQ_INT(q[i].has_face, want.has_face);
-        CHECK_NEAR(q[i].face, want.face, 1e-6);
+        CHECK_MSG(q[i].v.has_brisque, "stored candidate %d lost its BRISQUE quality", i);
+        CHECK_NEAR(q[i].v.brisque, want.brisque, 1e-6);
+        CHECK_EQ_INT(q[i].v.has_face, want.has_face);
+        CHECK_NEAR(q[i].v.face, want.face, 1e-6);
     }
     free(q);
 }
@@ -230,9 +230,9 @@ static void test_merge_names_faces(void)
                                   sizes, 2, art, &t), 0);
     CHECK(t && t->n_cands == 8);        /* 4 in each core */
     for (int i = 0; t && i < t->n_cands; i++) {
-        ka_quality want = { 0 };
+        ka_vision_quality want = { 0 };
         set_vision_parts(&want, t->cands[i].time_s);
-        const ka_quality *got = &t->cands[i].q;
+        const ka_vision_quality got_q = ka_vision_quality_of(&t->cands[i]), *got = &got_q;
         CHECK_MSG(got->has_brisque && got->brisque == want.brisque &&
                   got->has_face == want.has_face && got->face == want.face,
                   "candidate %d (%.1f s): brisque %d %g, face %d %g", i, t->cands[i].time_s,

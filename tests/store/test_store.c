@@ -90,14 +90,14 @@ static void test_upgrade_from_v3(void)
     CHECK_EQ_INT(has_candidate_column(s, "face_quality"), 1);
     CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM candidates WHERE frame = 42 AND"
                           " brisque_quality IS NULL AND face_quality IS NULL"), 1);
-    ka_quality *q = NULL;
+    ka_cand_quality *q = NULL;
     int n = 0;
     CHECK_EQ_INT(ka_store_candidates_quality(s, "v3film", &q, &n), 0);
     CHECK_EQ_INT(n, 1);
     if (q && n == 1) {
-        CHECK_NEAR(q[0].sharpness, 0.75, 1e-6);
+        CHECK_NEAR(q[0].q.sharpness, 0.75, 1e-6);
         CHECK_NEAR(q[0].score, 0.625, 1e-6);
-        CHECK(!q[0].has_brisque && !q[0].has_face);     /* not measured back then */
+        CHECK(!q[0].v.has_brisque && !q[0].v.has_face);     /* not measured back then */
     }
     free(q);
     ka_store_close(&s);
@@ -345,8 +345,9 @@ static void test_save_and_replace(void)
     ka_store_close(&s);
 }
 
-/* BRISQUE and face quality: stored where vision measured them, NULL where not, and
- * read back into ka_quality with has_* from that. */
+/* BRISQUE and face quality: stored where vision measured them (its record on the
+ * candidate), NULL where not, and read back into ka_cand_quality with has_* from
+ * that. */
 static void test_quality_parts_round_trip(void)
 {
     char art[300];
@@ -355,40 +356,48 @@ static void test_quality_parts_round_trip(void)
         return;
     static st_title a;
     st_make(&a, "parts", 4, 4, 7);
+    ka_vision_cand *vcs[4];
     for (int i = 0; i < 4; i++) {
         ka_quality *q = &a.cands[i].q;
         q->brightness = 0.1f * (float)(i + 1);
         q->sharpness = 0.2f + 0.05f * (float)i;
-        q->has_brisque = i == 0 || i == 1;
-        q->brisque = q->has_brisque ? 0.3f + 0.1f * (float)i : 0.9f;    /* 0.9: ignored */
-        q->has_face = i == 0 || i == 2;
-        q->face = q->has_face ? 0.55f + 0.2f * (float)i : 0.9f;
+        CHECK((vcs[i] = ka_vision_cand_new(0, 0)) != NULL);
+        a.cands[i].ext = vcs[i];
+        ka_vision_quality *v = &vcs[i]->quality;
+        v->has_brisque = i == 0 || i == 1;
+        v->brisque = v->has_brisque ? 0.3f + 0.1f * (float)i : 0.9f;    /* 0.9: ignored */
+        v->has_face = i == 0 || i == 2;
+        v->face = v->has_face ? 0.55f + 0.2f * (float)i : 0.9f;
     }
-    a.cands[1].q.brisque = 0.0f;    /* measured 0 (the worst) is not unknown */
+    vcs[1]->quality.brisque = 0.0f;     /* measured 0 (the worst) is not unknown */
     ka_store_save_opts o = { .artwork_dir = art };
     CHECK_EQ_INT(ka_store_save_analysis(s, &a.t, &a.sel, "drama", &o), 0);
     CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM candidates WHERE brisque_quality IS NULL"), 2);
     CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM candidates WHERE face_quality IS NULL"), 2);
-    ka_quality *q = NULL;
+    ka_cand_quality *q = NULL;
     int n = 0;
     CHECK_EQ_INT(ka_store_candidates_quality(s, "parts", &q, &n), 0);
     CHECK_EQ_INT(n, 4);
     for (int i = 0; q && i < n && i < 4; i++) {
-        const ka_quality *w = &a.cands[i].q;
-        CHECK_EQ_INT(q[i].has_brisque, w->has_brisque);
-        CHECK_EQ_INT(q[i].has_face, w->has_face);
-        if (w->has_brisque)
-            CHECK_NEAR(q[i].brisque, w->brisque, 1e-6);
-        if (w->has_face)
-            CHECK_NEAR(q[i].face, w->face, 1e-6);
-        CHECK_NEAR(q[i].brightness, w->brightness, 1e-6);
-        CHECK_NEAR(q[i].sharpness, w->sharpness, 1e-6);
-        CHECK_NEAR(q[i].score, w->score, 1e-6);
+        const ka_cand_quality w = ka_cand_quality_of(&a.cands[i]);
+        CHECK_EQ_INT(q[i].v.has_brisque, w.v.has_brisque);
+        CHECK_EQ_INT(q[i].v.has_face, w.v.has_face);
+        if (w.v.has_brisque)
+            CHECK_NEAR(q[i].v.brisque, w.v.brisque, 1e-6);
+        if (w.v.has_face)
+            CHECK_NEAR(q[i].v.face, w.v.face, 1e-6);
+        CHECK_NEAR(q[i].q.brightness, w.q.brightness, 1e-6);
+        CHECK_NEAR(q[i].q.sharpness, w.q.sharpness, 1e-6);
+        CHECK_NEAR(q[i].score, w.score, 1e-6);
     }
     free(q);
     q = NULL;
     CHECK_EQ_INT(ka_store_candidates_quality(s, "no-such-title", &q, &n), KA_EINVAL);
     CHECK(q == NULL && n == 0);
+    for (int i = 0; i < 4; i++) {
+        a.cands[i].ext = NULL;
+        ka_vision_cand_free(vcs[i]);
+    }
     ka_store_close(&s);
 }
 

@@ -64,24 +64,24 @@ static void test_quality_parts(void)
 {
     ka_vision_cand *vc = ka_vision_cand_new(1, 0);
     ka_face *f = face(vc, 0, 960, 500, 300);
-    ka_quality q = { 0 };
-    q.brightness = q.contrast = q.sharpness = q.saturation = 0.7f;
-    q.brisque = ka_vision_brisque_quality(20.0f);
-    q.has_brisque = 1;
-    q.face = ka_vision_face_quality(vc, content);
-    q.has_face = 1;
+    ka_cand_quality q = { 0 };
+    q.q.brightness = q.q.contrast = q.q.sharpness = q.q.saturation = 0.7f;
+    q.v.brisque = ka_vision_brisque_quality(20.0f);
+    q.v.has_brisque = 1;
+    q.v.face = ka_vision_face_quality(vc, content);
+    q.v.has_face = 1;
     ka_select_opts o;
     ka_select_opts_default(&o);
     CHECK(o.weights.brisque > 0.0f && o.weights.face > 0.0f);
     ka_quality_score(&q, &o.weights);
     float base = q.score;
-    ka_quality worse = q;                       /* a compressed, noisy frame */
-    worse.brisque = ka_vision_brisque_quality(60.0f);
+    ka_cand_quality worse = q;                  /* a compressed, noisy frame */
+    worse.v.brisque = ka_vision_brisque_quality(60.0f);
     ka_quality_score(&worse, &o.weights);
     CHECK(worse.score < base - 0.03f);
     f->eyes_open = 0.02f;                       /* the same frame with a blink */
-    ka_quality blink = q;
-    blink.face = ka_vision_face_quality(vc, content);
+    ka_cand_quality blink = q;
+    blink.v.face = ka_vision_face_quality(vc, content);
     ka_quality_score(&blink, &o.weights);
     CHECK(blink.score < base - 0.03f);
     /* weights honoured: BRISQUE alone is the score; without weight it changes nothing */
@@ -90,8 +90,8 @@ static void test_quality_parts(void)
     CHECK_NEAR(worse.score, ka_vision_brisque_quality(60.0f), 1e-5);
     ka_quality_weights none = o.weights;
     none.brisque = none.face = 0.0f;
-    ka_quality a = q, b = blink;
-    b.brisque = 0.0f;
+    ka_cand_quality a = q, b = blink;
+    b.v.brisque = 0.0f;
     ka_quality_score(&a, &none);
     ka_quality_score(&b, &none);
     CHECK_NEAR(a.score, b.score, 1e-6);
@@ -99,7 +99,7 @@ static void test_quality_parts(void)
     /* a heavier face weight makes the blink cost more */
     ka_quality_weights faces = o.weights;
     faces.face = 1.0f;
-    ka_quality c = q, d = blink;
+    ka_cand_quality c = q, d = blink;
     ka_quality_score(&c, &faces);
     ka_quality_score(&d, &faces);
     CHECK(c.score - d.score > base - blink.score + 0.05f);

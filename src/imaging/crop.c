@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "keyart/select.h"
+#include "keyart/imaging.h"
 
 static const struct { const char *name; int aw, ah; } ka_crop_shapes[KA_SHAPE_COUNT] = {
     [KA_SHAPE_16X9] = { "16x9", 16, 9 },

@@ -1,11 +1,12 @@
-/* color.c: sRGB (D65) to CIELAB for the quality and saliency measurements.
+/* color.c: sRGB (D65) to CIELAB, for the quality and saliency measurements (and
+ * whoever else needs L*a*b*).
  * sRGB codes go to linear light through a 256-entry table; CIELAB's f(t) (a cube
  * root above (6/29)^3) through a 4097-entry table over t in 0..1 with linear
  * interpolation (error < 1e-4 in L*). */
 #include <math.h>
 #include <pthread.h>
 
-#include "select/color.h"
+#include "keyart/imaging.h"
 
 #define KA_F_STEPS 4096
 
