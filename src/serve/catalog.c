@@ -266,7 +266,11 @@ int ka_stitle_policies(ka_stitle *t, unsigned mask, const ka_policy_params *base
     for (int k = 0; k < n && k < KA_SERVE_POLICIES; k++) {
         if (!(mask & (1u << k)) || t->policy[k])
             continue;
+        /* prepared now: a Thompson policy whose arms start from different priors
+         * would otherwise compute its propensities on every choice until it learns */
         int err = ka_policy_new(list[k]->name, &p, &t->policy[k]);
+        if (!err)
+            err = ka_policy_prepare(t->policy[k]);
         if (err)
             return ka_error(err, "title %s: %s", t->id, ka_error_message());
         t->version[k] = 0;
