@@ -51,30 +51,17 @@ static int has_variant(const json_t *title, int number)
     return 0;
 }
 
-/* The number of title's current variant id, 0 when it has none of that id. */
-static int number_of(const json_t *title, const char *id)
+/* The entry of variant id in title's list (variants or retired), or NULL. */
+static const json_t *by_id(const json_t *title, const char *list, const char *id)
 {
     size_t i;
     const json_t *v;
-    json_array_foreach(json_object_get(title, "variants"), i, v) {
+    json_array_foreach(json_object_get(title, list), i, v) {
         const char *vid = json_string_value(json_object_get(v, "variant_id"));
         if (id && vid && !strcmp(vid, id))
-            return (int)json_integer_value(json_object_get(v, "variant_number"));
+            return v;
     }
-    return 0;
-}
-
-/* The retirement time of title's variant id, or 0 when it is not retired. */
-static double retired_at(const json_t *title, const char *id)
-{
-    size_t i;
-    const json_t *v;
-    json_array_foreach(json_object_get(title, "retired"), i, v) {
-        const char *vid = json_string_value(json_object_get(v, "variant_id"));
-        if (id && vid && !strcmp(vid, id))
-            return json_number_value(json_object_get(v, "retired_at"));
-    }
-    return 0;
+    return NULL;
 }
 
 /* Arm a's variant by id in title; -1 and why when the title has it not. */
@@ -85,9 +72,9 @@ static int check_id(const ka_sexp *e, int a, const json_t *title, char *why, siz
     const char *arm = e->arms[a].name;
     if (!id)
         return why_set(why, size, "arm '%s' names no variant of title '%s'", arm, tid);
-    if (number_of(title, id))
+    if (by_id(title, "variants", id))
         return 0;
-    if (retired_at(title, id) > 0)
+    if (by_id(title, "retired", id))
         return why_set(why, size, "arm '%s' shows variant %s of title '%s', which the title's "
                        "latest analysis no longer chose (retired)", arm, id, tid);
     return why_set(why, size, "arm '%s' shows variant %s, which title '%s' does not have", arm,

@@ -65,6 +65,15 @@ static int title_select(ka_store *s, const char *title_id, ka_sql_res *r, const 
     return err ? err : KA_SQL(s, r, sql, SQL_INT(id));
 }
 
+/* {"full", "16x9", "2x3", "1x1"}: the image names in columns col..col+3 of row i. */
+static json_t *images_at(const ka_sql_res *r, int i, int col)
+{
+    return json_pack("{s:o, s:o, s:o, s:o}", "full", text_or_null(ka_sql_text(r, i, col)),
+                     "16x9", text_or_null(ka_sql_text(r, i, col + 1)),
+                     "2x3", text_or_null(ka_sql_text(r, i, col + 2)),
+                     "1x1", text_or_null(ka_sql_text(r, i, col + 3)));
+}
+
 int ka_store_variants_json(ka_store *s, const char *title_id, json_t **out)
 {
     *out = NULL;
@@ -78,7 +87,7 @@ int ka_store_variants_json(ka_store *s, const char *title_id, json_t **out)
     json_t *a = json_array();
     for (int i = 0; a && i < r.nrows; i++)
         json_array_append_new(a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:o,"
-                                           " s:{s:o, s:o, s:o, s:o}}",
+                                           " s:o}",
             "variant_number", (json_int_t)ka_sql_int(&r, i, 0),
             "variant_id", text_or_null(ka_sql_text(&r, i, 13)),
             "slot", text_or_null(ka_sql_text(&r, i, 1)),
@@ -89,10 +98,7 @@ int ka_store_variants_json(ka_store *s, const char *title_id, json_t **out)
             "shot", (json_int_t)ka_sql_int(&r, i, 12),
             "score", ka_json_real(ka_sql_real(&r, i, 5), 4),
             "quality_score", ka_json_real(ka_sql_real(&r, i, 6), 4),
-            "images", "full", text_or_null(ka_sql_text(&r, i, 7)),
-            "16x9", text_or_null(ka_sql_text(&r, i, 8)),
-            "2x3", text_or_null(ka_sql_text(&r, i, 9)),
-            "1x1", text_or_null(ka_sql_text(&r, i, 10))));
+            "images", images_at(&r, i, 7)));
     ka_sql_res_free(&r);
     if (!a)
         return ka_error(KA_ENOMEM, "no memory");
@@ -114,7 +120,7 @@ int ka_store_retired_variants_json(ka_store *s, const char *title_id, json_t **o
     json_t *a = json_array();
     for (int i = 0; a && i < r.nrows; i++)
         json_array_append_new(a, json_pack("{s:o, s:I, s:o, s:o, s:o, s:I, s:o, s:o, s:o,"
-                                           " s:{s:o, s:o, s:o, s:o}}",
+                                           " s:o}",
             "variant_id", text_or_null(ka_sql_text(&r, i, 0)),
             "variant_number", (json_int_t)ka_sql_int(&r, i, 1),
             "scene_type", text_or_null(ka_sql_text(&r, i, 2)),
@@ -124,10 +130,7 @@ int ka_store_retired_variants_json(ka_store *s, const char *title_id, json_t **o
             "quality_score", ka_json_real(ka_sql_real(&r, i, 6), 4),
             "analysed_at", ka_json_time(ka_sql_real(&r, i, 11)),
             "retired_at", ka_json_time(ka_sql_real(&r, i, 12)),
-            "images", "full", text_or_null(ka_sql_text(&r, i, 7)),
-            "16x9", text_or_null(ka_sql_text(&r, i, 8)),
-            "2x3", text_or_null(ka_sql_text(&r, i, 9)),
-            "1x1", text_or_null(ka_sql_text(&r, i, 10))));
+            "images", images_at(&r, i, 7)));
     ka_sql_res_free(&r);
     if (!a)
         return ka_error(KA_ENOMEM, "no memory");
