@@ -45,7 +45,7 @@ int main(int argc, char **argv)
         vc->faces[i].pitch = 0.5f;
     }
     vc->objects[0] = (ka_object){ { 200, 200, 400, 800 }, KA_OBJ_PERSON, 0, 0.9f };
-    c.ext = vc;
+    ka_vision_attach(&c, vc);
     const ka_ranker *r = ka_ranker_default();
     float x[KA_F_COUNT], sum = 0;
     double t0 = ka_now();
@@ -81,6 +81,6 @@ int main(int argc, char **argv)
            quality_us, look_us / quality_us);
     fprintf(stderr, "(checksum %g)\n", (double)sum);
     ka_image_free(&img);
-    ka_candidate_ext_free(&c);
+    ka_candidate_side_free(&c);
     return 0;
 }

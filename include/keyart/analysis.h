@@ -111,40 +111,21 @@ typedef struct ka_quality {
 /* Measures q on img (RGB) inside r (the area without bars). */
 void ka_quality_measure(const ka_image *img, ka_rect r, ka_quality *q);
 
-#define KA_LOOK_THUMB 16
+/* Side data: what a later stage keeps on a candidate (vision's faces, say), as
+ * FFmpeg keeps side data on a frame. A stage names its kind with a static
+ * ka_side_kind whose address is the key, and gives typed accessors of its own
+ * (ka_vision_of); whoever frees the candidate frees each entry through its kind. */
+typedef struct ka_side_kind {
+    const char *name;               /* the stage that owns it */
+    void (*free_fn)(void *data);
+} ka_side_kind;
 
-/* What a candidate's picture looks like beyond the seed's quality: the measures an
- * artwork editor's eye reads (rank/look.c measures them; the ranker weighs them). */
-typedef struct ka_look {
-    float colourfulness;            /* Hasler & Suesstrunk's M / 100, 0..~1.5 */
-    float noise;                    /* sensor or compression noise: sigma in gray
-                                     * levels (Immerkaer's estimate) */
-    float edges;                    /* share of the picture on strong edges: clutter */
-    float text;                     /* share of the picture in lines of text-like
-                                     * strokes (captions, screens, interfaces) */
-    float lines;                    /* long straight axis-aligned edges, 0..1:
-                                     * screens, interface panels, graphics */
-    float spread;                   /* share of the picture the detail spans (Ke et
-                                     * al.): small for one subject, 1 for texture */
-    float isolation;                /* the subject's detail against the rest's:
-                                     * 0.5 alike, 1 a sharp subject on a soft ground */
-    float blown;                    /* share of burnt-out highlights */
-    float flat;                     /* share of the picture in flat blocks (no
-                                     * detail: sky, walls, out-of-focus ground) */
-    uint8_t thumb[KA_LOOK_THUMB * KA_LOOK_THUMB];  /* the content's gray in a grid of
-                                     * block means: where two moments of one shot differ */
-    int measured;                   /* 0: not measured (the parts read 0) */
-} ka_look;
+typedef struct ka_side {
+    const ka_side_kind *kind;       /* NULL: the slot is free */
+    void *data;
+} ka_side;
 
-/* cand->ext, when set, points to a record that begins with this header: whoever
- * frees the candidate (ka_title_free, the worker on failure) calls free_fn(ext). */
-typedef struct ka_cand_ext {
-    void (*free_fn)(void *ext);
-} ka_cand_ext;
-
-/* Frees cand->ext through its header and sets it to NULL. */
-struct ka_candidate;
-void ka_candidate_ext_free(struct ka_candidate *cand);
+enum { KA_CAND_SIDE_MAX = 4 };      /* kinds one candidate can carry */
 
 /* A candidate frame: everything later stages need, without the full picture, which
  * is spooled to a JPEG file so memory does not grow with the title's length. */
@@ -158,7 +139,6 @@ typedef struct ka_candidate {
     ka_quality q;                   /* what analysis measured of the picture */
     float quality_score;            /* 0..1, weighed by select from q and vision's parts
                                      * (ka_quality_score); 0 before selection */
-    ka_look look;
     float appeal;                   /* the ranker's score (select fills it; higher is
                                      * better, 0 is the grade model's "good" line) */
     uint64_t phash;                 /* 64-bit perceptual hash of the content area */
@@ -166,8 +146,17 @@ typedef struct ka_candidate {
     ka_rect content;                /* the picture inside bars, as this frame shows it */
     int width, height;              /* full-res display size */
     char *spool_path;               /* full frame (bars included), JPEG */
-    void *ext;                      /* per-candidate data of later stages (vision) */
+    ka_side side[KA_CAND_SIDE_MAX]; /* later stages' data (ka_candidate_side) */
 } ka_candidate;
+
+/* cand's side data of that kind, or NULL. */
+void *ka_candidate_side(const ka_candidate *cand, const ka_side_kind *kind);
+/* Attaches data as cand's side data of that kind, freeing what it replaces. On
+ * failure (every slot taken by other kinds: KA_EINTERNAL) data is freed through the
+ * kind. */
+int ka_candidate_side_set(ka_candidate *cand, const ka_side_kind *kind, void *data);
+/* Frees every side data of cand and empties its slots. */
+void ka_candidate_side_free(ka_candidate *cand);
 
 enum {
     KA_CAND_UNIFORM = 1u << 0,      /* sampled on the uniform grid */

@@ -36,6 +36,36 @@ void ka_stage_opts_print(FILE *f);
 
 /* ---- the per-candidate measures (the "look" stage) ---- */
 
+#define KA_LOOK_THUMB 16
+
+/* What a candidate's picture looks like beyond the seed's quality: the measures an
+ * artwork editor's eye reads (look.c measures them; the ranker weighs them). The
+ * "look" stage keeps it as the candidate's side data. */
+typedef struct ka_look {
+    float colourfulness;            /* Hasler & Suesstrunk's M / 100, 0..~1.5 */
+    float noise;                    /* sensor or compression noise: sigma in gray
+                                     * levels (Immerkaer's estimate) */
+    float edges;                    /* share of the picture on strong edges: clutter */
+    float text;                     /* share of the picture in lines of text-like
+                                     * strokes (captions, screens, interfaces) */
+    float lines;                    /* long straight axis-aligned edges, 0..1:
+                                     * screens, interface panels, graphics */
+    float spread;                   /* share of the picture the detail spans (Ke et
+                                     * al.): small for one subject, 1 for texture */
+    float isolation;                /* the subject's detail against the rest's:
+                                     * 0.5 alike, 1 a sharp subject on a soft ground */
+    float blown;                    /* share of burnt-out highlights */
+    float flat;                     /* share of the picture in flat blocks (no
+                                     * detail: sky, walls, out-of-focus ground) */
+    uint8_t thumb[KA_LOOK_THUMB * KA_LOOK_THUMB];  /* the content's gray in a grid of
+                                     * block means: where two moments of one shot differ */
+    int measured;                   /* 0: not measured (the parts read 0) */
+} ka_look;
+
+/* The kind of the look stage's side data; cand's look, or NULL when not measured. */
+extern const ka_side_kind ka_look_side;
+const ka_look *ka_look_of(const ka_candidate *cand);
+
 /* Measures l on rgb inside content; subject is where the subject is (faces,
  * a person, or the salient region), w or h 0 when unknown. */
 void ka_look_measure(const ka_image *rgb, ka_rect content, ka_rect subject, ka_look *l);

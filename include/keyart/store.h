@@ -117,7 +117,7 @@ struct ka_cast;
 int ka_store_cast_load(ka_store *s, const char *title_id, struct ka_cast *c);
 /* The title-level identity pass (ka_vision_identities) over t's faces with t's cast
  * from s, for an analysis made with no_title_passes (or a merge of segments). */
-int ka_store_identities(ka_store *s, const ka_title *t);
+int ka_store_identities(ka_store *s, ka_title *t);
 
 /* ---- events: idempotent by the client's id ---- */
 

@@ -1,6 +1,6 @@
 /* keyart/vision.h: who and what is in a picture. Faces (box, score, 5 landmarks,
  * eyes open, expression, sharpness, prominence, 512-d identity embedding), people
- * and objects, BRISQUE; the per-candidate record the analysis keeps in cand->ext;
+ * and objects, BRISQUE; the per-candidate record kept as the candidate's side data;
  * the title-level identity pass (cast matching, clustering, "lead 1", ...); and the
  * cast in memory (ka_cast_*), which the store fills from the database.
  *
@@ -122,9 +122,8 @@ typedef struct ka_vision_quality {
     int has_brisque, has_face;
 } ka_vision_quality;
 
-/* Everything vision knows about one candidate (cand->ext). */
+/* Everything vision knows about one candidate: the "faces" stage's side data. */
 typedef struct ka_vision_cand {
-    ka_cand_ext ext;                /* first: ka_title_free frees it through this */
     ka_face *faces;
     int n_faces;
     ka_object *objects;
@@ -138,12 +137,19 @@ typedef struct ka_vision_cand {
                                      * stage measured them on the candidate's content */
 } ka_vision_cand;
 
-/* cand->ext as vision's record, or NULL when vision did not run on it. */
+/* The kind of vision's side data on a candidate (ka_candidate_side). */
+extern const ka_side_kind ka_vision_side;
+/* cand's vision record, or NULL when vision did not run on it; ka_vision_edit gives
+ * it to change (the title-level identity pass names the faces). */
 const ka_vision_cand *ka_vision_of(const ka_candidate *cand);
+ka_vision_cand *ka_vision_edit(ka_candidate *cand);
+/* Attaches vc to cand as its vision record (replacing and freeing any before); on
+ * failure vc is freed. */
+int ka_vision_attach(ka_candidate *cand, ka_vision_cand *vc);
 /* Vision's quality parts of cand (both unknown when vision did not run on it). */
 ka_vision_quality ka_vision_quality_of(const ka_candidate *cand);
 /* A record with n_faces blank faces (ka_face fields at their "unknown" values) and
- * n_objects zeroed objects, ready for cand->ext; NULL on out of memory. */
+ * n_objects zeroed objects, ready for ka_vision_attach; NULL on out of memory. */
 ka_vision_cand *ka_vision_cand_new(int n_faces, int n_objects);
 void ka_vision_cand_free(ka_vision_cand *vc);
 
@@ -272,7 +278,7 @@ int ka_cast_match(const ka_cast_entry *entries, int n, const float *embedding, f
  * analysis' "faces" stage runs it without a cast, unless the caller runs it once
  * itself with the title's cast from the database (ka_store_identities, after an
  * analysis with no_title_passes). It starts afresh each time. */
-int ka_vision_identities(const ka_title *t, const ka_cast_entry *entries, int n_entries);
+int ka_vision_identities(ka_title *t, const ka_cast_entry *entries, int n_entries);
 
 #ifdef __cplusplus
 }

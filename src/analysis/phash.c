@@ -5,6 +5,7 @@
  * the same still scene differ by a few bits; unrelated frames by about 32. */
 #include "keyart/analysis.h"
 #include "keyart/imaging.h"
+#include "stage.h"
 
 #define KA_PHASH_W 9
 #define KA_PHASH_H 8
@@ -79,3 +80,17 @@ uint64_t ka_phash(const ka_image *img, ka_rect r)
                 h |= 1ull << (j * 8 + i);
     return h;
 }
+
+/* The "phash" candidate stage (stage.h): the content area's hash into cand->phash. */
+static int phash_process(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect content,
+                         ka_candidate *cand)
+{
+    cand->phash = ka_phash(rgb, content);
+    return 0;
+}
+
+const ka_candidate_stage ka_phash_stage = {
+    .name = "phash",
+    .description = "the 64-bit perceptual hash that tells near-duplicates apart",
+    .process = phash_process,
+};

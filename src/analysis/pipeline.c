@@ -266,15 +266,6 @@ static void remove_spool(const char *dir)
     rmdir(dir);
 }
 
-void ka_candidate_ext_free(ka_candidate *c)
-{
-    ka_cand_ext *e = c ? c->ext : NULL;
-    if (e && e->free_fn)
-        e->free_fn(e);
-    if (c)
-        c->ext = NULL;
-}
-
 void ka_title_free(ka_title **pt)
 {
     ka_title *t = *pt;
@@ -282,7 +273,7 @@ void ka_title_free(ka_title **pt)
         return;
     for (int i = 0; i < t->n_cands; i++) {
         free(t->cands[i].spool_path);
-        ka_candidate_ext_free(&t->cands[i]);
+        ka_candidate_side_free(&t->cands[i]);
     }
     if (t->spool_dir)
         remove_spool(t->spool_dir);

@@ -29,6 +29,7 @@
 
 #include "keyart/analysis.h"
 #include "keyart/imaging.h"
+#include "stage.h"
 
 #define KA_QUALITY_BLOCKS 350000.0
 #define KA_QUALITY_CONTRAST_REF 25.0f
@@ -170,3 +171,17 @@ void ka_quality_measure(const ka_image *img, ka_rect r, ka_quality *q)
     free(gray);
     ka_quality_normalise(q);
 }
+
+/* The "quality" candidate stage (stage.h): the parts above into cand->q. */
+static int quality_process(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect content,
+                           ka_candidate *cand)
+{
+    ka_quality_measure(rgb, content, &cand->q);
+    return 0;
+}
+
+const ka_candidate_stage ka_quality_stage = {
+    .name = "quality",
+    .description = "brightness, contrast, sharpness (Laplacian variance), saturation, exposure",
+    .process = quality_process,
+};

@@ -20,6 +20,7 @@
 
 #include "keyart/analysis.h"
 #include "keyart/imaging.h"
+#include "stage.h"
 
 #define KA_SAL_WIDTH 160
 #define KA_SAL_MASS 0.60
@@ -296,3 +297,18 @@ ka_rect ka_saliency_region(const ka_image *img, ka_rect content)
     free(m.L);
     return r;
 }
+
+/* The "saliency" candidate stage (stage.h): the region into cand->salient, where the
+ * crops centre unless a later stage (faces) moves it. */
+static int saliency_process(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect content,
+                            ka_candidate *cand)
+{
+    cand->salient = ka_saliency_region(rgb, content);
+    return 0;
+}
+
+const ka_candidate_stage ka_saliency_stage = {
+    .name = "saliency",
+    .description = "the most salient region, where the crops centre",
+    .process = saliency_process,
+};

@@ -2,7 +2,7 @@
  * analysis's own stages, and the pipeline that runs a list of them. The pipeline
  * knows no stage by name: adding a measurement is one file and one row in the list.
  * Stages of higher layers (vision's faces, rank's look) implement this interface
- * too; the full list, which must know them all, is rank's (rank/stages.c), and
+ * too; the full list, which must know them all, is rank's (rank/all_stages.c), and
  * ka_analyze (rank.h) runs it, so analysis never names a layer above it. A stage with
  * options lists them in a table (keyart/options.h) and gets them, set from the
  * "stage.option=value" strings of ka_analysis_opts, in ctx->opts. */
@@ -13,7 +13,9 @@
 #include "keyart/options.h"
 
 typedef struct ka_stage_ctx {
-    const ka_title *title;      /* video info and options; shots not known yet */
+    ka_title *title;            /* video info and options; shots not known yet. Stages
+                                 * change only their own side data, and the
+                                 * candidates' only in uninit's title passes */
     void *priv;                 /* priv_size zeroed bytes, the stage's own */
     int title_passes;           /* run passes over the whole title at uninit (opts) */
     const void *opts;           /* the stage's options struct (opts_size bytes), set */
@@ -33,7 +35,8 @@ typedef struct ka_candidate_stage {
     void (*uninit)(ka_stage_ctx *ctx);                      /* optional */
 } ka_candidate_stage;
 
-/* analysis's own stages (stages.c): they need nothing but the picture. */
+/* analysis's own stages, each in the file of its measurement: they need nothing
+ * but the picture. */
 extern const ka_candidate_stage ka_quality_stage;   /* cand->q */
 extern const ka_candidate_stage ka_phash_stage;     /* cand->phash */
 extern const ka_candidate_stage ka_saliency_stage;  /* cand->salient */

@@ -74,7 +74,7 @@ static int process(ka_stage_runner *w, job *j)
         err = append_candidate(t, &c);
     if (err) {
         free(c.spool_path);
-        ka_candidate_ext_free(&c);
+        ka_candidate_side_free(&c);
     }
     return err;
 }

@@ -24,7 +24,7 @@
 #include "keyart/vision.h"
 
 #define SEG_MAGIC "KASEG"           /* + two digits of SEG_FORMAT */
-#define SEG_FORMAT 2
+#define SEG_FORMAT 3
 #define SEG_MAX_RECORDS (1 << 16)   /* faces or objects of one candidate, at most */
 
 typedef struct seg_header {
@@ -53,6 +53,8 @@ typedef struct seg_cand {
     ka_candidate c;                 /* pointers cleared */
     char image[KA_ARTWORK_NAME_MAX];
     seg_vision vis;
+    int32_t has_look;
+    ka_look look;                   /* the look stage's side data */
 } seg_cand;
 
 /* FNV-1a of the sizes and field offsets of every record the blob holds raw. */
@@ -63,10 +65,10 @@ static uint32_t seg_layout(void)
         sizeof(seg_header), sizeof(seg_cand), sizeof(seg_vision), sizeof(ka_shot),
         sizeof(ka_candidate), sizeof(ka_video_info), sizeof(ka_decode_stats),
         sizeof(ka_signals), sizeof(ka_quality), sizeof(ka_rect), sizeof(ka_face),
-        sizeof(ka_object), sizeof(ka_vision_quality), KA_FACE_EMBED_DIM, KA_OBJ_COUNT,
+        sizeof(ka_object), sizeof(ka_vision_quality), sizeof(ka_look), KA_FACE_EMBED_DIM, KA_OBJ_COUNT,
         KA_EXPR_COUNT, KA_DET_COUNT,
         F(seg_header, info), F(seg_header, content), F(seg_header, n_shots),
-        F(seg_cand, image), F(seg_cand, vis), F(seg_vision, brisque), F(seg_vision, quality),
+        F(seg_cand, image), F(seg_cand, vis), F(seg_cand, look), F(seg_vision, brisque), F(seg_vision, quality),
         F(ka_shot, start_frame), F(ka_shot, end_frame), F(ka_shot, start_s), F(ka_shot, end_s),
         F(ka_shot, transition_in), F(ka_shot, span_first), F(ka_shot, span_last),
         F(ka_candidate, frame), F(ka_candidate, time_s), F(ka_candidate, shot),
@@ -157,8 +159,11 @@ int ka_segment_pack(const ka_title *t, const ka_job *j, const char *art, void **
     for (int i = 0; !err && i < t->n_cands; i++) {
         sc[i].c = t->cands[i];
         sc[i].c.spool_path = NULL;
-        sc[i].c.ext = NULL;
+        memset(sc[i].c.side, 0, sizeof sc[i].c.side);  /* packed apart */
         pack_vision(&t->cands[i], &sc[i], &tail);
+        const ka_look *l = ka_look_of(&t->cands[i]);
+        sc[i].has_look = l != NULL;
+        sc[i].look = l ? *l : (ka_look){ 0 };
         if (t->cands[i].spool_path)
             err = ka_store_file_put(art, t->cands[i].spool_path, sc[i].image);
     }
@@ -273,6 +278,15 @@ static int unpack_vision(const seg_vision *v, const char *tail, ka_vision_cand *
     return 0;
 }
 
+static int attach_look(ka_candidate *c, const ka_look *look)
+{
+    ka_look *l = malloc(sizeof *l);
+    if (!l)
+        return ka_error(KA_ENOMEM, "no memory for a candidate's look");
+    *l = *look;
+    return ka_candidate_side_set(c, &ka_look_side, l);
+}
+
 static int add_cand(merger *m, const seg_cand *sc, const char *tail, int64_t off,
                     const char *art)
 {
@@ -288,17 +302,24 @@ static int add_cand(merger *m, const seg_cand *sc, const char *tail, int64_t off
     c.frame += off;
     c.sig.frame = c.frame;
     c.spool_path = NULL;
+    memset(c.side, 0, sizeof c.side);   /* what the blob holds there means nothing */
     ka_vision_cand *vc = NULL;
     int err = unpack_vision(&sc->vis, tail, &vc);
     if (!err && sc->image[0] && asprintf(&c.spool_path, "%s/%s", art, sc->image) < 0) {
         c.spool_path = NULL;
         err = ka_error(KA_ENOMEM, "no memory");
     }
-    if (err) {
+    if (!err && vc)
+        err = ka_vision_attach(&c, vc);
+    else
         ka_vision_cand_free(vc);
+    if (!err && sc->has_look)
+        err = attach_look(&c, &sc->look);
+    if (err) {
+        free(c.spool_path);
+        ka_candidate_side_free(&c);
         return err;
     }
-    c.ext = vc;
     t->cands[t->n_cands++] = c;
     return 0;
 }

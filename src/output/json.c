@@ -243,7 +243,7 @@ static json_t *crops_json(const ka_variant *v)
     return o;
 }
 
-/* ---- faces and characters (vision's record in cand->ext) ---- */
+/* ---- faces and characters (vision's record, ka_vision_of) ---- */
 
 static json_t *face_json(const ka_face *f)
 {

@@ -214,7 +214,8 @@ void ka_rank_features(const ka_title *t, const ka_candidate *c, float x[KA_F_COU
         x[KA_F_PERSON_SIZE] = ka_clamp01((float)person->box.h / (float)ct.h);
         x[KA_F_PERSON_CUT] = ka_edge_cut(person->box, ct) * x[KA_F_PERSON_SIZE];
     }
-    const ka_look *l = &c->look;
+    static const ka_look unmeasured;
+    const ka_look *l = ka_look_of(c) ? ka_look_of(c) : &unmeasured;
     x[KA_F_ISOLATION] = l->measured ? ka_clamp01(l->isolation) : 0.5f;
     x[KA_F_CLUTTER] = ka_clamp01(l->edges);
     x[KA_F_FLAT] = ka_clamp01(l->flat);

@@ -1,7 +1,10 @@
-/* look_stage.c: the analysis' "look" stage, one row of ka_candidate_stages, after
- * the faces: it measures the candidate's ka_look (look.c) with the subject where
+/* look_stage.c: the analysis' "look" stage, one row of ka_all_stages, after
+ * the faces: it measures the candidate's ka_look (look.c), kept as its side data
+ * (ka_look_of), with the subject where
  * vision found it: the faces that matter, else the tallest person, else the salient
  * region. */
+#include <stdlib.h>
+
 #include "analysis/stage.h"
 #include "keyart/rank.h"
 #include "keyart/vision.h"
@@ -43,11 +46,22 @@ static ka_rect ka_look_subject(const ka_candidate *cand, ka_rect content)
 static int ka_look_process(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect content,
                            ka_candidate *cand)
 {
-    ka_look_measure(rgb, content, ka_look_subject(cand, content), &cand->look);
-    return 0;
+    ka_look *l = malloc(sizeof *l);
+    if (!l)
+        return ka_error(KA_ENOMEM, "no memory for a candidate's look");
+    ka_look_measure(rgb, content, ka_look_subject(cand, content), l);
+    return ka_candidate_side_set(cand, &ka_look_side, l);
+}
+
+const ka_side_kind ka_look_side = { "look", free };
+
+const ka_look *ka_look_of(const ka_candidate *cand)
+{
+    return ka_candidate_side(cand, &ka_look_side);
 }
 
 const ka_candidate_stage ka_look_stage = {
     .name = "look",
+    .description = "colour, noise, clutter, text and screens, isolation of the subject",
     .process = ka_look_process,
 };

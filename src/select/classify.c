@@ -4,7 +4,7 @@
  * Classification is a list of rules. Each reads the candidate's cues and adds
  * evidence (0..1) for scene categories; the strongest evidence of at least 0.5
  * wins, else the scene is GENERAL. The face rules (second part of this file) read
- * vision's record in cand->ext: close-ups by character role, ensemble, romantic
+ * vision's record (ka_vision_of): close-ups by character role, ensemble, romantic
  * moment, confrontation, emotion; object cues for action; a face-based composition
  * replaces the salient-region one when faces or people are present.
  *
@@ -47,7 +47,7 @@ static const char *const ka_comp_names[KA_COMP_COUNT] = {
     "closeup", "mid", "wide", "extreme_wide",
 };
 
-/* Face cues (from vision's record in cand->ext). The faces that matter are at
+/* Face cues (from vision's record, ka_vision_of). The faces that matter are at
  * least 4% of the content's height and 40% of the largest face's. */
 typedef struct ka_face_cues {
     const ka_vision_cand *vc;

@@ -238,16 +238,17 @@ static int ka_select_same_face(const ka_face *f, const ka_face *g, float diag)
 static int ka_select_thumb_change(const ka_candidate *a, const ka_candidate *b, int *share)
 {
     enum { N = KA_LOOK_THUMB * KA_LOOK_THUMB };
-    if (!a->look.measured || !b->look.measured)
+    const ka_look *la = ka_look_of(a), *lb = ka_look_of(b);
+    if (!la || !lb || !la->measured || !lb->measured)
         return -1;
     int sa = 0, sb = 0, most = 0, changed = 0;
     for (int i = 0; i < N; i++) {
-        sa += a->look.thumb[i];
-        sb += b->look.thumb[i];
+        sa += la->thumb[i];
+        sb += lb->thumb[i];
     }
     int shift = (sa - sb) / N;
     for (int i = 0; i < N; i++) {
-        int d = abs((int)a->look.thumb[i] - (int)b->look.thumb[i] - shift);
+        int d = abs((int)la->thumb[i] - (int)lb->thumb[i] - shift);
         most = d > most ? d : most;
         changed += d >= KA_SELECT_DUP_CELL;
     }

@@ -15,7 +15,7 @@ typedef struct ka_cues {
 } ka_cues;
 
 /* What the classification rules read and write. Face rules (issue 3) read
- * cand->ext and add evidence and prominence here. */
+ * the candidate's vision record and add evidence and prominence here. */
 typedef struct ka_classify_ctx {
     const ka_title *t;
     const ka_candidate *cand;

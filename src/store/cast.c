@@ -132,7 +132,7 @@ int ka_store_cast_load(ka_store *s, const char *title_id, ka_cast *c)
     return err;
 }
 
-int ka_store_identities(ka_store *s, const ka_title *t)
+int ka_store_identities(ka_store *s, ka_title *t)
 {
     ka_cast *c = NULL;
     const ka_cast_entry *e = NULL;

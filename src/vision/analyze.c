@@ -64,15 +64,26 @@ float ka_vision_brisque_quality(float brisque)
     return brisque < 0.0f ? -1.0f : ka_ramp01(brisque, 70.0f, 15.0f);
 }
 
-static void ka_vision_ext_free(void *ext)
+static void vision_side_free(void *data)
 {
-    ka_vision_cand_free(ext);
+    ka_vision_cand_free(data);
 }
+
+const ka_side_kind ka_vision_side = { "faces", vision_side_free };
 
 const ka_vision_cand *ka_vision_of(const ka_candidate *cand)
 {
-    const ka_cand_ext *e = cand ? cand->ext : NULL;
-    return e && e->free_fn == ka_vision_ext_free ? (const ka_vision_cand *)e : NULL;
+    return ka_candidate_side(cand, &ka_vision_side);
+}
+
+ka_vision_cand *ka_vision_edit(ka_candidate *cand)
+{
+    return ka_candidate_side(cand, &ka_vision_side);
+}
+
+int ka_vision_attach(ka_candidate *cand, ka_vision_cand *vc)
+{
+    return ka_candidate_side_set(cand, &ka_vision_side, vc);
 }
 
 ka_vision_quality ka_vision_quality_of(const ka_candidate *cand)
@@ -86,7 +97,6 @@ ka_vision_cand *ka_vision_cand_new(int n_faces, int n_objects)
     ka_vision_cand *vc = calloc(1, sizeof(*vc));
     if (!vc)
         return NULL;
-    vc->ext.free_fn = ka_vision_ext_free;
     vc->brisque = -1.0f;
     vc->faces = n_faces > 0 ? calloc((size_t)n_faces, sizeof(*vc->faces)) : NULL;
     vc->objects = n_objects > 0 ? calloc((size_t)n_objects, sizeof(*vc->objects)) : NULL;

@@ -300,7 +300,7 @@ static int ka_cluster_rest(const ka_title *t, ka_fref *un, int nu, int *label)
     return k;
 }
 
-int ka_vision_identities(const ka_title *t, const ka_cast_entry *e, int ne)
+int ka_vision_identities(ka_title *t, const ka_cast_entry *e, int ne)
 {
     int nf = 0;
     for (int i = 0; t && i < t->n_cands; i++) {
@@ -317,7 +317,7 @@ int ka_vision_identities(const ka_title *t, const ka_cast_entry *e, int ne)
     }
     int na = 0, nu = 0, nc = 0;
     for (int i = 0; t && i < t->n_cands; i++) {
-        ka_vision_cand *vc = (ka_vision_cand *)ka_vision_of(&t->cands[i]);
+        ka_vision_cand *vc = ka_vision_edit(&t->cands[i]);
         for (int j = 0; vc && j < vc->n_faces; j++) {
             ka_face *f = &vc->faces[j];
             f->character = -1, f->rank = 0, f->main_character = 0, f->role = KA_ROLE_NONE;

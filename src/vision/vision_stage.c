@@ -1,11 +1,11 @@
 /* vision_stage.c: the analysis' "faces" stage, one row of the list of stages
- * (rank/stages.c; the interface is analysis/stage.h).
+ * (rank/all_stages.c; the interface is analysis/stage.h).
  *
  * Its options (faces.enabled, .detector, .models, .objects, .brisque, .max_side: the
  * table below) come as "faces.option=value" strings from any front end. init loads
  * the models; process runs vision on
  * each candidate's full-resolution frame (vision works on a downscaled copy) and
- * keeps the record in cand->ext. With faces, the salient region becomes the focus
+ * keeps the record as the candidate's side data (ka_vision_attach). With faces, the salient region becomes the focus
  * the crops centre on (the faces that matter, never cut; focus.c). BRISQUE and the
  * faces are parts of the quality score of their own, kept in the record
  * (vc->quality; select weighs them with analysis's cand->q). OpenCV gets one
@@ -90,8 +90,8 @@ static int ka_vstage_process(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect con
                    ka_error_message());
         return 0;
     }
-    ka_candidate_ext_free(cand);
-    cand->ext = vc;
+    if ((err = ka_vision_attach(cand, vc)))
+        return err;
     /* the crops centre on the faces that matter (focus.c) */
     ka_vision_focus(vc->faces, vc->n_faces, content, &cand->salient);
     /* BRISQUE and the faces are parts of the quality score of their own (select's
@@ -107,7 +107,7 @@ static int ka_vstage_process(ka_stage_ctx *ctx, const ka_image *rgb, ka_rect con
 static void ka_vstage_uninit(ka_stage_ctx *ctx)
 {
     ka_vstage *p = ctx->priv;
-    const ka_title *t = ctx->title;
+    ka_title *t = ctx->title;
     if (ctx->title_passes && p->v && ka_vision_has_identity(p->v) && t &&
         ka_vision_identities(t, NULL, 0) < 0)
         ka_log(KA_LOG_WARN, "identities of %s: %s", t->id ? t->id : "", ka_error_message());

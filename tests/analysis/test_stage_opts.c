@@ -10,7 +10,7 @@
 #include "analysis/stage.h"
 #include "keyart/rank.h"
 
-/* the stages of rank/stages.c's list, in its order */
+/* the stages of rank/all_stages.c's list, in its order */
 extern const ka_candidate_stage ka_vision_stage, ka_look_stage;
 static const ka_candidate_stage *const ka_candidate_stages[] = {
     &ka_quality_stage, &ka_phash_stage, &ka_saliency_stage, &ka_vision_stage, &ka_look_stage,

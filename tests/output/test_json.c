@@ -158,7 +158,7 @@ static void test_quality_parts(void)
     CHECK(vc != NULL);
     vc->quality = (ka_vision_quality){ .brisque = 0.5f, .face = 0.3f, .has_brisque = 1,
                                        .has_face = 1 };
-    c.ext = vc;
+    ka_vision_attach(&c, vc);
     ka_select_opts o;
     ka_select_opts_default(&o);
     g.sel.weights = o.weights;

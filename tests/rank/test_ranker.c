@@ -279,7 +279,7 @@ static void test_features(void)
     f->iris = 0.45f;
     f->focus = 1.0f;
     f->prominence = 0.6f;
-    c.ext = vc;
+    ka_vision_attach(&c, vc);
     ka_rank_features(&t, &c, x);
     CHECK_NEAR(x[KA_F_FACE], 1, 1e-9);
     CHECK_NEAR(x[KA_F_FACE_SIZE], sqrt(360.0 / 1080.0), 1e-5);
@@ -300,7 +300,7 @@ static void test_features(void)
     CHECK_NEAR(x[KA_F_MOUTH_OPEN], 1.0, 1e-6);
     CHECK_NEAR(x[KA_F_FACE_PITCH], 1.0, 1e-6);
     CHECK(x[KA_F_FACE_CUT] > 0.4f);
-    ka_candidate_ext_free(&c);
+    ka_candidate_side_free(&c);
 }
 
 int main(void)

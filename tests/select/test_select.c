@@ -462,7 +462,7 @@ static ka_vision_cand *fx_faces(ka_candidate *c, int n, const ka_rect *boxes, co
         vc->faces[i].character = who ? who[i] : -1;
         vc->faces[i].prominence = 0.5f;
     }
-    c->ext = vc;
+    ka_vision_attach(c, vc);
     return vc;
 }
 
@@ -488,12 +488,12 @@ static void test_same_people(void)
     CHECK(!ka_select_near_duplicate(&f.t, a, d, 10));
     CHECK(!ka_select_near_duplicate(&f.t, a, e, 10));
     CHECK(!ka_select_near_duplicate(&f.t, a, g, 10));
-    ka_face *fb = ((ka_vision_cand *)b->ext)->faces;
+    ka_face *fb = ka_vision_edit(b)->faces;
     fb[0].yaw = 0.5f;                               /* he turned his head */
     CHECK(!ka_select_near_duplicate(&f.t, a, b, 10));
     fb[0].yaw = 0.1f;                               /* barely */
     CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
-    ((ka_vision_cand *)a->ext)->faces[0].expression = KA_EXPR_NEUTRAL;
+    ka_vision_edit(a)->faces[0].expression = KA_EXPR_NEUTRAL;
     fb[0].expression = KA_EXPR_HAPPY;               /* then smiled */
     CHECK(!ka_select_near_duplicate(&f.t, a, b, 10));
     fb[0].expression = KA_EXPR_UNKNOWN;             /* not read: no difference known */
@@ -511,7 +511,7 @@ static void test_same_people(void)
     check_invariants(&f, &s, &o);
     ka_selection_free(&s);
     for (int i = 0; i < f.t.n_cands; i++)
-        ka_candidate_ext_free(&f.c[i]);
+        ka_candidate_side_free(&f.c[i]);
 }
 
 static void test_empty(void)
@@ -558,20 +558,29 @@ static void test_local_change(void)
     b->phash = a->phash;                            /* the same structure */
     fill_hist(a, 12, 9);
     fill_hist(b, 12, 9);
-    a->look.measured = b->look.measured = 1;
-    memset(a->look.thumb, 100, sizeof a->look.thumb);
-    memset(b->look.thumb, 100, sizeof b->look.thumb);
+    ka_look *la = calloc(1, sizeof *la), *lb = calloc(1, sizeof *lb);
+    CHECK(la && lb);
+    if (!la || !lb)
+        return;
+    la->measured = lb->measured = 1;
+    memset(la->thumb, 100, sizeof la->thumb);
+    memset(lb->thumb, 100, sizeof lb->thumb);
+    CHECK(ka_select_near_duplicate(&f.t, a, b, 10));    /* no look: the phash decides */
+    CHECK_EQ_INT(ka_candidate_side_set(a, &ka_look_side, la), 0);
+    CHECK_EQ_INT(ka_candidate_side_set(b, &ka_look_side, lb), 0);
     CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
-    b->look.thumb[40] = 140;                        /* the subject's head turned */
-    b->look.thumb[41] = 135;
+    lb->thumb[40] = 140;                            /* the subject's head turned */
+    lb->thumb[41] = 135;
     CHECK(!ka_select_near_duplicate(&f.t, a, b, 10));
-    memset(b->look.thumb, 120, sizeof b->look.thumb);   /* everything brighter: light */
+    memset(lb->thumb, 120, sizeof lb->thumb);       /* everything brighter: light */
     CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
     for (int i = 0; i < KA_LOOK_THUMB * KA_LOOK_THUMB; i++)    /* a crowd moving everywhere */
-        b->look.thumb[i] = (uint8_t)(i % 2 ? 130 : 70);
+        lb->thumb[i] = (uint8_t)(i % 2 ? 130 : 70);
     CHECK(ka_select_near_duplicate(&f.t, a, b, 10));
     b->phash = ~a->phash;                           /* ... and a new layout */
     CHECK(!ka_select_near_duplicate(&f.t, a, b, 10));
+    ka_candidate_side_free(a);
+    ka_candidate_side_free(b);
 }
 
 int main(void)

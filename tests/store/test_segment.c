@@ -108,7 +108,14 @@ static void make_segment(seg_fixture *f, int k, int64_t first_frame, int64_t n_f
         vc->n_kind[KA_OBJ_PERSON] = 1;
         vc->brisque = 20.0f + (float)i;
         set_vision_parts(&vc->quality, times[i]);
-        c->ext = vc;
+        ka_vision_attach(c, vc);
+        if (i % 2 == 0) {                       /* every other one has a look */
+            ka_look *l = calloc(1, sizeof *l);
+            l->measured = 1;
+            l->colourfulness = (float)times[i] / 20.0f;
+            memset(l->thumb, 7 * i + k, sizeof l->thumb);
+            ka_candidate_side_set(c, &ka_look_side, l);
+        }
     }
     f->t.cands = f->cands;
     f->t.n_cands = n;
@@ -117,7 +124,7 @@ static void make_segment(seg_fixture *f, int k, int64_t first_frame, int64_t n_f
 static void free_segment(seg_fixture *f)
 {
     for (int i = 0; i < f->t.n_cands; i++)
-        ka_candidate_ext_free(&f->cands[i]);
+        ka_candidate_side_free(&f->cands[i]);
 }
 
 /* Segment 0 decodes 0..13.48 s (core 0..8.5), segment 1 3.52..17 s (core 8.5..17):
@@ -240,10 +247,19 @@ static void test_merge_names_faces(void)
         const ka_vision_cand *vc = ka_vision_of(&t->cands[i]);
         CHECK_MSG(vc && vc->n_faces >= 1 && vc->n_objects == 1, "candidate %d", i);
         const seg_fixture *src = t->cands[i].time_s < 8.5 ? &f[0] : &f[1];
-        for (int k = 0; k < src->t.n_cands; k++)
-            if (src->cands[k].time_s == t->cands[i].time_s && vc)
+        for (int k = 0; k < src->t.n_cands; k++) {
+            if (src->cands[k].time_s != t->cands[i].time_s)
+                continue;
+            if (vc)
                 CHECK(!memcmp(vc->faces, ka_vision_of(&src->cands[k])->faces,
                               (size_t)vc->n_faces * sizeof(ka_face)));
+            /* the look comes back where there was one, and only there */
+            const ka_look *want_l = ka_look_of(&src->cands[k]), *got_l = ka_look_of(&t->cands[i]);
+            CHECK_MSG(!want_l == !got_l, "candidate %d: look %p %p", i, (void *)want_l,
+                      (void *)got_l);
+            if (want_l && got_l)
+                CHECK(!memcmp(want_l, got_l, sizeof *got_l));
+        }
     }
     ka_title_free(&t);
     /* through the queue: the merge job clusters and names, then stores */
@@ -337,7 +353,9 @@ static void test_format_refused(void)
         return;
     memcpy(b, "KASEG01", 8);                    /* the format before faces were kept */
     refused(blobs, sizes, "segment 1 was stored in result format 01");
-    memcpy(b, "KASEG02", 8);
+    memcpy(b, "KASEG02", 8);                    /* the format before the look was kept */
+    refused(blobs, sizes, "segment 1 was stored in result format 02");
+    memcpy(b, "KASEG03", 8);
     uint32_t layout;                            /* after magic[8] and version[24] */
     memcpy(&layout, b + 32, 4);
     layout ^= 1;
@@ -351,7 +369,7 @@ static void test_format_refused(void)
     sizes[1] = whole;
     memcpy(b, "NOTSEG!", 8);
     refused(blobs, sizes, "not a segment result");
-    memcpy(b, "KASEG02", 8);
+    memcpy(b, "KASEG03", 8);
     /* through the queue: the merge job fails for good, saying why; nothing stored */
     memcpy(b, "KASEG01", 8);
     const char *url = st_fresh_url();

@@ -362,7 +362,7 @@ static void test_quality_parts_round_trip(void)
         q->brightness = 0.1f * (float)(i + 1);
         q->sharpness = 0.2f + 0.05f * (float)i;
         CHECK((vcs[i] = ka_vision_cand_new(0, 0)) != NULL);
-        a.cands[i].ext = vcs[i];
+        ka_vision_attach(&a.cands[i], vcs[i]);
         ka_vision_quality *v = &vcs[i]->quality;
         v->has_brisque = i == 0 || i == 1;
         v->brisque = v->has_brisque ? 0.3f + 0.1f * (float)i : 0.9f;    /* 0.9: ignored */
@@ -394,10 +394,8 @@ static void test_quality_parts_round_trip(void)
     q = NULL;
     CHECK_EQ_INT(ka_store_candidates_quality(s, "no-such-title", &q, &n), KA_EINVAL);
     CHECK(q == NULL && n == 0);
-    for (int i = 0; i < 4; i++) {
-        a.cands[i].ext = NULL;
-        ka_vision_cand_free(vcs[i]);
-    }
+    for (int i = 0; i < 4; i++)
+        ka_candidate_side_free(&a.cands[i]);
     ka_store_close(&s);
 }
 

@@ -109,7 +109,7 @@ static void test_quality_parts(void)
 static ka_candidate *cand_with(fx_title *fx, int n_faces)
 {
     ka_candidate *c = fx_add(fx, fx->t.n_cands, fx->t.n_cands * 2.0, 0.7f);
-    c->ext = ka_vision_cand_new(n_faces, 0);
+    ka_vision_attach(c, ka_vision_cand_new(n_faces, 0));
     return c;
 }
 
@@ -145,15 +145,15 @@ static void test_crops(void)
     CHECK(ka_vision_crop(none, content, KA_SHAPE_2X3, &r) == 0);
     /* one face at each border: kept whole by every shape */
     ka_candidate *left = cand_with(&fx, 1), *right = cand_with(&fx, 1);
-    face((ka_vision_cand *)ka_vision_of(left), 0, 90, 400, 220);
-    face((ka_vision_cand *)ka_vision_of(right), 0, 1840, 700, 200);
+    face(ka_vision_edit(left), 0, 90, 400, 220);
+    face(ka_vision_edit(right), 0, 1840, 700, 200);
     static const int one[1] = { 1 };
     check_shapes(left, one);
     check_shapes(right, one);
     /* two characters far apart: the poster keeps the main one, cuts neither; with the
      * other one the more prominent, it keeps that one instead */
     ka_candidate *pair = cand_with(&fx, 2);
-    ka_vision_cand *vc = (ka_vision_cand *)ka_vision_of(pair);
+    ka_vision_cand *vc = ka_vision_edit(pair);
     face(vc, 0, 300, 500, 280)->main_character = 1;
     face(vc, 1, 1600, 500, 260)->main_character = 1;
     vc->faces[0].character = 0;
@@ -168,7 +168,7 @@ static void test_crops(void)
     /* a lead with small faces where the crops centred on it would cut them (the 2:3
      * edges at 640 and 1280, the 1:1 ones at 480 and 1440) */
     ka_candidate *crowd = cand_with(&fx, 3);
-    vc = (ka_vision_cand *)ka_vision_of(crowd);
+    vc = ka_vision_edit(crowd);
     face(vc, 0, 960, 450, 300);
     face(vc, 1, 640, 600, 60);                  /* does not matter: only not cut */
     face(vc, 2, 1440, 620, 60);
@@ -187,7 +187,7 @@ static void test_crops(void)
     vc->n_faces = 0;
     CHECK(ka_vision_crop(crowd, content, KA_SHAPE_1X1, &r) == 0);
     for (int i = 0; i < fx.t.n_cands; i++)
-        ka_candidate_ext_free(&fx.c[i]);
+        ka_candidate_side_free(&fx.c[i]);
 }
 
 int main(void)

@@ -32,19 +32,19 @@ static ka_face *face(ka_vision_cand *vc, int i, int cx, int cy, int h, ka_role r
 static ka_candidate *cand_with(fx_title *fx, int n_faces, int n_objects)
 {
     ka_candidate *c = fx_add(fx, fx->t.n_cands, fx->t.n_cands * 2.0, 0.7f);
-    c->ext = ka_vision_cand_new(n_faces, n_objects);
+    ka_vision_attach(c, ka_vision_cand_new(n_faces, n_objects));
     return c;
 }
 
 static ka_vision_cand *vc_of(ka_candidate *c)
 {
-    return (ka_vision_cand *)ka_vision_of(c);
+    return ka_vision_edit(c);
 }
 
 static void free_all(fx_title *fx)
 {
     for (int i = 0; i < fx->t.n_cands; i++)
-        ka_candidate_ext_free(&fx->c[i]);
+        ka_candidate_side_free(&fx->c[i]);
 }
 
 static void test_prominence(void)
@@ -271,7 +271,7 @@ static void test_crops(void)
     fx_title fx;
     fx_init(&fx);
     ka_candidate *c = fx_add(&fx, 0, 1.0, 0.7f);
-    c->ext = vc;
+    ka_vision_attach(c, vc);
     for (int s = 0; s < KA_SHAPE_COUNT; s++) {
         int aw, ah;
         ka_shape_aspect(s, &aw, &ah);
@@ -289,7 +289,7 @@ static void test_crops(void)
                 CHECK(inside);
         }
     }
-    ka_candidate_ext_free(c);
+    ka_candidate_side_free(c);
 }
 
 static void unit(float *v, unsigned seed)
