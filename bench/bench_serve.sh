@@ -3,11 +3,13 @@
 # latency of GET /v1/artwork (a personalised choice for a random user of 10,000 and
 # title of 1,000 with 8 variants each, on SQLite), beside GET /livez (no work, no lock:
 # the floor of the HTTP stack) measured against the same server in the same run, for
-# the policies thompson (the default), seed and linucb. On a 2-core machine the server
-# gets one request thread (one core) and wrk the other, so that latency measures the
-# server rather than the two fighting over cores (KEYART_BENCH_SERVER_THREADS=2 shows
-# that case). It prints; it does not fail on targets (40,000 artwork requests per
-# second, p99 under 2 ms, on 2 cores).
+# the policies thompson (the default), seed and linucb; then an overload line: decisions
+# mixed with event batches on a server that takes 2 requests at once (--max-inflight 2),
+# at 2 and at 20 connections, as ratios. On a 2-core machine the server gets one request
+# thread (one core) and wrk the other, so that latency measures the server rather than
+# the two fighting over cores (KEYART_BENCH_SERVER_THREADS=2 shows that case). It
+# prints; it does not fail on targets (40,000 artwork requests per second, p99 under
+# 2 ms, on 2 cores).
 #
 # The database: one shared clip (tears_of_steel_10s) analysed once, its title and
 # variants cloned with SQL into 1,000 titles t0000..t0999 (genres cycle through all 11,
@@ -20,9 +22,10 @@
 # sources), or the one in $KEYART_BENCH_BUILD. Tunables: KEYART_BENCH_SECONDS (10) per
 # run, KEYART_BENCH_CONNECTIONS (16) and KEYART_BENCH_WRK_THREADS (1) for wrk,
 # KEYART_BENCH_SERVER_THREADS (1) for the server (on 2 cores: one serves, one loads),
-# KEYART_BENCH_POLICIES ("thompson seed linucb"), KEYART_BENCH_USERS (10000; 300000
-# makes about a million events: the start-up line then says how long a server takes
-# to listen, at once, and to be ready, the log folded). Needs wrk, sqlite3, curl, jq.
+# KEYART_BENCH_POLICIES ("thompson seed linucb"), KEYART_BENCH_OVERLOAD (1; 0 skips the
+# overload line), KEYART_BENCH_USERS (10000; 300000 makes about a million events: the
+# start-up line then says how long a server takes to listen, at once, and to be ready,
+# the log folded). Needs wrk, sqlite3, curl, jq.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -124,12 +127,13 @@ t1=$(date +%s.%N)
 log "database: $n_titles titles, $n_variants variants, $n_users users, $n_events events ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s)"
 
 # ---- one server per policy ------------------------------------------------------------------
-# start_server POLICY: sets URL
+# start_server POLICY [ARGS...]: sets URL (ARGS: more options of keyart serve)
 start_server() {
     cp "$DB" "$WORK/run.db"
     rm -f "$WORK/run.db-wal" "$WORK/run.db-shm"
     "$KEYART" serve --db "sqlite:$WORK/run.db" --listen 127.0.0.1:0 --artwork "$ART" \
-        --policy "$1" --threads "$SERVER_THREADS" --snapshot 0 --token bench >"$WORK/server.log" 2>&1 </dev/null &
+        --policy "$1" --threads "$SERVER_THREADS" --snapshot 0 --token bench "${@:2}" \
+        >"$WORK/server.log" 2>&1 </dev/null &
     SERVER_PID=$!
     local port="" ts
     ts=$(date +%s.%N)
@@ -161,7 +165,7 @@ metric() { curl -s "$URL/metrics" | awk -v s="$1" '$1 == s { print $2 }'; }
 run() {
     local out
     out=$(wrk -t "$WRK_THREADS" -c "$CONNS" -d "${2}s" --timeout 5s -s "$LUA" "$URL" -- "$1" \
-        "$USERS" "$TITLES" 2>&1) || { log "wrk failed: $out"; exit 1; }
+        "$USERS" "$TITLES" "$NV" 2>&1) || { log "wrk failed: $out"; exit 1; }
     awk '$1 == "RESULT" { printf "%.0f %.3f %.3f %d %d\n", $2 / $3, $4 / 1000, $5 / 1000, $6, $7 }' <<<"$out"
 }
 
@@ -192,6 +196,31 @@ for policy in "${POLICIES[@]}"; do
             p, ar / lr, (l5 > 0 ? a5 / l5 : 0), (l9 > 0 ? a9 / l9 : 0), li, s, ti, pr }'
     stop_server
 done
+
+# Overload: decisions and event batches (mixed) on a server of --threads 4 that takes
+# --max-inflight 2, at as many connections as it takes, 10x and 100x that; the ratios
+# say what the excess costs those still answered (goodput: 2xx per second).
+overload() {
+    local c=$CONNS k shed=0 now rps p50 p99 bad err
+    start_server thompson --threads 4 --max-inflight 2
+    for k in 1 10 100; do
+        CONNS=$((2 * k))
+        read -r rps p50 p99 bad err < <(run mixed "$DURATION")
+        now=$(metric keyart_http_shed_total)
+        printf '%s %s %s %s %s\n' "$k" "$rps" "$p99" "$bad" "$((now - shed))"
+        shed=$now
+    done >"$WORK/overload.txt"
+    CONNS=$c
+    stop_server
+    echo
+    awk -v d="$DURATION" '{
+        k = $1; rps[k] = $2; p99[k] = $3; good[k] = $2 - $4 / d
+        printf "overload x%-3d (mixed, 4 threads, --max-inflight 2, %3d connections): %6.0f req/s, 2xx %6.0f/s, %5.1f%% shed, p99 %7.2f ms", k, 2 * k, $2, good[k], ($2 > 0 ? 100 * $5 / ($2 * d) : 0), $3
+        if (k > 1)
+            printf "  vs x1: req/s x%.2f, goodput x%.2f, p99 x%.1f", $2 / rps[1], (good[1] > 0 ? good[k] / good[1] : 0), (p99[1] > 0 ? $3 / p99[1] : 0)
+        printf "\n" }' "$WORK/overload.txt"
+}
+[ "${KEYART_BENCH_OVERLOAD:-1}" == 1 ] && overload
 
 # The same choice without HTTP: the in-process cost per policy (target: under 1 us).
 echo

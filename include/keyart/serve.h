@@ -38,7 +38,14 @@ typedef struct ka_serve_opts {
     int max_batch;                  /* titles per artwork batch (100) */
     unsigned timeout_s;             /* idle connection timeout (10 s); a request body
                                      * taking over 3x this closes the connection */
-    unsigned max_connections;       /* (1024) */
+    unsigned max_connections;       /* open connections at most (1024); past 7/8 of it
+                                     * every reply but a probe's closes its connection,
+                                     * so that keep-alive clients cannot hold every slot */
+    unsigned max_inflight;          /* requests being answered at once, from their
+                                     * headers to their reply sent (0 = 32 per request
+                                     * thread, at least 64); one more gets 503 with
+                                     * Retry-After at once; /livez, /healthz and
+                                     * /metrics never count nor wait */
     int quiet;                      /* no log lines on stderr (the access log included) */
     uint64_t seed;                  /* the request threads' random numbers: 0 = from the
                                      * clock; else thread k draws from seed + k, so one

@@ -21,7 +21,7 @@ static int number(const char *opt, const char *arg, double lo, double hi, double
 }
 
 enum { O_LISTEN, O_TOKEN, O_POLICY, O_THREADS, O_REFRESH, O_SNAPSHOT, O_ATTRIBUTION, O_SEED,
-       O_CREATE };
+       O_CREATE, O_MAX_INFLIGHT, O_MAX_CONNECTIONS };
 
 static const ka_cli_opt serve_opts[] = {
     KA_CLI_ROW_DB("; it must exist (keyart analyze makes one)"),
@@ -35,6 +35,12 @@ static const ka_cli_opt serve_opts[] = {
     { "policy", 0, "NAME", "policy outside experiments: seed, egreedy, thompson (default), "
       "linucb, uniform", O_POLICY, NULL },
     { "threads", 0, "N", "request threads (default: one per core)", O_THREADS, NULL },
+    { "max-inflight", 0, "N", "requests in flight at once, from their headers to their "
+      "reply sent (default 32 per thread, at least 64); more get 503 with Retry-After: 1 at "
+      "once; /livez, /healthz, /metrics are exempt",
+      O_MAX_INFLIGHT, NULL },
+    { "max-connections", 0, "N", "open connections at most (1024); past 7/8 of them replies "
+      "close their connection", O_MAX_CONNECTIONS, NULL },
     { "refresh", 0, "S", "fold new events and reload titles every S seconds (1)", O_REFRESH,
       NULL },
     { "snapshot", 0, "S", "write policy and profile snapshots every S seconds (30; 0 never)",
@@ -59,6 +65,14 @@ static int serve_option(void *ctx, int id, const char *arg)
     case O_POLICY: o->policy = arg; break;
     case O_CREATE: o->create = 1; break;
     case O_THREADS: bad = number("--threads", arg, 0, 256, &v); o->threads = (int)v; break;
+    case O_MAX_INFLIGHT:
+        bad = number("--max-inflight", arg, 1, 65536, &v);
+        o->max_inflight = (unsigned)v;
+        break;
+    case O_MAX_CONNECTIONS:
+        bad = number("--max-connections", arg, 4, 65536, &v);
+        o->max_connections = (unsigned)v;
+        break;
     case O_REFRESH: bad = number("--refresh", arg, 0.01, 3600, &o->refresh_s); break;
     case O_SNAPSHOT: bad = number("--snapshot", arg, 0, 86400, &o->snapshot_s); break;
     case O_ATTRIBUTION: bad = number("--attribution", arg, 0.001, 1e7, &o->attribution_s); break;
@@ -113,8 +127,8 @@ static int serve_run(const ka_cli_cmd *self, int argc, char **argv)
 const ka_cli_cmd ka_cli_serve = {
     .name = "serve",
     .synopsis = "[--db URL] [--listen ADDR:PORT] [--artwork DIR] [--token TOKEN] "
-        "[--policy NAME] [--threads N] [--refresh S] [--snapshot S] [--attribution S] "
-        "[--seed N] [--create] [--quiet]",
+        "[--policy NAME] [--threads N] [--max-inflight N] [--max-connections N] "
+        "[--refresh S] [--snapshot S] [--attribution S] [--seed N] [--create] [--quiet]",
     .summary = "the HTTP service: per user, the variant of a title to show; events, "
         "experiments and their reports, /metrics",
     .description = "Serves, per user, the variant of each title to show, and learns from "
@@ -122,6 +136,9 @@ const ka_cli_cmd ka_cli_serve = {
         "Routes: GET /v1/artwork?user=U&title=T[&shape=2x3], POST /v1/artwork:batch, "
         "POST /v1/events, GET /v1/titles[/ID[/variants|/policies]], GET /v1/users[/ID], "
         "GET|POST /v1/experiments, GET /v1/experiments/NAME[/report], "
-        "POST /v1/experiments/NAME/start|stop|ship, GET /artwork/..., /metrics, /healthz.",
+        "POST /v1/experiments/NAME/start|stop|ship, GET /artwork/..., /metrics, /healthz.\n\n"
+        "Under load: beyond --max-inflight requests at once, the next get 503 with "
+        "Retry-After: 1 before any work (events in them are not stored: send them again); "
+        "/livez, /healthz and /metrics always answer.",
     .opts = serve_opts, .opt = serve_option, .run = serve_run,
 };

@@ -232,6 +232,8 @@ enum MHD_Result ka_api_events(ka_req *r)
     json_decref(body);
     if (err) {
         json_decref(rejected);
+        r->header = "Retry-After";  /* a busy or failing database: nothing was stored */
+        snprintf(r->header_value, sizeof r->header_value, "1");
         return ka_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "events not stored (send them"
                               " again): %s", ka_error_message());
     }

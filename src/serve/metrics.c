@@ -1,7 +1,8 @@
 /* metrics.c: counters for /metrics (Prometheus text format 0.0.4): requests by route
  * and status class, a latency histogram per route, selections per policy, events per
- * type, and gauges of what the server holds. Counters are relaxed atomics: request
- * threads never wait for each other to count. */
+ * type, requests shed and connections closed under load, and gauges of what the server
+ * holds and how loaded it is. Counters are relaxed atomics: request threads never wait
+ * for each other to count. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,26 @@ static void learning(text *t, const ka_metrics *m)
         (unsigned long long)GET(m->events_duplicate), (unsigned long long)GET(m->events_rejected));
 }
 
+static void load(text *t, ka_server *s)
+{
+    out(t, "# HELP keyart_http_shed_total Requests refused with 503 because --max-inflight"
+           " were in flight.\n# TYPE keyart_http_shed_total counter\n"
+           "keyart_http_shed_total %llu\n"
+           "# HELP keyart_http_closed_crowded_total Replies that closed their connection"
+           " because the connections neared --max-connections.\n"
+           "# TYPE keyart_http_closed_crowded_total counter\n"
+           "keyart_http_closed_crowded_total %llu\n"
+           "# HELP keyart_http_inflight Requests being answered (probes not counted).\n"
+           "# TYPE keyart_http_inflight gauge\nkeyart_http_inflight %u\n"
+           "# HELP keyart_http_max_inflight The most requests answered at once.\n"
+           "# TYPE keyart_http_max_inflight gauge\nkeyart_http_max_inflight %u\n"
+           "# HELP keyart_http_connections Open connections.\n"
+           "# TYPE keyart_http_connections gauge\nkeyart_http_connections %u\n",
+        (unsigned long long)GET(s->metrics.shed),
+        (unsigned long long)GET(s->metrics.closed_crowded), GET(s->inflight), s->max_inflight,
+        GET(s->connections));
+}
+
 static void holdings(text *t, ka_server *s)
 {
     pthread_rwlock_rdlock(&s->st.lock);
@@ -143,6 +164,7 @@ enum MHD_Result ka_api_metrics(ka_req *r)
     if (t) {
         requests(t, &r->srv->metrics);
         learning(t, &r->srv->metrics);
+        load(t, r->srv);
         holdings(t, r->srv);
         bad = ferror(t);
         bad |= fclose(t) != 0;      /* the buffer is complete only once closed */

@@ -1,17 +1,19 @@
 /* routes.c: every URL the server answers, one row each. KA_ROUTE_AUTH rows need the
  * bearer token; KA_ROUTE_BODY rows read a JSON body before their handler runs;
  * KA_ROUTE_EARLY rows answer while the server still loads its state (the others say
- * 503, try again). Adding a route is adding a row and its handler. */
+ * 503, try again); KA_ROUTE_PROBE rows are never shed by --max-inflight. Adding a
+ * route is adding a row and its handler. */
 #include "serve_priv.h"
 
 #define AUTH KA_ROUTE_AUTH
 #define BODY KA_ROUTE_BODY
 #define EARLY KA_ROUTE_EARLY
+#define PROBE KA_ROUTE_PROBE
 
 static const ka_route routes[] = {
-    { "GET",  "/healthz",                         EARLY,       ka_api_healthz,  "healthz" },
-    { "GET",  "/livez",                           EARLY,       ka_api_livez,    "livez" },
-    { "GET",  "/metrics",                         EARLY,       ka_api_metrics,  "metrics" },
+    { "GET",  "/healthz",                         EARLY | PROBE, ka_api_healthz, "healthz" },
+    { "GET",  "/livez",                           EARLY | PROBE, ka_api_livez,   "livez" },
+    { "GET",  "/metrics",                         EARLY | PROBE, ka_api_metrics, "metrics" },
     { "GET",  "/artwork/{}/{}",                   EARLY,       ka_api_image,    "image" },
     { "GET",  "/v1/artwork",                      0,           ka_api_artwork,  "artwork" },
     { "POST", "/v1/artwork:batch",                BODY,        ka_api_artwork_batch, "artwork_batch" },

@@ -46,6 +46,13 @@ static int check_opts(const ka_serve_opts *o)
         return ka_error(KA_EINVAL, "the body limit must be at most 1 GiB");
     if (o->threads < 0 || o->threads > 256)
         return ka_error(KA_EINVAL, "--threads must be 0..256");
+    /* libmicrohttpd shares the connections among its threads: each needs a few */
+    if (o->max_connections < 4 || o->max_connections > 65536 ||
+        (o->threads > 0 && o->max_connections < 2 * (unsigned)o->threads))
+        return ka_error(KA_EINVAL, "--max-connections must be 4..65536 and at least twice "
+                        "--threads");
+    if (o->max_inflight > 65536)
+        return ka_error(KA_EINVAL, "--max-inflight must be 0..65536 (0: the default)");
     /* the port is checked before anything is opened (getaddrinfo would take 99999 as
      * 34463, and a database made for a server that cannot start is litter) */
     const char *colon = o->listen ? strrchr(o->listen, ':') : NULL;

@@ -245,6 +245,8 @@ typedef struct ka_metrics {
     _Atomic uint64_t events[KA_EVENT_COUNT];
     _Atomic uint64_t events_duplicate, events_rejected;
     _Atomic uint64_t unrouted[KA_CODE_CLASSES];
+    _Atomic uint64_t shed;                                      /* 503s of --max-inflight */
+    _Atomic uint64_t closed_crowded; /* replies that closed their connection: crowded */
 } ka_metrics;
 
 void ka_metrics_request(ka_metrics *m, int route, int status, uint64_t ns);
@@ -255,8 +257,10 @@ void ka_metrics_selection(ka_metrics *m, int policy);
 typedef struct ka_server ka_server;
 
 /* KA_ROUTE_EARLY: answers while the server is still loading its state (the rest get
- * 503 with Retry-After until the event log is folded). */
-enum { KA_ROUTE_AUTH = 1 << 0, KA_ROUTE_BODY = 1 << 1, KA_ROUTE_EARLY = 1 << 2 };
+ * 503 with Retry-After until the event log is folded). KA_ROUTE_PROBE: never shed nor
+ * counted in flight, so that health checks answer however loaded the server is. */
+enum { KA_ROUTE_AUTH = 1 << 0, KA_ROUTE_BODY = 1 << 1, KA_ROUTE_EARLY = 1 << 2,
+       KA_ROUTE_PROBE = 1 << 3 };
 enum { KA_REQ_PARAMS = 3 };
 
 typedef struct ka_req ka_req;
@@ -282,6 +286,7 @@ struct ka_req {
     size_t len;
     int cap;                        /* ka_array_grow's */
     int too_large, replied;
+    int inflight;                   /* counted in ka_server.inflight */
     uint64_t t0;
     int status;
     char method[8];                 /* for the access log */
@@ -307,6 +312,9 @@ struct ka_server {
     pthread_cond_t wake;
     double lag_s, started_at;
     ka_metrics metrics;
+    unsigned max_inflight;          /* the option, or its default from the threads */
+    _Atomic unsigned inflight;      /* requests admitted, their reply not yet sent */
+    _Atomic unsigned connections;   /* open ones */
 };
 
 /* Binds the listening address and starts libmicrohttpd's threads. */

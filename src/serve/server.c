@@ -24,6 +24,16 @@ uint64_t ka_serve_now_ns(void)
 
 /* ---- replies ---- */
 
+/* Whether the connections are near their limit: then replies other than probes' close
+ * theirs, so that clients keeping theirs alive cannot hold every slot while a health
+ * check waits in the listening queue for one. */
+static int crowded(const ka_req *r)
+{
+    unsigned max = r->srv->o.max_connections;
+    return !(r->route && (r->route->flags & KA_ROUTE_PROBE)) &&
+           atomic_load_explicit(&r->srv->connections, memory_order_relaxed) >= max - max / 8;
+}
+
 static enum MHD_Result queue(ka_req *r, unsigned status, struct MHD_Response *resp)
 {
     if (!resp)
@@ -47,6 +57,10 @@ enum MHD_Result ka_reply_buffer(ka_req *r, unsigned status, const char *type, vo
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (r->header)
         MHD_add_response_header(resp, r->header, r->header_value);
+    if (crowded(r)) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+        atomic_fetch_add_explicit(&r->srv->metrics.closed_crowded, 1, memory_order_relaxed);
+    }
     if (status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"keyart\"");
     return queue(r, status, resp);
@@ -311,6 +325,32 @@ static int json_media_type(const char *ct)
            (!ct[16] || ct[16] == ';' || ct[16] == ' ' || ct[16] == '\t');
 }
 
+/* ---- load shedding ---- */
+
+/* Takes a place among the requests in flight; 0 when all --max-inflight are taken. */
+static int take_place(ka_req *r)
+{
+    unsigned n = atomic_fetch_add(&r->srv->inflight, 1);
+    if (n >= r->srv->max_inflight) {
+        atomic_fetch_sub(&r->srv->inflight, 1);
+        return 0;
+    }
+    r->inflight = 1;
+    return 1;
+}
+
+/* A refusal costs no more than reading the headers did (no body, no lock, no store):
+ * the excess is answered at once rather than waiting behind the requests in flight. */
+static enum MHD_Result shed(ka_req *r)
+{
+    atomic_fetch_add_explicit(&r->srv->metrics.shed, 1, memory_order_relaxed);
+    r->header = "Retry-After";
+    snprintf(r->header_value, sizeof r->header_value, "1");
+    return ka_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded: %u requests in flight,"
+                          " the most this server takes (--max-inflight): try again shortly",
+                          r->srv->max_inflight);
+}
+
 static enum MHD_Result admit(ka_req *r, const char *method, const char *url)
 {
     int known, bad_utf8 = !utf8_ok(url);
@@ -323,6 +363,8 @@ static enum MHD_Result admit(ka_req *r, const char *method, const char *url)
         return known ? ka_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
                                       "%s is not allowed on %s", method, url)
                      : ka_reply_error(r, MHD_HTTP_NOT_FOUND, "no such resource: %s", url);
+    if (!(r->route->flags & KA_ROUTE_PROBE) && !take_place(r))
+        return shed(r);
     if ((r->route->flags & KA_ROUTE_AUTH) && !authorised(r)) {
         int has = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
                                               MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
@@ -434,9 +476,23 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **ctx,
     ka_metrics_request(&s->metrics, r->route ? r->route_index : -1, status, ns);
     if (!s->o.quiet)
         access_log(r, status, ns);
+    if (r->inflight)
+        atomic_fetch_sub(&s->inflight, 1);
     free(r->body);
     free(r);
     *ctx = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    ka_server *s = cls;
+    (void)conn;
+    (void)socket_ctx;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        atomic_fetch_add_explicit(&s->connections, 1, memory_order_relaxed);
+    else
+        atomic_fetch_sub_explicit(&s->connections, 1, memory_order_relaxed);
 }
 
 static void on_log(void *cls, const char *fmt, va_list ap)
@@ -495,6 +551,11 @@ int ka_server_http_start(ka_server *s)
         return err;
     unsigned threads = s->o.threads > 0 ? (unsigned)s->o.threads
                                         : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    /* A thread answers one request at a time; the others in flight are bodies coming
+     * in and replies going out, each holding memory (a body up to --max-body). Slow
+     * clients hold places too, so the default leaves room for many. */
+    s->max_inflight = s->o.max_inflight ? s->o.max_inflight
+                    : threads * 32 > 64 ? threads * 32 : 64;
     /* one thread is the daemon's own internal thread: no pool (a pool of one is refused) */
     struct MHD_OptionItem pool[] = {
         { threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, threads, NULL },
@@ -508,6 +569,7 @@ int ka_server_http_start(ka_server *s)
         MHD_OPTION_CONNECTION_TIMEOUT, s->o.timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, s->o.max_connections,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_END);
     if (!s->mhd) {
         close(s->fd);

@@ -4,7 +4,8 @@
 # port modulo 65536), an address without a port; a database that does not exist (a
 # mistyped path used to make an empty one) unless --create; --threads 1 without the
 # HTTP library's warning; the access log, one line per request without the query
-# string (it carries user ids), and none with --quiet. And a server listens at once:
+# string (it carries user ids), and none with --quiet; overload limits out of range
+# (--max-inflight, --max-connections). And a server listens at once:
 # while it loads its state (a long event log; here a test hook stalls it) /livez
 # answers, /healthz says "loading" and the other routes 503 with Retry-After, storing
 # nothing; then every route answers.
@@ -19,6 +20,15 @@ for bad in 127.0.0.1:99999 127.0.0.1:-1 127.0.0.1:80x 8080; do
     ka_run "listen-$bad" "$K" serve --db "sqlite:$DB" --create --listen "$bad"
     check_rc "--listen $bad: usage error" 1
     check_grep "  it says what a port is" "$ERR" "port from 0 to 65535"
+done
+check "  and opened nothing" test ! -e "$DB"
+# The overload limits: none, absurd, or too few connections for the threads.
+for bad in "--max-inflight 0" "--max-inflight 70000" "--max-connections 3" \
+           "--max-connections 6 --threads 4"; do
+    # shellcheck disable=SC2086 # the option and its value are two words
+    ka_run "limits-$bad" "$K" serve --db "sqlite:$DB" --create --listen 127.0.0.1:0 $bad
+    check_rc "$bad: usage error" 1
+    check_grep "  it names the option" "$ERR" "${bad%% *}"
 done
 check "  and opened nothing" test ! -e "$DB"
 
