@@ -46,7 +46,7 @@ import subprocess
 import sys
 
 ORDER = ["common", "media", "imaging", "analysis", "vision", "rank", "select",
-         "personalize", "experiment", "output", "store", "jobs", "serve", "cli"]
+         "personalize", "experiment", "output", "store", "jobs", "serve", "simulate", "cli"]
 RANK = {m: i for i, m in enumerate(ORDER)}
 TOP = ORDER[-1]
 # Public headers whose name is not their module's.

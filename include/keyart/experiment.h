@@ -81,14 +81,6 @@ int ka_exp_assign(const ka_experiment *e, const char *user, int *arm);
 
 /* ---- metrics from events ---- */
 
-typedef struct ka_exp_counts {
-    double impressions, clicks, plays, completes, skips;
-    double dwell_n, dwell_sum, dwell_sumsq;     /* dwell events: seconds */
-} ka_exp_counts;
-
-/* Folds one event in (value: dwell seconds). */
-void ka_exp_counts_add(ka_exp_counts *c, ka_event_type type, double value);
-
 typedef enum ka_exp_metric {
     KA_METRIC_CTR = 0,              /* clicks / impressions */
     KA_METRIC_TAKE_RATE,            /* plays / impressions */
@@ -97,6 +89,28 @@ typedef enum ka_exp_metric {
     KA_METRIC_DWELL,                /* mean dwell seconds */
     KA_METRIC_COUNT
 } ka_exp_metric;
+
+/* Per-unit sums of a ratio metric sum(x)/sum(y) (e.g. clicks / impressions per user). */
+typedef struct ka_exp_ratio_sums {
+    double n, sx, sy, sxx, syy, sxy;
+} ka_exp_ratio_sums;
+
+typedef struct ka_exp_counts {
+    double impressions, clicks, plays, completes, skips;
+    double dwell_n, dwell_sum, dwell_sumsq;     /* dwell events: seconds */
+    /* Per user, when known (ka_exp_counts_add_user): the users, and the sums of each
+     * rate metric's parts over them (n 0: not known). The report then treats users,
+     * not impressions, as the independent units: a user's impressions are alike, and
+     * counting them as independent makes differences look surer than they are. */
+    double users;
+    ka_exp_ratio_sums unit[KA_METRIC_COUNT];
+} ka_exp_counts;
+
+/* Folds one event in (value: dwell seconds). */
+void ka_exp_counts_add(ka_exp_counts *c, ka_event_type type, double value);
+/* Folds one user's counts (from ka_exp_counts_add) into an arm's: its totals, and the
+ * user as a unit of each rate metric the user has a denominator for. */
+void ka_exp_counts_add_user(ka_exp_counts *arm, const ka_exp_counts *user);
 
 const char *ka_exp_metric_name(ka_exp_metric m);    /* "ctr", "take_rate", ... */
 /* A metric's value, its denominator n (impressions, plays, dwell events) and, for
@@ -126,10 +140,6 @@ int ka_exp_prop_test(double x_c, double n_c, double x_t, double n_t, double leve
 int ka_exp_welch_test(double mean_c, double var_c, double n_c, double mean_t, double var_t,
                       double n_t, double level, ka_exp_test *out);
 
-/* Per-unit sums of a ratio metric sum(x)/sum(y) (e.g. clicks / impressions per user). */
-typedef struct ka_exp_ratio_sums {
-    double n, sx, sy, sxx, syy, sxy;
-} ka_exp_ratio_sums;
 
 /* R = mean x / mean y and its delta-method standard error
  *   se^2 = (s_xx / my^2 - 2 mx s_xy / my^3 + mx^2 s_yy / my^4) / n
@@ -187,6 +197,9 @@ typedef struct ka_exp_report {
     int n_arms, control;
     double srm_chi2, srm_p;
     int srm;                        /* 1: sample-ratio mismatch (p < KA_EXP_SRM_P) */
+    int by_user;                    /* the units were users (every arm counted per user:
+                                     * the SRM check counts users, the rates' tests use
+                                     * the delta method), else impressions */
     int n_results;                  /* (n_arms - 1) x KA_METRIC_COUNT; metrics with no
                                      * data in either arm are left out */
     ka_exp_result results[(KA_EXP_MAX_ARMS - 1) * KA_METRIC_COUNT];

@@ -17,5 +17,6 @@
 #include "keyart/personalize.h"
 #include "keyart/experiment.h"
 #include "keyart/serve.h"
+#include "keyart/simulate.h"
 
 #endif

@@ -71,6 +71,47 @@ int ka_server_refresh(ka_server *s);
 /* Stops listening, finishes the requests in flight, writes a last snapshot. */
 void ka_serve_stop(ka_server **s);
 
+/* ---- the engine: a server's decisions and learning, without HTTP ---- */
+
+/* What a server decides and learns, in process: the same catalogue, decisions,
+ * folding of events and learning as `keyart serve`, driven by the caller. Time is
+ * whatever the caller says: each event comes with the time it is received, so the
+ * click windows (attribution_s) run on the caller's clock and a run with one seed is
+ * the same every time. keyart simulate drives it; a program can embed it. Not
+ * thread-safe: one caller at a time. */
+typedef struct ka_engine ka_engine;
+
+typedef struct ka_engine_choice {
+    int variant_number;
+    char variant_id[17];            /* "" when the catalogue gave none */
+    double propensity;              /* the chance the deciding rule had of this variant */
+    const char *policy;             /* "thompson", ..., "fixed"; valid until the next
+                                     * call that changes the engine */
+    const char *experiment, *arm;   /* NULL outside an experiment; the same lifetime */
+} ka_engine_choice;
+
+/* Uses o's policy, attribution_s and seed (0: from the clock). KA_EINVAL for an
+ * unknown policy, KA_ENOMEM. */
+int ka_engine_new(const ka_serve_opts *o, ka_engine **out);
+void ka_engine_free(ka_engine **e);
+/* The titles (ka_store_catalog_json's array: title_id, genre, variants with
+ * variant_number, variant_id, scene_type, composition, appeal_grade, characters); what
+ * the titles' variants learned stays with them. */
+int ka_engine_set_titles(ka_engine *e, const struct json_t *catalog);
+/* The experiments (ka_store_experiments_json's array: name, status, config); only the
+ * running and shipped ones decide. */
+int ka_engine_set_experiments(ka_engine *e, struct json_t *list);
+/* The variant user sees of title_id. KA_ENOTFOUND for a title not in the catalogue. */
+int ka_engine_decide(ka_engine *e, const char *user, const char *title_id,
+                     ka_engine_choice *out);
+/* Folds one event in, as received at received_at (Unix seconds, never before the
+ * last one's): the user's profile at once; the policies' rewards wait for
+ * ka_engine_learn, as a server's wait for its next refresh. */
+struct ka_store_event;
+int ka_engine_event(ka_engine *e, const struct ka_store_event *ev, double received_at);
+/* Teaches the policies the rewards settled so far (a server's refresh). */
+int ka_engine_learn(ka_engine *e);
+
 /* ---- off-policy evaluation on the server's own log ---- */
 
 struct ka_store;

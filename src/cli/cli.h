@@ -138,7 +138,7 @@ void ka_cli_command_list(FILE *f, const ka_cli_cmd *const *cmds);
 /* The commands, one table each (cmd_*.c), and their list (main.c). */
 extern const ka_cli_cmd ka_cli_analyze, ka_cli_shots, ka_cli_titles, ka_cli_variants,
     ka_cli_export, ka_cli_enqueue, ka_cli_worker, ka_cli_jobs, ka_cli_cast,
-    ka_cli_identify, ka_cli_ope, ka_cli_train_ranker, ka_cli_serve;
+    ka_cli_identify, ka_cli_ope, ka_cli_train_ranker, ka_cli_serve, ka_cli_simulate;
 extern const ka_cli_cmd *const ka_cli_commands[];
 
 /* Adds prefix + value; -1 out of memory (printed). */

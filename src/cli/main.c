@@ -8,7 +8,7 @@
 const ka_cli_cmd *const ka_cli_commands[] = {
     &ka_cli_analyze, &ka_cli_shots, &ka_cli_titles, &ka_cli_variants, &ka_cli_export,
     &ka_cli_enqueue, &ka_cli_worker, &ka_cli_jobs, &ka_cli_cast, &ka_cli_identify,
-    &ka_cli_ope, &ka_cli_train_ranker, &ka_cli_serve, NULL,
+    &ka_cli_ope, &ka_cli_train_ranker, &ka_cli_serve, &ka_cli_simulate, NULL,
 };
 
 static void usage(FILE *f)

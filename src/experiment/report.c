@@ -1,8 +1,10 @@
 /* report.c: metrics per arm from event counts, and the experiment report: every
- * metric of every arm against control (z-test for rates, Welch for dwell time),
- * Holm and Benjamini-Hochberg across an arm's metrics, chance to beat control for
- * rates, an always-valid interval for peeking, and the sample-ratio check on
- * impressions. ka_exp_report_json gives the server and the CLI one JSON shape. */
+ * metric of every arm against control (for rates a z-test of proportions, or, when
+ * the arms were counted per user, the delta method with users as the units; Welch for
+ * dwell time), Holm and Benjamini-Hochberg across an arm's metrics, chance to beat
+ * control for rates, an always-valid interval for peeking, and the sample-ratio check
+ * on users (or impressions). ka_exp_report_json gives the server and the CLI one
+ * JSON shape. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +38,34 @@ static const char *const metric_names[KA_METRIC_COUNT] = {
 const char *ka_exp_metric_name(ka_exp_metric m)
 {
     return (unsigned)m < KA_METRIC_COUNT ? metric_names[m] : "unknown";
+}
+
+static void rate_parts(const ka_exp_counts *c, ka_exp_metric m, double *x, double *n);
+
+void ka_exp_counts_add_user(ka_exp_counts *arm, const ka_exp_counts *user)
+{
+    arm->impressions += user->impressions;
+    arm->clicks += user->clicks;
+    arm->plays += user->plays;
+    arm->completes += user->completes;
+    arm->skips += user->skips;
+    arm->dwell_n += user->dwell_n;
+    arm->dwell_sum += user->dwell_sum;
+    arm->dwell_sumsq += user->dwell_sumsq;
+    arm->users += 1;
+    for (int m = 0; m < KA_METRIC_COUNT; m++) {
+        double x, y;
+        rate_parts(user, (ka_exp_metric)m, &x, &y);
+        if (m == KA_METRIC_DWELL || !(y > 0))
+            continue;
+        ka_exp_ratio_sums *s = &arm->unit[m];
+        s->n += 1;
+        s->sx += x;
+        s->sy += y;
+        s->sxx += x * x;
+        s->syy += y * y;
+        s->sxy += x * y;
+    }
 }
 
 /* numerator and denominator of a rate metric */
@@ -86,6 +116,12 @@ void ka_exp_report_opts_default(ka_exp_report_opts *o)
     o->n_tune = 10000;
 }
 
+/* Whether both arms were counted per user (ka_exp_counts_add_user). */
+static int by_user(const ka_exp_counts *c, const ka_exp_counts *t)
+{
+    return c->users > 0 && t->users > 0;
+}
+
 /* One metric of arm t against control c; 1 when done, 0 when there is too little data. */
 static int compare(const ka_exp_counts *c, const ka_exp_counts *t, ka_exp_metric m,
                    const ka_exp_report_opts *o, ka_exp_result *r)
@@ -99,6 +135,16 @@ static int compare(const ka_exp_counts *c, const ka_exp_counts *t, ka_exp_metric
         ka_exp_metric_value(t, m, &mt, &n_t, &vt);
         if (n_c < 2 || n_t < 2 || ka_exp_welch_test(mc, vc, n_c, mt, vt, n_t, o->level, &r->test))
             return 0;
+    } else if (by_user(c, t)) {
+        /* users are the units: the delta method over their ratios; the chance to beat
+         * from the normal approximation of the difference */
+        n_c = c->unit[m].n;
+        n_t = t->unit[m].n;
+        if (n_c < 2 || n_t < 2 ||
+            ka_exp_ratio_test(&c->unit[m], &t->unit[m], o->level, &r->test))
+            return 0;
+        r->chance_to_beat = r->test.diff_se > 0 ? 0.5 * erfc(-r->test.diff / r->test.diff_se /
+                                                             M_SQRT2) : NAN;
     } else {
         double x_c, x_t;
         rate_parts(c, m, &x_c, &n_c);
@@ -132,10 +178,15 @@ int ka_exp_report_build(const ka_exp_counts *counts, int n_arms, int control,
     out->n_arms = n_arms;
     out->control = control;
     out->n_results = 0;
-    double imps[KA_EXP_MAX_ARMS];
+    /* the sample ratio is of what was assigned: users when they were counted */
+    double units[KA_EXP_MAX_ARMS];
+    int users = 1;
     for (int i = 0; i < n_arms; i++)
-        imps[i] = counts[i].impressions;
-    int srm = ka_exp_srm(imps, weights, n_arms, &out->srm_chi2, &out->srm_p);
+        users &= counts[i].users > 0;
+    for (int i = 0; i < n_arms; i++)
+        units[i] = users ? counts[i].users : counts[i].impressions;
+    out->by_user = users;
+    int srm = ka_exp_srm(units, weights, n_arms, &out->srm_chi2, &out->srm_p);
     if (srm < 0)
         return srm;
     out->srm = srm;
@@ -188,12 +239,15 @@ json_t *ka_exp_report_json(const ka_exp_report *r, const ka_exp_counts *counts,
     }
     json_object_set_new(root, "srm", json_pack("{s:o,s:o,s:b}", "chi2", num(r->srm_chi2),
                                                "p", num(r->srm_p), "mismatch", r->srm));
+    json_object_set_new(root, "unit", json_string(r->by_user ? "user" : "impression"));
     /* arms by name, as the config, the artwork answers and the events name them */
     json_object_set_new(root, "control", arm_name(arm_names, r->control));
     for (int a = 0; a < r->n_arms; a++) {
         json_t *arm = json_object(), *metrics = json_object();
         json_object_set_new(arm, "name", arm_name(arm_names, a));
         json_object_set_new(arm, "impressions", ka_json_count(counts[a].impressions));
+        if (r->by_user)
+            json_object_set_new(arm, "users", ka_json_count(counts[a].users));
         for (int m = 0; m < KA_METRIC_COUNT; m++) {
             double v, n;
             ka_exp_metric_value(&counts[a], (ka_exp_metric)m, &v, &n, NULL);

@@ -204,6 +204,13 @@ typedef struct ka_serve_state {
 
 int ka_state_init(ka_serve_state *st, const ka_serve_opts *o);
 void ka_state_free(ka_serve_state *st);
+/* The titles of a catalogue (ka_store_catalog_json's array) in place of the state's,
+ * each keeping what its variants learned (by variant id); the stamps say which
+ * version of the store's catalogue it is (0 for one that is not the store's). */
+int ka_state_set_titles(ka_serve_state *st, const json_t *catalog, int64_t stamp_titles,
+                        double stamp_latest);
+/* The running and shipped experiments of a list (ka_store_experiments_json's shape). */
+int ka_state_set_exps(ka_serve_state *st, json_t *list);
 /* Loads snapshots, titles and experiments, then folds events: the start of a server. */
 int ka_state_load(ka_serve_state *st, ka_store *db, double lag_s);
 /* One refresh: titles and experiments when they changed, then new events. */

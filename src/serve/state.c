@@ -111,6 +111,25 @@ static int carry_policies(ka_serve_state *st, ka_catalog *prev, ka_catalog *next
     return 0;
 }
 
+int ka_state_set_titles(ka_serve_state *st, const json_t *catalog, int64_t stamp_titles,
+                        double stamp_latest)
+{
+    ka_catalog *next;
+    int err = ka_catalog_build(catalog, &next);
+    if (err)
+        return err;
+    next->stamp_titles = stamp_titles;
+    next->stamp_latest = stamp_latest;
+    pthread_rwlock_wrlock(&st->lock);
+    err = carry_policies(st, st->cat, next);
+    ka_catalog *old = st->cat;
+    if (!err)
+        st->cat = next;
+    pthread_rwlock_unlock(&st->lock);
+    ka_catalog_free(err ? next : old);
+    return err;
+}
+
 static int reload_titles(ka_serve_state *st, ka_store *db)
 {
     int64_t n;
@@ -119,22 +138,10 @@ static int reload_titles(ka_serve_state *st, ka_store *db)
     if (err || (st->cat && st->cat->stamp_titles == n && st->cat->stamp_latest == latest))
         return err;
     json_t *a;
-    ka_catalog *next;
     if ((err = ka_store_catalog_json(db, &a)))
         return err;
-    err = ka_catalog_build(a, &next);
+    err = ka_state_set_titles(st, a, n, latest);
     json_decref(a);
-    if (err)
-        return err;
-    next->stamp_titles = n;
-    next->stamp_latest = latest;
-    pthread_rwlock_wrlock(&st->lock);
-    err = carry_policies(st, st->cat, next);
-    ka_catalog *old = st->cat;
-    if (!err)
-        st->cat = next;
-    pthread_rwlock_unlock(&st->lock);
-    ka_catalog_free(err ? next : old);
     return err;
 }
 
@@ -176,22 +183,16 @@ static unsigned mask_of(const ka_serve_state *st, const ka_sexp *e, int n)
     return mask;
 }
 
-static int reload_exps(ka_serve_state *st, ka_store *db)
+int ka_state_set_exps(ka_serve_state *st, json_t *list)
 {
-    json_t *list;
-    int err = ka_store_experiments_json(db, &list);
-    if (err)
-        return err;
     char *text = json_dumps(list, JSON_COMPACT | JSON_SORT_KEYS);
     if (text && st->exps_text && !strcmp(text, st->exps_text)) {
         free(text);
-        json_decref(list);
         return 0;
     }
     ka_sexp *e;
     int n;
-    err = parse_exps(list, &e, &n);
-    json_decref(list);
+    int err = parse_exps(list, &e, &n);
     if (err) {
         free(text);
         return err;
@@ -208,6 +209,16 @@ static int reload_exps(ka_serve_state *st, ka_store *db)
     st->exps_text = text;
     pthread_rwlock_unlock(&st->lock);
     free_exps(old, n_old);
+    return err;
+}
+
+static int reload_exps(ka_serve_state *st, ka_store *db)
+{
+    json_t *list;
+    int err = ka_store_experiments_json(db, &list);
+    if (!err)
+        err = ka_state_set_exps(st, list);
+    json_decref(list);
     return err;
 }
 

@@ -110,9 +110,64 @@ static void test_report(void)
     free(r);
 }
 
+/* Arms counted per user: users are the units. The split is judged on users (a fair
+ * 100/100 split whose second arm's users saw twice as many titles is no mismatch),
+ * rates by the delta method over users, and the JSON says so. */
+static void test_by_user(void)
+{
+    static ka_exp_counts arm[2], again;
+    ka_exp_report *r = calloc(1, sizeof *r);
+    for (int u = 0; u < 200; u++) {
+        ka_exp_counts one = { 0 };
+        int b = u % 2, imps = b ? 20 : 10, clicks = (u * 7) % (b ? 5 : 2);
+        for (int i = 0; i < imps; i++)
+            ka_exp_counts_add(&one, KA_EVENT_IMPRESSION, NAN);
+        for (int i = 0; i < clicks; i++)
+            ka_exp_counts_add(&one, KA_EVENT_CLICK, NAN);
+        ka_exp_counts_add_user(&arm[b], &one);
+    }
+    CHECK(arm[0].users == 100 && arm[1].users == 100);
+    CHECK(arm[0].impressions == 1000 && arm[1].impressions == 2000);
+    CHECK(arm[0].unit[KA_METRIC_CTR].n == 100 && arm[0].unit[KA_METRIC_COMPLETION].n == 0);
+    CHECK_EQ_INT(ka_exp_report_build(arm, 2, 0, NULL, NULL, r), 0);
+    CHECK(r->by_user && !r->srm && r->srm_p > 0.99);
+    ka_exp_test want;
+    CHECK_EQ_INT(ka_exp_ratio_test(&arm[0].unit[KA_METRIC_CTR], &arm[1].unit[KA_METRIC_CTR],
+                                   0.95, &want), 0);
+    int found = 0;
+    for (int i = 0; i < r->n_results; i++)
+        if (r->results[i].metric == KA_METRIC_CTR) {
+            found = 1;
+            CHECK_NEAR(r->results[i].test.p, want.p, 1e-12);
+            CHECK_NEAR(r->results[i].test.diff_se, want.diff_se, 1e-12);
+            CHECK(r->results[i].chance_to_beat > 0.5);     /* treatment's ctr is higher */
+        }
+    CHECK(found);
+    const char *names[2] = { "a", "b" };
+    json_t *j = ka_exp_report_json(r, arm, names);
+    CHECK(!strcmp(json_string_value(json_object_get(j, "unit")), "user"));
+    CHECK(json_integer_value(json_object_get(json_array_get(json_object_get(j, "arms"), 1),
+                                             "users")) == 100);
+    json_decref(j);
+    /* counted by impressions (as the server's store counts today): the old tests */
+    again = arm[1];
+    again.users = 0;
+    ka_exp_counts first = arm[0];
+    first.users = 0;
+    ka_exp_counts both[2] = { first, again };
+    CHECK_EQ_INT(ka_exp_report_build(both, 2, 0, NULL, NULL, r), 0);
+    CHECK(!r->by_user && r->srm);                   /* 1000 against 2000 impressions */
+    j = ka_exp_report_json(r, both, names);
+    CHECK(!strcmp(json_string_value(json_object_get(j, "unit")), "impression"));
+    CHECK(json_object_get(json_array_get(json_object_get(j, "arms"), 0), "users") == NULL);
+    json_decref(j);
+    free(r);
+}
+
 int main(void)
 {
     RUN(test_metrics);
     RUN(test_report);
+    RUN(test_by_user);
     TEST_END();
 }
