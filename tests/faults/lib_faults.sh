@@ -146,3 +146,72 @@ echo "random seed: $FAULT_SEED (KEYART_FAULT_SEED=$FAULT_SEED replays it)"
 rand_sleep() {
     sleep "$(awk -v a="$1" -v b="$2" -v r="$RANDOM" 'BEGIN { printf "%.2f", a + (b - a) * r / 32767 }')"
 }
+
+# event_client URL_FILE TITLE DIR: posts batches of four impressions of TITLE (ids
+# DIR's name-N-K, arms one and two of experiment "faults") to the server whose URL is
+# in URL_FILE (read before every batch: the server may move) until DIR/stop exists.
+# Every batch is written to DIR/N.json and its name appended to DIR/sent before it is
+# posted; to DIR/acked when the reply was 200 with all four accepted or duplicates;
+# the status of any other reply (000: no connection) to DIR/refused.
+event_client() {
+    local urlf=$1 title=$2 dir=$3 i=0 code url prefix
+    prefix=$(basename "$dir")
+    while [ ! -e "$dir/stop" ]; do
+        i=$((i + 1))
+        jq -nc --arg p "$prefix-$i" --arg t "$title" '{events: [range(4) | {id: "\($p)-\(.)",
+            type: "impression", user: "\($p)-u\(.)", title_id: $t, variant_number: (. % 2 + 1),
+            experiment: "faults", arm: (if . % 2 == 0 then "one" else "two" end)}]}' >"$dir/$i.json"
+        echo "$i" >>"$dir/sent"
+        url=$(cat "$urlf" 2>/dev/null || true)
+        code=$(curl -s -o "$dir/reply" -w '%{http_code}' --max-time 30 -X POST "${AUTH[@]}" \
+            "${JSON[@]}" --data-binary "@$dir/$i.json" "$url/v1/events" 2>/dev/null) || true
+        if [ "$code" == 200 ] && jq -e '.accepted + .duplicates == 4' "$dir/reply" >/dev/null 2>&1; then
+            echo "$i" >>"$dir/acked"
+        else
+            echo "${code:-000}" >>"$dir/refused"
+            sleep 0.1
+        fi
+    done
+}
+
+# resend_all URL DIR: every batch the client sent, posted again: prints how many were
+# not answered 200 with all four accepted or duplicates (0 when the server took all).
+resend_all() {
+    local url=$1 dir=$2 i bad=0 code
+    for i in $(cat "$dir/sent"); do
+        code=$(curl -s -o "$dir/reply" -w '%{http_code}' --max-time 30 -X POST "${AUTH[@]}" \
+            "${JSON[@]}" --data-binary "@$dir/$i.json" "$url/v1/events") || true
+        [ "$code" == 200 ] && jq -e '.accepted + .duplicates == 4' "$dir/reply" >/dev/null 2>&1 ||
+            bad=$((bad + 1))
+    done
+    echo "$bad"
+}
+
+# acked_missing DB DIR: the acknowledged events not stored; empty when none.
+acked_missing() {
+    local i k p
+    p=$(basename "$2")
+    for i in $(cat "$2/acked" 2>/dev/null); do
+        for k in 0 1 2 3; do echo "$p-$i-$k"; done
+    done | sort >"$2/acked-ids"
+    db_sql "$1" "SELECT client_id FROM events" | sort >"$2/stored-ids"
+    comm -23 "$2/acked-ids" "$2/stored-ids"
+}
+
+# experiment_start URL TITLE: experiment "faults" on TITLE, arms one (variant 1) and
+# two (variant 2), started.
+experiment_start() {
+    curl -s -o /dev/null -X POST "${AUTH[@]}" "${JSON[@]}" "$1/v1/experiments" -d "{\"name\": \"faults\",
+        \"arms\": [{\"name\": \"one\", \"variant_number\": 1}, {\"name\": \"two\", \"variant_number\": 2}],
+        \"titles\": [\"$2\"], \"seed\": \"faults\"}"
+    curl -s -o /dev/null -w '%{http_code}' -X POST "${AUTH[@]}" "$1/v1/experiments/faults/start"
+}
+
+# report_vs_db URL DB: "impressions per arm in the report | in the database".
+report_vs_db() {
+    local rep
+    rep=$(curl -s --max-time 30 "${AUTH[@]}" "$1/v1/experiments/faults/report" |
+        jq -r '[.report.arms[] | "\(.name)=\(.impressions)"] | join(" ")')
+    echo "$rep | $(db_sql "$2" "SELECT arm || '=' || count(*) FROM events WHERE experiment = 'faults'
+        AND type = 'impression' GROUP BY arm ORDER BY arm" | tr '\n' ' ' | sed 's/ $//')"
+}
