@@ -9,8 +9,8 @@
 #   - own_pg_start: a PostgreSQL cluster of this script's own (scripts/pg-test-cluster.sh),
 #     which it may restart or fill without disturbing other tests; sets OWN_PG_URL,
 #     OWN_PG_DIR, and KEYART_TEST_PG_URL to it (for lib_store.sh's fresh_db); stopped
-#     and removed at exit. pg_restart restarts it (fast mode); as_pg CMD runs CMD as
-#     the cluster's owner
+#     and removed at exit. pg_restart restarts it (fast mode), pg_stop and pg_start
+#     stop and start it; as_pg CMD runs CMD as the cluster's owner
 #   - sqlite_ok FILE: PRAGMA integrity_check says ok
 #   - half_titles DB: the titles whose rows are not all there (shots, candidates,
 #     variants as the title row counts them; at least one variant); empty when none
@@ -96,6 +96,17 @@ own_pg_start() {
     OWN_PG_DIR=$KEYART_TEST_PG_DIR
     OWN_PG_URL=$KEYART_TEST_PG_URL
     export KEYART_TEST_PG_URL
+}
+
+# pg_stop, pg_start: the cluster down and up again (pg-test-cluster.sh's options)
+pg_stop() {
+    as_pg "$(pg_bin)/pg_ctl" -D "$OWN_PG_DIR/data" -m fast -w -t 60 stop >/dev/null
+}
+
+pg_start() {
+    as_pg "$(pg_bin)/pg_ctl" -D "$OWN_PG_DIR/data" -l "$OWN_PG_DIR/server.log" -w -t 60 \
+        -o "-c listen_addresses='' -k $OWN_PG_DIR -c fsync=off -c synchronous_commit=off -c max_connections=60" \
+        start >/dev/null
 }
 
 pg_restart() {

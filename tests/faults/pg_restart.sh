@@ -9,6 +9,9 @@
 #     stores again without being restarted; every batch acknowledged (200) is stored,
 #     once; every batch sent, posted again, is taken (accepted or duplicate); the
 #     experiment's report counts each stored impression once.
+#  3. Down for longer than keyart waits for it: serve refuses events (503) after its
+#     wait, the next request at once; once the server is back serve stores again,
+#     and the refused batches sent again are stored, once.
 set -euo pipefail
 source "$(dirname "$0")/../cli/lib.sh"
 source "$(dirname "$0")/lib_faults.sh"
@@ -86,6 +89,32 @@ check "serve folds every stored event" wait_for 60 folded
 REP=$(report_vs_db "$URL" "$DB")
 check "the report counts each stored impression once ($REP)" test "${REP% | *}" == "${REP#* | }"
 check_eq "  all of them" "$SENT" "$(awk -F'[ =|]+' '{ print $2 + $4 }' <<<"${REP% | *}")"
+
+# ---- 3. down for longer than keyart waits for it (30 s)
+batch() {
+    jq -nc --arg p "$1" '{events: [range(4) | {id: "\($p)-\(.)", type: "impression",
+        user: "\($p)-u\(.)", title_id: "r1", variant_number: 1}]}' >"$WORK/$1.json"
+}
+batch down1
+batch down2
+check "the server stops" pg_stop
+t0=$SECONDS
+http down1 POST "$URL/v1/events" "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/down1.json"
+check_error "serve waits for it, then refuses the events" 503 "send them again"
+echo "       (after $((SECONDS - t0)) s)"
+t0=$SECONDS
+http down2 POST "$URL/v1/events" "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/down2.json"
+check_code "  the next request is refused" 503
+check "  at once, not after another wait ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -le 5
+check "the server starts again" pg_start
+post_down2() {
+    http down2-again POST "$URL/v1/events" "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/down2.json"
+    [ "$CODE" == 200 ]
+}
+check "serve stores again (no restart of its own)" wait_for 60 post_down2
+http down1-again POST "$URL/v1/events" "${AUTH[@]}" "${JSON[@]}" --data-binary "@$WORK/down1.json"
+check_eq "  the refused batch, sent again, is stored" "200 4" "$CODE $(jqv .accepted "$BODY")"
+check_eq "  each event once" "8 8" "$(db_sql "$DB" "SELECT count(*), count(DISTINCT client_id) FROM events WHERE client_id LIKE 'down%'" | tr '|' ' ')"
 serve_stop S
 drop_dbs
 finish
