@@ -97,5 +97,6 @@ check_eq "every job done" "$n_titles $n_titles" \
 check_eq "every title stored exactly once" "$n_titles $n_titles" \
     "$(db_sql "$DB" "SELECT count(*), sum(analysis_version) FROM titles" | tr '|' ' ')"
 check_eq "  all whole" "" "$(whole_now)"
-echo "       ($n_titles titles; attempts: $(db_sql "$DB" "SELECT group_concat(attempts, ' ') FROM jobs"))"
+echo "       ($n_titles titles; attempts: $(db_sql "$DB" "SELECT group_concat(attempts, ' ') FROM jobs");" \
+    "artwork temp files the kills left: $(find "$ART" -name '.tmp-*' | wc -l))"
 finish
