@@ -32,6 +32,16 @@ typedef struct ka_output_opts {
 int ka_output_write(const char *dir, const ka_title *t, const ka_selection *sel,
                     const char *genre, const ka_output_opts *opts);
 
+/* ka_output_write in two halves, for a caller that stores the result somewhere else
+ * too and wants the folder to change only once that succeeded: prepare writes
+ * everything into a hidden sibling of dir (its path into stage, of size bytes);
+ * commit then puts it in dir's place at once, abort removes it. */
+int ka_output_prepare(const char *dir, const ka_title *t, const ka_selection *sel,
+                      const char *genre, const ka_output_opts *opts, char *stage,
+                      size_t size);
+int ka_output_commit(const char *stage, const char *dir);
+void ka_output_abort(const char *stage);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,9 @@
 /* cmd_analyze.c: `keyart analyze VIDEO`: one pass over the video, selection of the
  * variants for the genre, and the output folder (images, crops, metadata.json,
- * shots.json/csv, contact sheet); --json prints the metadata on stdout too. */
+ * shots.json/csv, contact sheet); --json prints the metadata on stdout too. The
+ * folder is written aside and swapped in only once the database has stored the title. */
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,10 +134,12 @@ static int write_results(const analyze_args *a, ka_title *t, const char *dir)
         fprintf(stderr, "keyart: warning: %s\n", sel.why_fewer);
     int rc = KA_EXIT_OK;
     ka_output_opts oo = { .jpeg_quality = 92, .contact_sheet = 1 };
-    if ((err = ka_output_write(dir, t, &sel, a->select.genre, &oo))) {
+    char stage[PATH_MAX];
+    if ((err = ka_output_prepare(dir, t, &sel, a->select.genre, &oo, stage, sizeof stage))) {
         ka_cli_error(dir);
         rc = err == KA_ENOMEM ? KA_EXIT_INTERNAL : KA_EXIT_OUTPUT;
     }
+    int staged = !rc;
     if (!rc && a->json) {
         json_t *j = ka_metadata_json(t, &sel, a->select.genre);
         if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | KA_JSON_REAL) || fputc('\n', stdout) == EOF ||
@@ -147,6 +151,14 @@ static int write_results(const analyze_args *a, ka_title *t, const char *dir)
     }
     if (!rc && a->store)
         rc = ka_cli_store_save(a->store, t, &sel, a->select.genre, a->artwork);
+    /* the folder changes only once the database has the title: a failed save (a full
+     * disk) leaves both as they were */
+    if (staged && rc)
+        ka_output_abort(stage);
+    else if (staged && (err = ka_output_commit(stage, dir))) {
+        ka_cli_error(dir);
+        rc = KA_EXIT_OUTPUT;
+    }
     if (!rc && !a->quiet)
         fprintf(stderr, "keyart: %s: %d shots, %d candidates, %d variants in %.1f s -> %s\n",
                 t->id, t->n_shots, t->n_cands, sel.n_variants, t->analyse_s, dir);

@@ -2,7 +2,8 @@
  * variant_NN.jpg (full frame without bars), variant_NN_{16x9,2x3,1x1}.jpg crops,
  * shots.json, shots.csv, contact_sheet.jpg and, last, metadata.json, into a hidden
  * sibling of the folder that then takes the folder's place at once (stage.c): the
- * folder holds the old result or the new one, never a mix. */
+ * folder holds the old result or the new one, never a mix. ka_output_prepare and
+ * ka_output_commit are the two halves, for a caller that stores elsewhere between. */
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -176,22 +177,38 @@ static int write_all(const char *dir, const ka_title *t, const ka_selection *sel
     return rc;
 }
 
-int ka_output_write(const char *dir, const ka_title *t, const ka_selection *sel,
-                    const char *genre, const ka_output_opts *opts)
+int ka_output_prepare(const char *dir, const ka_title *t, const ka_selection *sel,
+                      const char *genre, const ka_output_opts *opts, char *stage,
+                      size_t size)
 {
     int quality = opts && opts->jpeg_quality > 0 ? opts->jpeg_quality : 92;
     int sheet = opts ? opts->contact_sheet : 1;
     quality = quality > 100 ? 100 : quality;
-    char stage[PATH_MAX];
     int rc = check_args(dir, t, sel);
     if (rc == 0)
-        rc = ka_out_stage_open(dir, stage, sizeof stage);
+        rc = ka_out_stage_open(dir, stage, size);
     if (rc < 0)
         return rc;
     rc = write_all(stage, t, sel, genre, quality, sheet);
-    if (rc == 0)
-        rc = ka_out_stage_commit(stage, dir);
-    else
+    if (rc != 0)
         ka_out_stage_abort(stage);
     return rc;
+}
+
+int ka_output_commit(const char *stage, const char *dir)
+{
+    return ka_out_stage_commit(stage, dir);
+}
+
+void ka_output_abort(const char *stage)
+{
+    ka_out_stage_abort(stage);
+}
+
+int ka_output_write(const char *dir, const ka_title *t, const ka_selection *sel,
+                    const char *genre, const ka_output_opts *opts)
+{
+    char stage[PATH_MAX];
+    int rc = ka_output_prepare(dir, t, sel, genre, opts, stage, sizeof stage);
+    return rc ? rc : ka_output_commit(stage, dir);
 }

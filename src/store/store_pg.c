@@ -1,12 +1,18 @@
 /* store_pg.c: the PostgreSQL backend (libpq), for many workers on many machines
  * sharing one database. Parameters go typed (int8, float8, bytea in binary, text
  * left for the server to infer); results come back as text and are converted by
- * the column's type. The work queue's take uses FOR UPDATE SKIP LOCKED. */
+ * the column's type. The work queue's take uses FOR UPDATE SKIP LOCKED.
+ * A connection lost (the server restarted, a failover) is opened again, for a while:
+ * a statement outside a transaction (BEGIN included) waits for the server and runs
+ * again; inside one the transaction is gone with the connection, so the statement
+ * fails and the caller rolls back and tries again or reports it. */
 #include <libpq-fe.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "store_priv.h"
 
@@ -20,9 +26,14 @@
 #define OID_FLOAT8 701
 #define OID_NUMERIC 1700
 
+typedef struct pg_conn {
+    PGconn *c;
+    int down;                   /* the last reconnection gave up */
+} pg_conn;
+
 static PGconn *conn_of(ka_store *s)
 {
-    return s->impl;
+    return ((pg_conn *)s->impl)->c;
 }
 
 /* libpq's message without its trailing newline(s). */
@@ -59,6 +70,57 @@ static void silent_notice(void *arg, const char *message)
 {
     (void)arg;
     (void)message;
+}
+
+/* How long a lost connection is tried again: a restart takes a few seconds; a server
+ * down for longer is an outage the caller must see. */
+#define RECONNECT_S 30.0
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int session_setup(PGconn *c)
+{
+    PGresult *r = PQexec(c, "SET client_min_messages = warning");
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+/* Opens the connection again, pausing between tries (up to RECONNECT_S in all);
+ * 0 when it is back, else -1 with libpq's last message left in the connection. Once
+ * that gave up, the server is tried once per statement, not waited for again: a
+ * server answering requests fails them at once while the database is down. */
+static int reconnect(ka_store *s)
+{
+    pg_conn *pc = s->impl;
+    double start = now_s(), pause = 0.05, limit = pc->down ? 0 : RECONNECT_S;
+    for (;;) {
+        PQreset(pc->c);
+        if (PQstatus(pc->c) == CONNECTION_OK && !session_setup(pc->c)) {
+            ka_log(KA_LOG_WARN, "%s: the connection was lost; connected again after %.1f s",
+                   s->name, now_s() - start);
+            pc->down = 0;
+            return 0;
+        }
+        if (now_s() - start + pause > limit) {
+            pc->down = 1;
+            return -1;
+        }
+        usleep((useconds_t)(pause * 1e6));
+        pause = pause * 2 < 1 ? pause * 2 : 1;
+    }
+}
+
+/* Whether a failed statement may run again on a new connection: only when the
+ * connection is gone and no transaction was open on it. */
+static int may_retry(ka_store *s)
+{
+    return PQstatus(conn_of(s)) == CONNECTION_BAD && !s->in_tx && !reconnect(s);
 }
 
 static int copy_cell(PGresult *r, int row, int col, ka_sql_val *v)
@@ -161,6 +223,11 @@ static int pg_query(ka_store *s, const char *sql, const ka_sql_val *p, int n, ka
     }
     PGresult *r = PQexecParams(conn_of(s), sql, n, types, values, lengths, formats, 0);
     ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && may_retry(s)) {
+        PQclear(r);
+        r = PQexecParams(conn_of(s), sql, n, types, values, lengths, formats, 0);
+        st = PQresultStatus(r);
+    }
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         return fail(s, r, "query failed");
     int err = 0;
@@ -176,6 +243,11 @@ static int pg_script(ka_store *s, const char *sql)
 {
     PGresult *r = PQexec(conn_of(s), sql);
     ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && may_retry(s)) {
+        PQclear(r);
+        r = PQexec(conn_of(s), sql);
+        st = PQresultStatus(r);
+    }
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
         return fail(s, r, "cannot run a statement");
     PQclear(r);
@@ -213,7 +285,9 @@ static int pg_table_exists(ka_store *s, const char *table)
 
 static void pg_close(ka_store *s)
 {
-    PQfinish(conn_of(s));
+    if (s->impl)
+        PQfinish(conn_of(s));
+    free(s->impl);
     s->impl = NULL;
 }
 
@@ -228,9 +302,12 @@ int ka_store_pg_open(ka_store *s, const char *url)
     /* The URL's own connect_timeout, if any, wins over this default. */
     const char *const keys[] = { "connect_timeout", "application_name", "dbname", NULL };
     const char *const vals[] = { "10", "keyart", url, NULL };
-    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    pg_conn *pc = calloc(1, sizeof *pc);
+    if (!pc)
+        return ka_error(KA_ENOMEM, "no memory to connect to %s", s->name);
+    PGconn *c = pc->c = PQconnectdbParams(keys, vals, 1);
     s->ops = &pg_ops;
-    s->impl = c;
+    s->impl = pc;
     s->w_id = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
     s->w_blob = "BYTEA";
     s->w_now = "(extract(epoch from clock_timestamp())::float8)";
