@@ -94,9 +94,14 @@ typedef struct ka_sim_result {
 /* A run: the catalogue (ka_store_catalog_json's array; NULL or empty: a synthetic one
  * from the scenario) and, per policy, one world of the same viewers doing the same
  * things with the same random numbers, only the pictures differ. policies: names of
- * ka_policy_find() or "oracle". results: n_policies of them. */
+ * ka_policy_find() or "oracle". results: n_policies of them. log, when not NULL,
+ * stores the first world's events as a server would have (with their propensities,
+ * received on the simulated clock), so keyart ope --db can evaluate other policies on
+ * them; client ids are "sim-SEED-N": the same run stored twice stores nothing new. */
+struct ka_store;
 int ka_sim_run(const ka_sim_scenario *s, const struct json_t *catalog,
-               const char *const *policies, int n_policies, ka_sim_result *results);
+               const char *const *policies, int n_policies, ka_sim_result *results,
+               struct ka_store *log);
 
 /* An A/B test inside the simulation: one world whose viewers are split (by keyart's
  * experiment assignment) between two arms, control and treatment, each a policy; the

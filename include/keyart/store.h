@@ -133,6 +133,10 @@ typedef struct ka_store_event {
     double value;                   /* dwell seconds etc.; NAN = none */
     double ts;                      /* event time, Unix seconds; 0 = now */
     const char *data_json;          /* anything else, NULL = none */
+    double received_at;             /* when the store got it, Unix seconds; 0 = now (what
+                                     * a server stores: its clock runs the click windows);
+                                     * a log imported or simulated in process gives its
+                                     * own, so its windows run on its clock */
 } ka_store_event;
 
 /* 1 = stored, 0 = a duplicate of an event already stored (nothing changed). */

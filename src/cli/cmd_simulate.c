@@ -17,9 +17,10 @@ typedef struct simulate_args {
     uint64_t seed;
     char policies[256];
     char experiment[80];            /* --experiment CONTROL,TREATMENT */
+    int log;                        /* --log */
 } simulate_args;
 
-enum { O_SCENARIO, O_USERS, O_DAYS, O_SEED, O_POLICIES, O_EXPERIMENT };
+enum { O_SCENARIO, O_USERS, O_DAYS, O_SEED, O_POLICIES, O_EXPERIMENT, O_LOG };
 
 static const ka_cli_opt simulate_opts[] = {
     KA_CLI_ROW_DB(": simulate over its titles and variants (without --db, or when it has "
@@ -34,6 +35,8 @@ static const ka_cli_opt simulate_opts[] = {
     { "experiment", 0, "A,B", "instead, an A/B test: the viewers split between policy A "
       "(control) and policy B by keyart's experiment assignment, and its report", O_EXPERIMENT,
       NULL },
+    { "log", 0, NULL, "store the first policy's events in --db as a server would have (on "
+      "the simulated clock, with their propensities), for keyart ope --db", O_LOG, NULL },
     KA_CLI_ROW_JSON("print the report as JSON"),
     { 0 },
 };
@@ -44,6 +47,7 @@ static int simulate_option(void *ctx, int id, const char *arg)
     double d;
     switch (id) {
     case O_SCENARIO: a->scenario = arg; return 0;
+    case O_LOG: a->log = 1; return 0;
     case O_USERS: return ka_parse_int(arg, 1, 10000000, &a->users) ? KA_CLI_BADVAL : 0;
     case O_DAYS: return ka_parse_int(arg, 1, KA_SIM_MAX_DAYS, &a->days) ? KA_CLI_BADVAL : 0;
     case O_SEED:
@@ -85,15 +89,16 @@ static int split_policies(char *list, const char **names)
     return n ? n : -1;
 }
 
-/* The store's catalogue into *out (an empty array when it has none). */
-static int store_catalog(const char *db, json_t **out)
+/* The store's catalogue into *out (an empty array when it has none); the store stays
+ * open in *s when the events go there too. */
+static int store_catalog(const char *db, int log, ka_store **s, json_t **out)
 {
-    ka_store *s = NULL;
-    int rc = ka_cli_store_open("simulate", db, KA_STORE_NOCREATE | KA_STORE_READ, &s);
+    int rc = ka_cli_store_open("simulate", db, KA_STORE_NOCREATE | (log ? 0 : KA_STORE_READ), s);
     if (rc)
         return rc;
-    int err = ka_store_catalog_json(s, out);
-    ka_store_close(&s);
+    int err = ka_store_catalog_json(*s, out);
+    if (!log || err)
+        ka_store_close(s);
     if (err) {
         fprintf(stderr, "keyart simulate: %s\n", ka_error_message());
         return ka_cli_store_exit(err);
@@ -194,8 +199,13 @@ static int simulate_run(const ka_cli_cmd *self, int argc, char **argv)
     int n = split_policies(a.policies, names);
     if (n < 0)
         return KA_EXIT_USAGE;
+    if (a.log && (!com.db || a.experiment[0])) {
+        fprintf(stderr, "keyart simulate: --log stores the events in --db, with --policies\n");
+        return KA_EXIT_USAGE;
+    }
     json_t *catalog = NULL;
-    int rc = com.db ? store_catalog(com.db, &catalog) : 0;
+    ka_store *log = NULL;
+    int rc = com.db ? store_catalog(com.db, a.log, &log, &catalog) : 0;
     if (rc)
         return rc;
     if (a.experiment[0]) {
@@ -204,12 +214,14 @@ static int simulate_run(const ka_cli_cmd *self, int argc, char **argv)
         return rc;
     }
     ka_sim_result *r = calloc((size_t)n, sizeof *r);
-    int err = r ? ka_sim_run(&a.s, catalog, names, n, r) : ka_error(KA_ENOMEM, "no memory");
+    int err = r ? ka_sim_run(&a.s, catalog, names, n, r, log) : ka_error(KA_ENOMEM, "no memory");
     json_decref(catalog);
+    ka_store_close(&log);
     if (err) {
         fprintf(stderr, "keyart simulate: %s\n", ka_error_message());
         free(r);
-        return err == KA_EINVAL ? KA_EXIT_USAGE : KA_EXIT_INTERNAL;
+        return err == KA_EINVAL ? KA_EXIT_USAGE : err == KA_ENOMEM ? KA_EXIT_INTERNAL
+                                                                    : KA_EXIT_OUTPUT;
     }
     if (com.json) {
         rc = print_json(ka_sim_report_json(&a.s, r, n));
@@ -227,7 +239,7 @@ static int simulate_run(const ka_cli_cmd *self, int argc, char **argv)
 const ka_cli_cmd ka_cli_simulate = {
     .name = "simulate",
     .synopsis = "[--db URL] [--scenario FILE] [--users N] [--days D] [--seed S] "
-        "[--policies LIST | --experiment A,B] [--json]",
+        "[--policies LIST | --experiment A,B] [--log] [--json]",
     .summary = "simulated viewers with hidden tastes against the serving engine: click "
         "rates, regret and learning per policy",
     .description = "Plays a population of viewers with hidden tastes (taste segments over "

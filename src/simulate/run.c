@@ -36,7 +36,43 @@ typedef struct world {
     int64_t day_imps[KA_SIM_MAX_DAYS], day_clicks[KA_SIM_MAX_DAYS];
     double clock, next_learn;
     int64_t n_events;
+    ka_store *log;                  /* where the events go too, or NULL */
+    struct logged *batch;           /* the events waiting to be stored */
+    int n_batch;
 } world;
+
+/* An event waiting to be stored, with its strings. */
+enum { LOG_BATCH = 1000 };
+typedef struct logged {
+    ka_store_event e;
+    char client_id[48], variant_id[17];
+} logged;
+
+static int log_flush(world *w)
+{
+    if (!w->n_batch)
+        return 0;
+    ka_store_event e[LOG_BATCH];
+    int added[LOG_BATCH];
+    for (int i = 0; i < w->n_batch; i++) {
+        e[i] = w->batch[i].e;
+        e[i].client_id = w->batch[i].client_id;
+        e[i].variant_id = w->batch[i].variant_id[0] ? w->batch[i].variant_id : NULL;
+    }
+    int err = ka_store_add_events(w->log, e, w->n_batch, added);
+    w->n_batch = 0;
+    return err;
+}
+
+static int log_event(world *w, const ka_store_event *e)
+{
+    logged *l = &w->batch[w->n_batch++];
+    l->e = *e;
+    snprintf(l->client_id, sizeof l->client_id, "sim-%llu-%lld",
+             (unsigned long long)w->s->seed, (long long)w->n_events);
+    snprintf(l->variant_id, sizeof l->variant_id, "%s", e->variant_id ? e->variant_id : "");
+    return w->n_batch == LOG_BATCH ? log_flush(w) : 0;
+}
 
 static uint64_t visit_seed(uint64_t seed, int viewer, int day)
 {
@@ -77,6 +113,12 @@ static int event(world *w, const char *type, const ka_sim_viewer *v, const ka_si
         .propensity = c->propensity, .value = value, .ts = ts,
     };
     w->clock = ts > w->clock ? ts : w->clock;
+    e.received_at = w->clock;
+    if (w->log) {
+        int err = log_event(w, &e);
+        if (err)
+            return err;
+    }
     ka_event_type k;
     if (w->user_counts && c->arm && !ka_event_type_parse(type, &k)) {
         ptrdiff_t i = v - w->viewers;
@@ -255,6 +297,8 @@ static int world_run(world *w, const json_t *catalog, const char *policy, json_t
         err = day_run(w, d, visits);
     if (!err && w->eng)
         err = ka_engine_learn(w->eng);
+    if (!err && w->log)
+        err = log_flush(w);
     free(visits);
     finish(w);
     if (w->user_counts)
@@ -299,13 +343,15 @@ static int setup_make(const ka_sim_scenario *s, const json_t *catalog, setup *u)
 
 /* One world of u under policy (and the experiments exps, when not NULL). */
 static int world_go(const ka_sim_scenario *s, const setup *u, const char *policy, json_t *exps,
-                    ka_exp_counts *arm_counts, ka_sim_result *res)
+                    ka_exp_counts *arm_counts, ka_sim_result *res, ka_store *log)
 {
     world w = { .s = s, .titles = u->titles, .n_titles = u->n_titles, .viewers = u->viewers,
-                .res = res, .arm_counts = arm_counts, .r = ka_rng_new(1) };
+                .res = res, .arm_counts = arm_counts, .r = ka_rng_new(1), .log = log };
     memset(res, 0, sizeof *res);
     snprintf(res->policy, sizeof res->policy, "%s", policy);
     int err = w.r ? 0 : ka_error(KA_ENOMEM, "no memory");
+    if (!err && log && !(w.batch = malloc(LOG_BATCH * sizeof *w.batch)))
+        err = ka_error(KA_ENOMEM, "no memory");
     if (!err && arm_counts) {
         w.user_counts = calloc((size_t)s->users, sizeof *w.user_counts);
         w.user_arm = malloc((size_t)s->users);
@@ -320,6 +366,7 @@ static int world_go(const ka_sim_scenario *s, const setup *u, const char *policy
     ka_rng_free(w.r);
     free(w.user_counts);
     free(w.user_arm);
+    free(w.batch);
     return err;
 }
 
@@ -331,7 +378,7 @@ static int policy_ok(const char *name)
 }
 
 int ka_sim_run(const ka_sim_scenario *s, const json_t *catalog, const char *const *policies,
-               int n_policies, ka_sim_result *results)
+               int n_policies, ka_sim_result *results, ka_store *log)
 {
     for (int i = 0; i < n_policies; i++)
         if (policy_ok(policies[i]))
@@ -341,7 +388,7 @@ int ka_sim_run(const ka_sim_scenario *s, const json_t *catalog, const char *cons
     if (err)
         return err;
     for (int i = 0; !err && i < n_policies; i++)
-        err = world_go(s, &u, policies[i], NULL, NULL, &results[i]);
+        err = world_go(s, &u, policies[i], NULL, NULL, &results[i], i == 0 ? log : NULL);
     setup_free(&u);
     return err;
 }
@@ -372,7 +419,7 @@ int ka_sim_ab_run(const ka_sim_scenario *s, const json_t *catalog, const char *c
     setup u;
     int err = exps ? setup_make(s, catalog, &u) : ka_error(KA_ENOMEM, "no memory");
     if (!err) {
-        err = world_go(s, &u, control, exps, out->counts, &out->result);
+        err = world_go(s, &u, control, exps, out->counts, &out->result, NULL);
         setup_free(&u);
     }
     json_decref(exps);

@@ -14,8 +14,9 @@ int ka_store_add_event(ka_store *s, const ka_store_event *e)
         return ka_error(KA_EINVAL, "an event needs a client id and a type");
     ka_sql_res r;
     int err = KA_SQL(s, &r, "INSERT INTO events (client_id, type, user_key, title_id,"
-        " variant_number, experiment, arm, policy, propensity, value, ts, data, variant_id)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, {NOW}), $12, $13)"
+        " variant_number, experiment, arm, policy, propensity, value, ts, data, variant_id,"
+        " received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11, {NOW}),"
+        " $12, $13, COALESCE($14, {NOW}))"
         " ON CONFLICT (client_id) DO NOTHING", SQL_TEXT(e->client_id), SQL_TEXT(e->type),
         SQL_TEXT(e->user), SQL_TEXT(e->title_id),
         e->variant_number > 0 ? SQL_INT(e->variant_number) : SQL_NULL,
@@ -23,7 +24,7 @@ int ka_store_add_event(ka_store *s, const ka_store_event *e)
         e->propensity >= 0 ? SQL_REAL(e->propensity) : SQL_NULL,
         isnan(e->value) ? SQL_NULL : SQL_REAL(e->value),
         e->ts > 0 ? SQL_REAL(e->ts) : SQL_NULL, SQL_TEXT(e->data_json),
-        SQL_TEXT(e->variant_id));
+        SQL_TEXT(e->variant_id), e->received_at > 0 ? SQL_REAL(e->received_at) : SQL_NULL);
     if (err)
         return ka_store_errctx(err, "cannot store event %s", e->client_id);
     int added = r.changes > 0;

@@ -45,6 +45,32 @@ check_rc "a clip analysed into a store" 0
 ka_run "store" "${SIM[@]}" --db "$db" --policies thompson --json
 check_rc "over the store's catalogue" 0
 check "its one title was shown" test "$(jq .policies[0].impressions "$OUT")" -gt 0
+# a uniformly random log of the simulation, stored as a server would have: keyart ope's
+# estimates of each policy from it hold the policy's own (on-policy) click rate
+ka_run "log" "$KEYART_BIN" simulate --db "$db" --users 3000 --days 7 --log \
+    --policies uniform,thompson,seed --json
+check_rc "the first policy's events stored" 0
+cp "$OUT" "$WORK/onpolicy.json"
+check_eq "every impression stored" "$(jq .policies[0].impressions "$WORK/onpolicy.json")" \
+    "$(sqlite3 "$WORK/cat.db" "SELECT count(*) FROM events WHERE type = 'impression'")"
+for p in uniform thompson seed; do
+    ka_run "ope-$p" "$KEYART_BIN" ope --db "$db" --title faces --policy "$p" --level 0.95 --json
+    check_rc "ope of $p on the simulated log" 0
+    ctr=$(jq --arg p "$p" '.policies[] | select(.policy == $p) | .ctr' "$WORK/onpolicy.json")
+    check_eq "ope used every impression ($p)" "$(jq .policies[0].impressions "$WORK/onpolicy.json")" \
+        "$(jq .log.impressions.used "$OUT")"
+    for est in ips snips dr; do
+        check_eq "$p's on-policy ctr $ctr is in $est's 95% interval" "true" \
+            "$(jq --argjson c "$ctr" ".estimates.$est.ci | .lo <= \$c and \$c <= .hi" "$OUT")"
+    done
+done
+ka_run "log-again" "$KEYART_BIN" simulate --db "$db" --users 3000 --days 7 --log \
+    --policies uniform --json
+check_eq "the same run logged twice stores nothing new" \
+    "$(jq .policies[0].impressions "$WORK/onpolicy.json")" \
+    "$(sqlite3 "$WORK/cat.db" "SELECT count(*) FROM events WHERE type = 'impression'")"
+ka_run "log-nodb" "${SIM[@]}" --log
+check_rc "--log needs --db" 1
 ka_run "nodb" "${SIM[@]}" --db "sqlite:$WORK/none.db"
 check_rc "a database that is not there" 3
 

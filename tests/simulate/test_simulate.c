@@ -24,7 +24,7 @@ static void test_default_scenario(void)
     ka_sim_scenario s;
     ka_sim_scenario_default(&s);
     static ka_sim_result r[N_POLICIES], again[N_POLICIES];
-    CHECK_EQ_INT(ka_sim_run(&s, NULL, policies, N_POLICIES, r), 0);
+    CHECK_EQ_INT(ka_sim_run(&s, NULL, policies, N_POLICIES, r, NULL), 0);
     const ka_sim_result *random = &r[0], *ts = &r[1], *lin = &r[2], *oracle = &r[3];
     fprintf(stderr, "expected ctr: random %.4f, thompson %.4f (%+.1f%%), linucb %.4f (%+.1f%%),"
             " oracle %.4f; linucb reaches %.1f%% of the oracle (%.1f%% on the last day)\n",
@@ -51,10 +51,10 @@ static void test_default_scenario(void)
     CHECK(random->take_fraction > 0 && random->take_fraction < random->ctr);
     CHECK(random->completion > 0 && random->completion < 1);
     /* one seed, one run */
-    CHECK_EQ_INT(ka_sim_run(&s, NULL, policies, N_POLICIES, again), 0);
+    CHECK_EQ_INT(ka_sim_run(&s, NULL, policies, N_POLICIES, again, NULL), 0);
     CHECK(!memcmp(r, again, sizeof r));
     s.seed = 2;
-    CHECK_EQ_INT(ka_sim_run(&s, NULL, policies, 1, again), 0);
+    CHECK_EQ_INT(ka_sim_run(&s, NULL, policies, 1, again, NULL), 0);
     CHECK(again[0].clicks != r[0].clicks);
 }
 
