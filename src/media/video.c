@@ -132,6 +132,23 @@ static int find_stream_info(ka_video *v)
 
 static int pick_stream(AVFormatContext *fmt);
 
+/* A file FFmpeg failed to open whose content (not only its name) it recognises is a
+ * damaged one (an MP4 cut short), not something other than media: the format's
+ * first name, else NULL. */
+static int recognised_format(const char *url, char *name, size_t size)
+{
+    AVIOContext *pb = NULL;
+    const AVInputFormat *f = NULL;
+    if (avio_open(&pb, url, AVIO_FLAG_READ) < 0)
+        return 0;
+    int score = av_probe_input_buffer2(pb, &f, url, NULL, 0, 0);
+    avio_closep(&pb);
+    if (score <= AVPROBE_SCORE_EXTENSION || !f)
+        return 0;
+    snprintf(name, size, "%.*s", (int)strcspn(f->name, ","), f->name);
+    return 1;
+}
+
 static int open_demuxer(ka_video *v)
 {
     const char *path = v->path;
@@ -143,10 +160,14 @@ static int open_demuxer(ka_video *v)
     if (ret < 0) {
         if (ret == AVERROR(ENOENT) || ret == AVERROR(EACCES) || ret == AVERROR(EIO))
             return ka_error(KA_EIO, "cannot open %s: %s", path, av_why(ret));
+        char why[AV_ERROR_MAX_STRING_SIZE + 256], name[64];
+        snprintf(why, sizeof why, "%s", av_why(ret));
         if ((ret = check_refused(v)) < 0)
             return ret;
-        return ka_error(KA_EFORMAT, "%s is not a media file FFmpeg can read (%s)", path,
-                        av_why(ret));
+        if (recognised_format(url, name, sizeof name))
+            return ka_error(KA_EFORMAT, "%s is a damaged or truncated %s file FFmpeg cannot "
+                            "read (%s)", path, name, why);
+        return ka_error(KA_EFORMAT, "%s is not a media file FFmpeg can read (%s)", path, why);
     }
     if ((ret = check_declared(v, pick_stream(v->fmt))) < 0)
         return ret;
