@@ -228,7 +228,17 @@ run_keyart "max-pixels allows" 2 shots "$IN/size_321x241.mkv" --max-pixels 77361
 check_rc "shots --max-pixels 77361 takes 321x241 frames" 0
 run_keyart "enqueue 16K" 0 enqueue "$IN/size_16384.mkv" --db "sqlite:$WORK/q.db"
 expect_refusal "enqueue size_16384.mkv" "size_16384.mkv" "$TOO_BIG"
-check_eq "  no job was queued" "0" "$(sqlite3 "$WORK/q.db" 'SELECT count(*) FROM jobs' 2>/dev/null || echo 0)"
+check_eq "  no job was queued" "0" "$(sqlite3 "$WORK/q.db" 'SELECT count(*) FROM jobs' 2>&1 || true)"
+# a worker applies its own limit: a 640x360 job fails for good under --max-pixels 100000
+ka_run "enqueue still" "$KEYART_BIN" enqueue "$IN/still.png" --db "sqlite:$WORK/q.db"
+check_rc "enqueue still.png" 0
+ka_run "worker small limit" "$KEYART_BIN" worker --once --max-pixels 100000 -q \
+    --db "sqlite:$WORK/q.db" --artwork "$WORK/artwork"
+check_rc "worker --max-pixels 100000 on a 640x360 job: the job failed" 2
+check_grep "  saying why" "$ERR" \
+    'failed: .*640x360 rgb24 frames \(230400 pixels, counted as 460800 .*\) exceed --max-pixels 100000'
+check_eq "  and it is marked failed" "failed" \
+    "$(sqlite3 "$WORK/q.db" "SELECT state FROM jobs WHERE title_id = 'still'" 2>&1 || true)"
 for bad in 0 -1 abc 2147483648; do
     ka_run "max-pixels-$bad" "$KEYART_BIN" analyze "$IN/still.png" --max-pixels "$bad" --db none
     check_rc "analyze --max-pixels $bad is a usage error" 1
