@@ -191,6 +191,8 @@ typedef struct ka_analysis_opts {
     int min_candidates;             /* for short titles (24) */
     int threads;                    /* 0 = one per core */
     int small_width;                /* analysis copy width (128) */
+    int64_t max_pixels;             /* larger frames are refused before decoding
+                                     * (0 = KA_MAX_PIXELS_DEFAULT, keyart/media.h) */
     const char *spool_dir;          /* where candidates go; NULL = a new temp folder */
     int shots_only;                 /* find shots and defects, pick no candidates */
     ka_progress_fn progress;

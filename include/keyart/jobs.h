@@ -16,6 +16,8 @@ typedef struct ka_worker_opts {
     const char *name;               /* worker name, NULL = host:pid */
     double lease_s;                 /* 0 = 60 */
     int threads;                    /* decoder threads, 0 = per core */
+    int64_t max_pixels;             /* larger frames fail the job (0 = the default,
+                                     * KA_MAX_PIXELS_DEFAULT): this machine's memory */
     int quiet;
 } ka_worker_opts;
 

@@ -47,7 +47,17 @@ typedef struct ka_video_opts {
                                  * time_s stays on the whole file's timeline (pts - the
                                  * stream start time) while index counts from 0 */
     int small_width;            /* width of the analysis copy (default 128, <= 320) */
+    int64_t max_pixels;         /* refuse a video whose frames, coded or as displayed,
+                                 * have more pixels (0 = KA_MAX_PIXELS_DEFAULT, at
+                                 * most INT32_MAX); checked before any frame is decoded.
+                                 * Coded pixels count as 8-bit 4:2:0 ones: a format
+                                 * whose pictures take more memory counts in proportion
+                                 * (10 bits, 4:4:4: twice) */
 } ka_video_opts;
+
+/* The default limit on pixels per frame: 8192x4320 (DCI 8K; 7680x4320 UHD fits).
+ * It keeps an analysis's peak memory well under 2 GB (docs/hardening.md). */
+#define KA_MAX_PIXELS_DEFAULT (8192LL * 4320)
 
 /* The small analysis copy of a frame: 8-bit planes in display orientation, luma at
  * small_width x h, chroma (U, V) at half that in each direction. h follows the
@@ -71,8 +81,10 @@ typedef struct ka_frame {
 typedef struct ka_video ka_video;
 
 /* Opens path, picks the first default video stream (else the first video stream)
- * and starts a decode thread that runs ahead of the caller. Errors: KA_EIO,
- * KA_EEMPTY, KA_EFORMAT, KA_ENOVIDEO, KA_EUNSUPPORTED, each with a message. */
+ * and starts a decode thread that runs ahead of the caller. Errors: KA_EIO (also
+ * for a folder, a FIFO or a device: only regular files and URLs are read),
+ * KA_EEMPTY, KA_EFORMAT, KA_ENOVIDEO, KA_EUNSUPPORTED (also frames over
+ * max_pixels), each with a message. */
 int ka_video_open(const char *path, const ka_video_opts *opts, ka_video **out);
 const ka_video_info *ka_video_get_info(const ka_video *v);
 /* Next frame in presentation order: returns 1 and sets *out (caller frees), 0 at

@@ -265,6 +265,10 @@ typedef struct ka_enqueue_opts {
     const char *const *stage_opts;
     int n_stage_opts;
     const char *ranker_json;
+    /* The pixel limit the video is opened with to read its length (0 = the default,
+     * KA_MAX_PIXELS_DEFAULT): a video no worker would take is refused here. Not stored:
+     * each worker applies its own (ka_worker_opts.max_pixels). */
+    int64_t max_pixels;
 } ka_enqueue_opts;
 
 /* Adds a title (one job, or its segments and a merge job, all with the options);

@@ -233,7 +233,8 @@ int ka_analyze_stages(const char *path, const char *title_id, const ka_analysis_
     }
     ka_video *v = NULL;
     ka_video_opts vo = { .threads = o.threads, .small_width = o.small_width,
-                         .start_s = o.start_s, .end_s = o.end_s };
+                         .start_s = o.start_s, .end_s = o.end_s,
+                         .max_pixels = o.max_pixels };
     err = ka_video_open(path, &vo, &v);
     if (!err)
         err = analyze_video(&r, v, &o, stages);

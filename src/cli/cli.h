@@ -80,10 +80,11 @@ typedef struct ka_cli_cmd {
  * KA_CLI_ROW_* macros are their rows (the argument ends the help text). */
 enum { KA_CLI_OPT_MODELS = 0x1000, KA_CLI_OPT_DETECTOR, KA_CLI_OPT_DB, KA_CLI_OPT_STAGE,
        KA_CLI_OPT_JSON, KA_CLI_OPT_QUIET, KA_CLI_OPT_ARTWORK, KA_CLI_OPT_RANKER,
-       KA_CLI_OPT_FACE_MODELS, KA_CLI_OPT_FACE_DETECTOR };
+       KA_CLI_OPT_FACE_MODELS, KA_CLI_OPT_FACE_DETECTOR, KA_CLI_OPT_MAX_PIXELS };
 typedef struct ka_cli_common {
     const char *db, *artwork;   /* --db URL, --artwork DIR */
     int json, quiet;
+    int64_t max_pixels;         /* --max-pixels N; 0 = KA_MAX_PIXELS_DEFAULT */
     ka_cli_stage_opts stages;   /* --stage-opt, --models, --detector (checked) */
 } ka_cli_common;
 
@@ -98,6 +99,12 @@ typedef struct ka_cli_common {
 #define KA_CLI_ROW_RANKER(more) { "ranker", 0, "FILE", "the ranker that orders " \
     "candidates as artwork (keyart train-ranker; default: the one built in)" more, \
     KA_CLI_OPT_RANKER, NULL }
+/* The help states KA_MAX_PIXELS_DEFAULT (cmdtab.c asserts that they agree). */
+#define KA_CLI_ROW_MAX_PIXELS(more) { "max-pixels", 0, "N", "refuse a video whose frames " \
+    "have more than N pixels, coded or as displayed, before decoding any (1..2147483647; " \
+    "default 35389440, 8192x4320; 10-bit, 4:4:4 and RGB pixels count twice): it bounds " \
+    "the memory a frame takes" more, \
+    KA_CLI_OPT_MAX_PIXELS, NULL }
 #define KA_CLI_MODELS_HELP "face and object models, ':'-separated folders (default " \
     "$KEYART_MODELS, else PREFIX/share/keyart/models, after the source tree's models/ " \
     "when run from the build tree)"

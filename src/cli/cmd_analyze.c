@@ -44,6 +44,7 @@ static const ka_cli_opt analyze_opts[] = {
       NULL },
     { "min-shot", 0, "S", "minimum shot length in seconds (default 0.4)", O_MINSHOT, NULL },
     { "threads", 0, "N", "decoder threads (default: one per core)", O_THREADS, NULL },
+    KA_CLI_ROW_MAX_PIXELS(""),
     KA_CLI_ROW_DB(": the result is stored there, and the title's cast there names the "
                   "faces (keyart cast add); none: no cast, nothing stored"),
     KA_CLI_ROW_ARTWORK(""),
@@ -103,6 +104,7 @@ static int parse_args(const ka_cli_cmd *self, int argc, char **argv, analyze_arg
     a->artwork = com.artwork;
     a->json = com.json;
     a->quiet = com.quiet;
+    a->analysis.max_pixels = com.max_pixels;
     a->video = argv[first];
     if (!ka_genre_find(a->select.genre)) {
         fprintf(stderr, "keyart analyze: unknown genre '%s'; known:", a->select.genre);

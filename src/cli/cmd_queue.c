@@ -37,6 +37,7 @@ static const ka_cli_opt enqueue_opts[] = {
       "seconds that workers analyse in parallel, then merge (default: no splitting)",
       O_SEGMENT, NULL },
     { "overlap", 0, "S", "context decoded around each segment (default 5)", O_OVERLAP, NULL },
+    KA_CLI_ROW_MAX_PIXELS(": checked here, and by each worker with its own"),
     KA_CLI_ROW_DB(""),
     KA_CLI_ROWS_STAGE,
     { 0 },
@@ -108,6 +109,7 @@ static int enqueue_run(const ka_cli_cmd *self, int argc, char **argv)
     } else {
         a.o.stage_opts = (const char *const *)com.stages.v;
         a.o.n_stage_opts = com.stages.n;
+        a.o.max_pixels = com.max_pixels;
         rc = enqueue_all(&a, com.db, first, argc, argv);
     }
     ka_cli_stage_opts_free(&com.stages);
@@ -119,7 +121,7 @@ const ka_cli_cmd ka_cli_enqueue = {
     .name = "enqueue", .operands = "*",
     .synopsis = "VIDEO... [--genre G] [--variants N] [--title-id ID] [--min-quality Q] "
         "[--quality-weights B,C,S,X,R,F] [--ranker FILE] [--stage-opt STAGE.OPTION=VALUE]... "
-        "[--segment S] [--overlap S] [--db URL]",
+        "[--segment S] [--overlap S] [--max-pixels N] [--db URL]",
     .summary = "add titles to the work queue",
     .description = "Adds each VIDEO to the work queue as a title for `keyart worker`, whose "
         "variants are chosen as `keyart analyze` with the same options would choose them: "
@@ -153,6 +155,7 @@ static const ka_cli_opt worker_opts[] = {
     { "name", 0, "NAME", "this worker's name in `keyart jobs` (default host:pid)", O_NAME,
       NULL },
     { "threads", 0, "N", "decoder threads (default: one per core)", O_THREADS, NULL },
+    KA_CLI_ROW_MAX_PIXELS(": a job whose video has larger ones fails"),
     KA_CLI_ROW_DB(""),
     KA_CLI_ROW_QUIET("print only errors"),
     { 0 },
@@ -204,6 +207,7 @@ static int worker_run(const ka_cli_cmd *self, int argc, char **argv)
         return ka_cli_exit(first);
     a.quiet = com.quiet;
     a.w.artwork_dir = com.artwork;
+    a.w.max_pixels = com.max_pixels;
     char name[256], host[200] = "host";
     gethostname(host, sizeof host - 1);
     snprintf(name, sizeof name, "%s:%ld", host, (long)getpid());
@@ -305,7 +309,7 @@ static int jobs_run(const ka_cli_cmd *self, int argc, char **argv)
 const ka_cli_cmd ka_cli_worker = {
     .name = "worker",
     .synopsis = "[--once | --drain] [--lease S] [--poll S] [--db URL] [--artwork DIR] "
-        "[--name NAME] [--threads N] [-q]",
+        "[--name NAME] [--threads N] [--max-pixels N] [-q]",
     .summary = "take jobs from the queue and analyse them",
     .description = "Takes jobs from the queue and analyses them until stopped (SIGINT / "
         "SIGTERM stop it after the current job). A job is held under a lease renewed by "

@@ -17,6 +17,7 @@ static const ka_cli_opt shots_opts[] = {
     { "format", 'f', "F", "json (default) or csv", O_FORMAT, NULL },
     { "min-shot", 'm', "S", "boundaries closer than S seconds are merged (default 0.4)",
       O_MINSHOT, NULL },
+    KA_CLI_ROW_MAX_PIXELS(""),
     KA_CLI_ROW_QUIET("no progress bar"),
     { 0 },
 };
@@ -47,6 +48,7 @@ static int shots_run(const ka_cli_cmd *self, int argc, char **argv)
     if (first < 0)
         return ka_cli_exit(first);
     ka_analysis_opts o = a.o;
+    o.max_pixels = com.max_pixels;
     int csv = a.csv, quiet = com.quiet;
     const char *path = argv[first];
     ka_progress prog;
@@ -80,7 +82,7 @@ static int shots_run(const ka_cli_cmd *self, int argc, char **argv)
 
 const ka_cli_cmd ka_cli_shots = {
     .name = "shots", .operands = "VIDEO",
-    .synopsis = "VIDEO [--format json|csv] [--min-shot SECONDS] [--quiet]",
+    .synopsis = "VIDEO [--format json|csv] [--min-shot SECONDS] [--max-pixels N] [--quiet]",
     .summary = "shot boundaries (cuts, fades, dissolves) of VIDEO",
     .description = "Prints the shots of VIDEO: index, start_frame, end_frame (inclusive, "
         "0-based decoded frames in presentation order), start_s, end_s, transition_in "

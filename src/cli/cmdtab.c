@@ -10,7 +10,9 @@
 
 #include "cli.h"
 
-enum { WIDTH = 80, HELP_COL = 25, VAL_BASE = 0x10000 };
+enum { WIDTH = 80, HELP_COL = 25, VAL_BASE = 0x10000, NOT_COMMON = 2 };
+
+_Static_assert(KA_MAX_PIXELS_DEFAULT == 35389440, "KA_CLI_ROW_MAX_PIXELS's help states it");
 
 /* Prints text from column col (the first line starts at column first), filled to
  * width; with groups, breaks only at spaces outside brackets and parentheses, so that
@@ -158,10 +160,17 @@ static const ka_cli_opt *row_of(const ka_cli_opt *opts, int v)
     return NULL;
 }
 
-/* The options every command handles the same way, into com. */
+/* The options every command handles the same way, into com; NOT_COMMON for the
+ * command's own. */
 static int common_option(const ka_cli_opt *o, const char *arg, ka_cli_common *com)
 {
+    int n;
     switch (o->id) {
+    case KA_CLI_OPT_MAX_PIXELS:
+        if (ka_parse_int(arg, 1, INT32_MAX, &n))
+            return KA_CLI_BADVAL;
+        com->max_pixels = n;
+        return 0;
     case KA_CLI_OPT_DB: com->db = arg; return 0;
     case KA_CLI_OPT_ARTWORK: com->artwork = arg; return 0;
     case KA_CLI_OPT_JSON: com->json = 1; return 0;
@@ -170,7 +179,7 @@ static int common_option(const ka_cli_opt *o, const char *arg, ka_cli_common *co
     case KA_CLI_OPT_DETECTOR:
     case KA_CLI_OPT_MODELS:
         return ka_cli_stage_option(o->id, arg, &com->stages) ? KA_CLI_BAD : 0;
-    default: return 1;
+    default: return NOT_COMMON;
     }
 }
 
@@ -242,7 +251,7 @@ int ka_cli_parse(const ka_cli_cmd *c, int argc, char **argv, void *ctx, ka_cli_c
             rc = KA_CLI_BAD;
         } else {
             int r = common_option(o, optarg, com);
-            if (r > 0)
+            if (r == NOT_COMMON)
                 r = c->opt ? c->opt(ctx, o->id, optarg) : KA_CLI_BAD;
             if (r == KA_CLI_BADVAL)
                 fprintf(stderr, "keyart %s: bad value '%s' for --%s (see --help)\n", c->name,

@@ -169,6 +169,7 @@ static int analyse(const ka_job *j, const ka_worker_opts *o, ka_title **t)
     ka_analysis_opts ao;
     ka_analysis_opts_default(&ao);
     ao.threads = o->threads;
+    ao.max_pixels = o->max_pixels;
     ao.no_title_passes = 1;         /* once, with the cast (or at the merge) */
     ao.stage_opts = (const char *const *)j->stage_opts;
     ao.n_stage_opts = j->n_stage_opts;

@@ -8,6 +8,7 @@
 #include "media/media_internal.h"
 
 static _Thread_local char last_av_error[256];
+static _Thread_local unsigned refused_w, refused_h;  /* the last size FFmpeg refused */
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t tracked_lock = PTHREAD_MUTEX_INITIALIZER;
 static ka_video *tracked;       /* videos being decoded, for counting FFmpeg's errors */
@@ -70,6 +71,10 @@ static void ka_media_av_log(void *avcl, int level, const char *fmt, va_list vl)
     if (level <= AV_LOG_ERROR) {
         const char *msg = strstr(line, "] ");
         snprintf(last_av_error, sizeof last_av_error, "%s", msg ? msg + 2 : line);
+        /* imgutils' words, whoever logs them: a demuxer's header or a decoder */
+        const char *ps = strstr(line, "Picture size ");
+        if (ps && sscanf(ps, "Picture size %ux%u is invalid", &refused_w, &refused_h) != 2)
+            refused_w = refused_h = 0;
     }
     if (want_debug)
         ka_log(KA_LOG_DEBUG, "ffmpeg: %s", line);
@@ -78,4 +83,15 @@ static void ka_media_av_log(void *avcl, int level, const char *fmt, va_list vl)
 static void install_log(void) { av_log_set_callback(ka_media_av_log); }
 void ka_media_init_logging(void) { pthread_once(&log_once, install_log); }
 const char *ka_media_last_av_error(void) { return last_av_error; }
-void ka_media_clear_av_error(void) { last_av_error[0] = '\0'; }
+void ka_media_clear_av_error(void)
+{
+    last_av_error[0] = '\0';
+    refused_w = refused_h = 0;
+}
+
+int ka_media_refused_size(int64_t *w, int64_t *h)
+{
+    *w = refused_w;
+    *h = refused_h;
+    return refused_w > 0 && refused_h > 0;
+}

@@ -53,7 +53,7 @@ static int push_frame(dstate *s, ka_frame *f)
 {
     ka_video *v = s->v;
     pthread_mutex_lock(&v->lock);
-    while (v->q_count == KA_QUEUE_CAP && !atomic_load(&v->stop))
+    while (v->q_count >= v->q_cap && !atomic_load(&v->stop))
         pthread_cond_wait(&v->can_push, &v->lock);
     int stop = atomic_load(&v->stop);
     if (!stop) {

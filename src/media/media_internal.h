@@ -13,6 +13,11 @@
 #include "keyart/media.h"
 
 #define KA_QUEUE_CAP 6          /* decoded frames the decode thread may run ahead */
+/* What the decoder's threads and the queue may hold in pictures: very large frames
+ * get fewer of both (8K: 6 threads, 2 queued), so that memory does not grow with
+ * the machine's cores (tests/media/bad_media.sh, docs/hardening.md). */
+#define KA_DECODER_BYTES (256 << 20)
+#define KA_QUEUE_BYTES (128 << 20)
 #define KA_SMALL_DEFAULT 128
 #define KA_SMALL_MAX 320
 
@@ -47,6 +52,7 @@ struct ka_video {
     pthread_cond_t can_push, can_pop;
     ka_frame *queue[KA_QUEUE_CAP];
     int q_head, q_count;
+    int q_cap;                  /* frames queued at most: KA_QUEUE_CAP, fewer when large */
     atomic_int stop;            /* set by close: the thread must finish */
     int done;                   /* the thread has finished */
     int status;                 /* 0, or the error the thread ended with */
@@ -65,6 +71,9 @@ void *ka_video_decode_main(void *arg);
 /* The last error FFmpeg logged on this thread, "" when none (video.c). */
 const char *ka_media_last_av_error(void);
 void ka_media_clear_av_error(void);
+/* 1 and the size when FFmpeg refused a picture size ("Picture size WxH is invalid")
+ * on this thread since the last clear: a header or a frame too large for it. */
+int ka_media_refused_size(int64_t *w, int64_t *h);
 void ka_media_init_logging(void);
 /* Adds or removes v from the videos whose FFmpeg errors are counted. */
 void ka_media_track(ka_video *v, int on);

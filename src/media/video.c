@@ -2,6 +2,7 @@
  * geometry), and the caller's side of the frame queue. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libavutil/cpu.h>
 #include <libavutil/display.h>
+#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 
 #include "media/media_internal.h"
@@ -23,7 +26,16 @@ static const char *av_why(int err)
     return buf;
 }
 
-/* Missing, unreadable, directory or empty: answered before FFmpeg sees the path. */
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO (named pipe)"
+         : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : "not a regular file";
+}
+
+/* Missing, unreadable, not a regular file or empty: answered before FFmpeg sees
+ * the path. A FIFO without a writer would block the open forever, a device may
+ * never end, and probing reads an input twice: only regular files are videos. */
 static int check_file(const char *path)
 {
     struct stat sb;
@@ -31,18 +43,110 @@ static int check_file(const char *path)
         return 0; /* a URL: FFmpeg's protocols decide */
     if (stat(path, &sb) != 0)
         return ka_error(KA_EIO, "cannot open %s: %s", path, strerror(errno));
-    if (S_ISDIR(sb.st_mode))
-        return ka_error(KA_EIO, "cannot open %s: it is a directory", path);
-    if (!S_ISREG(sb.st_mode)) /* a pipe or device: opening it here could block */
-        return access(path, R_OK) == 0 ? 0
-             : ka_error(KA_EIO, "cannot open %s: %s", path, strerror(errno));
-    int fd = open(path, O_RDONLY);
+    if (!S_ISREG(sb.st_mode))
+        return ka_error(KA_EIO, "cannot open %s: it is %s, not a video file", path,
+                        file_kind(sb.st_mode));
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0)
         return ka_error(KA_EIO, "cannot open %s: %s", path, strerror(errno));
     close(fd);
     if (sb.st_size == 0)
         return ka_error(KA_EEMPTY, "%s is empty (0 bytes)", path);
     return 0;
+}
+
+/* How many times an 8-bit 4:2:0 picture's memory a decoded picture of format fmt
+ * takes (10 bits or 4:4:4: twice); 1 when unknown or less. */
+static double format_weight(int fmt)
+{
+    int n = fmt >= 0 ? av_image_get_buffer_size(fmt, 64, 64, 1) : -1;
+    return n > 64 * 64 * 3 / 2 ? n / (64 * 64 * 1.5) : 1.0;
+}
+
+/* Frames over max_pixels are refused, coded (what the decoder allocates, counted
+ * in 8-bit 4:2:0 pixels: deeper or fuller formats count in proportion) or as
+ * displayed (what a candidate's RGB picture takes: an absurd sample aspect ratio
+ * can make a small frame huge). fmt is the pixel format, or -1. */
+static int check_pixels(const ka_video *v, int64_t w, int64_t h, int fmt, const char *what)
+{
+    double k = format_weight(fmt);
+    int64_t n = (int64_t)ceil((double)(w * h) * k);
+    if (n <= v->opts.max_pixels)
+        return 0;
+    if (k > 1.0)
+        return ka_error(KA_EUNSUPPORTED, "%s: its %lldx%lld %s frames (%lld pixels, counted "
+                        "as %lld for their size in memory) exceed --max-pixels %lld", v->path,
+                        (long long)w, (long long)h, av_get_pix_fmt_name(fmt),
+                        (long long)(w * h), (long long)n, (long long)v->opts.max_pixels);
+    return ka_error(KA_EUNSUPPORTED, "%s: its %s%lldx%lld frames (%lld pixels) exceed "
+                    "--max-pixels %lld", v->path, what, (long long)w, (long long)h,
+                    (long long)(w * h), (long long)v->opts.max_pixels);
+}
+
+/* The limit FFmpeg's decoders get. They count padded rows (a 321-pixel row as 352),
+ * so they get room to spare: the exact limit is check_pixels', on the sizes the
+ * stream declares; theirs stops what no header said (a PNG's, a size change
+ * mid-stream) from taking more than twice as much. */
+static int64_t decoder_limit(const ka_video *v)
+{
+    int64_t n = 2 * v->opts.max_pixels;
+    return n < (1 << 22) ? (1 << 22) : n > INT32_MAX ? INT32_MAX : n;
+}
+
+/* A size FFmpeg refused while reading a header or probing a frame (it stops at
+ * about 16384x16384 on its own, and probing decoders get max_pixels): said as such,
+ * not as a file it cannot read or a picture of unknown size. */
+static int check_refused(const ka_video *v)
+{
+    int64_t w, h;
+    if (!ka_media_refused_size(&w, &h))
+        return 0;
+    int ret = check_pixels(v, w, h, -1, "");
+    return ret < 0 ? ret : ka_error(KA_EUNSUPPORTED, "%s: its %lldx%lld frames are larger "
+                                    "than FFmpeg decodes", v->path, (long long)w, (long long)h);
+}
+
+/* The sizes a stream's header declares, checked before probing decodes anything. */
+static int check_declared(const ka_video *v, int idx)
+{
+    const AVCodecParameters *par = idx >= 0 ? v->fmt->streams[idx]->codecpar : NULL;
+    return par ? check_pixels(v, par->width, par->height, par->format, "") : 0;
+}
+
+/* Probing may decode a frame of each stream: its decoders get a limit too, so a
+ * header that lies (or a format without one, a PNG) cannot make them allocate much. */
+static int find_stream_info(ka_video *v)
+{
+    unsigned n = v->fmt->nb_streams;
+    AVDictionary **o = n ? calloc(n, sizeof *o) : NULL;
+    if (n && !o)
+        return AVERROR(ENOMEM);
+    for (unsigned i = 0; i < n; i++)
+        av_dict_set_int(&o[i], "max_pixels", decoder_limit(v), 0);
+    int ret = avformat_find_stream_info(v->fmt, o);
+    for (unsigned i = 0; i < n; i++)
+        av_dict_free(&o[i]);
+    free(o);
+    return ret;
+}
+
+static int pick_stream(AVFormatContext *fmt);
+
+/* A file FFmpeg failed to open whose content (not only its name) it recognises is a
+ * damaged one (an MP4 cut short), not something other than media: the format's
+ * first name, else NULL. */
+static int recognised_format(const char *url, char *name, size_t size)
+{
+    AVIOContext *pb = NULL;
+    const AVInputFormat *f = NULL;
+    if (avio_open(&pb, url, AVIO_FLAG_READ) < 0)
+        return 0;
+    int score = av_probe_input_buffer2(pb, &f, url, NULL, 0, 0);
+    avio_closep(&pb);
+    if (score <= AVPROBE_SCORE_EXTENSION || !f)
+        return 0;
+    snprintf(name, size, "%.*s", (int)strcspn(f->name, ","), f->name);
+    return 1;
 }
 
 static int open_demuxer(ka_video *v)
@@ -56,10 +160,18 @@ static int open_demuxer(ka_video *v)
     if (ret < 0) {
         if (ret == AVERROR(ENOENT) || ret == AVERROR(EACCES) || ret == AVERROR(EIO))
             return ka_error(KA_EIO, "cannot open %s: %s", path, av_why(ret));
-        return ka_error(KA_EFORMAT, "%s is not a media file FFmpeg can read (%s)", path,
-                        av_why(ret));
+        char why[AV_ERROR_MAX_STRING_SIZE + 256], name[64];
+        snprintf(why, sizeof why, "%s", av_why(ret));
+        if ((ret = check_refused(v)) < 0)
+            return ret;
+        if (recognised_format(url, name, sizeof name))
+            return ka_error(KA_EFORMAT, "%s is a damaged or truncated %s file FFmpeg cannot "
+                            "read (%s)", path, name, why);
+        return ka_error(KA_EFORMAT, "%s is not a media file FFmpeg can read (%s)", path, why);
     }
-    ret = avformat_find_stream_info(v->fmt, NULL);
+    if ((ret = check_declared(v, pick_stream(v->fmt))) < 0)
+        return ret;
+    ret = find_stream_info(v);
     if (ret < 0 && v->fmt->nb_streams == 0)
         return ka_error(KA_EFORMAT, "%s is not a media file FFmpeg can read (%s)", path,
                         av_why(ret));
@@ -97,12 +209,36 @@ static int no_video_error(const ka_video *v)
                     fmt->nb_streams, audio);
 }
 
+/* Bytes of one decoded picture of the stream (its pixel format at its size). */
+static int64_t picture_bytes(const AVCodecParameters *par)
+{
+    int n = par->format >= 0 ? av_image_get_buffer_size(par->format, par->width, par->height, 1)
+                             : -1;
+    int64_t guess = (int64_t)par->width * par->height * 3;
+    return n > 0 ? n : guess > 0 ? guess : 1;
+}
+
+/* Decoder threads and queued frames, fewer for frames so large that they would
+ * hold more than KA_DECODER_BYTES and KA_QUEUE_BYTES; an explicit thread count too. */
+static void size_buffers(ka_video *v, const AVCodecParameters *par)
+{
+    int64_t pic = picture_bytes(par);
+    int threads = v->opts.threads > 0 ? v->opts.threads : av_cpu_count() + 1;
+    int64_t most = 1 + KA_DECODER_BYTES / pic;
+    if (threads > 16)
+        threads = 16;           /* FFmpeg's own bound for its automatic count */
+    v->dec->thread_count = threads > most ? (int)most : threads;
+    int64_t queue = KA_QUEUE_BYTES / pic;
+    v->q_cap = queue < 2 ? 2 : queue > KA_QUEUE_CAP ? KA_QUEUE_CAP : (int)queue;
+}
+
 static int open_decoder(ka_video *v)
 {
     const AVCodecParameters *par = v->st->codecpar;
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
     if (!codec && par->codec_id == AV_CODEC_ID_NONE)
-        return ka_error(KA_EUNSUPPORTED, "%s: its video codec is unknown to FFmpeg", v->path);
+        return ka_error(KA_EUNSUPPORTED, "%s: its video codec is unknown to FFmpeg, or its "
+                        "header is damaged or cut short", v->path);
     if (!codec)
         return ka_error(KA_EUNSUPPORTED, "%s: this FFmpeg has no decoder for its video codec "
                         "'%s'", v->path, avcodec_get_name(par->codec_id));
@@ -112,8 +248,9 @@ static int open_decoder(ka_video *v)
     if (avcodec_parameters_to_context(v->dec, par) < 0)
         return ka_error(KA_EUNSUPPORTED, "%s: bad codec parameters", v->path);
     v->dec->pkt_timebase = v->st->time_base;
-    v->dec->thread_count = v->opts.threads > 0 ? v->opts.threads : 0;
+    size_buffers(v, par);
     v->dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    v->dec->max_pixels = decoder_limit(v);
     ka_media_clear_av_error();
     int ret = avcodec_open2(v->dec, codec, NULL);
     if (ret < 0)
@@ -142,7 +279,8 @@ static int stream_rotation(const AVStream *st)
     return ((cw % 360) + 360) % 360;
 }
 
-/* The stream's duration, else Matroska's per-stream DURATION tag, else the file's.
+/* The stream's duration, else Matroska's per-stream DURATION tag (its end time),
+ * else the file's.
  * Where the stream should end is only trusted from the first two, or from the file
  * when it has no other stream; it tells a cut-off file from a clean end. */
 static void fill_duration(ka_video *v)
@@ -156,8 +294,11 @@ static void fill_duration(ka_video *v)
         in->duration_s = st->duration * av_q2d(st->time_base);
         v->expected_end_s = in->start_pts_s + in->duration_s;
     } else if (tag && sscanf(tag->value, "%d:%d:%lf", &h, &m, &sec) == 3) {
-        in->duration_s = h * 3600.0 + m * 60.0 + sec;
-        v->expected_end_s = in->start_pts_s + in->duration_s;
+        /* where the stream ends, not its length: a stream that starts late (video
+         * after a title card of audio) is not cut off by its start time */
+        double end = h * 3600.0 + m * 60.0 + sec;
+        in->duration_s = end > in->start_pts_s ? end - in->start_pts_s : end;
+        v->expected_end_s = end > in->start_pts_s ? end : 0;
     } else if (v->fmt->duration != AV_NOPTS_VALUE && v->fmt->duration > 0) {
         in->duration_s = v->fmt->duration / (double)AV_TIME_BASE;
         int64_t fs = v->fmt->start_time;
@@ -177,9 +318,9 @@ static void fill_info(ka_video *v)
     in->rotation = stream_rotation(st);
     AVRational sar = av_guess_sample_aspect_ratio(v->fmt, (AVStream *)st, NULL);
     in->sar = sar.num > 0 && sar.den > 0 ? av_q2d(sar) : 1.0;
-    int dw = (int)lround(par->width * in->sar), dh = par->height;
-    if (dw < 1)
-        dw = 1;
+    /* clamped, not wrapped: an absurd aspect ratio must still fail check_pixels */
+    double dwf = fmin(round(par->width * in->sar), INT_MAX);
+    int dw = dwf < 1 ? 1 : (int)dwf, dh = par->height;
     in->width = in->rotation % 180 ? dh : dw;
     in->height = in->rotation % 180 ? dw : dh;
     AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
@@ -209,6 +350,11 @@ static int check_opts(const char *path, const ka_video_opts *o, ka_video_opts *o
         (d.end_s > 0 && d.end_s <= d.start_s) || d.end_s < 0)
         return ka_error(KA_EINVAL, "%s: bad decode options (small_width %d, threads %d, "
                         "range %g..%g s)", path, d.small_width, d.threads, d.start_s, d.end_s);
+    if (d.max_pixels == 0)
+        d.max_pixels = KA_MAX_PIXELS_DEFAULT;
+    if (d.max_pixels < 0 || d.max_pixels > INT32_MAX)
+        return ka_error(KA_EINVAL, "%s: bad pixel limit %lld (1..%d)", path,
+                        (long long)d.max_pixels, INT32_MAX);
     d.small_width &= ~1;
     *out = d;
     return 0;
@@ -226,12 +372,21 @@ static int setup(ka_video *v)
     for (unsigned i = 0; i < v->fmt->nb_streams; i++)
         if ((int)i != idx)
             v->fmt->streams[i]->discard = AVDISCARD_ALL;
-    if ((ret = open_decoder(v)) < 0)
+    const AVCodecParameters *par = v->st->codecpar;
+    int unknown = par->width <= 0 || par->height <= 0;
+    char why[256];      /* what probing found wrong, before the decoder's open clears it */
+    snprintf(why, sizeof why, "%s%s", unknown && *ka_media_last_av_error() ? ": " : "",
+             ka_media_last_av_error());
+    if ((ret = unknown ? check_refused(v)
+                       : check_pixels(v, par->width, par->height, par->format, "")) < 0 ||
+        (ret = open_decoder(v)) < 0)
         return ret;
-    if (v->st->codecpar->width <= 0 || v->st->codecpar->height <= 0)
+    if (unknown)
         return ka_error(KA_EDECODE, "%s: no picture of its %s stream could be decoded "
-                        "(unknown size)", v->path, avcodec_get_name(v->st->codecpar->codec_id));
+                        "(unknown size%s)", v->path, avcodec_get_name(par->codec_id), why);
     fill_info(v);
+    if ((ret = check_pixels(v, v->info.width, v->info.height, -1, "displayed ")) < 0)
+        return ret;
     int sw = v->opts.small_width;
     int sh = (int)lround((double)sw * v->info.height / v->info.width / 2.0) * 2;
     if (sh < 2)

@@ -145,7 +145,7 @@ static int enqueue_title(ka_store *s, const char *video, title_spec *t, int64_t 
     if (!realpath(video, abs))
         return ka_error(KA_EIO, "%s: cannot enqueue: %s", video, strerror(errno));
     ka_video *v = NULL;
-    ka_video_opts vo = { .threads = 1, .small_width = 64 };
+    ka_video_opts vo = { .threads = 1, .small_width = 64, .max_pixels = t->o->max_pixels };
     int err = ka_video_open(abs, &vo, &v);
     if (err)
         return err;

@@ -20,6 +20,11 @@
 #define KA_UF_W 320
 #define KA_UF_H 240
 #define KA_UF_THRESHOLD 0.7f
+/* Tiling a very long picture: a pass per tile costs a network run, so a strip of
+ * 2000x8 would take hundreds for one candidate; a short side under KA_UF_MIN_TILE
+ * pixels holds no face, and KA_UF_MAX_TILES still covers pictures up to 10:1. */
+#define KA_UF_MIN_TILE 24
+#define KA_UF_MAX_TILES 8
 #define KA_CASCADE_SIDE 480
 #define KA_YUNET_SIDE 640
 
@@ -211,13 +216,16 @@ static int ka_detect_uf(ka_vision *v, ka_cv_net *net, const ka_image *work, ka_f
     /* far from 4:3: tiles of 4:3 along the long side, overlapping by a third */
     float aspect = (float)work->width / (float)work->height, want = 4.0f / 3.0f;
     float off = aspect > want ? aspect / want : want / aspect;
-    if (err || off < 2.0f)
+    if (err || off < 2.0f || (work->width < work->height ? work->width : work->height) <
+        KA_UF_MIN_TILE)
         return err;
     int tw = aspect > want ? (int)lroundf((float)work->height * want) : work->width;
     int th = aspect > want ? work->height : (int)lroundf((float)work->width / want);
     int span = aspect > want ? work->width - tw : work->height - th;
     int step = (aspect > want ? tw : th) * 2 / 3;
     int tiles = step > 0 ? (span + step - 1) / step + 1 : 1;
+    if (tiles > KA_UF_MAX_TILES)
+        tiles = KA_UF_MAX_TILES;   /* spread evenly: they overlap less, then not at all */
     for (int i = 0; i < tiles && !err; i++) {
         int o = tiles > 1 ? (int)((long long)span * i / (tiles - 1)) : 0;
         ka_rect r = aspect > want ? (ka_rect){ o, 0, tw, th } : (ka_rect){ 0, o, tw, th };
