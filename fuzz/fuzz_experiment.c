@@ -12,7 +12,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    int status = ka_fuzz_serve_request("experiment_create", NULL, data, size);
+    int status = ka_fuzz_serve_request("experiment_create", NULL, data, size, NULL);
     /* made, refused (400, 422), or a name taken (409): never a server error */
     FUZZ_CHECK(status == 201 || status == 400 || status == 409 || status == 422);
     return 0;

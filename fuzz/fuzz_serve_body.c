@@ -15,10 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const routes[] = { "experiment_ship", "experiment_start",
                                           "experiment_stop" };
-    int status = ka_fuzz_serve_request("artwork_batch", NULL, data, size);
+    int status = ka_fuzz_serve_request("artwork_batch", NULL, data, size, NULL);
     FUZZ_CHECK(status == 200 || status == 400);
     for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
-        status = ka_fuzz_serve_request(routes[i], KA_FUZZ_EXPERIMENT, data, size);
+        status = ka_fuzz_serve_request(routes[i], KA_FUZZ_EXPERIMENT, data, size, NULL);
         FUZZ_CHECK(status < 500);
     }
     return 0;

@@ -115,7 +115,7 @@ static void reset(void)
 }
 
 int ka_fuzz_serve_request(const char *route, const char *param, const uint8_t *body,
-                          size_t len)
+                          size_t len, void (*after)(ka_store *db, int status))
 {
     ka_req r = { .srv = server, .t0 = ka_serve_now_ns() };
     r.route = route_named(route, &r.route_index);
@@ -128,6 +128,11 @@ int ka_fuzz_serve_request(const char *route, const char *param, const uint8_t *b
     r.route->handler(&r);
     free(r.body);
     FUZZ_CHECK(r.replied && r.status >= 200 && r.status < 600);
+    if (after) {
+        pthread_mutex_lock(&server->db_lock);
+        after(server->db, r.status);
+        pthread_mutex_unlock(&server->db_lock);
+    }
     reset();
     return r.status;
 }

@@ -12,11 +12,14 @@
 /* Starts the server once (on a scratch SQLite database with two titles of four
  * variants and one running experiment); aborts when it cannot. */
 void ka_fuzz_serve_init(void);
+struct ka_store;
+
 /* Hands body to the handler of route (its name in routes.c, e.g. "events"), as
  * libmicrohttpd would after the headers were admitted, with param as the route's {}
- * segment; then puts the database back as it was, so inputs do not depend on each
- * other. Returns the status replied; aborts when the handler did not reply. */
+ * segment; calls after (when not NULL) with the database and the status replied;
+ * then puts the database back as it was, so inputs do not depend on each other.
+ * Returns the status; aborts when the handler did not reply. */
 int ka_fuzz_serve_request(const char *route, const char *param, const uint8_t *body,
-                          size_t len);
+                          size_t len, void (*after)(struct ka_store *db, int status));
 
 #endif
