@@ -128,6 +128,8 @@ int ka_fuzz_serve_request(const char *route, const char *param, const uint8_t *b
     r.route->handler(&r);
     free(r.body);
     FUZZ_CHECK(r.replied && r.status >= 200 && r.status < 600);
+    if (getenv("KEYART_FUZZ_VERBOSE"))     /* to see what a seed reaches */
+        fprintf(stderr, "fuzz fixture: %s: %d\n", route, r.status);
     if (after) {
         pthread_mutex_lock(&server->db_lock);
         after(server->db, r.status);
