@@ -1,12 +1,13 @@
 /* fuzz_events.c: POST /v1/events bodies (serve/api_events.c) through the real
- * handler of a real server (serve_fixture.c): every batch is answered, good events
- * are stored, bad ones refused one by one. The events kept are then read back as
+ * handler of a real server (serve_fixture.c): every batch is answered, and every
+ * event of a batch is accepted, a duplicate or refused with its reason (the
+ * server's metrics count each as the reply does). The events kept are then read back as
  * keyart's own off-policy log (serve/ope_log.c, `keyart ope --db`), with a learned
  * policy's probabilities, and evaluated. */
 #include <math.h>
 
 #include "keyart/experiment.h"
-#include "keyart/serve.h"
+#include "serve/serve_priv.h"
 #include "fuzz.h"
 #include "serve_fixture.h"
 
@@ -67,10 +68,35 @@ static void ope_log(struct ka_store *db, int status)
     }
 }
 
+/* The events of a batch the server takes one by one: a JSON object with only
+ * "events", a list of 1..max_events (api_events.c refuses anything else whole). */
+static size_t batch_size(const uint8_t *data, size_t size, int max_events)
+{
+    json_t *j = size ? json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES |
+                                  JSON_DECODE_ANY, NULL) : NULL;
+    const json_t *events = json_object_get(j, "events");
+    size_t n = json_is_object(j) && json_object_size(j) == 1 && json_is_array(events)
+             ? json_array_size(events) : 0;
+    json_decref(j);
+    return n <= (size_t)max_events ? n : 0;
+}
+
+/* Events the reply counted: accepted (per type), duplicates, refused. */
+static uint64_t counted(const ka_metrics *m)
+{
+    uint64_t n = atomic_load(&m->events_duplicate) + atomic_load(&m->events_rejected);
+    for (int k = 0; k < KA_EVENT_COUNT; k++)
+        n += atomic_load(&m->events[k]);
+    return n;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    ka_server *s = ka_fuzz_server();
+    uint64_t before = counted(&s->metrics);
     int status = ka_fuzz_serve_request("events", NULL, data, size, ope_log);
     /* a body is the client's fault or fine: never a server error */
     FUZZ_CHECK(status == 200 || status == 400);
+    FUZZ_CHECK(counted(&s->metrics) - before == batch_size(data, size, s->o.max_events));
     return 0;
 }

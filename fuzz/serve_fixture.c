@@ -92,6 +92,11 @@ void ka_fuzz_serve_init(void)
     }
 }
 
+ka_server *ka_fuzz_server(void)
+{
+    return server;
+}
+
 static const ka_route *route_named(const char *name, int *index)
 {
     int n;

@@ -13,6 +13,10 @@
  * variants and one running experiment); aborts when it cannot. */
 void ka_fuzz_serve_init(void);
 struct ka_store;
+struct ka_server;
+
+/* The fixture's server (its metrics count what requests did). */
+struct ka_server *ka_fuzz_server(void);
 
 /* Hands body to the handler of route (its name in routes.c, e.g. "events"), as
  * libmicrohttpd would after the headers were admitted, with param as the route's {}
