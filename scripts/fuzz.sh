@@ -25,9 +25,9 @@ if ! command -v clang >/dev/null 2>&1; then
     exit 1
 fi
 if [ -f "$BUILD/meson-private/coredata.dat" ]; then
-    CC=clang CXX=clang++ meson setup --reconfigure "$BUILD" "${OPTS[@]}" >/dev/null
+    CC=clang CXX=clang++ meson setup --reconfigure "$BUILD" "${OPTS[@]}"
 else
-    CC=clang CXX=clang++ meson setup "$BUILD" "${OPTS[@]}" >/dev/null
+    CC=clang CXX=clang++ meson setup "$BUILD" "${OPTS[@]}"
 fi
 # the targets only: not the program, its man page or the benchmarks
 ninja -C "$BUILD" fuzz-targets
