@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # run-tests.sh [meson test args]: installs what is missing, builds keyart with
-# AddressSanitizer and UBSan in build-test/, runs the whole test suite, and ends with
-# one line `N passed, N failed` (`, N skipped` when some were skipped). Exits
-# non-zero when a test failed, the build failed, or no test ran. The store tests get
-# a throwaway PostgreSQL server (scripts/pg-test-cluster.sh) for the run.
+# AddressSanitizer and UBSan in build-test/, runs the whole test suite, then fuzzes
+# every fuzz target for a bounded time (scripts/fuzz.sh: clang, build-fuzz/, suite
+# fuzz), and ends with one line `N passed, N failed` (`, N skipped` when some were
+# skipped) over both runs. Exits non-zero when a test failed, a build failed, or no
+# test ran. The store tests get a throwaway PostgreSQL server
+# (scripts/pg-test-cluster.sh) for the run. Fuzzing runs when no meson test args are
+# given, unless KEYART_FUZZ=0 (KEYART_FUZZ=1: always); KEYART_FUZZ_SECONDS sets each
+# target's time (30).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,13 +26,15 @@ configure() {
     fi
 }
 
-# Counts results in meson's JSON test log: "passed failed skipped".
+FUZZ_LOG=build-fuzz/meson-logs/testlog.json
+
+# Counts results in meson's JSON test logs ($@): "passed failed skipped".
 count_results() {
     jq -rs '
       def n(f): map(select(.result | f)) | length;
       [n(. == "OK" or . == "EXPECTEDFAIL"),
        n(. == "FAIL" or . == "ERROR" or . == "TIMEOUT" or . == "UNEXPECTEDPASS"),
-       n(. == "SKIP")] | @tsv' "$LOG"
+       n(. == "SKIP")] | @tsv' "$@"
 }
 
 ./scripts/setup.sh
@@ -63,12 +69,30 @@ if [ ! -s "$LOG" ]; then
     echo "0 passed, 0 failed"
     exit 1
 fi
-if ! counts=$(count_results) || [ -z "$counts" ]; then
-    log "cannot read $LOG"
+
+# Fuzzing, after the suite (docs/fuzzing.md). A fuzzing run that could not build or
+# left no log counts as one failure.
+fuzz_failed=0
+logs=("$LOG")
+if [ "${KEYART_FUZZ:-}" = 1 ] || { [ "${KEYART_FUZZ:-}" != 0 ] && [ $# -eq 0 ]; }; then
+    rm -f "$FUZZ_LOG"
+    fuzz_status=0
+    ./scripts/fuzz.sh || fuzz_status=$?
+    if [ -s "$FUZZ_LOG" ]; then
+        logs+=("$FUZZ_LOG")
+    else
+        log "fuzzing did not run (scripts/fuzz.sh exited with $fuzz_status)"
+        fuzz_failed=1
+    fi
+fi
+
+if ! counts=$(count_results "${logs[@]}") || [ -z "$counts" ]; then
+    log "cannot read ${logs[*]}"
     echo "0 passed, 1 failed"
     exit 1
 fi
 read -r passed failed skipped <<<"$counts"
+failed=$((failed + fuzz_failed))
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
 else

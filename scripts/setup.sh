@@ -18,6 +18,7 @@ APT_PACKAGES=(
     libmicrohttpd-dev curl wrk
     python3-jsonschema
     man-db groff-base bsdextrautils
+    clang libclang-rt-14-dev
 )
 # npm fetches the face pack: Debian's package, unless an npm is already on PATH
 # (NodeSource's nodejs bundles one and conflicts with Debian's npm).

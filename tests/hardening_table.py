@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """hardening_table.py DOC BUILDDIR: docs/hardening.md against the test suite. Every test
-a row names (in backticks, in its last column) must be a test of the build, and every
+a row names (in backticks, in its last column) must be a test of the build (a
+fuzz_X of the fuzzing build: its fuzz_replay_X here), and every
 test of the hardening suites must have a row, so the table stays what the tests do."""
 import json
 import re
@@ -34,7 +35,9 @@ def main():
     bad = 0
     named = rows(doc)
     for t, n in sorted(named):
-        if t not in names:
+        # fuzz_X runs in the clang fuzzing build; this build replays it as fuzz_replay_X
+        fuzzed = t.startswith('fuzz_') and 'fuzz_replay_' + t[len('fuzz_'):] in names
+        if t not in names and not fuzzed:
             print('%s:%d: `%s` is not a test of this build' % (doc, n, t))
             bad += 1
     covered = {t for t, _ in named}

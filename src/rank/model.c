@@ -69,12 +69,26 @@ static int ka_ranker_bad(const char *source, const char *what)
     return ka_error(KA_EFORMAT, "%s: not a keyart ranker: %s", source, what);
 }
 
+/* s into out, cut at a character boundary when it is too long: a UTF-8 string cut
+ * inside a character is no JSON string (the ranker's file, metadata.json). */
+static void ka_ranker_copy(char *out, size_t size, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= size) {
+        n = size - 1;
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
 static void ka_ranker_blank(ka_ranker *r, const char *source)
 {
     memset(r, 0, sizeof *r);
     for (int i = 0; i < KA_F_COUNT; i++)
         r->scale[i] = 1.0f;
-    snprintf(r->source, sizeof r->source, "%s", source);
+    ka_ranker_copy(r->source, sizeof r->source, source);
 }
 
 static int ka_ranker_number(json_t *v, float *out)
@@ -131,7 +145,7 @@ static int ka_ranker_from_json(json_t *root, const char *source, ka_ranker *r)
             (k > 0 && r->cut[k] < r->cut[k - 1]))
             return ka_ranker_bad(source, "\"cuts\" must be 3 ascending numbers");
     const char *on = json_string_value(json_object_get(root, "trained_on"));
-    snprintf(r->trained_on, sizeof r->trained_on, "%s", on ? on : "");
+    ka_ranker_copy(r->trained_on, sizeof r->trained_on, on ? on : "");
     json_t *nf = json_object_get(root, "frames");
     r->n_frames = json_is_integer(nf) ? (int)json_integer_value(nf) : 0;
     return 0;

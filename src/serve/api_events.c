@@ -127,6 +127,7 @@ static const char *check(const ka_serve_state *st, const json_t *ev, checked *c)
         return "an event is a JSON object";
     if ((key = ka_json_unknown_field(ev, fields))) {
         snprintf(c->why, sizeof c->why, "unknown field '%.40s'", key);
+        ka_utf8_scrub(c->why);      /* else the rejection is no JSON: the event vanished */
         return c->why;
     }
     c->e.client_id = str_field(ev, "id", 1, KA_EVENT_ID_MAX, c, &why);

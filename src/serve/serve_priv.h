@@ -337,6 +337,9 @@ enum MHD_Result ka_reply_buffer(ka_req *r, unsigned status, const char *type, vo
 enum MHD_Result ka_reply_store_error(ka_req *r, int err);
 /* A query parameter, NULL when absent. */
 const char *ka_req_query(ka_req *r, const char *name);
+/* Every byte of s that does not start a whole UTF-8 character becomes '?': text that
+ * quotes a client, cut to fit, may end inside one, and JSON strings must be UTF-8. */
+void ka_utf8_scrub(char *s);
 
 /* ---- paging.c: cursor pages of the lists that grow ---- */
 

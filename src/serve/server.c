@@ -99,6 +99,16 @@ static size_t utf8_seq(const unsigned char *s)
     return n;
 }
 
+void ka_utf8_scrub(char *s)
+{
+    for (char *c = s; *c;) {
+        size_t n = utf8_seq((const unsigned char *)c);
+        if (!n)
+            *c = '?', n = 1;
+        c += n;
+    }
+}
+
 static int utf8_ok(const char *s)
 {
     for (size_t n; *s; s += n)
@@ -115,12 +125,7 @@ enum MHD_Result ka_reply_error(ka_req *r, unsigned status, const char *fmt, ...)
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
     /* Messages quote what clients sent (URLs, headers): JSON strings must be UTF-8. */
-    for (char *c = why; *c;) {
-        size_t n = utf8_seq((const unsigned char *)c);
-        if (!n)
-            *c = '?', n = 1;
-        c += n;
-    }
+    ka_utf8_scrub(why);
     if (status >= 500 && !r->srv->o.quiet)
         fprintf(stderr, "keyart serve: %s: %s\n", r->route ? r->route->name : "?", why);
     json_t *j = json_pack("{s:{s:i, s:s}}", "error", "status", (int)status, "message", why);

@@ -43,12 +43,15 @@ int ka_store_errctx(int err, const char *fmt, ...)
     return ka_error(err, "%s%s%s", head, prev[0] ? ": " : "", prev);
 }
 
-/* The URL with any password replaced by "***", for messages. */
-static char *mask_password(const char *url)
+char *ka_store_url_mask(const char *url)
 {
-    char *m = strdup(url);
+    /* "***" may be longer than what it hides (an empty or short password): room for
+     * the user info's and for every password= parameter's to grow */
+    size_t n = strlen(url);
+    char *m = malloc(2 * n + 4);
     if (!m)
         return NULL;
+    memcpy(m, url, n + 1);
     char *scheme = strstr(m, "://");
     if (scheme) {
         char *auth = scheme + 3, *at = strchr(auth, '@'), *slash = strchr(auth, '/');
@@ -58,14 +61,14 @@ static char *mask_password(const char *url)
             memcpy(colon + 1, "***", 3);
         }
     }
-    char *pw = strstr(m, "password=");
-    if (pw) {
+    /* every one: libpq takes the last of a parameter given twice */
+    for (char *pw = strstr(m, "password="); pw; pw = strstr(pw + 9, "password=")) {
         char *end = pw + 9;
         while (*end && *end != '&' && *end != ' ')
             end++;
-        if (end - (pw + 9) >= 3) {
-            memcpy(pw + 9, "***", 3);
+        if (end > pw + 9) {
             memmove(pw + 12, end, strlen(end) + 1);
+            memcpy(pw + 9, "***", 3);
         }
     }
     return m;
@@ -74,6 +77,28 @@ static char *mask_password(const char *url)
 static int has_prefix(const char *s, const char *p)
 {
     return !strncasecmp(s, p, strlen(p));
+}
+
+int ka_store_url_parse(const char *url, const char *name, const char **path)
+{
+    *path = NULL;
+    if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://"))
+        return 0;
+    if (has_prefix(url, "sqlite:")) {
+        const char *p = url + 7;
+        if (!strncmp(p, "//", 2))
+            p += 2;
+        if (!*p)
+            return ka_error(KA_EINVAL, "database URL '%s' names no file (sqlite:PATH)", name);
+        *path = p;
+        return 0;
+    }
+    const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+    if (colon && (!slash || colon < slash))
+        return ka_error(KA_EINVAL, "unsupported database URL '%s': use sqlite:PATH, "
+                        "postgres://... or postgresql://...", name);
+    *path = url;
+    return 0;
 }
 
 int ka_store_open(const char *url, int flags, ka_store **out)
@@ -87,30 +112,17 @@ int ka_store_open_at(const char *url, int flags, int version, ka_store **out)
     if (!url || !*url)
         url = ka_store_default_url();
     ka_store *s = calloc(1, sizeof *s);
-    if (!s || !(s->url = strdup(url)) || !(s->name = mask_password(url))) {
+    if (!s || !(s->url = strdup(url)) || !(s->name = ka_store_url_mask(url))) {
         if (s) {
             free(s->url);
             free(s);
         }
         return ka_error(KA_ENOMEM, "no memory to open %s", url);
     }
-    int err;
-    if (has_prefix(url, "postgres://") || has_prefix(url, "postgresql://")) {
-        err = ka_store_pg_open(s, url);
-    } else if (has_prefix(url, "sqlite:")) {
-        const char *path = url + 7;
-        if (!strncmp(path, "//", 2))
-            path += 2;
-        err = *path ? ka_store_sqlite_open(s, path, flags)
-                    : ka_error(KA_EINVAL, "database URL '%s' names no file (sqlite:PATH)", url);
-    } else {
-        const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
-        if (colon && (!slash || colon < slash))
-            err = ka_error(KA_EINVAL, "unsupported database URL '%s': use sqlite:PATH, "
-                           "postgres://... or postgresql://...", s->name);
-        else
-            err = ka_store_sqlite_open(s, url, flags);
-    }
+    const char *path = NULL;
+    int err = ka_store_url_parse(url, s->name, &path);
+    if (!err)
+        err = path ? ka_store_sqlite_open(s, path, flags) : ka_store_pg_open(s, url);
     if (!err)
         err = ka_store_migrate(s, version);
     if (err) {

@@ -74,6 +74,13 @@ struct ka_store {
     int read_only;                  /* opened read-only: nothing may be written */
 };
 
+/* A database URL (ka_store_open's): *path is the SQLite file it names, NULL for a
+ * PostgreSQL URL (libpq reads it); KA_EINVAL when it is neither, the message quoting
+ * name (the URL without its password). */
+int ka_store_url_parse(const char *url, const char *name, const char **path);
+/* The URL with any password replaced by "***", for messages (malloc'd). */
+char *ka_store_url_mask(const char *url);
+
 /* Backends: fill s->ops, s->impl and the dialect words, or return an error. */
 int ka_store_sqlite_open(ka_store *s, const char *path, int flags);
 int ka_store_pg_open(ka_store *s, const char *conninfo);
