@@ -15,8 +15,14 @@ PREFIXES = ('serve_overload_',)
 
 def rows(doc):
     named = set()
+    in_table = False            # only the tables headed "| input or fault | ..."
     for n, line in enumerate(open(doc, encoding='utf-8'), 1):
-        if not line.startswith('|') or line.startswith('|---') or line.startswith('| input'):
+        if line.startswith('| input or fault'):
+            in_table = True
+            continue
+        if not line.startswith('|'):
+            in_table = False
+        if not in_table or line.startswith('|---'):
             continue
         cells = [c.strip() for c in line.strip().strip('|').split('|')]
         tests = re.findall(r'`([A-Za-z0-9_]+)`', cells[-1])
