@@ -65,20 +65,8 @@ echo "$URL" >"$WORK/url"
 N0=$(wc -l <"$C/acked" 2>/dev/null || echo 0)
 acked() { [ "$(wc -l <"$C/acked" 2>/dev/null || echo 0)" -ge "$1" ]; }
 check "a server not killed stores the client's batches" wait_for 60 acked $((N0 + 3))
-touch "$C/stop"
-wait "$CL" || true
-echo "       (batches sent $(wc -l <"$C/sent"), acknowledged $(wc -l <"$C/acked"), refused: $(sort "$C/refused" 2>/dev/null | uniq -c | tr -s ' ' | tr '\n' ',' || true))"
-check_eq "every acknowledged event is stored" "" "$(acked_missing "$DB" "$C")"
-check_eq "every batch sent, posted again, is taken" 0 "$(resend_all "$URL" "$C")"
-SENT=$(( $(wc -l <"$C/sent") * 4 ))
-check_eq "every event sent is stored, once" "$SENT $SENT" \
-    "$(db_sql "$DB" "SELECT count(*), count(DISTINCT client_id) FROM events" | tr '|' ' ')"
+client_done "$CL" "$C"
+events_settled "$URL" "$DB" "$C"
 check "the database passes integrity_check" sqlite_ok "${DB#sqlite:}"
-max_id() { db_sql "$DB" "SELECT max(id) FROM events"; }
-folded() { [ "$(curl -s "$URL/healthz" | jq -r .watermark)" == "$(max_id)" ]; }
-check "the server folds every stored event" wait_for 60 folded
-REP=$(report_vs_db "$URL" "$DB")
-check "the report counts each stored impression once ($REP)" test "${REP% | *}" == "${REP#* | }"
-check_eq "  all of them" "$SENT" "$(awk -F'[ =|]+' '{ print $2 + $4 }' <<<"${REP% | *}")"
 serve_stop last
 finish

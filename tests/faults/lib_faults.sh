@@ -226,3 +226,30 @@ report_vs_db() {
     echo "$rep | $(db_sql "$2" "SELECT arm || '=' || count(*) FROM events WHERE experiment = 'faults'
         AND type = 'impression' GROUP BY arm ORDER BY arm" | tr '\n' ' ' | sed 's/ $//')"
 }
+
+# client_done CLIENT_PID DIR: stops event_client (its pid and folder) and says how it
+# went: batches sent, acknowledged, refused (by status).
+client_done() {
+    touch "$2/stop"
+    wait "$1" || true
+    echo "       (batches sent $(wc -l <"$2/sent"), acknowledged $(wc -l <"$2/acked"), refused: $(sort "$2/refused" 2>/dev/null | uniq -c | tr -s ' ' | tr '\n' ',' || true))"
+}
+
+# events_settled URL DB DIR: what event_client's folder DIR says against the database
+# DB and the server at URL: every acknowledged event stored, every batch sent taken
+# when posted again, each event stored once, every event folded, and the experiment
+# report counting each stored impression once.
+events_settled() {
+    local url=$1 db=$2 dir=$3 sent rep
+    check_eq "every acknowledged event is stored" "" "$(acked_missing "$db" "$dir")"
+    check_eq "every batch sent, posted again, is taken" 0 "$(resend_all "$url" "$dir")"
+    sent=$(( $(wc -l <"$dir/sent") * 4 ))
+    check_eq "every event sent is stored, once" "$sent $sent" \
+        "$(db_sql "$db" "SELECT count(*), count(DISTINCT client_id) FROM events" | tr '|' ' ')"
+    folded() { [ "$(curl -s "$url/healthz" | jq -r .watermark)" == \
+                 "$(db_sql "$db" "SELECT max(id) FROM events")" ]; }
+    check "the server folds every stored event" wait_for 60 folded
+    rep=$(report_vs_db "$url" "$db")
+    check "the report counts each stored impression once ($rep)" test "${rep% | *}" == "${rep#* | }"
+    check_eq "  all of them" "$sent" "$(awk -F'[ =|]+' '{ print $2 + $4 }' <<<"${rep% | *}")"
+}

@@ -74,21 +74,9 @@ rand_sleep 0.5 2
 check "  and again" pg_restart
 N0=$(wc -l <"$C/acked")
 check "serve stores again after the restarts" wait_for 90 acked $((N0 + 10))
-touch "$C/stop"
-wait "$CL" || true
-echo "       (batches sent $(wc -l <"$C/sent"), acknowledged $(wc -l <"$C/acked"), refused: $(sort "$C/refused" 2>/dev/null | uniq -c | tr -s ' ' | tr '\n' ',' || true))"
-check_eq "every acknowledged event is stored" "" "$(acked_missing "$DB" "$C")"
-check_eq "every batch sent, posted again, is taken" 0 "$(resend_all "$URL" "$C")"
-SENT=$(( $(wc -l <"$C/sent") * 4 ))
-check_eq "every event sent is stored, once" "$SENT $SENT" \
-    "$(db_sql "$DB" "SELECT count(*), count(DISTINCT client_id) FROM events" | tr '|' ' ')"
+client_done "$CL" "$C"
 check_grep "serve connected again" "${LOG_OF[S]}" 'connection was lost; connected again'
-max_id() { db_sql "$DB" "SELECT max(id) FROM events"; }
-folded() { [ "$(curl -s "$URL/healthz" | jq -r .watermark)" == "$(max_id)" ]; }
-check "serve folds every stored event" wait_for 60 folded
-REP=$(report_vs_db "$URL" "$DB")
-check "the report counts each stored impression once ($REP)" test "${REP% | *}" == "${REP#* | }"
-check_eq "  all of them" "$SENT" "$(awk -F'[ =|]+' '{ print $2 + $4 }' <<<"${REP% | *}")"
+events_settled "$URL" "$DB" "$C"
 
 # ---- 3. down for longer than keyart waits for it (30 s)
 batch() {
