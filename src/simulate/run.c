@@ -68,8 +68,7 @@ static int log_event(world *w, const ka_store_event *e)
 {
     logged *l = &w->batch[w->n_batch++];
     l->e = *e;
-    snprintf(l->client_id, sizeof l->client_id, "sim-%llu-%lld",
-             (unsigned long long)w->s->seed, (long long)w->n_events);
+    snprintf(l->client_id, sizeof l->client_id, "%s", e->client_id);
     snprintf(l->variant_id, sizeof l->variant_id, "%s", e->variant_id ? e->variant_id : "");
     return w->n_batch == LOG_BATCH ? log_flush(w) : 0;
 }
@@ -104,8 +103,9 @@ static int event(world *w, const char *type, const ka_sim_viewer *v, const ka_si
 {
     if (!w->eng)
         return 0;
-    char id[32];
-    snprintf(id, sizeof id, "sim-%lld", (long long)++w->n_events);
+    char id[48];
+    snprintf(id, sizeof id, "sim-%llu-%lld", (unsigned long long)w->s->seed,
+             (long long)++w->n_events);
     ka_store_event e = {
         .client_id = id, .type = type, .user = v->id, .title_id = t->id,
         .variant_number = var->number, .variant_id = c->variant_id[0] ? c->variant_id : NULL,
