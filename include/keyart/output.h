@@ -45,4 +45,16 @@ void ka_output_abort(const char *stage);
 #ifdef __cplusplus
 }
 #endif
+/* The dashboard's files (web/), built into the library so that `keyart serve` and the
+ * offline report need nothing from disk: a file's name ("app.js"), its media type, its
+ * bytes (followed by a NUL, so text files are C strings too) and their number. */
+typedef struct ka_web_file {
+    const char *name, *type;
+    const unsigned char *data;
+    size_t size;
+} ka_web_file;
+
+/* The file called name; NULL when there is none. */
+const ka_web_file *ka_web_file_find(const char *name);
+
 #endif

@@ -43,4 +43,8 @@ void ka_sheet_size(int n, int thumb_h, int *width, int *height);
 int ka_sheet_render(const ka_title *t, const ka_selection *sel, const char *genre,
                     const ka_image *thumbs, ka_image *out);
 
+/* web_files.c (made by scripts/embed-web.py at build time): the files, ended by an
+ * all-zero row. */
+extern const ka_web_file ka_web_files[];
+
 #endif

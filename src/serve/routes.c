@@ -14,6 +14,8 @@ static const ka_route routes[] = {
     { "GET",  "/healthz",                         EARLY | PROBE, ka_api_healthz, "healthz" },
     { "GET",  "/livez",                           EARLY | PROBE, ka_api_livez,   "livez" },
     { "GET",  "/metrics",                         EARLY | PROBE, ka_api_metrics, "metrics" },
+    { "GET",  "/",                                EARLY,       ka_api_ui_index, "ui" },
+    { "GET",  "/ui/{}",                           EARLY,       ka_api_ui_file,  "ui_file" },
     { "GET",  "/artwork/{}/{}",                   EARLY,       ka_api_image,    "image" },
     { "GET",  "/v1/artwork",                      0,           ka_api_artwork,  "artwork" },
     { "POST", "/v1/artwork:batch",                BODY,        ka_api_artwork_batch, "artwork_batch" },

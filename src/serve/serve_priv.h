@@ -19,6 +19,7 @@
 
 #include "keyart/experiment.h"
 #include "keyart/json.h"
+#include "keyart/output.h"
 #include "keyart/personalize.h"
 #include "keyart/serve.h"
 #include "keyart/store.h"
@@ -242,7 +243,7 @@ const char *ka_decision_policy(const ka_decision *d);
 
 /* ---- metrics.c ---- */
 
-enum { KA_LAT_BUCKETS = 12, KA_ROUTES_MAX = 32, KA_CODE_CLASSES = 5 };
+enum { KA_LAT_BUCKETS = 12, KA_ROUTES_MAX = 48, KA_CODE_CLASSES = 5 };
 
 typedef struct ka_metrics {
     _Atomic uint64_t requests[KA_ROUTES_MAX][KA_CODE_CLASSES];  /* 1xx..5xx */
@@ -373,6 +374,9 @@ enum MHD_Result ka_api_healthz(ka_req *r);
 enum MHD_Result ka_api_livez(ka_req *r);
 enum MHD_Result ka_api_metrics(ka_req *r);
 enum MHD_Result ka_api_image(ka_req *r);
+/* api_web.c: the dashboard */
+enum MHD_Result ka_api_ui_index(ka_req *r);
+enum MHD_Result ka_api_ui_file(ka_req *r);
 enum MHD_Result ka_api_artwork(ka_req *r);
 enum MHD_Result ka_api_artwork_batch(ka_req *r);
 enum MHD_Result ka_api_events(ka_req *r);

@@ -1,0 +1,2 @@
+/* app.js: the dashboard. */
+'use strict';
