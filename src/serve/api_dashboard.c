@@ -1,0 +1,243 @@
+/* api_dashboard.c: what the dashboard's catalogue and title pages read and write: the
+ * catalogue list with each title's default artwork, controls and live counts (GET
+ * /v1/titles), the title view model (GET /v1/titles/{}/analysis: metadata, shots,
+ * candidates, variants, cast and faces, controls) and an editor's controls (POST
+ * /v1/titles/{}/variants/{}/pin|unpin|exclude|include), which the server answering
+ * applies at once and other servers at their next refresh.
+ * Shapes: docs/dashboard.md, docs/json.md and docs/schemas/http-*.schema.json. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve_priv.h"
+
+enum { KA_QUERY_MAX = 256 };
+
+static const char *const shape_keys[KA_SERVE_IMAGES] = { "full", "16x9", "2x3", "1x1" };
+
+/* {"full", "16x9", "2x3", "1x1"}: URLs of arm's images (a shape without one is left
+ * out). */
+static json_t *arm_urls(const ka_stitle *t, int arm)
+{
+    json_t *o = json_object();
+    for (int s = 0; o && s < KA_SERVE_IMAGES; s++) {
+        char url[160];
+        if (!t->images[arm][s])
+            continue;
+        ka_artwork_url(t->images[arm][s], url, sizeof url);
+        json_object_set_new(o, shape_keys[s], json_string(url));
+    }
+    return o;
+}
+
+/* The arm a title shows by default: its pin, else variant 1 (the next by number when
+ * that one is excluded); -1 for none. */
+static int default_arm(const ka_stitle *t)
+{
+    if (t->pinned >= 0)
+        return t->pinned;
+    int best = -1;
+    for (int a = 0; a < t->n_variants; a++)
+        if (!t->excluded[a] && (best < 0 || t->pv[a].number < t->pv[best].number))
+            best = a;
+    return best;
+}
+
+/* The members a catalogue row gains from what the server holds (read-locked). */
+static void add_live(const ka_serve_state *st, json_t *row)
+{
+    const char *id = json_string_value(json_object_get(row, "title_id"));
+    const ka_stitle *t = id ? ka_catalog_find(st->cat, id) : NULL;
+    const ka_tcount *c = id ? ka_strmap_get(&st->counts, id) : NULL;
+    int arm = t ? default_arm(t) : -1;
+    int64_t imps = c ? c->impressions : 0, clicks = c ? c->clicks : 0;
+    json_object_set_new(row, "n_variants", json_integer(t ? t->n_variants : 0));
+    json_object_set_new(row, "default_variant", arm < 0 ? json_null()
+        : json_pack("{s:s, s:i, s:o}", "variant_id", t->vid[arm], "variant_number",
+                    t->pv[arm].number, "urls", arm_urls(t, arm)));
+    json_object_set_new(row, "pinned", t && t->pinned >= 0 ? json_string(t->vid[t->pinned])
+                                                           : json_null());
+    json_object_set_new(row, "impressions", json_integer(imps));
+    json_object_set_new(row, "clicks", json_integer(clicks));
+    json_object_set_new(row, "ctr", imps ? ka_json_real((double)clicks / (double)imps, 6)
+                                         : json_null());
+}
+
+/* The titles whose id holds q (all when q is NULL), taking a. */
+static json_t *matching(json_t *a, const char *q)
+{
+    if (!q || !*q)
+        return a;
+    json_t *out = json_array(), *x;
+    size_t i;
+    json_array_foreach(a, i, x) {
+        const char *id = json_string_value(json_object_get(x, "title_id"));
+        if (id && strstr(id, q))
+            json_array_append(out, x);
+    }
+    json_decref(a);
+    return out;
+}
+
+enum MHD_Result ka_api_titles(ka_req *r)
+{
+    ka_page p;
+    json_t *a, *next;
+    const char *q = ka_req_query(r, "q");
+    if (ka_req_page(r, &p))
+        return MHD_YES;
+    if (q && strlen(q) > KA_QUERY_MAX)
+        return ka_reply_error(r, MHD_HTTP_BAD_REQUEST, "q is at most %d bytes", KA_QUERY_MAX);
+    int err = WITH_DB(r, ka_store_titles_json(r->srv->db, &a));
+    if (err)
+        return ka_reply_store_error(r, err);
+    if (!(a = matching(a, q)))
+        return ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    size_t total = json_array_size(a);
+    char path[32 + 3 * KA_QUERY_MAX];
+    snprintf(path, sizeof path, "/v1/titles");
+    if (q && *q) {
+        char enc[3 * KA_QUERY_MAX + 1];
+        ka_url_encode(q, enc, sizeof enc);
+        snprintf(path, sizeof path, "/v1/titles?q=%s", enc);
+    }
+    a = ka_page_of(a, "title_id", path, &p, &next);
+    if (!a)
+        return ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    size_t i;
+    json_t *x;
+    pthread_rwlock_rdlock(&r->srv->st.lock);
+    json_array_foreach(a, i, x)
+        add_live(&r->srv->st, x);
+    pthread_rwlock_unlock(&r->srv->st.lock);
+    return ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o, s:I, s:o}", "titles", a, "total",
+                                                   (json_int_t)total, "next", next));
+}
+
+/* ---- the title view model ---- */
+
+/* The URL of an artwork name, or null. */
+static json_t *url_or_null(const json_t *name)
+{
+    char url[160];
+    if (!json_is_string(name))
+        return json_null();
+    ka_artwork_url(json_string_value(name), url, sizeof url);
+    return json_string(url);
+}
+
+static json_t *candidates_view(json_t *stored)
+{
+    json_t *out = json_array(), *c;
+    size_t i;
+    json_array_foreach(stored, i, c) {
+        json_t *appeal = json_object_get(json_object_get(c, "appeal"), "score");
+        json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o}",
+            "index", json_object_get(c, "index"), "frame", json_object_get(c, "frame"),
+            "time_s", json_object_get(c, "time_s"), "shot", json_object_get(c, "shot"),
+            "quality_score", json_object_get(c, "quality_score"),
+            "appeal", appeal ? appeal : json_null(),
+            "variant_number", json_object_get(c, "variant_number"),
+            "image", url_or_null(json_object_get(c, "image"))));
+    }
+    return out;
+}
+
+/* The variants with their URLs and whether each is pinned or excluded (controls as
+ * the server holds them). */
+static void variants_view(json_t *variants, const json_t *controls)
+{
+    ka_add_urls(variants);
+    const char *pinned = json_string_value(json_object_get(controls, "pinned"));
+    json_t *v, *x;
+    size_t i, k;
+    json_array_foreach(variants, i, v) {
+        const char *id = json_string_value(json_object_get(v, "variant_id"));
+        int excluded = 0;
+        json_array_foreach(json_object_get(controls, "excluded"), k, x)
+            excluded |= id && !strcmp(id, json_string_value(x));
+        json_object_set_new(v, "pinned", json_boolean(id && pinned && !strcmp(id, pinned)));
+        json_object_set_new(v, "excluded", json_boolean(excluded));
+    }
+}
+
+static void cast_view(json_t *cast)
+{
+    json_t *c, *f;
+    size_t i, k;
+    json_array_foreach(cast, i, c)
+        json_array_foreach(json_object_get(c, "faces"), k, f)
+            json_object_set_new(f, "image", url_or_null(json_object_get(f, "image")));
+}
+
+/* The store's parts of the view (the caller holds the database). */
+static int analysis_parts(ka_store *db, const char *id, json_t **meta, json_t **shots,
+                          json_t **cands, json_t **cast)
+{
+    int err = ka_store_export_json(db, id, meta);
+    if (!err)
+        err = ka_store_shots_json(db, id, shots);
+    if (!err)
+        err = ka_store_candidates_json(db, id, cands);
+    if (!err)
+        err = ka_store_title_cast_faces(db, id, cast);
+    return err;
+}
+
+enum MHD_Result ka_api_title_analysis(ka_req *r)
+{
+    const char *id = r->params[0];
+    json_t *meta = NULL, *shots = NULL, *cands = NULL, *cast = NULL;
+    pthread_mutex_lock(&r->srv->db_lock);
+    int err = analysis_parts(r->srv->db, id, &meta, &shots, &cands, &cast);
+    pthread_mutex_unlock(&r->srv->db_lock);
+    if (err) {
+        json_decref(meta);
+        json_decref(shots);
+        json_decref(cands);
+        json_decref(cast);
+        if (err == KA_EINVAL)
+            return ka_reply_error(r, MHD_HTTP_NOT_FOUND, "no such title: %s", id);
+        return ka_reply_store_error(r, err);
+    }
+    pthread_rwlock_rdlock(&r->srv->st.lock);
+    const ka_stitle *t = ka_catalog_find(r->srv->st.cat, id);
+    json_t *controls = t ? ka_stitle_controls_json(t)
+                         : json_pack("{s:n, s:[]}", "pinned", "excluded");
+    pthread_rwlock_unlock(&r->srv->st.lock);
+    json_t *variants = json_object_get(meta, "variants");
+    variants_view(variants, controls);
+    cast_view(cast);
+    json_t *o = json_pack("{s:s, s:O, s:o, s:o, s:O, s:o, s:o}", "title_id", id,
+                          "title", json_object_get(meta, "title"), "shots", shots,
+                          "candidates", candidates_view(cands), "variants", variants,
+                          "cast", cast, "controls", controls);
+    json_decref(cands);
+    json_decref(meta);
+    return o ? ka_reply_json(r, MHD_HTTP_OK, o)
+             : ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+}
+
+/* ---- controls ---- */
+
+static enum MHD_Result control(ka_req *r, ka_control_op op)
+{
+    if (!ka_req_empty_body(r))
+        return MHD_YES;
+    const char *id = r->params[0], *vid = r->params[1];
+    int err = WITH_DB(r, ka_state_control(&r->srv->st, r->srv->db, id, vid, op));
+    if (err)
+        return ka_reply_store_error(r, err);
+    pthread_rwlock_rdlock(&r->srv->st.lock);
+    const ka_stitle *t = ka_catalog_find(r->srv->st.cat, id);
+    json_t *controls = t ? ka_stitle_controls_json(t) : NULL;
+    pthread_rwlock_unlock(&r->srv->st.lock);
+    if (!controls)                  /* stored, but not yet in this server's catalogue */
+        controls = json_pack("{s:n, s:[]}", "pinned", "excluded");
+    return ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:s, s:o}", "title_id", id, "controls",
+                                                   controls));
+}
+
+enum MHD_Result ka_api_variant_pin(ka_req *r) { return control(r, KA_CONTROL_PIN); }
+enum MHD_Result ka_api_variant_unpin(ka_req *r) { return control(r, KA_CONTROL_UNPIN); }
+enum MHD_Result ka_api_variant_exclude(ka_req *r) { return control(r, KA_CONTROL_EXCLUDE); }
+enum MHD_Result ka_api_variant_include(ka_req *r) { return control(r, KA_CONTROL_INCLUDE); }
