@@ -125,19 +125,34 @@ static json_t *url_or_null(const json_t *name)
     return json_string(url);
 }
 
-static json_t *candidates_view(json_t *stored)
+/* The full-frame image of variant number n (the store keeps candidates' own images
+ * only when asked to; a chosen one is its variant's), or NULL. */
+static const json_t *variant_image(const json_t *variants, const json_t *n)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(variants, i, v)
+        if (json_is_integer(n) && json_equal(json_object_get(v, "variant_number"), n))
+            return json_object_get(json_object_get(v, "images"), "full");
+    return NULL;
+}
+
+static json_t *candidates_view(json_t *stored, const json_t *variants)
 {
     json_t *out = json_array(), *c;
     size_t i;
     json_array_foreach(stored, i, c) {
         json_t *appeal = json_object_get(json_object_get(c, "appeal"), "score");
+        const json_t *image = json_object_get(c, "image");
+        if (!json_is_string(image))
+            image = variant_image(variants, json_object_get(c, "variant_number"));
         json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:o}",
             "index", json_object_get(c, "index"), "frame", json_object_get(c, "frame"),
             "time_s", json_object_get(c, "time_s"), "shot", json_object_get(c, "shot"),
             "quality_score", json_object_get(c, "quality_score"),
             "appeal", appeal ? appeal : json_null(),
             "variant_number", json_object_get(c, "variant_number"),
-            "image", url_or_null(json_object_get(c, "image"))));
+            "image", url_or_null(image)));
     }
     return out;
 }
@@ -160,13 +175,20 @@ static void variants_view(json_t *variants, const json_t *controls)
     }
 }
 
-static void cast_view(json_t *cast)
+/* Each face's image: its candidate's (as the candidates view gives it: cands). */
+static void cast_view(json_t *cast, const json_t *cands)
 {
     json_t *c, *f;
     size_t i, k;
     json_array_foreach(cast, i, c)
-        json_array_foreach(json_object_get(c, "faces"), k, f)
-            json_object_set_new(f, "image", url_or_null(json_object_get(f, "image")));
+        json_array_foreach(json_object_get(c, "faces"), k, f) {
+            json_int_t idx = json_integer_value(json_object_get(f, "candidate_index"));
+            const json_t *cand = json_array_get(cands, (size_t)idx);
+            json_t *image = json_object_get(cand, "image");
+            if (!cand || json_integer_value(json_object_get(cand, "index")) != idx)
+                image = NULL;       /* the candidates are stored by index from 0 */
+            json_object_set(f, "image", image ? image : json_null());
+        }
 }
 
 /* The store's parts of the view (the caller holds the database). */
@@ -205,13 +227,14 @@ enum MHD_Result ka_api_title_analysis(ka_req *r)
                          : json_pack("{s:n, s:[]}", "pinned", "excluded");
     pthread_rwlock_unlock(&r->srv->st.lock);
     json_t *variants = json_object_get(meta, "variants");
+    json_t *cview = candidates_view(cands, variants);
+    json_decref(cands);
     variants_view(variants, controls);
-    cast_view(cast);
+    cast_view(cast, cview);
     json_t *o = json_pack("{s:s, s:O, s:o, s:o, s:O, s:o, s:o}", "title_id", id,
                           "title", json_object_get(meta, "title"), "shots", shots,
-                          "candidates", candidates_view(cands), "variants", variants,
-                          "cast", cast, "controls", controls);
-    json_decref(cands);
+                          "candidates", cview, "variants", variants, "cast", cast,
+                          "controls", controls);
     json_decref(meta);
     return o ? ka_reply_json(r, MHD_HTTP_OK, o)
              : ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
