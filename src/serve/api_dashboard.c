@@ -62,37 +62,62 @@ static void add_live(const ka_serve_state *st, json_t *row)
                                          : json_null());
 }
 
-/* The titles whose id holds q (all when q is NULL), taking a. */
-static json_t *matching(json_t *a, const char *q)
+/* The first item of the sorted list a with a title_id after `after` (binary search). */
+static size_t first_after(const json_t *a, const char *after)
 {
-    if (!q || !*q)
-        return a;
-    json_t *out = json_array(), *x;
-    size_t i;
-    json_array_foreach(a, i, x) {
-        const char *id = json_string_value(json_object_get(x, "title_id"));
-        if (id && strstr(id, q))
-            json_array_append(out, x);
+    size_t lo = 0, hi = json_array_size(a);
+    while (after && lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *id = json_string_value(json_object_get(json_array_get(a, mid), "title_id"));
+        if (id && strcmp(id, after) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    json_decref(a);
-    return out;
+    return lo;
+}
+
+/* A page of the server's titles list (sorted by id: ka_store_titles_json's order) that
+ * hold q in their id, each with its live members; *total counts all that match. The
+ * state is read-locked. */
+static json_t *titles_page(const ka_serve_state *st, const char *q, const ka_page *p,
+                           size_t *total, const char **last, int *more)
+{
+    json_t *page = json_array(), *x;
+    const json_t *all = st->titles_list;
+    size_t n = json_array_size(all), from = first_after(all, p->after);
+    *more = 0;
+    *last = NULL;
+    *total = q && *q ? 0 : n;
+    for (size_t i = 0; q && *q && i < n; i++) {  /* a search's total: every title */
+        const char *id = json_string_value(json_object_get(json_array_get(all, i), "title_id"));
+        *total += id && strstr(id, q);
+    }
+    for (size_t i = from; page && i < n; i++) {
+        x = json_array_get(all, i);
+        const char *id = json_string_value(json_object_get(x, "title_id"));
+        if (!id || (q && *q && !strstr(id, q)))
+            continue;
+        if (json_array_size(page) == (size_t)p->limit) {
+            *more = 1;
+            break;
+        }
+        json_t *row = json_copy(x);
+        add_live(st, row);
+        json_array_append_new(page, row);
+        *last = id;
+    }
+    return page;
 }
 
 enum MHD_Result ka_api_titles(ka_req *r)
 {
     ka_page p;
-    json_t *a, *next;
     const char *q = ka_req_query(r, "q");
     if (ka_req_page(r, &p))
         return MHD_YES;
     if (q && strlen(q) > KA_QUERY_MAX)
         return ka_reply_error(r, MHD_HTTP_BAD_REQUEST, "q is at most %d bytes", KA_QUERY_MAX);
-    int err = WITH_DB(r, ka_store_titles_json(r->srv->db, &a));
-    if (err)
-        return ka_reply_store_error(r, err);
-    if (!(a = matching(a, q)))
-        return ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-    size_t total = json_array_size(a);
     char path[32 + 3 * KA_QUERY_MAX];
     snprintf(path, sizeof path, "/v1/titles");
     if (q && *q) {
@@ -100,16 +125,16 @@ enum MHD_Result ka_api_titles(ka_req *r)
         ka_url_encode(q, enc, sizeof enc);
         snprintf(path, sizeof path, "/v1/titles?q=%s", enc);
     }
-    a = ka_page_of(a, "title_id", path, &p, &next);
-    if (!a)
-        return ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-    size_t i;
-    json_t *x;
+    size_t total;
+    const char *last;
+    int more;
     pthread_rwlock_rdlock(&r->srv->st.lock);
-    json_array_foreach(a, i, x)
-        add_live(&r->srv->st, x);
+    json_t *page = titles_page(&r->srv->st, q, &p, &total, &last, &more);
+    json_t *next = more && last ? ka_page_next(path, last, &p) : json_null();
     pthread_rwlock_unlock(&r->srv->st.lock);
-    return ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o, s:I, s:o}", "titles", a, "total",
+    if (!page)
+        return ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    return ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o, s:I, s:o}", "titles", page, "total",
                                                    (json_int_t)total, "next", next));
 }
 

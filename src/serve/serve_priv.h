@@ -222,6 +222,8 @@ typedef struct ka_serve_state {
     int64_t controls_stamp;
     pthread_mutex_t controls_lock;
     ka_strmap counts;               /* title id -> ka_tcount: impressions, clicks */
+    json_t *titles_list;            /* ka_store_titles_json's, read with the catalogue
+                                     * (GET /v1/titles pages it); NULL outside a server */
 } ka_serve_state;
 
 typedef struct ka_tcount {
@@ -250,6 +252,12 @@ int ka_state_snapshot(ka_serve_state *st, ka_store *db);
 
 /* fold.c: one stored event into profiles and policies (state write-locked). */
 int ka_fold_event(ka_serve_state *st, const ka_store_event_row *row);
+/* One stored event into its title's counts (state write-locked): the server's, not the
+ * in-process engine's. */
+int ka_fold_count(ka_serve_state *st, const ka_store_event_row *row);
+/* The titles' counts of the events up to the watermark (those the fold will not see
+ * again), in place of any. */
+int ka_fold_load_counts(ka_serve_state *st, ka_store *db);
 /* Teaches the rewards folded so far to copies of their titles' policies, prepares
  * the copies and swaps them in (write lock only for the swap). */
 int ka_fold_learn(ka_serve_state *st);

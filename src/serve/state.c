@@ -9,6 +9,7 @@
  * threads hold the read lock while they decide. Reading its own state needs no lock
  * in the refresher. The slow part of learning (Thompson's propensities take ~0.1 ms
  * per title) runs on copies of the policies, outside the lock (fold.c). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,7 @@ void ka_state_free(ka_serve_state *st)
     free(st->retired_text);
     free(st->learn);
     ka_strmap_free(&st->counts, free);
+    json_decref(st->titles_list);
     pthread_rwlock_destroy(&st->lock);
     pthread_mutex_destroy(&st->controls_lock);
     memset(st, 0, sizeof *st);
@@ -144,11 +146,25 @@ static int reload_titles(ka_serve_state *st, ka_store *db)
     int err = ka_store_catalog_stamp(db, &n, &latest);
     if (err || (st->cat && st->cat->stamp_titles == n && st->cat->stamp_latest == latest))
         return err;
-    json_t *a;
+    json_t *a, *list;
     if ((err = ka_store_catalog_json(db, &a)))
         return err;
+    if ((err = ka_store_titles_json(db, &list))) {
+        json_decref(a);
+        return err;
+    }
+    ka_page all = { NULL, INT_MAX };    /* in strcmp order, as pages are (the database's
+                                         * collation may differ) */
+    json_t *next;
+    list = ka_page_of(list, "title_id", "", &all, &next);
+    json_decref(next);
     err = ka_state_set_titles(st, a, n, latest);
     json_decref(a);
+    pthread_rwlock_wrlock(&st->lock);
+    json_t *old = st->titles_list;
+    st->titles_list = err ? old : list;
+    pthread_rwlock_unlock(&st->lock);
+    json_decref(err ? list : old);
     return err;
 }
 
@@ -322,37 +338,6 @@ typedef struct folding {
     int locked;
 } folding;
 
-/* Adds to a title's impressions or clicks (the catalogue's live counts). */
-static int count_title(ka_serve_state *st, const char *title_id, int64_t impressions,
-                       int64_t clicks)
-{
-    ka_tcount *c = ka_strmap_get(&st->counts, title_id);
-    if (!c) {
-        if (!(c = calloc(1, sizeof *c)) || ka_strmap_put(&st->counts, title_id, c)) {
-            free(c);
-            return ka_error(KA_ENOMEM, "no memory");
-        }
-    }
-    c->impressions += impressions;
-    c->clicks += clicks;
-    return 0;
-}
-
-static int count_stored(void *arg, const char *title_id, int64_t impressions, int64_t clicks)
-{
-    return title_id ? count_title(arg, title_id, impressions, clicks) : 0;
-}
-
-/* The counts of the events up to the watermark (those the fold will not see again). */
-static int load_counts(ka_serve_state *st, ka_store *db)
-{
-    pthread_rwlock_wrlock(&st->lock);
-    ka_strmap_free(&st->counts, free);
-    int err = ka_store_title_counts(db, st->watermark, count_stored, st);
-    pthread_rwlock_unlock(&st->lock);
-    return err;
-}
-
 static int fold_one(void *arg, const ka_store_event_row *row)
 {
     folding *f = arg;
@@ -360,11 +345,8 @@ static int fold_one(void *arg, const ka_store_event_row *row)
         pthread_rwlock_wrlock(&f->st->lock);
         f->locked = 1;
     }
-    const char *type = row->e.type ? row->e.type : "";
-    int imp = !strcmp(type, "impression"), click = !strcmp(type, "click");
-    if ((imp || click) && row->e.title_id && count_title(f->st, row->e.title_id, imp, click))
-        return KA_ENOMEM;
-    return ka_fold_event(f->st, row);
+    int err = ka_fold_count(f->st, row);
+    return err ? err : ka_fold_event(f->st, row);
 }
 
 static int fold_events(ka_serve_state *st, ka_store *db, double lag_s)
@@ -597,7 +579,7 @@ int ka_state_load(ka_serve_state *st, ka_store *db, double lag_s)
     for (int i = 0; !err && st->cat && i < st->cat->n; i++)
         err = ka_stitle_policies(st->cat->titles[i], st->policy_mask, &st->params);
     if (!err)
-        err = load_counts(st, db);
+        err = ka_fold_load_counts(st, db);
     if (!err)
         err = fold_events(st, db, lag_s);
     return err;
