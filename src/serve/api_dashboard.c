@@ -12,23 +12,6 @@
 
 enum { KA_QUERY_MAX = 256 };
 
-static const char *const shape_keys[KA_SERVE_IMAGES] = { "full", "16x9", "2x3", "1x1" };
-
-/* {"full", "16x9", "2x3", "1x1"}: URLs of arm's images (a shape without one is left
- * out). */
-static json_t *arm_urls(const ka_stitle *t, int arm)
-{
-    json_t *o = json_object();
-    for (int s = 0; o && s < KA_SERVE_IMAGES; s++) {
-        char url[160];
-        if (!t->images[arm][s])
-            continue;
-        ka_artwork_url(t->images[arm][s], url, sizeof url);
-        json_object_set_new(o, shape_keys[s], json_string(url));
-    }
-    return o;
-}
-
 /* The arm a title shows by default: its pin, else variant 1 (the next by number when
  * that one is excluded); -1 for none. */
 static int default_arm(const ka_stitle *t)
@@ -53,7 +36,7 @@ static void add_live(const ka_serve_state *st, json_t *row)
     json_object_set_new(row, "n_variants", json_integer(t ? t->n_variants : 0));
     json_object_set_new(row, "default_variant", arm < 0 ? json_null()
         : json_pack("{s:s, s:i, s:o}", "variant_id", t->vid[arm], "variant_number",
-                    t->pv[arm].number, "urls", arm_urls(t, arm)));
+                    t->pv[arm].number, "urls", ka_arm_urls(t, arm)));
     json_object_set_new(row, "pinned", t && t->pinned >= 0 ? json_string(t->vid[t->pinned])
                                                            : json_null());
     json_object_set_new(row, "impressions", json_integer(imps));

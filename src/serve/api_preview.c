@@ -12,16 +12,6 @@
 
 enum { KA_PREVIEW_DEFAULT = 20, KA_PREVIEW_MAX = 200 };
 
-static const char *const shape_keys[KA_SERVE_IMAGES] = { "full", "16x9", "2x3", "1x1" };
-
-static int shape_index(const char *shape)
-{
-    for (int s = 0; shape && s < KA_SERVE_IMAGES; s++)
-        if (!strcmp(shape, shape_keys[s]))
-            return s;
-    return -1;
-}
-
 static int by_id(const void *a, const void *b)
 {
     return strcmp((*(const ka_stitle *const *)a)->id, (*(const ka_stitle *const *)b)->id);
@@ -136,7 +126,7 @@ static json_t *preview_row(const ka_serve_state *st, const char *user, int limit
 enum MHD_Result ka_api_user_preview(ka_req *r)
 {
     const char *limit_s = ka_req_query(r, "limit"), *shape_s = ka_req_query(r, "shape");
-    int limit = KA_PREVIEW_DEFAULT, shape = shape_s ? shape_index(shape_s) : 1;
+    int limit = KA_PREVIEW_DEFAULT, shape = shape_s ? ka_shape_index(shape_s) : 1;
     if (limit_s && ka_parse_int(limit_s, 1, KA_PREVIEW_MAX, &limit))
         return ka_reply_error(r, MHD_HTTP_BAD_REQUEST, "limit must be 1..%d", KA_PREVIEW_MAX);
     if (shape < 0)

@@ -417,6 +417,12 @@ void ka_add_urls(json_t *variants);
 /* A user's profile as GET /v1/users/{} shows it. */
 json_t *ka_profile_json(const ka_profile *p, const ka_profile_opts *o);
 
+/* api_artwork.c: the image shapes, "full" first (index into ka_stitle.images), the
+ * index of a shape's name (-1 unknown or NULL), and {shape: URL} of arm's images. */
+extern const char *const ka_shape_keys[KA_SERVE_IMAGES];
+int ka_shape_index(const char *shape);
+json_t *ka_arm_urls(const ka_stitle *t, int arm);
+
 /* The handlers (api_*.c). */
 enum MHD_Result ka_api_healthz(ka_req *r);
 enum MHD_Result ka_api_livez(ka_req *r);
