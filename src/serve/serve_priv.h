@@ -289,7 +289,7 @@ typedef struct ka_metrics {
     _Atomic uint64_t requests[KA_ROUTES_MAX][KA_CODE_CLASSES];  /* 1xx..5xx */
     _Atomic uint64_t latency[KA_ROUTES_MAX][KA_LAT_BUCKETS];    /* not cumulative */
     _Atomic uint64_t latency_ns[KA_ROUTES_MAX];
-    _Atomic uint64_t selections[KA_SERVE_POLICIES + 1];         /* last: fixed */
+    _Atomic uint64_t selections[KA_SERVE_POLICIES + 2];         /* then fixed, pinned */
     _Atomic uint64_t events[KA_EVENT_COUNT];
     _Atomic uint64_t events_duplicate, events_rejected;
     _Atomic uint64_t unrouted[KA_CODE_CLASSES];

@@ -144,7 +144,10 @@ check_eq "  the answer: the title's controls" "{\"controls\":{\"excluded\":[],\"
     "$(jq -cS . "$BODY")"
 check_eq "  stored" "$V2|pinned" "$(db_sql "$DB" "SELECT variant_id, control FROM variant_controls
     WHERE title_id = '$T' AND control IS NOT NULL")"
+PINNED_BEFORE=$(metric "$A" 'keyart_selections_total{policy="pinned"}')
 serve_all "$A" pinned
+check_eq "/metrics counts them as policy pinned" "$((PINNED_BEFORE + USERS))" \
+    "$(metric "$A" 'keyart_selections_total{policy="pinned"}')"
 check_eq "pinned: all $USERS users of every arm get variant 2, policy pinned, propensity 1, no experiment" \
     "$USERS" "$(jq -s '[.[] | select(.variant_id == "'"$V2"'" and .policy == "pinned"
         and .propensity == 1 and .experiment == null)] | length' "$WORK/pinned.jsonl")"
