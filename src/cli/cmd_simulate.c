@@ -299,6 +299,9 @@ const ka_cli_cmd ka_cli_simulate = {
         "click. The report gives per policy the impressions, the click rate (ctr, and "
         "expected: the mean click probability of what was shown), the lift over random, "
         "the share of the oracle's click rate, the regret, the take fraction (plays per "
-        "impression), the completion rate and the click rate per day.",
+        "impression), the completion rate and the click rate per day. With --over-http the "
+        "world of one policy is served instead by a running keyart serve (--clock request, "
+        "the same --seed and --policy, a store of its own) through its HTTP API, and the "
+        "report is the same as in process.",
     .opts = simulate_opts, .opt = simulate_option, .run = simulate_run,
 };

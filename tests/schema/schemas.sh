@@ -143,6 +143,8 @@ post events-old-name http-error /v1/events "{\"events\": [], \"title\": \"$T\"}"
 
 folded() { [ "$(curl -s "$U/healthz" | jq -r .watermark)" == "$(db_sql "$DB" "SELECT max(id) FROM events")" ]; }
 check "the server folds the events" wait_for 30 folded
+post admin-refresh http-admin-refresh /v1/admin/refresh '' 200
+check "a refresh asked for says how far it folded" jq -e '.watermark > 0' "$BODY"
 get users http-users /v1/users
 get user http-user /v1/users/u1
 get profile http-user /v1/users/u1/profile
@@ -171,6 +173,8 @@ post exp-events http-events /v1/events "$(cat "$WORK/exp-events.json")"
 get report http-experiment-report /v1/experiments/sx/report
 check "the report counts the impressions as integers" \
     jq -e '[.report.arms[].impressions] | add == 12' "$BODY"
+check "the report's units are the users" \
+    jq -e '.report.unit == "user" and ([.report.arms[].users] | add == 12)' "$BODY"
 post exp-stop http-experiment /v1/experiments/sx/stop '' 200
 post exp-ship http-experiment /v1/experiments/sx/ship '{"arm": "ts"}' 200
 get report-shipped http-experiment-report /v1/experiments/sx/report
