@@ -1,28 +1,41 @@
 #!/bin/bash
-# over_http.sh: `keyart simulate --over-http URL` against a real `keyart serve --clock
-# request` on loopback gives the very report of the same run in process, for several
-# policies (the server decides from (seed, user, title, time) as the engine does, folds
+# over_http.sh BACKEND: `keyart simulate --over-http URL` against a real `keyart serve
+# --clock request` on loopback gives the very report of the same run in process, for
+# several policies on SQLite (LinUCB alone on PostgreSQL) (the server decides from (seed, user, title, time) as the engine does, folds
 # each row's events as they arrive and learns when the simulator says a refresh is due).
 # A server that is not there, is on the wall clock, decides by another policy, refuses
 # the token, already holds the run's events, or answers no JSON ends the run with a
-# message that says so, not a crash; --over-http's usage errors are usage errors.
+# message that says so, not a crash (on SQLite); --over-http's usage errors are usage
+# errors.
 set -euo pipefail
 source "$(dirname "$0")/../cli/lib.sh"
+source "$(dirname "$0")/../store/lib_store.sh"
 source "$(dirname "$0")/../serve/lib_serve.sh"
 
 # a store of two real titles (shared clips analysed into it): the servers' catalogue
-cat_db="$WORK/cat.db"
+if [ "$BACKEND" == pg ]; then
+    cat_url=$(fresh_db sim_over_http)
+    POLICIES=(linucb)
+else
+    cat_url="sqlite:$WORK/cat.db"
+    POLICIES=(thompson linucb seed)
+fi
 for clip in faces_single_shot_3s caminandes_10s; do
-    ka_run "analyze-$clip" "$KEYART_BIN" analyze "$MEDIA/$clip.mp4" --db "sqlite:$cat_db" \
+    ka_run "analyze-$clip" "$KEYART_BIN" analyze "$MEDIA/$clip.mp4" --db "$cat_url" \
         --artwork "$WORK/art" -q -o "$WORK/out-$clip" --title-id "$clip"
     check_rc "$clip analysed into the store" 0
 done
 
-RUN=(--db "sqlite:$cat_db" --users 300 --days 3 --seed 5 --json)
-for policy in thompson linucb seed; do
-    cp "$cat_db" "$WORK/$policy.db"     # a store of its own: the events land there
-    serve_start "$policy" "sqlite:$WORK/$policy.db" "$WORK/art" --policy "$policy" \
-        --seed 5 --clock request
+RUN=(--db "$cat_url" --users 300 --days 3 --seed 5 --json)
+for policy in "${POLICIES[@]}"; do
+    # a store of its own: the events land there (on PostgreSQL, the one run's is the
+    # catalogue's own: the simulation reads only its titles)
+    db="$cat_url"
+    if [ "$BACKEND" == sqlite ]; then
+        cp "$WORK/cat.db" "$WORK/$policy.db"
+        db="sqlite:$WORK/$policy.db"
+    fi
+    serve_start "$policy" "$db" "$WORK/art" --policy "$policy" --seed 5 --clock request
     ka_run "inproc-$policy" "$KEYART_BIN" simulate "${RUN[@]}" --policies "$policy"
     check_rc "$policy in process" 0
     cp "$OUT" "$WORK/inproc-$policy.json"
@@ -35,10 +48,9 @@ for policy in thompson linucb seed; do
         "$(jq -S . "$WORK/inproc-$policy.json")" "$(jq -S . "$OUT")"
     check_eq "$policy: every event of the run is in the server's store" \
         "$(jq '.policies[0].impressions' "$OUT")" \
-        "$(sqlite3 "$WORK/$policy.db" "SELECT count(*) FROM events WHERE type = 'impression'")"
-    check_eq "$policy: the server decided by its policy, with propensities" "1" \
-        "$(sqlite3 "$WORK/$policy.db" "SELECT count(DISTINCT policy) FROM events
-            WHERE propensity > 0 AND propensity <= 1")"
+        "$(db_sql "$db" "SELECT count(*) FROM events WHERE type = 'impression'")"
+    check_eq "$policy: the server decided by its policy, with propensities" "$policy" \
+        "$(db_sql "$db" "SELECT DISTINCT policy FROM events WHERE propensity > 0 AND propensity <= 1")"
     if [ "$policy" == thompson ]; then
         # the same run again: the store already has its events, so it cannot be the same
         ka_run "again" "$KEYART_BIN" simulate "${RUN[@]}" --policies thompson \
@@ -60,6 +72,10 @@ for policy in thompson linucb seed; do
     fi
     serve_stop "$policy"
 done
+if [ "$BACKEND" == pg ]; then
+    finish
+    exit 0
+fi
 
 serve_start wall "sqlite:$WORK/thompson.db" "$WORK/art" --policy thompson --seed 5
 ka_run "wall" "$KEYART_BIN" simulate "${RUN[@]}" --policies thompson --seed 7 \
@@ -69,6 +85,14 @@ check_grep "it says why" "$ERR" "keyart serve --clock request"
 http "now-refused" GET "${URL_OF[wall]}/v1/artwork?user=u&title=faces_single_shot_3s&now=1767225600"
 check_error "now= on the wall clock" 400 "clock request"
 serve_stop wall
+serve_start bad-now "sqlite:$WORK/thompson.db" "$WORK/art" --clock request
+for now in abc 12 1e300 nan; do
+    http "now-$now" GET "${URL_OF[bad-now]}/v1/artwork?user=u&title=faces_single_shot_3s&now=$now"
+    check_error "now=$now" 400 "Unix seconds"
+done
+http "now-events" POST "${URL_OF[bad-now]}/v1/events?now=x" "${AUTH[@]}" "${JSON[@]}" -d '{"events": []}'
+check_error "now=x on events" 400 "Unix seconds"
+serve_stop bad-now
 
 ka_run "down" "$KEYART_BIN" simulate "${RUN[@]}" --policies thompson --over-http http://127.0.0.1:1
 check_rc "no server there" 3
