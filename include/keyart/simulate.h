@@ -4,7 +4,8 @@
  * character roles, colour warmth), in a few taste segments, each with a base rate and
  * habits (hour of the day, device), browses rows of titles day after day. The variant
  * each sees is decided by keyart's own engine (keyart/serve.h: ka_engine, the code of
- * `keyart serve`) under one policy per run, and the viewer's response (a click drawn
+ * `keyart serve`) under one policy per run, or by any ka_sim_server (keyart simulate
+ * --over-http: a running keyart serve), and the viewer's response (a click drawn
  * from a logistic model of the match between viewer and picture, then play, complete
  * or skip, and dwell) goes back into it as events. Because the tastes are known, every
  * policy can be measured against the truth: its click rate, take fraction,
