@@ -192,11 +192,11 @@ post exp-events http-events /v1/events "$(cat "$WORK/exp-events.json")"
 get report http-experiment-report /v1/experiments/sx/report
 check "the report counts the impressions as integers" \
     jq -e '[.report.arms[].impressions] | add == 12' "$BODY"
+check "the report's units are the users" \
+    jq -e '.report.unit == "user" and ([.report.arms[].users] | add == 12)' "$BODY"
 get daily http-experiment-daily /v1/experiments/sx/daily
 check "the daily series counts the same impressions" \
     jq -e '[.days[].arms[].impressions] | add == 12' "$BODY"
-check "the report's units are the users" \
-    jq -e '.report.unit == "user" and ([.report.arms[].users] | add == 12)' "$BODY"
 post exp-stop http-experiment /v1/experiments/sx/stop '' 200
 post exp-ship http-experiment /v1/experiments/sx/ship '{"arm": "ts"}' 200
 get report-shipped http-experiment-report /v1/experiments/sx/report
