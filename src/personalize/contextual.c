@@ -21,8 +21,8 @@
  * probit's posterior mean and sd, the weights every arm shares left out) and is shown
  * with probability proportional to exp(score_a / T). Arms that are close, or that
  * the model knows little about, keep being shown; the propensities are exact and
- * cheap. (Thompson sampling on the same posterior did as well in the simulation, but
- * its propensities need an integral per arm: ~100 us a choice.) Scores sum over the
+ * cheap. (Thompson sampling on the same posterior did a point worse in the simulation,
+ * and its propensities need an integral per arm: ~100 us a choice.) Scores sum over the
  * viewer's features first: per picture feature j, z_j = sum_i u_i mean_ij and
  * s_j = sum_i u_i^2 var_ij, so an arm costs only its few features. */
 #include <math.h>
