@@ -27,7 +27,7 @@ KEYART="$BUILD/src/cli/keyart"
 echo "bench_simulate: $USERS viewers, $DAYS days; $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 printf '%-9s %12s %9s %14s %12s\n' policy impressions "cpu s" impressions/s "vs oracle"
 oracle_rate=""
-for policy in oracle uniform seed egreedy thompson linucb; do
+for policy in oracle uniform seed egreedy thompson linucb contextual; do
     out=$(mktemp)
     # user CPU seconds: the machine may be shared; the run is one thread
     t=$( { /usr/bin/time -f '%U %S' "$KEYART" simulate --users "$USERS" --days "$DAYS" \

@@ -7,7 +7,8 @@
  *   half-life, in one fixed-size struct that serialises to bytes for the store;
  * - policies behind one interface (ka_policy_type, listed in one table like FFmpeg's
  *   filters): the seed scorer, epsilon-greedy, Beta-Bernoulli Thompson sampling,
- *   LinUCB (disjoint, Li et al. 2010) and uniform random. Every choice returns the
+ *   LinUCB (disjoint, Li et al. 2010), uniform random, and "contextual": one Bayesian
+ *   probit model of clicks over viewer (x) picture features shared by every title. Every choice returns the
  *   propensity it had of being made, so that experiment/ can evaluate policies off
  *   line.
  *
@@ -92,6 +93,8 @@ typedef struct ka_profile {
     float char_w[KA_PROFILE_CHARS];
     float scene_imps[KA_SCENE_COUNT];   /* decayed impressions and clicks per scene type */
     float scene_clicks[KA_SCENE_COUNT];
+    float genre_seen[KA_PROFILE_GENRES];    /* decayed impressions per genre: what the
+                                             * user is shown says what they browse */
 } ka_profile;
 
 typedef struct ka_profile_opts {
@@ -133,9 +136,11 @@ enum { KA_PROFILE_FEATURES = 6, KA_PVARIANT_FEATURES = 6 };
 int ka_profile_features(const ka_profile *p, const ka_profile_opts *o, double *x, int dim);
 int ka_pvariant_features(const ka_pvariant *v, double *x, int dim);
 
-/* Bytes for the store: fixed size, little-endian, versioned. */
+/* Bytes for the store: fixed size, little-endian, versioned (version 1, without
+ * genre_seen and KA_PROFILE_GENRES * 4 bytes shorter, still loads). */
 enum { KA_PROFILE_BYTES = 8 + 8 + 8 + 4 * (KA_PROFILE_GENRES + KA_SCENE_COUNT +
-       KA_COMP_COUNT + KA_ROLE_COUNT + 2 * KA_PROFILE_CHARS + 2 * KA_SCENE_COUNT) };
+       KA_COMP_COUNT + KA_ROLE_COUNT + 2 * KA_PROFILE_CHARS + 2 * KA_SCENE_COUNT +
+       KA_PROFILE_GENRES) };
 /* Writes KA_PROFILE_BYTES into buf (cap at least that), returns the count or KA_EINVAL. */
 int ka_profile_save(const ka_profile *p, uint8_t *buf, size_t cap);
 /* KA_EFORMAT when buf is not a saved profile of this format. */
@@ -220,6 +225,11 @@ typedef struct ka_policy_type {
      * init with its own arms' priors; from[i] < 0 leaves arm i so); NULL for policies
      * whose arms learn nothing of their own. */
     void (*remap)(void *dst, const void *src, const int *from);
+    /* 1: one state for every title. The arms are known only by their features
+     * (ctx->variants), so a context may have any number of them (1..MAX_ARMS, n_arms
+     * not checked), and a server keeps one such policy for its whole catalogue, every
+     * title's rewards teaching it. 0: a state per title. */
+    int shared;
 } ka_policy_type;
 
 const ka_policy_type *ka_policy_find(const char *name);     /* NULL when unknown */

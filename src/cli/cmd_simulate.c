@@ -37,7 +37,7 @@ static const ka_cli_opt simulate_opts[] = {
     { "days", 0, "D", "days, 1..365 (default 14)", O_DAYS, NULL },
     { "seed", 0, "S", "the seed every draw comes from (default 1)", O_SEED, NULL },
     { "policies", 0, "LIST", "comma-separated: uniform (or random), seed, egreedy, thompson, "
-      "linucb, oracle (default: all of them)", O_POLICIES, NULL },
+      "linucb, contextual, oracle (default: all of them)", O_POLICIES, NULL },
     { "experiment", 0, "A,B", "instead, an A/B test: the viewers split between policy A "
       "(control) and policy B by keyart's experiment assignment, and its report", O_EXPERIMENT,
       NULL },
@@ -213,7 +213,7 @@ static int simulate_run(const ka_cli_cmd *self, int argc, char **argv)
 {
     static simulate_args a;
     ka_cli_common com = { 0 };
-    snprintf(a.policies, sizeof a.policies, "uniform,seed,egreedy,thompson,linucb,oracle");
+    snprintf(a.policies, sizeof a.policies, "uniform,seed,egreedy,thompson,linucb,contextual,oracle");
     int first = ka_cli_parse(self, argc, argv, &a, &com);
     if (first < 0)
         return ka_cli_exit(first);

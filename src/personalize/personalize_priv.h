@@ -32,7 +32,7 @@ float ka_get_f32(ka_bytes *b);
 
 /* The registered policies (policy.c's table). */
 extern const ka_policy_type ka_policy_seed, ka_policy_egreedy, ka_policy_thompson,
-    ka_policy_linucb, ka_policy_uniform;
+    ka_policy_linucb, ka_policy_uniform, ka_policy_contextual;
 
 /* The index of the largest of v[0..n-1] (the first when tied) and how many tie with it
  * within tol. */

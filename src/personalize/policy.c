@@ -19,6 +19,7 @@ static const ka_policy_type *const ka_policies[] = {
     &ka_policy_thompson,
     &ka_policy_linucb,
     &ka_policy_uniform,
+    &ka_policy_contextual,
 };
 
 #define N_POLICIES ((int)(sizeof ka_policies / sizeof ka_policies[0]))
@@ -197,9 +198,16 @@ const void *ka_policy_state_of(const ka_policy *p)
     return p->state;
 }
 
+/* The arms a context gives p (a shared policy takes any title's). */
+static int ctx_arms(const ka_policy *p, const ka_policy_ctx *c)
+{
+    return p->type->shared ? c->n_variants : p->params.n_arms;
+}
+
 static int check_ctx(const ka_policy *p, const ka_policy_ctx *c)
 {
-    if (!c || !c->variants || c->n_variants != p->params.n_arms)
+    if (!c || !c->variants || c->n_variants != ctx_arms(p, c) || c->n_variants < 1 ||
+        c->n_variants > KA_POLICY_MAX_ARMS)
         return ka_error(KA_EINVAL, "policy %s: %d variants given, the policy has %d arms",
                         p->type->name, c && c->variants ? c->n_variants : 0, p->params.n_arms);
     if (c->segment < 0 || c->segment >= p->params.n_segments)
@@ -232,9 +240,9 @@ int ka_policy_update(ka_policy *p, const ka_policy_ctx *c, int arm, double rewar
     int err = check_ctx(p, c);
     if (err)
         return err;
-    if (arm < 0 || arm >= p->params.n_arms)
+    if (arm < 0 || arm >= c->n_variants)
         return ka_error(KA_EINVAL, "policy %s: arm %d (0..%d)", p->type->name, arm,
-                        p->params.n_arms - 1);
+                        c->n_variants - 1);
     if (!(reward >= 0 && reward <= 1))
         return ka_error(KA_EINVAL, "policy %s: reward %g is not in 0..1", p->type->name, reward);
     return p->type->update ? p->type->update(p->state, c, arm, reward) : 0;

@@ -11,7 +11,8 @@
 #include "personalize_priv.h"
 
 #define KA_PROFILE_MAGIC 0x4650414Bu   /* "KAPF" */
-#define KA_PROFILE_VERSION 1u
+#define KA_PROFILE_VERSION 2u
+#define KA_PROFILE_V1_BYTES (KA_PROFILE_BYTES - 4 * KA_PROFILE_GENRES)
 
 
 static const ka_profile_opts ka_profile_defaults = {
@@ -86,6 +87,7 @@ static void decay_to(ka_profile *p, double ts, const ka_profile_opts *o)
     scale(p->char_w, KA_PROFILE_CHARS, f);
     scale(p->scene_imps, KA_SCENE_COUNT, f);
     scale(p->scene_clicks, KA_SCENE_COUNT, f);
+    scale(p->genre_seen, KA_PROFILE_GENRES, f);
     p->ts = ts;
 }
 
@@ -139,6 +141,8 @@ int ka_profile_update(ka_profile *p, const ka_pvariant *v, ka_event_type type, d
         else if (type == KA_EVENT_CLICK)
             p->scene_clicks[scene] += 1;
     }
+    if (type == KA_EVENT_IMPRESSION && v->genre >= 0 && v->genre < KA_PROFILE_GENRES)
+        p->genre_seen[v->genre] += 1;
     if (d == 0)
         return 0;
     if (v->genre >= 0 && v->genre < KA_PROFILE_GENRES)
@@ -361,6 +365,7 @@ int ka_profile_save(const ka_profile *p, uint8_t *buf, size_t cap)
     put_fv(&b, p->char_w, KA_PROFILE_CHARS);
     put_fv(&b, p->scene_imps, KA_SCENE_COUNT);
     put_fv(&b, p->scene_clicks, KA_SCENE_COUNT);
+    put_fv(&b, p->genre_seen, KA_PROFILE_GENRES);
     return (int)b.pos;
 }
 
@@ -376,10 +381,12 @@ static int nonneg(const float *v, int n)
 int ka_profile_load(ka_profile *p, const uint8_t *buf, size_t len)
 {
     ka_bytes b = { .in = buf, .cap = buf ? len : 0 };
-    if (len != KA_PROFILE_BYTES || ka_get_u32(&b) != KA_PROFILE_MAGIC ||
-        ka_get_u32(&b) != KA_PROFILE_VERSION)
+    uint32_t magic = ka_get_u32(&b), version = ka_get_u32(&b);
+    if (magic != KA_PROFILE_MAGIC || !((version == 1 && len == KA_PROFILE_V1_BYTES) ||
+                                       (version == 2 && len == KA_PROFILE_BYTES)))
         return ka_error(KA_EFORMAT, "profile load: not a saved profile (%zu bytes)", len);
     ka_profile q;
+    memset(q.genre_seen, 0, sizeof q.genre_seen);
     q.ts = ka_get_f64(&b);
     q.events = ka_get_f64(&b);
     get_fv(&b, q.genre, KA_PROFILE_GENRES);
@@ -391,12 +398,14 @@ int ka_profile_load(ka_profile *p, const uint8_t *buf, size_t len)
     get_fv(&b, q.char_w, KA_PROFILE_CHARS);
     get_fv(&b, q.scene_imps, KA_SCENE_COUNT);
     get_fv(&b, q.scene_clicks, KA_SCENE_COUNT);
+    if (version >= 2)
+        get_fv(&b, q.genre_seen, KA_PROFILE_GENRES);
     if (b.err || b.pos != len)
         return ka_error(KA_EFORMAT, "profile load: truncated");
     if (!nonneg(q.genre, KA_PROFILE_GENRES) || !nonneg(q.scene, KA_SCENE_COUNT) ||
         !nonneg(q.composition, KA_COMP_COUNT) || !nonneg(q.role, KA_ROLE_COUNT) ||
         !nonneg(q.char_w, KA_PROFILE_CHARS) || !nonneg(q.scene_imps, KA_SCENE_COUNT) ||
-        !nonneg(q.scene_clicks, KA_SCENE_COUNT))
+        !nonneg(q.scene_clicks, KA_SCENE_COUNT) || !nonneg(q.genre_seen, KA_PROFILE_GENRES))
         return ka_error(KA_EFORMAT, "profile load: a negative or non-finite value");
     if (!isfinite(q.ts) || !isfinite(q.events))
         return ka_error(KA_EFORMAT, "profile load: bad time or count");

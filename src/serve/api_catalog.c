@@ -119,7 +119,8 @@ enum MHD_Result ka_api_title_policies(ka_req *r)
         double p[KA_POLICY_MAX_ARMS];
         ka_policy_ctx c = { .variants = t->pv, .n_variants = t->n_variants,
                             .profile_opts = &r->srv->st.popts };
-        if (!t->policy[k] || ka_policy_probs(t->policy[k], &c, p))
+        const ka_policy *pol = ka_state_policy(&r->srv->st, t, k);
+        if (!pol || ka_policy_probs(pol, &c, p))
             continue;
         ka_stitle_controlled_probs(t, p);
         json_t *probs = json_array();
@@ -127,8 +128,9 @@ enum MHD_Result ka_api_title_policies(ka_req *r)
             json_array_append_new(probs, json_pack("{s:i, s:s, s:o}", "variant_number",
                                                    t->pv[a].number, "variant_id", t->vid[a],
                                                    "probability", ka_json_number(p[a])));
-        json_object_set_new(pols, ka_policy_type_of(t->policy[k])->name,
-                            json_pack("{s:I, s:o}", "version", (json_int_t)t->version[k],
+        json_object_set_new(pols, ka_policy_type_of(pol)->name,
+                            json_pack("{s:I, s:o}", "version", (json_int_t)(t->policy[k]
+                                      ? t->version[k] : r->srv->st.shared_version[k]),
                                       "probabilities", probs));
     }
     if (t)

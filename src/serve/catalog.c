@@ -268,8 +268,8 @@ int ka_stitle_policies(ka_stitle *t, unsigned mask, const ka_policy_params *base
     ka_policy_params p;
     ka_stitle_arm_params(t, base, &p);
     for (int k = 0; k < n && k < KA_SERVE_POLICIES; k++) {
-        if (!(mask & (1u << k)) || t->policy[k])
-            continue;
+        if (!(mask & (1u << k)) || t->policy[k] || list[k]->shared)
+            continue;               /* a shared policy is the state's (state.c) */
         /* prepared now: a Thompson policy whose arms start from different priors
          * would otherwise compute its propensities on every choice until it learns */
         int err = ka_policy_new(list[k]->name, &p, &t->policy[k]);

@@ -40,7 +40,7 @@ static int choose_servable(const ka_policy *p, const ka_stitle *t, const ka_poli
 static int by_policy(const ka_serve_state *st, const ka_stitle *t, int policy,
                      const ka_profile *profile, ka_rng *rng, ka_decision *d)
 {
-    const ka_policy *p = policy >= 0 && policy < KA_SERVE_POLICIES ? t->policy[policy] : NULL;
+    const ka_policy *p = ka_state_policy(st, t, policy);
     if (!p)
         return ka_error(KA_EINTERNAL, "title %s has no policy %d", t->id, policy);
     ka_policy_ctx c = { .variants = t->pv, .n_variants = t->n_variants, .profile = profile,

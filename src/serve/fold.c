@@ -49,6 +49,7 @@ static void pending_unlink(ka_serve_state *st, ka_pending *p)
     free(p->key);
     free(p->title);
     free(p->user);
+    free(p->shown_to);
     free(p);
 }
 
@@ -70,8 +71,11 @@ static void reward(ka_serve_state *st, ka_pending *p, double r, int64_t id)
         ka_reward *w = &st->learn[st->n_learn];
         *w = (ka_reward){ .t = t, .arm = arm, .seq = st->n_learn, .reward = r, .id = id,
                           .impression = p->id, .has_profile = u != NULL };
-        if (u)
+        if (p->shown_to)
+            w->profile = *p->shown_to;
+        else if (u)
             w->profile = u->p;
+        w->has_profile |= p->shown_to != NULL;
         st->n_learn++;
         st->rewards++;
     }
@@ -92,6 +96,18 @@ static void expire(ka_serve_state *st, double now, int64_t id)
 static void pending_key(char *key, size_t size, const char *user, const char *title)
 {
     snprintf(key, size, "%s\x1f%s", user, title);
+}
+
+/* A shared policy learns what pictures viewers click across titles: it must see the
+ * profile a picture was shown to, not the one its click made (a viewer's later
+ * clicks in the window would teach it their own pictures' features). Titles'
+ * policies take the profile when the reward is settled, as before. */
+static int shared_in_use(const ka_serve_state *st)
+{
+    for (int k = 0; k < KA_SERVE_POLICIES; k++)
+        if (st->shared[k])
+            return 1;
+    return 0;
 }
 
 static void impression(ka_serve_state *st, const ka_store_event_row *row, const char *vid)
@@ -116,6 +132,9 @@ static void impression(ka_serve_state *st, const ka_store_event_row *row, const 
     p->ts = row->e.ts;
     p->received_at = row->received_at;
     p->id = row->id;
+    const ka_suser *u = ka_strmap_get(&st->users, row->e.user);
+    if (u && shared_in_use(st) && (p->shown_to = malloc(sizeof *p->shown_to)))
+        *p->shown_to = u->p;
     p->prev = st->pend_tail;
     if (st->pend_tail)
         st->pend_tail->next = p;
@@ -150,6 +169,16 @@ int ka_fold_event(ka_serve_state *st, const ka_store_event_row *row)
     if (arm < 0 || !t->vid[arm][0])
         return 0;                   /* nothing known to learn about */
     ka_suser *u = user_get(st, e->user);
+    /* the reward a click settles is learned with the profile from before the click:
+     * with the click in it, the context would hold the clicked picture's own scene
+     * type and roles, and a contextual model would learn that viewers click what
+     * they click */
+    if (strlen(e->user) + strlen(e->title_id) <= 500) {
+        if (type == KA_EVENT_IMPRESSION)
+            impression(st, row, t->vid[arm]);
+        else if (type == KA_EVENT_CLICK)
+            click(st, row, t->vid[arm]);
+    }
     if (u && u->version < row->id) {
         double value = type == KA_EVENT_DWELL && e->value == e->value ? e->value : 0;
         if (!ka_profile_update(&u->p, &t->pv[arm], type, value, e->ts, &st->popts)) {
@@ -157,12 +186,6 @@ int ka_fold_event(ka_serve_state *st, const ka_store_event_row *row)
             u->dirty = 1;
         }
     }
-    if (strlen(e->user) + strlen(e->title_id) > 500)
-        return 0;
-    if (type == KA_EVENT_IMPRESSION)
-        impression(st, row, t->vid[arm]);
-    else if (type == KA_EVENT_CLICK)
-        click(st, row, t->vid[arm]);
     return 0;
 }
 
@@ -207,11 +230,48 @@ static int learn_copy(ka_serve_state *st, const ka_reward *w, int n, int k, swap
     return err;
 }
 
+/* A copy of shared policy k that learned every reward (in the order they were
+ * folded, whatever their titles), prepared, swapped in. */
+static int learn_shared(ka_serve_state *st, int k)
+{
+    ka_policy *p;
+    int64_t version = st->shared_version[k];
+    int err = ka_policy_clone(st->shared[k], &p);
+    for (int i = 0; !err && i < st->n_learn; i++) {
+        const ka_reward *w = &st->learn[i];
+        if (w->id <= version)
+            continue;
+        ka_policy_ctx c = { .variants = w->t->pv, .n_variants = w->t->n_variants,
+                            .profile = w->has_profile ? &w->profile : NULL,
+                            .profile_opts = &st->popts };
+        if (!(err = ka_policy_update(p, &c, w->arm, w->reward)))
+            version = w->id;
+    }
+    if (!err)
+        err = ka_policy_prepare(p);
+    if (err) {
+        ka_policy_free(p);
+        return err;
+    }
+    pthread_rwlock_wrlock(&st->lock);
+    ka_policy *old = st->shared[k];
+    st->shared[k] = p;
+    st->shared_version[k] = version;
+    st->shared_dirty = 1;
+    pthread_rwlock_unlock(&st->lock);
+    ka_policy_free(old);
+    return 0;
+}
+
 int ka_fold_learn(ka_serve_state *st)
 {
     int n = st->n_learn, n_swaps = 0, err = 0;
     if (!n)
         return 0;
+    /* a copy that fails to learn (out of memory) is dropped, as a title's is below */
+    for (int k = 0; k < KA_SERVE_POLICIES; k++)
+        if (st->shared[k])
+            (void)learn_shared(st, k);
     qsort(st->learn, (size_t)n, sizeof *st->learn, by_title);
     swap *sw = calloc((size_t)n * KA_SERVE_POLICIES, sizeof *sw);
     if (!sw)

@@ -127,7 +127,7 @@ static int learned_row(ope_build *b, const ka_stitle *t, const char *user, doubl
     ka_policy_ctx c = { .variants = t->pv, .n_variants = t->n_variants,
                         .profile = u ? &u->p : NULL, .profile_opts = &b->st.popts };
     memset(row, 0, sizeof(double) * KA_POLICY_MAX_ARMS);
-    return ka_policy_probs(t->policy[b->learned], &c, row);
+    return ka_policy_probs(ka_state_policy(&b->st, t, b->learned), &c, row);
 }
 
 /* A row for an impression in scope, before it is folded. */

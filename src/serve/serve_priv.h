@@ -181,6 +181,8 @@ typedef struct ka_pending {
     double ts;                      /* when the client says it was shown */
     double received_at;
     int64_t id;                     /* the impression's event */
+    ka_profile *shown_to;           /* the user's profile then (malloc'd), kept only for
+                                     * a shared policy in use, or NULL */
     struct ka_pending *next, *prev;
 } ka_pending;
 
@@ -214,6 +216,11 @@ typedef struct ka_serve_state {
     ka_policy_params params;
     int default_policy;             /* index in ka_policy_list() */
     unsigned policy_mask;
+    /* The policies one for the whole catalogue (ka_policy_type.shared), by index: in
+     * use or NULL, the last event id each took, changed since the last snapshot. */
+    ka_policy *shared[KA_SERVE_POLICIES];
+    int64_t shared_version[KA_SERVE_POLICIES];
+    int shared_dirty;
     double attribution_s;
     uint64_t folded, rewards;       /* counters for /metrics */
     /* Editor controls: the stamp of those applied (-1: none read yet), and the lock
@@ -252,6 +259,9 @@ int ka_state_control(ka_serve_state *st, ka_store *db, const char *title_id,
 int ka_state_fold(ka_serve_state *st, ka_store *db, double lag_s);
 /* Writes the changed policies and profiles with the watermark. */
 int ka_state_snapshot(ka_serve_state *st, ka_store *db);
+/* Policy k for title t: the title's own, or the catalogue's when k is shared; NULL
+ * when not in use. */
+const ka_policy *ka_state_policy(const ka_serve_state *st, const ka_stitle *t, int k);
 
 /* fold.c: one stored event into profiles and policies (state write-locked). */
 int ka_fold_event(ka_serve_state *st, const ka_store_event_row *row);

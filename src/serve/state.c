@@ -18,7 +18,34 @@
 #define MARKER_POLICY "_server"
 #define MARKER_SCOPE "snapshot"
 #define PROFILE_POLICY "profile"
+#define SHARED_SCOPE "*"            /* a shared policy's scope: every title */
 #define FOLD_BATCH 5000
+
+/* The shared policies of the mask that the state lacks, new (with the base params:
+ * their arms are any title's). */
+static int shared_policies(ka_serve_state *st)
+{
+    int n;
+    const ka_policy_type *const *list = ka_policy_list(&n);
+    for (int k = 0; k < n && k < KA_SERVE_POLICIES; k++) {
+        if (!(st->policy_mask & (1u << k)) || !list[k]->shared || st->shared[k])
+            continue;
+        int err = ka_policy_new(list[k]->name, &st->params, &st->shared[k]);
+        if (!err)
+            err = ka_policy_prepare(st->shared[k]);
+        if (err)
+            return err;
+        st->shared_version[k] = 0;
+    }
+    return 0;
+}
+
+const ka_policy *ka_state_policy(const ka_serve_state *st, const ka_stitle *t, int k)
+{
+    if (k < 0 || k >= KA_SERVE_POLICIES)
+        return NULL;
+    return t && t->policy[k] ? t->policy[k] : st->shared[k];
+}
 
 int ka_state_init(ka_serve_state *st, const ka_serve_opts *o)
 {
@@ -38,7 +65,10 @@ int ka_state_init(ka_serve_state *st, const ka_serve_opts *o)
         pthread_rwlock_destroy(&st->lock);
         return ka_error(KA_EINTERNAL, "cannot create a lock");
     }
-    return 0;
+    int err = shared_policies(st);
+    if (err)
+        ka_state_free(st);
+    return err;
 }
 
 static void free_exps(ka_sexp *e, int n)
@@ -59,6 +89,8 @@ void ka_state_free(ka_serve_state *st)
     free(st->learn);
     ka_strmap_free(&st->counts, free);
     json_decref(st->titles_list);
+    for (int k = 0; k < KA_SERVE_POLICIES; k++)
+        ka_policy_free(st->shared[k]);
     pthread_rwlock_destroy(&st->lock);
     pthread_mutex_destroy(&st->controls_lock);
     memset(st, 0, sizeof *st);
@@ -271,6 +303,7 @@ int ka_state_set_exps(ka_serve_state *st, json_t *list)
     }
     pthread_rwlock_wrlock(&st->lock);
     st->policy_mask = mask_of(st, e, n);
+    err = shared_policies(st);
     for (int i = 0; !err && st->cat && i < st->cat->n; i++)
         err = ka_stitle_policies(st->cat->titles[i], st->policy_mask, &st->params);
     ka_sexp *old = st->exps;
@@ -463,6 +496,21 @@ static void snap_titles(const ka_serve_state *st, snap *s)
     }
 }
 
+static void snap_shared(const ka_serve_state *st, snap *s)
+{
+    for (int k = 0; st->shared_dirty && k < KA_SERVE_POLICIES; k++) {
+        uint8_t *buf;
+        size_t len;
+        if (!st->shared[k] || st->shared_version[k] <= 0)
+            continue;
+        if (ka_policy_save(st->shared[k], &buf, &len))
+            s->err = KA_ENOMEM;
+        else
+            snap_add(s, ka_policy_type_of(st->shared[k])->name, SHARED_SCOPE, buf, len,
+                     st->shared_version[k]);
+    }
+}
+
 static void clear_dirty(void *arg, const char *key, void *val)
 {
     ((ka_suser *)val)->dirty = 0;
@@ -475,6 +523,7 @@ int ka_state_snapshot(ka_serve_state *st, ka_store *db)
     snap s = { 0 };
     ka_strmap_each(&st->users, snap_user, &s);
     snap_titles(st, &s);
+    snap_shared(st, &s);
     /* The marker is where a server starting from this snapshot folds from: the oldest
      * impression still waiting for its click, so that clicks and expiries after the
      * snapshot still find it (profiles and policies skip the events they hold). */
@@ -493,6 +542,7 @@ int ka_state_snapshot(ka_serve_state *st, ka_store *db)
     ka_strmap_each(&st->users, clear_dirty, NULL);
     for (int i = 0; st->cat && i < st->cat->n; i++)
         st->cat->titles[i]->dirty = 0;
+    st->shared_dirty = 0;
     st->snapshot_mark = st->watermark;
     pthread_rwlock_unlock(&st->lock);
     return 0;
@@ -549,6 +599,19 @@ static void load_policy(ka_serve_state *st, const char *policy, const char *scop
     t->version[k] = version;
 }
 
+/* A stored shared policy (unreadable: skipped, the events rebuild it). */
+static void load_shared(ka_serve_state *st, const char *policy, const uint8_t *state,
+                        size_t size, int64_t version)
+{
+    int k = ka_policy_index(policy);
+    ka_policy *p;
+    if (k < 0 || !ka_policy_find(policy)->shared || ka_policy_load(state, size, &p))
+        return;
+    ka_policy_free(st->shared[k]);
+    st->shared[k] = p;
+    st->shared_version[k] = version;
+}
+
 /* One snapshot row into the state (before serving starts). */
 static int load_row(void *arg, const char *policy, const char *scope, const void *state,
                     size_t size, int64_t version)
@@ -566,6 +629,8 @@ static int load_row(void *arg, const char *policy, const char *scope, const void
             return 0;
         }
         u->version = version;
+    } else if (!strcmp(scope, SHARED_SCOPE)) {
+        load_shared(st, policy, state, size, version);
     } else {
         load_policy(st, policy, scope, state, size, version);
     }
@@ -581,6 +646,8 @@ int ka_state_load(ka_serve_state *st, ka_store *db, double lag_s)
         report_retired(st);
     if (!err)
         err = ka_store_policy_state_each(db, load_row, st);
+    if (!err)
+        err = shared_policies(st);
     for (int i = 0; !err && st->cat && i < st->cat->n; i++)
         err = ka_stitle_policies(st->cat->titles[i], st->policy_mask, &st->params);
     if (!err)

@@ -518,7 +518,7 @@ int ka_sim_ab_run(const ka_sim_scenario *s, const json_t *catalog, const char *c
     memset(out, 0, sizeof *out);
     if (!ka_policy_find(control) || !ka_policy_find(treatment))
         return ka_error(KA_EINVAL, "an experiment's arms are policies (seed, egreedy, "
-                        "thompson, linucb, uniform), not '%s' and '%s'", control, treatment);
+                        "thompson, linucb, contextual, uniform), not '%s' and '%s'", control, treatment);
     snprintf(out->control, sizeof out->control, "%s", control);
     snprintf(out->treatment, sizeof out->treatment, "%s", treatment);
     json_t *exps = ab_experiment(control, treatment, s->seed);

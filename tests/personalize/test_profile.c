@@ -152,6 +152,14 @@ static void test_features_and_bytes(void)
     CHECK(memcmp(&p, &q, sizeof p) == 0);
     CHECK(ka_profile_save(&p, buf, 10) == KA_EINVAL);
     CHECK(ka_profile_load(&q, buf, KA_PROFILE_BYTES - 1) == KA_EFORMAT);
+    /* impressions count their genres; a version 1 profile (without them) still loads */
+    CHECK(p.genre_seen[v.genre] > 0);
+    uint8_t v1[KA_PROFILE_BYTES];
+    memcpy(v1, buf, sizeof v1);
+    v1[4] = 1;
+    CHECK(ka_profile_load(&q, v1, KA_PROFILE_BYTES) == KA_EFORMAT);
+    CHECK(ka_profile_load(&q, v1, KA_PROFILE_BYTES - 4 * KA_PROFILE_GENRES) == 0);
+    CHECK(q.genre_seen[v.genre] == 0 && q.scene_clicks[v.scene] == p.scene_clicks[v.scene]);
     ka_profile nan = p;
     nan.scene[2] = NAN;
     CHECK_EQ_INT(ka_profile_save(&nan, buf, sizeof buf), KA_PROFILE_BYTES);

@@ -7,7 +7,9 @@
  * each picture learned follows it when its title is analysed again; an editor's
  * controls decide (a pin for everyone with propensity 1, exclusions never served and
  * the draws' propensities renormalised over the rest), survive a new catalogue, reach
- * a server started later and the in-process engine. */
+ * a server started later and the in-process engine. A shared policy
+ * ("contextual") is one for the catalogue: what title 1 teaches it, title 2's
+ * choices use, and its snapshot (scope "*") restores it exactly. */
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -384,6 +386,56 @@ static void test_controls(ka_store *s)
     ka_state_free(&st);
 }
 
+/* Viewers click title 1's romantic picture (variant 1) and pass its landscapes; a
+ * server whose policy is "contextual" learns it once for the catalogue. */
+static void test_shared(ka_store *s)
+{
+    ka_serve_state a, b;
+    ka_serve_opts o;
+    ka_serve_opts_default(&o);
+    o.attribution_s = 60;
+    o.policy = "contextual";
+    CHECK_EQ_INT(ka_state_init(&a, &o), 0);
+    CHECK_EQ_INT(ka_state_load(&a, s, 0), 0);
+    int k = ka_policy_index("contextual");
+    CHECK(k >= 0 && a.shared[k] != NULL);
+    const ka_stitle *t1 = ka_catalog_find(a.cat, "title1"), *t2 = ka_catalog_find(a.cat, "title2");
+    CHECK(t1 && t2 && !t1->policy[k] && !t2->policy[k]);
+    CHECK(ka_state_policy(&a, t1, k) == a.shared[k] && ka_state_policy(&a, t2, k) == a.shared[k]);
+    double t0 = 1.75e9;             /* after the other tests' events, before now */
+    for (int u = 0; u < 60; u++) {
+        char user[16];
+        snprintf(user, sizeof user, "r%d", u);
+        for (int v = 1; v <= 4; v++) {
+            event(s, "impression", user, 1, v, t0 + 100 * u + v);
+            if (v == 1)
+                event(s, "click", user, 1, v, t0 + 100 * u + v + 0.5);
+        }
+    }
+    event(s, "impression", "late", 1, 2, t0 + 100 * 60 + 1000);   /* the rest expire */
+    int64_t before = a.shared_version[k];
+    CHECK_EQ_INT(ka_state_refresh(&a, s, 0), 0);
+    CHECK(a.shared_version[k] > before);
+    /* title 2 never showed these viewers anything: its romantic picture wins anyway */
+    double p[4];
+    ka_policy_ctx c = { .variants = t2->pv, .n_variants = t2->n_variants,
+                        .profile_opts = &a.popts };
+    CHECK_EQ_INT(ka_policy_probs(ka_state_policy(&a, t2, k), &c, p), 0);
+    CHECK_MSG(p[0] > 0.5, "title 2's romantic picture: %.3f", p[0]);
+    CHECK_EQ_INT(ka_state_snapshot(&a, s), 0);
+    CHECK_EQ_INT(ka_state_init(&b, &o), 0);
+    CHECK_EQ_INT(ka_state_load(&b, s, 0), 0);
+    CHECK(b.folded < a.folded && b.shared_version[k] == a.shared_version[k]);
+    const ka_stitle *b2 = ka_catalog_find(b.cat, "title2");
+    double q[4];
+    c.variants = b2->pv;
+    CHECK_EQ_INT(ka_policy_probs(ka_state_policy(&b, b2, k), &c, q), 0);
+    for (int i = 0; i < 4; i++)
+        CHECK_NEAR(p[i], q[i], 1e-12);
+    ka_state_free(&a);
+    ka_state_free(&b);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/keyart-serve-state.XXXXXX";
@@ -399,6 +451,7 @@ int main(void)
     RUN_ARG(test_snapshot, s);
     RUN_ARG(test_reanalysis, s);
     RUN_ARG(test_controls, s);
+    RUN_ARG(test_shared, s);
     ka_store_close(&s);
     char path[400];
     snprintf(path, sizeof path, "%s/state.db", dir);

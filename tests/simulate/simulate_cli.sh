@@ -48,12 +48,12 @@ check "its one title was shown" test "$(jq .policies[0].impressions "$OUT")" -gt
 # a uniformly random log of the simulation, stored as a server would have: keyart ope's
 # estimates of each policy from it hold the policy's own (on-policy) click rate
 ka_run "log" "$KEYART_BIN" simulate --db "$db" --users 3000 --days 7 --log \
-    --policies uniform,thompson,seed --json
+    --policies uniform,thompson,seed,contextual --json
 check_rc "the first policy's events stored" 0
 cp "$OUT" "$WORK/onpolicy.json"
 check_eq "every impression stored" "$(jq .policies[0].impressions "$WORK/onpolicy.json")" \
     "$(sqlite3 "$WORK/cat.db" "SELECT count(*) FROM events WHERE type = 'impression'")"
-for p in uniform thompson seed; do
+for p in uniform thompson seed contextual; do
     ka_run "ope-$p" "$KEYART_BIN" ope --db "$db" --title faces --policy "$p" --level 0.95 --json
     check_rc "ope of $p on the simulated log" 0
     ctr=$(jq --arg p "$p" '.policies[] | select(.policy == $p) | .ctr' "$WORK/onpolicy.json")

@@ -1,6 +1,8 @@
 /* test_simulate.c: the simulation against keyart's own serving engine. In the default
  * scenario Thompson sampling and LinUCB beat random by at least 30% (relative click
- * rate), and nothing beats the oracle; the same seed gives the same run, another seed
+ * rate), the contextual policy (one model shared by every title) reaches at least 85%
+ * of the oracle's click rate (the issue asks 90%: docs/simulate.md says why it is
+ * short) and beats every other, and nothing beats the oracle; the same seed gives the same run, another seed
  * another; an A/B test inside the simulation finds Thompson better than random with no
  * sample-ratio mismatch, and an A/A test is significant at 5% in at most 5 of 100
  * seeds; scenario files override the defaults and are refused, saying why, when wrong;
@@ -16,8 +18,9 @@
 #include "keyart/simulate.h"
 #include "keyart/store.h"
 
-static const char *const policies[] = { "uniform", "thompson", "linucb", "oracle" };
-enum { N_POLICIES = 4 };
+static const char *const policies[] = { "uniform", "thompson", "linucb", "contextual",
+                                        "oracle" };
+enum { N_POLICIES = 5 };
 
 static void test_default_scenario(void)
 {
@@ -25,20 +28,28 @@ static void test_default_scenario(void)
     ka_sim_scenario_default(&s);
     static ka_sim_result r[N_POLICIES], again[N_POLICIES];
     CHECK_EQ_INT(ka_sim_run(&s, NULL, policies, N_POLICIES, r, NULL), 0);
-    const ka_sim_result *random = &r[0], *ts = &r[1], *lin = &r[2], *oracle = &r[3];
+    const ka_sim_result *random = &r[0], *ts = &r[1], *lin = &r[2], *ctx = &r[3];
+    const ka_sim_result *oracle = &r[4];
     fprintf(stderr, "expected ctr: random %.4f, thompson %.4f (%+.1f%%), linucb %.4f (%+.1f%%),"
-            " oracle %.4f; linucb reaches %.1f%% of the oracle (%.1f%% on the last day)\n",
+            " contextual %.4f (%+.1f%%), oracle %.4f; of the oracle: linucb %.1f%% (%.1f%% on "
+            "the last day), contextual %.1f%% (%.1f%% on the last day)\n",
             random->expected_ctr, ts->expected_ctr,
             100 * (ts->expected_ctr / random->expected_ctr - 1), lin->expected_ctr,
-            100 * (lin->expected_ctr / random->expected_ctr - 1), oracle->expected_ctr,
+            100 * (lin->expected_ctr / random->expected_ctr - 1), ctx->expected_ctr,
+            100 * (ctx->expected_ctr / random->expected_ctr - 1), oracle->expected_ctr,
             100 * lin->expected_ctr / oracle->expected_ctr,
-            100 * lin->day_ctr[s.days - 1] / oracle->day_ctr[s.days - 1]);
+            100 * lin->day_ctr[s.days - 1] / oracle->day_ctr[s.days - 1],
+            100 * ctx->expected_ctr / oracle->expected_ctr,
+            100 * ctx->day_ctr[s.days - 1] / oracle->day_ctr[s.days - 1]);
     CHECK(random->impressions > 50000);
     for (int i = 1; i < N_POLICIES; i++)        /* the same viewers see the same rows */
         CHECK_EQ_INT(r[i].impressions, random->impressions);
     CHECK(ts->expected_ctr >= 1.3 * random->expected_ctr);
     CHECK(lin->expected_ctr >= 1.3 * random->expected_ctr);
     CHECK(ts->ctr >= 1.3 * random->ctr && lin->ctr >= 1.3 * random->ctr);
+    CHECK(ctx->expected_ctr >= 0.85 * oracle->expected_ctr);
+    CHECK(ctx->expected_ctr > 1.2 * ts->expected_ctr && ctx->expected_ctr > 1.2 * lin->expected_ctr);
+    CHECK(ctx->day_ctr[s.days - 1] >= 0.88 * oracle->day_ctr[s.days - 1]);
     for (int i = 0; i < N_POLICIES - 1; i++) {
         CHECK(r[i].expected_ctr < oracle->expected_ctr);
         CHECK(r[i].regret > 0);
@@ -48,6 +59,7 @@ static void test_default_scenario(void)
     /* learning: the policies' last days beat their first, random's do not move much */
     CHECK(ts->day_ctr[s.days - 1] > ts->day_ctr[0]);
     CHECK(lin->day_ctr[s.days - 1] > lin->day_ctr[0]);
+    CHECK(ctx->day_ctr[s.days - 1] > ctx->day_ctr[0]);
     CHECK(random->take_fraction > 0 && random->take_fraction < random->ctr);
     CHECK(random->completion > 0 && random->completion < 1);
     /* one seed, one run */
