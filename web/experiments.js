@@ -41,7 +41,7 @@ function armRow(k, policies) {
   kind.addEventListener('change', () => { pf.hidden = kind.value !== 'policy'; vf.hidden = !pf.hidden; });
   fs.append(h('legend', {}, k === 0 ? `Arm ${k + 1} (control)` : `Arm ${k + 1}`),
     field(`arm${k}-name`, 'Name', h('input', { name: 'name', required: true, value: k === 0 ? 'control' : `arm${k + 1}`,
-                                               pattern: '[A-Za-z0-9_.-]+' })),
+                                               pattern: '[\\w.\\-]+' })),
     field(`arm${k}-kind`, 'Shows', kind), pf, vf,
     field(`arm${k}-weight`, 'Traffic share', h('input', { name: 'weight', type: 'number', min: 0, step: 'any', value: 1 }),
           'relative weight: 1 and 1 split traffic half and half'));
@@ -67,7 +67,7 @@ KA.experimentNew = async function (root) {
   const arms = h('div.arms', {}, armRow(0, policies), armRow(1, policies));
   const metric = h('select', { name: 'metric' }, KA.METRICS.map((m) => h('option', { value: m }, KA.words(m))));
   const form = h('form.exp', { 'data-testid': 'experiment-form', novalidate: false },
-    field('exp-name', 'Name', h('input', { name: 'name', required: true, pattern: '[A-Za-z0-9_.-]+' }),
+    field('exp-name', 'Name', h('input', { name: 'name', required: true, pattern: '[\\w.\\-]+' }),
           'letters, digits, dot, dash, underscore'),
     field('exp-titles', 'Titles (comma separated; empty: every title)', h('input', { name: 'titles' })),
     field('exp-metric', 'Metric the report leads with', metric),

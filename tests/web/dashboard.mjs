@@ -138,6 +138,12 @@ async function experiment() {
 // Selections and events for 60 users over the last three UTC days.
 async function traffic() {
   const now = Math.floor(Date.now() / 1000), events = [];
+  // the server reads experiments from the database every --refresh
+  for (let i = 0; i < 150; i++) {
+    const a = (await api(URL, 'GET', `/v1/artwork?user=probe&title=${T1}`)).data;
+    if (a && a.experiment === 'webexp') break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   for (let i = 0; i < 60; i++) {
     const a = (await api(URL, 'GET', `/v1/artwork?user=wu${i}&title=${T1}`)).data;
     if (!a || a.experiment !== 'webexp') continue;
