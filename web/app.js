@@ -49,6 +49,7 @@ async function show() {
   const [name, render] = route();
   document.title = `${name} · keyart`;
   root.removeAttribute('data-ready');
+  if (navigations) KA.announce('');   /* an old page's result would mislead */
   try {
     await render(root);
   } catch (e) {

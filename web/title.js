@@ -155,24 +155,35 @@ function candidateList(m) {
 /* A face: its candidate frame cut to the box (with a margin) through the SVG's
  * viewBox, so neither a server nor a canvas has to crop it. */
 function faceView(m, who, f) {
-  const t = m.title || {}, W = t.width || 1, H = t.height || 1, b = f.box || {};
+  const t = m.title || {}, b = f.box || {};
   const cand = (m.candidates || []).find((c) => c.index === f.candidate_index);
-  const src = f.image || (cand && cand.image);
+  /* the whole frame, or else the chosen variant's picture: the frame's content area */
+  let src = f.image || (cand && cand.image), place = { x: 0, y: 0, w: t.width || 1, h: t.height || 1 };
+  const v = !src && cand && (m.variants || []).find((x) => x.variant_number === cand.variant_number);
+  if (v && v.urls && v.urls.full) {
+    src = v.urls.full;
+    const a = t.content_area;
+    if (a && a.w) place = a;
+  }
   const label = `${who} at ${KA.num(f.time_s, 1)} s`;
   if (!src || !b.w) return KA.h('li.face', {}, label);
   const pad = Math.max(b.w, b.h) * 0.25, side = Math.max(b.w, b.h) + 2 * pad;
   const vx = b.x + b.w / 2 - side / 2, vy = b.y + b.h / 2 - side / 2;
   const svg = KA.svg('svg', { viewBox: `${vx} ${vy} ${side} ${side}`, role: 'img',
                               'aria-label': label, class: 'face-img' },
-    KA.svg('image', { href: src, x: 0, y: 0, width: W, height: H, preserveAspectRatio: 'none' }));
+    KA.svg('image', { href: src, x: place.x, y: place.y, width: place.w, height: place.h,
+                      preserveAspectRatio: 'none' }));
   return KA.h('li.face', {}, svg, KA.h('span', {}, `${KA.num(f.time_s, 1)} s`));
 }
 
 function castList(m) {
   const h = KA.h, cast = m.cast || [];
   if (!cast.length) return h('p', {}, 'No characters were found.');
+  const known = ((m.title && m.title.characters) || []);
+  const role = (c) => (c.role && c.role !== 'unknown' ? c.role
+    : (known.find((k) => k.name === c.name) || {}).role || c.role);
   return h('ul.cast', {}, cast.map((c) => h('li', {},
-    h('h3', {}, c.name, ' ', h('span.role', {}, `(${KA.words(c.role)})`)),
+    h('h3', {}, c.name, ' ', h('span.role', {}, `(${KA.words(role(c))})`)),
     h('ul.faces', { 'aria-label': `faces of ${c.name}` },
       (c.faces || []).slice(0, 12).map((f) => faceView(m, c.name, f))))));
 }
