@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench_dashboard.sh: how fast the dashboard's catalogue page loads with 1,002 titles,
+# bench_dashboard.sh: how fast the dashboard's catalogue page loads with 1,001 titles,
 # measured in headless chromium on loopback (tests/web/catalogue_1000.mjs): from
 # navigation start to DOMContentLoaded, to the first page of 50 titles rendered (the
 # page's ka-ready mark) and to the search box answering input (interactive), and the
