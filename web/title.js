@@ -152,40 +152,51 @@ function candidateList(m) {
       h('td', {}, c.variant_number ? `variant ${c.variant_number}` : '')))));
 }
 
-/* A face: its candidate frame cut to the box (with a margin) through the SVG's
- * viewBox, so neither a server nor a canvas has to crop it. */
-function faceView(m, who, f) {
-  const t = m.title || {}, b = f.box || {};
+/* Where a face can be seen: its candidate frame, or else the chosen variant's picture
+ * of that frame, placed at the content area it was cut from. */
+function faceSource(m, f) {
+  const t = m.title || {};
   const cand = (m.candidates || []).find((c) => c.index === f.candidate_index);
-  /* the whole frame, or else the chosen variant's picture: the frame's content area */
-  let src = f.image || (cand && cand.image), place = { x: 0, y: 0, w: t.width || 1, h: t.height || 1 };
-  const v = !src && cand && (m.variants || []).find((x) => x.variant_number === cand.variant_number);
-  if (v && v.urls && v.urls.full) {
-    src = v.urls.full;
-    const a = t.content_area;
-    if (a && a.w) place = a;
-  }
-  const label = `${who} at ${KA.num(f.time_s, 1)} s`;
-  if (!src || !b.w) return KA.h('li.face', {}, label);
+  const full = { x: 0, y: 0, w: t.width || 1, h: t.height || 1 };
+  if (f.image || (cand && cand.image)) return { src: f.image || cand.image, place: full };
+  const v = cand && (m.variants || []).find((x) => x.variant_number === cand.variant_number);
+  if (!v || !v.urls || !v.urls.full) return null;
+  const a = t.content_area;
+  return { src: v.urls.full, place: a && a.w ? a : full };
+}
+
+/* A face cut from its picture by the SVG's viewBox (with a margin), so that neither a
+ * server nor a canvas has to crop it. */
+function faceView(who, f, at) {
+  const b = f.box, p = at.place, label = `${who} at ${KA.num(f.time_s, 1)} s`;
   const pad = Math.max(b.w, b.h) * 0.25, side = Math.max(b.w, b.h) + 2 * pad;
   const vx = b.x + b.w / 2 - side / 2, vy = b.y + b.h / 2 - side / 2;
   const svg = KA.svg('svg', { viewBox: `${vx} ${vy} ${side} ${side}`, role: 'img',
                               'aria-label': label, class: 'face-img' },
-    KA.svg('image', { href: src, x: place.x, y: place.y, width: place.w, height: place.h,
+    KA.svg('image', { href: at.src, x: p.x, y: p.y, width: p.w, height: p.h,
                       preserveAspectRatio: 'none' }));
   return KA.h('li.face', {}, svg, KA.h('span', {}, `${KA.num(f.time_s, 1)} s`));
 }
 
+function castMember(m, c, role) {
+  const h = KA.h, shown = [], others = [];
+  for (const f of c.faces || []) {
+    const at = f.box && f.box.w ? faceSource(m, f) : null;
+    if (at && shown.length < 12) shown.push(faceView(c.name, f, at));
+    else others.push(`${KA.num(f.time_s, 1)} s`);
+  }
+  return h('li', {},
+    h('h3', {}, c.name, ' ', h('span.role', {}, `(${KA.words(role)})`)),
+    shown.length ? h('ul.faces', { 'aria-label': `faces of ${c.name}` }, shown) : null,
+    others.length ? h('p.small', {}, `${shown.length ? 'Also seen' : 'Seen'} at ${others.join(', ')}`) : null);
+}
+
 function castList(m) {
-  const h = KA.h, cast = m.cast || [];
-  if (!cast.length) return h('p', {}, 'No characters were found.');
-  const known = ((m.title && m.title.characters) || []);
+  const cast = m.cast || [], known = (m.title && m.title.characters) || [];
+  if (!cast.length) return KA.h('p', {}, 'No characters were found.');
   const role = (c) => (c.role && c.role !== 'unknown' ? c.role
     : (known.find((k) => k.name === c.name) || {}).role || c.role);
-  return h('ul.cast', {}, cast.map((c) => h('li', {},
-    h('h3', {}, c.name, ' ', h('span.role', {}, `(${KA.words(role(c))})`)),
-    h('ul.faces', { 'aria-label': `faces of ${c.name}` },
-      (c.faces || []).slice(0, 12).map((f) => faceView(m, c.name, f))))));
+  return KA.h('ul.cast', {}, cast.map((c) => castMember(m, c, role(c))));
 }
 
 function summary(m) {
