@@ -7,8 +7,8 @@
 # prints a line and a JSON record (appended to $KEYART_BENCH_LOG when set); it does not
 # fail on targets (interactive under 1,000 ms on 2 cores; bench/README.md has the runs).
 #
-# The database: caminandes_10s analysed once, copied by tests/web/make_catalogue.sql
-# into cat_0001..cat_1000 (SQLite). Uses the release build in build-release/ (made when
+# The database: caminandes_10s analysed once, copied by tests/web/make_catalogue.sh into
+# 1,000 more titles (SQLite). Uses the release build in build-release/ (made when
 # missing or older than the sources, or the one in $KEYART_BENCH_BUILD). Needs node,
 # Debian's chromium and tests/web/node_modules (scripts/setup.sh installs them).
 set -euo pipefail
@@ -44,7 +44,7 @@ trap cleanup EXIT
 
 KEYART_DB="sqlite:$WORK/cat.db" KEYART_ARTWORK="$WORK/artwork" "$KEYART" analyze \
     "$SHARED/media/caminandes_10s.mp4" -o "$WORK/out" --quiet
-sqlite3 "$WORK/cat.db" ".read $ROOT/tests/web/make_catalogue.sql"
+bash "$ROOT/tests/web/make_catalogue.sh" "sqlite:$WORK/cat.db" 1000 caminandes_10s >/dev/null
 "$KEYART" serve --db "sqlite:$WORK/cat.db" --artwork "$WORK/artwork" --listen 127.0.0.1:0 \
     >"$WORK/serve.log" 2>&1 </dev/null &
 PID=$!
