@@ -199,12 +199,19 @@ function castList(m) {
   return KA.h('ul.cast', {}, cast.map((c) => castMember(m, c, role(c))));
 }
 
+function pinnedText(m) {
+  const id = m.controls && m.controls.pinned;
+  if (!id) return 'none: the policies choose';
+  const v = (m.variants || []).find((x) => x.variant_id === id);
+  return v ? `variant ${v.variant_number}, shown to everyone` : id;
+}
+
 function summary(m) {
   const t = m.title || {};
   return facts([['Genre', t.genre], ['Duration', t.duration_s ? `${KA.num(t.duration_s, 1)} s` : null],
                 ['Shots', (m.shots || []).length], ['Candidates', (m.candidates || []).length],
                 ['Variants', (m.variants || []).length],
-                ['Pinned', m.controls && m.controls.pinned ? m.controls.pinned : 'none']]);
+                ['Pinned', pinnedText(m)]]);
 }
 
 /* Renders model m into root. opts.onControl(action, variant): the buttons' handler
