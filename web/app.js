@@ -29,6 +29,7 @@ KA.titlePage = async function (root, id) {
 
 function route() {
   const raw = location.hash.replace(/^#/, '') || '/';
+  if (!raw.startsWith('/')) return null;     /* an in-page anchor, not a page */
   const [path, query] = raw.split('?');
   const params = new URLSearchParams(query || '');
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
@@ -46,7 +47,9 @@ function route() {
 let navigations = 0;
 async function show() {
   const root = document.getElementById('app');
-  const [name, render] = route();
+  const r = route();
+  if (!r) return;
+  const [name, render] = r;
   document.title = `${name} · keyart`;
   root.removeAttribute('data-ready');
   if (navigations) KA.announce('');   /* an old page's result would mislead */
@@ -71,6 +74,11 @@ document.getElementById('token-form').addEventListener('submit', (e) => {
   e.preventDefault();
   localStorage.setItem('keyart.token', document.getElementById('token').value);
   KA.announce('Token saved');
+});
+/* the skip link moves focus to the page without changing the route */
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  document.getElementById('app').focus();
 });
 window.addEventListener('hashchange', show);
 show();

@@ -38,6 +38,8 @@ async function catalogue() {
 async function keyboard() {
   await page.goto(`${URL}/#/`);
   await ready(page);
+  const skipOk = await page.evaluate(() => { document.querySelector('.skip').click(); return location.hash; });
+  checkEq('the skip link leaves the route alone', '#/', skipOk);
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
   let reached = false, outline = 'none';
   for (let i = 0; i < 20 && !reached; i++) {
@@ -95,6 +97,21 @@ async function pin() {
   await page.waitForFunction((k) => /unpinned/.test(document.getElementById('status').textContent), n, { timeout: 15000 }).catch(() => {});
   const after = (await api(URL, 'GET', `/v1/titles/${T1}/analysis`)).data;
   checkEq('unpinned: the controls say so', null, after && after.controls ? after.controls.pinned : 'no controls');
+
+  const x = meta.variants[NV - 1];
+  await page.locator(`[data-testid=exclude-button][data-variant="${x.variant_number}"]`).click();
+  await page.waitForFunction(() => /excluded/.test(document.getElementById('status').textContent), null, { timeout: 15000 }).catch(() => {});
+  check(`excluding variant ${x.variant_number} shows its badge`,
+        await page.locator(`[data-testid=variant][data-variant="${x.variant_number}"] .badge.excluded`).count() === 1);
+  const ex = (await api(URL, 'GET', `/v1/titles/${T1}/analysis`)).data;
+  checkEq('the API lists it as excluded', [x.variant_id], ex && ex.controls ? ex.controls.excluded : null);
+  const seen = new Set();
+  for (let i = 0; i < 20; i++) seen.add((await api(URL, 'GET', `/v1/artwork?user=ex${i}&title=${T1}`)).data.variant_id);
+  check(`20 users are never served the excluded variant (${seen.size} variants served)`, !seen.has(x.variant_id));
+  await page.locator(`[data-testid=exclude-button][data-variant="${x.variant_number}"]`).click();
+  await page.waitForFunction(() => /included again/.test(document.getElementById('status').textContent), null, { timeout: 15000 }).catch(() => {});
+  const inc = (await api(URL, 'GET', `/v1/titles/${T1}/analysis`)).data;
+  checkEq('Include takes it back', [], inc && inc.controls ? inc.controls.excluded : null);
 }
 
 async function experiment() {
