@@ -15,6 +15,16 @@ function previewCard(it) {
     h('ul.reasons', {}, (it.reasons || []).map((r) => h('li', {}, r))));
 }
 
+/* The profile's weight and the scene types it leans to (docs/json.md: profile). */
+function profileText(raw) {
+  const prof = raw && (raw.profile || raw);
+  if (!prof) return KA.h('p', {}, 'No profile yet: a new user, served as anyone would be.');
+  const top = Object.entries(prof.scene_types || {}).filter(([, v]) => typeof v === 'number')
+    .sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k]) => KA.words(k));
+  return KA.h('p', {}, `Profile: events weighing ${KA.num(prof.event_weight, 1)}`,
+              top.length ? `; leans to ${top.join(', ')} scenes.` : '.');
+}
+
 KA.preview = async function (root, params) {
   const h = KA.h, user = params.get('user') || '';
   const input = h('input', { id: 'user', name: 'user', value: user, list: 'users', required: true,
@@ -34,10 +44,7 @@ KA.preview = async function (root, params) {
   }).catch(() => {});           /* suggestions only: needs the token */
   if (!user) return;
   const p = await KA.get(`/v1/users/${KA.enc(user)}/preview?limit=20`);
-  const prof = p.profile;
-  out.replaceChildren(h('h2', {}, `What ${user} sees`),
-    prof ? h('p', {}, `Profile: ${prof.impressions ?? 0} impressions, ${prof.clicks ?? 0} clicks.`)
-         : h('p', {}, 'No profile yet: a new user.'),
+  out.replaceChildren(h('h2', {}, `What ${user} sees`), profileText(p.profile),
     h('ul.row', { 'data-testid': 'preview-row' }, p.row.map(previewCard)));
   KA.announce(`Row for ${user}: ${p.row.length} titles`);
 };

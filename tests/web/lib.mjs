@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
+
 export const CHROMIUM = process.env.KEYART_CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = process.env.KEYART_ARTIFACTS || path.join(os.tmpdir(), 'keyart-web-artifacts');
 fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -53,7 +54,7 @@ export function watch(page) {
 export async function shot(page, name, full = true) {
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: full });
-  pass(`screenshot ${file}`);
+  console.log(`       screenshot ${file}`);
   return file;
 }
 
