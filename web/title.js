@@ -38,15 +38,15 @@ KA.shotTimeline = function (m) {
                             `after ${transitionText(t)}`));
     g.append(S('rect', { x: x(s.start_s), y: 4, width: Math.max(x(s.end_s) - x(s.start_s), 0.5),
                          height: 40, class: 'span' }));
-    const x0 = x(s.start_s);
+    /* a gradual transition is drawn over the frames it took, at least 8 units wide */
+    const x0 = x(s.start_s), sp = s.transition_span;
+    let a = x0 - 6, b = x0 + 6;
+    if (sp && fps) { a = x(sp[0] / fps); b = Math.max(x((sp[1] + 1) / fps), a + 8); }
     if (t === 'cut') g.append(S('line', { x1: x0, x2: x0, y1: 0, y2: 48, class: 'mark cut' }));
     if (t === 'fade')
-      g.append(S('polygon', { points: `${x0},4 ${x0 + 14},24 ${x0},44`, class: 'mark fade' }));
-    if (t === 'dissolve') {
-      const span = s.transition_span && fps
-        ? Math.max(x((s.transition_span[1] - s.transition_span[0] + 1) / fps), 6) : 12;
-      g.append(S('rect', { x: x0 - span / 2, y: 4, width: span, height: 40, class: 'mark dissolve' }));
-    }
+      g.append(S('polygon', { points: `${a},4 ${b},4 ${(a + b) / 2},44`, class: 'mark fade' }));
+    if (t === 'dissolve')
+      g.append(S('rect', { x: a, y: 4, width: b - a, height: 40, class: 'mark dissolve' }));
     svg.append(g);
   }
   for (const c of m.candidates || []) {

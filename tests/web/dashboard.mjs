@@ -3,7 +3,8 @@
 // variant and the API serving it, an experiment created, started and read, the
 // viewer preview, keyboard navigation, a phone width; then the offline report.html
 // opened from disk. Environment: WEB_URL, WEB_TOKEN, WEB_T1, WEB_T2 (two analysed
-// titles), WEB_OUT1 (T1's analyze folder, written with --report).
+// titles), WEB_OUT1 (T1's analyze folder, written with --report), WEB_OUT2 (another
+// folder with --report, of a clip with fades and dissolves).
 import fs from 'node:fs';
 import path from 'node:path';
 import { api, brokenImages, check, checkEq, done, fail, launch, pass, ready, shot, watch } from './lib.mjs';
@@ -64,6 +65,8 @@ async function titlePage() {
   checkEq('the timeline shows every shot of shots.json', shots.length, await page.locator('[data-testid=shot]').count());
   const trans = await page.locator('[data-testid=shot]').evaluateAll((g) => g.map((x) => x.dataset.transition));
   checkEq('each shot is marked by how it begins', shots.map((s) => s.transition_in), trans);
+  const [want, got] = await marks(page, shots);
+  checkEq('the timeline draws a mark per cut, fade and dissolve', want, got);
   const alts = await page.locator('[data-testid=variant] img').evaluateAll((im) => im.map((i) => i.alt));
   check(`every variant image has alt text naming it (${alts.length})`,
         alts.length === 4 * NV && alts.every((a) => /^variant \d+( \(\w+ crop\))?: .+ scene, .+/.test(a)), alts[0]);
@@ -200,21 +203,38 @@ async function phone() {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
+// The timeline's marks by kind, and what shots.json says there should be.
+async function marks(p, list) {
+  const want = {}, got = {};
+  for (const k of ['cut', 'fade', 'dissolve']) {
+    want[k] = list.filter((s) => s.transition_in === k).length;
+    got[k] = await p.locator(`[data-testid=shot-timeline] .mark.${k}`).count();
+  }
+  return [want, got];
+}
+
 // report.html from disk: no server, every variant and the timeline.
 async function offline() {
-  const p = await ctx.newPage();
-  const errs = watch(p), requests = [];
-  p.on('request', (r) => requests.push(r.url()));
-  await p.goto(`file://${path.resolve(OUT1, 'report.html')}`);
-  await ready(p);
-  checkEq('report.html shows every variant', NV, await p.locator('[data-testid=variant]').count());
-  checkEq('report.html shows every shot on the timeline', shots.length, await p.locator('[data-testid=shot]').count());
-  checkEq('report.html: every picture is inlined and shows', [], await brokenImages(p, 'img'));
-  checkEq('report.html asks nothing of a network', [], requests.filter((u) => !/^(file|data):/.test(u)));
-  checkEq('report.html has no editor buttons', 0, await p.locator('[data-testid=pin-button]').count());
-  checkEq('report.html: no errors in the console', [], errs);
-  await shot(p, 'report');
-  await p.close();
+  for (const [dir, name] of [[OUT1, 'report'], [process.env.WEB_OUT2, 'report-fades']]) {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8'));
+    const sh = JSON.parse(fs.readFileSync(path.join(dir, 'shots.json'), 'utf8'));
+    const p = await ctx.newPage();
+    const errs = watch(p), requests = [];
+    p.on('request', (r) => requests.push(r.url()));
+    await p.goto(`file://${path.resolve(dir, 'report.html')}`);
+    await ready(p);
+    const t = m.title.title_id;
+    checkEq(`${t}: report.html shows every variant`, m.variants.length, await p.locator('[data-testid=variant]').count());
+    checkEq(`${t}: report.html shows every shot on the timeline`, sh.length, await p.locator('[data-testid=shot]').count());
+    const [want, got] = await marks(p, sh);
+    checkEq(`${t}: cuts, fades and dissolves each have their mark`, want, got);
+    checkEq(`${t}: report.html: every picture is inlined and shows`, [], await brokenImages(p, 'img'));
+    checkEq(`${t}: report.html asks nothing of a network`, [], requests.filter((u) => !/^(file|data):/.test(u)));
+    checkEq(`${t}: report.html has no editor buttons`, 0, await p.locator('[data-testid=pin-button]').count());
+    checkEq(`${t}: report.html: no errors in the console`, [], errs);
+    await shot(p, name);
+    await p.close();
+  }
 }
 
 try {
