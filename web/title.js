@@ -206,12 +206,12 @@ function pinnedText(m) {
   return v ? `variant ${v.variant_number}, shown to everyone` : id;
 }
 
-function summary(m) {
+function summary(m, live) {
   const t = m.title || {};
   return facts([['Genre', t.genre], ['Duration', t.duration_s ? `${KA.num(t.duration_s, 1)} s` : null],
                 ['Shots', (m.shots || []).length], ['Candidates', (m.candidates || []).length],
                 ['Variants', (m.variants || []).length],
-                ['Pinned', pinnedText(m)]]);
+                ['Pinned', live ? pinnedText(m) : null]]);
 }
 
 /* Renders model m into root. opts.onControl(action, variant): the buttons' handler
@@ -220,7 +220,7 @@ KA.renderTitle = function (m, root, opts = {}) {
   const h = KA.h;
   root.replaceChildren(h('div.title-page', { 'data-testid': 'title-page' },
     h('h1', {}, m.title_id || (m.title && m.title.title_id)),
-    summary(m),
+    summary(m, !!opts.onControl),
     h('section', { 'aria-labelledby': 'h-shots' },
       h('h2', { id: 'h-shots' }, 'Shots'),
       m.shots ? [KA.shotTimeline(m), legend(), shotTable(m)]
