@@ -153,6 +153,11 @@ async function experiment() {
   checkEq('two SVG charts (cumulative CTR, daily impressions)', 2, await page.locator('svg.chart').count());
   check('the CTR chart has a line per arm', (await page.locator('svg.chart').first().locator('polyline, circle').count()) >= 2);
   await shot(page, 'experiment-report');
+  await page.goto(`${URL}/#/experiments`);
+  await ready(page);
+  checkEq('the experiments list links to it, running', ['webexp', 'running'],
+    await page.locator('a[href="#/experiments/webexp"]').evaluate((a) => [a.textContent, a.closest('tr').children[1].textContent]));
+  await shot(page, 'experiments');
 }
 
 // Selections and events for 60 users over the last three UTC days.
