@@ -7,7 +7,7 @@
 // folder with --report, of a clip with fades and dissolves).
 import fs from 'node:fs';
 import path from 'node:path';
-import { api, brokenImages, check, checkEq, done, fail, launch, pass, ready, shot, watch } from './lib.mjs';
+import { a11yProblems, api, brokenImages, check, checkEq, done, fail, launch, pass, ready, shot, watch } from './lib.mjs';
 
 const URL = process.env.WEB_URL, TOKEN = process.env.WEB_TOKEN;
 const T1 = process.env.WEB_T1, T2 = process.env.WEB_T2, OUT1 = process.env.WEB_OUT1;
@@ -27,6 +27,7 @@ async function catalogue() {
   const alts = await page.locator('[data-testid=catalogue] img').evaluateAll((im) => im.map((i) => i.alt));
   check(`every artwork in the catalogue has alt text (${alts.length} images)`, alts.length === 2 && alts.every((a) => a.length > 10), JSON.stringify(alts));
   checkEq('broken catalogue images', [], await brokenImages(page, '[data-testid=catalogue] img'));
+  checkEq('catalogue: headings, alt texts, labels, names, live region', [], await a11yProblems(page));
   await shot(page, 'catalogue');
   await page.fill('#q', T1.slice(0, 6));
   await page.waitForFunction((t) => document.querySelectorAll('[data-testid=title-row]').length === 1, T1);
@@ -74,6 +75,7 @@ async function titlePage() {
   const reason = await page.locator('[data-testid=variant] .reason').first().textContent();
   check('a variant says why it was chosen', reason.includes(meta.variants[0].reason.text), reason);
   check('the cast section lists the characters', (await page.locator('.cast > li').count()) === (meta.title.characters || []).length);
+  checkEq('title: headings, alt texts, labels, names, live region', [], await a11yProblems(page));
   await shot(page, 'title');
 }
 
@@ -132,6 +134,7 @@ async function experiment() {
   const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select')]
     .filter((i) => !(i.labels && i.labels.length) && !i.getAttribute('aria-label')).map((i) => i.id || i.name));
   checkEq('every field of the form has a label', [], unlabelled);
+  checkEq('experiment-new: headings, alt texts, labels, names, live region', [], await a11yProblems(page));
   await shot(page, 'experiment-new');
   await form.locator('button[type=submit]').click();
   await page.waitForFunction(() => location.hash === '#/experiments/webexp');
@@ -152,11 +155,13 @@ async function experiment() {
     /%/.test(await page.locator('[data-testid=arm-row][data-arm=ts] td').nth(6).textContent()));
   checkEq('two SVG charts (cumulative CTR, daily impressions)', 2, await page.locator('svg.chart').count());
   check('the CTR chart has a line per arm', (await page.locator('svg.chart').first().locator('polyline, circle').count()) >= 2);
+  checkEq('experiment-report: headings, alt texts, labels, names, live region', [], await a11yProblems(page));
   await shot(page, 'experiment-report');
   await page.goto(`${URL}/#/experiments`);
   await ready(page);
   checkEq('the experiments list links to it, running', ['webexp', 'running'],
     await page.locator('a[href="#/experiments/webexp"]').evaluate((a) => [a.textContent, a.closest('tr').children[1].textContent]));
+  checkEq('experiments: headings, alt texts, labels, names, live region', [], await a11yProblems(page));
   await shot(page, 'experiments');
 }
 
@@ -193,6 +198,7 @@ async function preview() {
   checkEq('the preview row has a card per title', 2, items);
   const reasons = await page.locator('[data-testid=preview-row] .reasons li').count();
   check(`the row says why (${reasons} reasons)`, reasons >= items);
+  checkEq('preview: headings, alt texts, labels, names, live region', [], await a11yProblems(page));
   await shot(page, 'preview');
 }
 
@@ -237,6 +243,7 @@ async function offline() {
     checkEq(`${t}: report.html asks nothing of a network`, [], requests.filter((u) => !/^(file|data):/.test(u)));
     checkEq(`${t}: report.html has no editor buttons`, 0, await p.locator('[data-testid=pin-button]').count());
     checkEq(`${t}: report.html: no errors in the console`, [], errs);
+    checkEq(`${t}: report.html: headings, alt texts, names`, [], await a11yProblems(p));
     await shot(p, name);
     await p.close();
   }

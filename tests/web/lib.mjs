@@ -83,3 +83,25 @@ export async function brokenImages(page, sel) {
   return page.evaluate((s) => [...document.querySelectorAll(s)]
     .filter((i) => !i.naturalWidth).map((i) => i.getAttribute('src').slice(0, 60)), sel);
 }
+
+// What a page must hold for assistive technology: one h1 and no skipped heading level,
+// alt text on every image, a label on every field, a name on every button and link,
+// and one live region. Returns the problems found (an empty list when none).
+export async function a11yProblems(page) {
+  return page.evaluate(() => {
+    const bad = [];
+    const levels = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map((h) => Number(h.tagName[1]));
+    if (levels.filter((l) => l === 1).length !== 1) bad.push(`${levels.filter((l) => l === 1).length} h1`);
+    levels.forEach((l, i) => { if (i && l > levels[i - 1] + 1) bad.push(`h${levels[i - 1]} then h${l}`); });
+    for (const img of document.querySelectorAll('img'))
+      if (!img.getAttribute('alt')) bad.push(`img without alt: ${img.src.slice(0, 40)}`);
+    for (const el of document.querySelectorAll('input, select, textarea'))
+      if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) bad.push(`field without label: ${el.id || el.name}`);
+    for (const el of document.querySelectorAll('button, a[href]'))
+      if (!el.textContent.trim() && !el.getAttribute('aria-label')) bad.push(`${el.tagName} without a name`);
+    for (const el of document.querySelectorAll('svg[role=img]'))
+      if (!el.querySelector('title') && !el.getAttribute('aria-label')) bad.push('svg image without a title');
+    if (document.querySelectorAll('[role=status], [aria-live]').length < 1) bad.push('no live region');
+    return bad;
+  });
+}
