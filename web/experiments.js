@@ -123,6 +123,16 @@ function armTable(rep, metric) {
     })));
 }
 
+function allMetrics(rep) {
+  const h = KA.h;
+  return h('details', {}, h('summary', {}, 'Every metric per arm'),
+    h('table.data', {},
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Arm'),
+        KA.METRICS.map((m) => h('th', { scope: 'col' }, KA.words(m))))),
+      h('tbody', {}, rep.arms.map((a) => h('tr', {}, h('th', { scope: 'row' }, a.name),
+        KA.METRICS.map((m) => h('td', {}, metricFmt(m)(a.metrics[m]))))))));
+}
+
 function srm(rep) {
   const s = rep.srm || {}, h = KA.h;
   return h('p', { class: s.mismatch ? 'srm bad' : 'srm ok' }, h('strong', {}, 'Sample ratio check: '),
@@ -198,6 +208,7 @@ KA.experimentReport = async function (root, name, params) {
     srm(rep),
     h('div.field', {}, h('label', { for: 'metric' }, 'Metric'), pick),
     table,
+    allMetrics(rep),
     h('h2', {}, 'Over time'),
     charts(daily, armNames)));
 };
