@@ -10,7 +10,10 @@ set -euo pipefail
 
 CLIP=sintel_10s
 DIR="$WORK/out"
-ka_run report "$KEYART_BIN" analyze "$MEDIA/$CLIP.mp4" -o "$DIR" --db none --quiet --report
+# A source path with markup in it: it is in the model (title.source), never markup.
+SRC="$WORK/<b>&amp;<script>alert(1)<!--.mp4"
+ln -s "$MEDIA/$CLIP.mp4" "$SRC"
+ka_run report "$KEYART_BIN" analyze "$SRC" --title-id "$CLIP" -o "$DIR" --db none --quiet --report
 check_rc "analyze --report" 0
 check "report.html is written" test -s "$DIR/report.html"
 R="$DIR/report.html"
@@ -21,6 +24,8 @@ sed -n 's|^<script type="application/json" id="keyart-model">\(.*\)</script>$|\1
 check "the embedded model is JSON" jq -e 'type == "object"' "$WORK/model.json"
 check_eq "no '<' inside the model" 0 "$(tr -cd '<' <"$WORK/model.json" | wc -c)"
 check_eq "title_id" "$CLIP" "$(jqv -r .title_id "$WORK/model.json")"
+check_eq "the source path, markup and all, is a JSON string" "$SRC" "$(jqv -r .title.source "$WORK/model.json")"
+check_eq "  and the page holds exactly the script elements it writes" 3 "$(grep -o '<script' "$R" | wc -l)"
 check_eq "every variant of metadata.json, in order" \
     "$(jq -c '[.variants[] | [.variant_number, .variant_id]]' "$DIR/metadata.json")" \
     "$(jq -c '[.variants[] | [.variant_number, .variant_id]]' "$WORK/model.json")"
