@@ -155,14 +155,16 @@ function candidateList(m) {
 /* Where a face can be seen: its candidate frame, or else the chosen variant's picture
  * of that frame, placed at the content area it was cut from. */
 function faceSource(m, f) {
-  const t = m.title || {};
+  const t = m.title || {}, a = t.content_area;
   const cand = (m.candidates || []).find((c) => c.index === f.candidate_index);
   const full = { x: 0, y: 0, w: t.width || 1, h: t.height || 1 };
-  if (f.image || (cand && cand.image)) return { src: f.image || cand.image, place: full };
-  const v = cand && (m.variants || []).find((x) => x.variant_number === cand.variant_number);
-  if (!v || !v.urls || !v.urls.full) return null;
-  const a = t.content_area;
-  return { src: v.urls.full, place: a && a.w ? a : full };
+  const v = cand && cand.variant_number &&
+    (m.variants || []).find((x) => x.variant_number === cand.variant_number);
+  const vsrc = v && v.urls ? v.urls.full : null;
+  const src = f.image || (cand && cand.image) || vsrc;
+  if (!src) return null;
+  /* a variant's picture is the frame without its bars */
+  return { src, place: src === vsrc && a && a.w ? a : full };
 }
 
 /* A face cut from its picture by the SVG's viewBox (with a margin), so that neither a
