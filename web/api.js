@@ -2,6 +2,8 @@
  * out, the bearer token the user saved, errors as exceptions with the server's
  * message. */
 'use strict';
+/* each file keeps its helpers to itself: only KA.* is shared */
+(function () {
 
 KA.token = function () {
   try { return localStorage.getItem('keyart.token') || ''; } catch (e) { return ''; }
@@ -31,3 +33,4 @@ KA.get = (path) => KA.call('GET', path);
 KA.post = (path, body) => KA.call('POST', path, body === undefined ? {} : body);
 
 KA.enc = encodeURIComponent;
+})();

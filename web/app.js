@@ -2,6 +2,8 @@
  * #/experiments/new, #/experiments/{name}, #/preview?user=U), the token field, and
  * the title page's editor controls. */
 'use strict';
+/* each file keeps its helpers to itself: only KA.* is shared */
+(function () {
 
 KA.titlePage = async function (root, id) {
   let model;
@@ -82,3 +84,4 @@ document.querySelector('.skip').addEventListener('click', (e) => {
 });
 window.addEventListener('hashchange', show);
 show();
+})();

@@ -2,6 +2,8 @@
  * live CTR, a page of 50 at a time (GET /v1/titles?limit=&after=&q=) so that 1,000
  * titles cost what 50 do; a search box filters by title id. */
 'use strict';
+/* each file keeps its helpers to itself: only KA.* is shared */
+(function () {
 
 KA.PAGE = 50;
 
@@ -76,3 +78,4 @@ KA.catalogue = async function (root, params) {
     count, list, more);
   await load(first(q), true);
 };
+})();

@@ -3,6 +3,8 @@
  * Each chart has a title and a description for screen readers, and a table of the
  * same numbers sits beside it in the page. */
 'use strict';
+/* each file keeps its helpers to itself: only KA.* is shared */
+(function () {
 
 KA.CHART = { w: 640, h: 240, left: 52, right: 12, top: 12, bottom: 36 };
 KA.ARM_CLASSES = 6;             /* style.css colours .arm-0 .. .arm-5 */
@@ -79,3 +81,4 @@ KA.legend = function (names) {
   return KA.h('ul.legend', {}, names.map((n, k) =>
     KA.h('li', {}, KA.h(`span.swatch.arm-${k % KA.ARM_CLASSES}`, { 'aria-hidden': 'true' }), n)));
 };
+})();

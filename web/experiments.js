@@ -3,8 +3,13 @@
  * stop, and the report: per-arm metrics with intervals, chance to beat control, the
  * sample-ratio check, and charts of cumulative CTR and daily impressions. */
 'use strict';
+/* each file keeps its helpers to itself: only KA.* is shared */
+(function () {
 
 KA.METRICS = ['ctr', 'take_rate', 'completion_rate', 'skip_rate', 'dwell_s'];
+const METRIC_NAMES = { ctr: 'CTR', take_rate: 'take rate', completion_rate: 'completion rate',
+                       skip_rate: 'skip rate', dwell_s: 'dwell time' };
+const metricName = (m) => METRIC_NAMES[m] || KA.words(m);
 
 KA.experiments = async function (root) {
   const h = KA.h, page = await KA.get('/v1/experiments?limit=100');
@@ -65,7 +70,7 @@ KA.experimentNew = async function (root) {
     policies = [{ name: 'thompson' }, { name: 'epsilon' }, { name: 'default' }];
   }
   const arms = h('div.arms', {}, armRow(0, policies), armRow(1, policies));
-  const metric = h('select', { name: 'metric' }, KA.METRICS.map((m) => h('option', { value: m }, KA.words(m))));
+  const metric = h('select', { name: 'metric' }, KA.METRICS.map((m) => h('option', { value: m }, metricName(m))));
   const form = h('form.exp', { 'data-testid': 'experiment-form', novalidate: false },
     field('exp-name', 'Name', h('input', { name: 'name', required: true, pattern: '[\\w.\\-]+' }),
           'letters, digits, dot, dash, underscore'),
@@ -106,8 +111,8 @@ function metricFmt(metric) {
 function armTable(rep, metric) {
   const h = KA.h, f = metricFmt(metric);
   return h('table.data', {},
-    h('caption', {}, `Arms by ${KA.words(metric)} (control: ${rep.control})`),
-    h('thead', {}, h('tr', {}, ['Arm', 'Users', 'Impressions', KA.words(metric), 'Difference',
+    h('caption', {}, `Arms by ${metricName(metric)} (control: ${rep.control})`),
+    h('thead', {}, h('tr', {}, ['Arm', 'Users', 'Impressions', metricName(metric), 'Difference',
       '95 % interval', 'Relative', 'Chance to beat control', 'p'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rep.arms.map((a, k) => {
       const vs = a.vs_control && a.vs_control[metric];
@@ -128,7 +133,7 @@ function allMetrics(rep) {
   return h('details', {}, h('summary', {}, 'Every metric per arm'),
     h('table.data', {},
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Arm'),
-        KA.METRICS.map((m) => h('th', { scope: 'col' }, KA.words(m))))),
+        KA.METRICS.map((m) => h('th', { scope: 'col' }, metricName(m))))),
       h('tbody', {}, rep.arms.map((a) => h('tr', {}, h('th', { scope: 'row' }, a.name),
         KA.METRICS.map((m) => h('td', {}, metricFmt(m)(a.metrics[m]))))))));
 }
@@ -192,7 +197,7 @@ KA.experimentReport = async function (root, name, params) {
     } catch (e) { KA.announce(e.message, true); }
   };
   const pick = h('select', { id: 'metric' }, KA.METRICS.map((m) =>
-    h('option', { value: m, selected: m === metric }, KA.words(m))));
+    h('option', { value: m, selected: m === metric }, metricName(m))));
   const table = h('div', {}, armTable(rep, metric));
   pick.addEventListener('change', () => {
     metric = pick.value;
@@ -212,3 +217,4 @@ KA.experimentReport = async function (root, name, params) {
     h('h2', {}, 'Over time'),
     charts(daily, armNames)));
 };
+})();

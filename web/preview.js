@@ -2,6 +2,8 @@
  * get now and the policy's reasons (GET /v1/users/{user}/preview, which records
  * nothing). */
 'use strict';
+/* each file keeps its helpers to itself: only KA.* is shared */
+(function () {
 
 function previewCard(it) {
   const h = KA.h;
@@ -48,3 +50,4 @@ KA.preview = async function (root, params) {
     h('ul.row', { 'data-testid': 'preview-row' }, p.row.map(previewCard)));
   KA.announce(`Row for ${user}: ${p.row.length} titles`);
 };
+})();

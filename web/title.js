@@ -4,6 +4,8 @@
  * `keyart analyze --report` embeds the same model in report.html with this file, and
  * the bottom of this file renders it there (no server, images as data: URIs). */
 'use strict';
+/* each file keeps its helpers to itself: only KA.* is shared */
+(function () {
 
 KA.SHAPES = ['16x9', '2x3', '1x1'];
 
@@ -243,4 +245,5 @@ KA.renderTitle = function (m, root, opts = {}) {
   const root = document.getElementById('app');
   KA.renderTitle(JSON.parse(data.textContent), root, {});
   root.setAttribute('data-ready', 'true');
+})();
 })();
