@@ -169,10 +169,17 @@ function faceSource(m, f) {
   return { src, place: src === vsrc && a && a.w ? a : full };
 }
 
+/* A face's box, [x, y, w, h] as every box in docs/json.md ({x, y, w, h} is read too). */
+function boxOf(f) {
+  const b = f.box;
+  if (Array.isArray(b) && b.length === 4) return { x: b[0], y: b[1], w: b[2], h: b[3] };
+  return b && typeof b === 'object' ? b : null;
+}
+
 /* A face cut from its picture by the SVG's viewBox (with a margin), so that neither a
  * server nor a canvas has to crop it. */
 function faceView(who, f, at) {
-  const b = f.box, p = at.place, label = `${who} at ${KA.num(f.time_s, 1)} s`;
+  const b = boxOf(f), p = at.place, label = `${who} at ${KA.num(f.time_s, 1)} s`;
   const pad = Math.max(b.w, b.h) * 0.25, side = Math.max(b.w, b.h) + 2 * pad;
   const vx = b.x + b.w / 2 - side / 2, vy = b.y + b.h / 2 - side / 2;
   const svg = KA.svg('svg', { viewBox: `${vx} ${vy} ${side} ${side}`, role: 'img',
@@ -185,7 +192,7 @@ function faceView(who, f, at) {
 function castMember(m, c, role) {
   const h = KA.h, shown = [], others = [];
   for (const f of c.faces || []) {
-    const at = f.box && f.box.w ? faceSource(m, f) : null;
+    const b = boxOf(f), at = b && b.w > 0 ? faceSource(m, f) : null;
     if (at && shown.length < 12) shown.push(faceView(c.name, f, at));
     else others.push(`${KA.num(f.time_s, 1)} s`);
   }

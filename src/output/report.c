@@ -132,9 +132,9 @@ static json_t *faces_of(const ka_title *t, const char *name)
             const ka_face *f = &vc->faces[k];
             if (strcmp(f->name, name))
                 continue;
-            json_array_append_new(a, json_pack("{s:i, s:o, s:{s:i, s:i, s:i, s:i}, s:n}",
+            json_array_append_new(a, json_pack("{s:i, s:o, s:[i, i, i, i], s:n}",
                 "candidate_index", i, "time_s", ka_json_real(t->cands[i].time_s, 3), "box",
-                "x", f->box.x, "y", f->box.y, "w", f->box.w, "h", f->box.h, "image"));
+                f->box.x, f->box.y, f->box.w, f->box.h, "image"));
         }
     }
     return a;

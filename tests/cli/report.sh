@@ -34,7 +34,7 @@ check_eq "every shot of shots.json" "$(jq -c '[.[] | [.start_frame, .transition_
 check_eq "the cast: metadata's characters" "$(jq -c '[.title.characters[].name]' "$DIR/metadata.json")" \
     "$(jq -c '[.cast[].name]' "$WORK/model.json")"
 check "the characters' faces point at candidates" jq -e '[.cast[].faces[] |
-    .candidate_index >= 0 and .box.w > 0] | all' "$WORK/model.json"
+    .candidate_index >= 0 and (.box | length == 4 and .[2] > 0 and .[3] > 0)] | all' "$WORK/model.json"
 check_eq "candidates: as many as metadata says" "$(jq .title.candidates "$DIR/metadata.json")" \
     "$(jq '.candidates | length' "$WORK/model.json")"
 check "the chosen candidates carry their variant's number" jq -e \

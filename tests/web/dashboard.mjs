@@ -237,6 +237,10 @@ async function offline() {
     const t = m.title.title_id;
     checkEq(`${t}: report.html shows every variant`, m.variants.length, await p.locator('[data-testid=variant]').count());
     checkEq(`${t}: report.html shows every shot on the timeline`, sh.length, await p.locator('[data-testid=shot]').count());
+    const faces = (m.title.characters || []).length;
+    const shown = await p.locator('svg.face-img').count();
+    check(`${t}: the cast's faces are shown, cut from their frames (${shown}, ${faces} characters)`,
+          faces === 0 || shown > 0);
     const [want, got] = await marks(p, sh);
     checkEq(`${t}: cuts, fades and dissolves each have their mark`, want, got);
     checkEq(`${t}: report.html: every picture is inlined and shows`, [], await brokenImages(p, 'img'));
