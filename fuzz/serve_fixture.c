@@ -112,7 +112,7 @@ static const ka_route *route_named(const char *name, int *index)
 static void reset(void)
 {
     pthread_mutex_lock(&server->db_lock);
-    sql(server->db, "DELETE FROM events; DELETE FROM assignments;"
+    sql(server->db, "DELETE FROM events; DELETE FROM assignments; DELETE FROM variant_controls;"
         " DELETE FROM experiments WHERE name <> '" KA_FUZZ_EXPERIMENT "';"
         " UPDATE experiments SET status = 'running', stopped_at = NULL, config = '"
         EXP_CONFIG "' WHERE name = '" KA_FUZZ_EXPERIMENT "'");
@@ -124,7 +124,14 @@ int ka_fuzz_serve_request(const char *route, const char *param, const uint8_t *b
 {
     ka_req r = { .srv = server, .t0 = ka_serve_now_ns() };
     r.route = route_named(route, &r.route_index);
-    r.params[0] = param;
+    /* param's segments ('/'-separated: no decoded segment holds one) into r.path */
+    snprintf(r.path, sizeof r.path, "%s", param ? param : "");
+    char *p = r.path;
+    for (int k = 0; param && p && k < KA_REQ_PARAMS; k++) {
+        r.params[k] = p;
+        if ((p = strchr(p, '/')))
+            *p++ = '\0';
+    }
     /* the server's body: NUL-terminated, at most max_body */
     if (len > server->o.max_body)
         len = server->o.max_body;

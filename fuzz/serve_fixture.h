@@ -8,6 +8,8 @@
 
 /* The name of the running experiment the fixture's database holds. */
 #define KA_FUZZ_EXPERIMENT "exp1"
+/* A title and one of its variants, as the control routes take them. */
+#define KA_FUZZ_VARIANT "title1/0000000000000011"
 
 /* Starts the server once (on a scratch SQLite database with two titles of four
  * variants and one running experiment); aborts when it cannot. */
@@ -20,7 +22,7 @@ struct ka_server *ka_fuzz_server(void);
 
 /* Hands body to the handler of route (its name in routes.c, e.g. "events"), as
  * libmicrohttpd would after the headers were admitted, with param as the route's {}
- * segment; calls after (when not NULL) with the database and the status replied;
+ * segments ('/'-separated); calls after (when not NULL) with the database and the status replied;
  * then puts the database back as it was, so inputs do not depend on each other.
  * Returns the status; aborts when the handler did not reply. */
 int ka_fuzz_serve_request(const char *route, const char *param, const uint8_t *body,

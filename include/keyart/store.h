@@ -14,7 +14,7 @@ extern "C" {
 struct json_t;
 
 /* The schema version this build writes; a database with a newer one is refused. */
-#define KA_STORE_SCHEMA_VERSION 10
+#define KA_STORE_SCHEMA_VERSION 11
 
 typedef struct ka_store ka_store;
 
@@ -175,7 +175,8 @@ int ka_store_experiment_counts(ka_store *s, const char *experiment,
  * [{"title_id", "genre", "analysed_at", "variants": [{"variant_number", "variant_id",
  *   "scene_type", "composition", "quality_score", "appeal_grade", "characters":
  *   [{"name", "role"}], "images": {"full", "16x9", "2x3", "1x1"}}],
- *   "retired": [{"variant_id", "variant_number" (its last), "retired_at"}]}] */
+ *   "retired": [{"variant_id", "variant_number" (its last), "retired_at"}],
+ *   "controls"?: {"pinned", "excluded"} as ka_store_controls_json gives them}] */
 int ka_store_catalog_json(ka_store *s, struct json_t **out);
 int ka_store_catalog_stamp(ka_store *s, int64_t *titles, double *latest);
 
@@ -212,6 +213,39 @@ int ka_store_policy_state_each(ka_store *s,
                                int (*fn)(void *arg, const char *policy, const char *scope,
                                          const void *state, size_t size, int64_t version),
                                void *arg);
+
+/* ---- the dashboard: editor controls, counts per title and per day, faces ---- */
+
+typedef enum ka_control_op {
+    KA_CONTROL_PIN, KA_CONTROL_UNPIN, KA_CONTROL_EXCLUDE, KA_CONTROL_INCLUDE
+} ka_control_op;
+
+/* An editor's control of one of a title's current variants, in one transaction: pin
+ * (served to everyone; replaces the title's other pin and any exclusion of this one),
+ * unpin, exclude (never served; replaces its pin) or include. Unpinning what is not
+ * pinned, or including what is not excluded, changes nothing. KA_ENOTFOUND (no such
+ * title, or no such current variant of it), KA_ECONFLICT (excluding the title's last
+ * variant that is not excluded; nothing written). */
+int ka_store_control(ka_store *s, const char *title_id, const char *variant_id,
+                     ka_control_op op);
+/* {"<title_id>": {"pinned": variant_id|null, "excluded": [variant_id, ...]}} for the
+ * titles with a control (variant ids as stored: one may since have been retired). */
+int ka_store_controls_json(ka_store *s, struct json_t **out);
+/* A number that changes whenever a control does. */
+int ka_store_controls_stamp(ka_store *s, int64_t *stamp);
+/* Per title, its impression and click events with id <= upto. */
+int ka_store_title_counts(ka_store *s, int64_t upto,
+                          int (*fn)(void *arg, const char *title_id, int64_t impressions,
+                                    int64_t clicks), void *arg);
+/* An experiment's events per UTC day of their ts and arm: [{"day": "YYYY-MM-DD",
+ * "arms": {"<arm>": {"impressions", "clicks", "users" (distinct users with an event
+ * that day), "ctr" (null without impressions)}}}], by day. */
+int ka_store_experiment_daily(ka_store *s, const char *experiment, struct json_t **out);
+/* The title's characters and the faces vision gave each: [{"name", "role", "faces":
+ * [{"candidate_index", "time_s", "box": {"x", "y", "w", "h"}, "image" (the
+ * candidate's artwork name or null)}]}]: cast members first (faces or not), then the
+ * other named identities. */
+int ka_store_title_cast_faces(ka_store *s, const char *title_id, struct json_t **out);
 
 /* ---- the work queue ---- */
 

@@ -10,18 +10,17 @@
 
 enum { KA_ID_MAX = 256 };
 
-static const char *const shape_keys[KA_SERVE_IMAGES] = { "full", "16x9", "2x3", "1x1" };
+const char *const ka_shape_keys[KA_SERVE_IMAGES] = { "full", "16x9", "2x3", "1x1" };
 
-/* The index of a shape name, -1 when unknown (NULL: none asked). */
-static int shape_index(const char *shape)
+int ka_shape_index(const char *shape)
 {
     for (int s = 0; shape && s < KA_SERVE_IMAGES; s++)
-        if (!strcmp(shape, shape_keys[s]))
+        if (!strcmp(shape, ka_shape_keys[s]))
             return s;
     return -1;
 }
 
-static json_t *images_json(const ka_stitle *t, int arm)
+json_t *ka_arm_urls(const ka_stitle *t, int arm)
 {
     json_t *o = json_object();
     for (int s = 0; o && s < KA_SERVE_IMAGES; s++) {
@@ -30,7 +29,7 @@ static json_t *images_json(const ka_stitle *t, int arm)
         if (!name)
             continue;
         ka_artwork_url(name, url, sizeof url);
-        json_object_set_new(o, shape_keys[s], json_string(url));
+        json_object_set_new(o, ka_shape_keys[s], json_string(url));
     }
     return o;
 }
@@ -58,7 +57,7 @@ static json_t *choose(ka_server *s, const char *user, const char *title, int sha
         "user", user, "title_id", t->id, "variant_number", d.variant,
         "variant_id", t->vid[d.arm],
         "scene_type", t->scene[d.arm], "composition", t->composition[d.arm],
-        "images", images_json(t, d.arm), "policy", ka_decision_policy(&d),
+        "images", ka_arm_urls(t, d.arm), "policy", ka_decision_policy(&d),
         "propensity", d.propensity,
         "experiment", d.exp ? json_string(d.exp->name) : json_null(),
         "arm", d.exp ? json_string(d.exp->arms[d.exp_arm].name) : json_null());
@@ -66,7 +65,7 @@ static json_t *choose(ka_server *s, const char *user, const char *title, int sha
         char url[160];
         ka_artwork_url(t->images[d.arm][shape], url, sizeof url);
         json_object_set_new(o, "image", json_string(url));
-        json_object_set_new(o, "shape", json_string(shape_keys[shape]));
+        json_object_set_new(o, "shape", json_string(ka_shape_keys[shape]));
     }
     if (!o) {
         *status = MHD_HTTP_INTERNAL_SERVER_ERROR;
@@ -100,7 +99,7 @@ static char *json_string_at(char *out, const char *s)
 static char *answer_text(const ka_stitle *t, const ka_decision *d, const char *user, int shape,
                          size_t *len)
 {
-    const char *shape_name = shape_keys[shape >= 0 ? shape : 0];
+    const char *shape_name = ka_shape_keys[shape >= 0 ? shape : 0];
     const char *image = shape >= 0 ? t->images[d->arm][shape] : NULL;
     const char *exp = d->exp ? d->exp->name : NULL;
     const char *arm = d->exp ? d->exp->arms[d->exp_arm].name : NULL;
@@ -133,7 +132,7 @@ enum MHD_Result ka_api_artwork(ka_req *r)
 {
     const char *user = ka_req_query(r, "user"), *title = ka_req_query(r, "title");
     const char *shape = ka_req_query(r, "shape");
-    int si = shape_index(shape);
+    int si = ka_shape_index(shape);
     if (!id_ok(user) || !id_ok(title))   /* (the server refuses URLs that are not UTF-8) */
         return ka_reply_error(r, MHD_HTTP_BAD_REQUEST, "user and title are required"
                               " (1-%d characters each)", KA_ID_MAX);
@@ -171,7 +170,7 @@ enum MHD_Result ka_api_artwork_batch(ka_req *r)
     }
     const char *user = json_string_value(json_object_get(body, "user"));
     const json_t *titles = json_object_get(body, "titles"), *shape = json_object_get(body, "shape");
-    int si = shape_index(json_string_value(shape));
+    int si = ka_shape_index(json_string_value(shape));
     const char *bad = !id_ok(user) ? "user must be a string of 1-256 characters"
                     : !json_is_array(titles) || !json_array_size(titles) ? "titles must be a"
                       " non-empty list of title ids"

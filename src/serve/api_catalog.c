@@ -51,22 +51,7 @@ enum MHD_Result ka_api_livez(ka_req *r)
     return ka_reply_buffer(r, MHD_HTTP_OK, "application/json", body, sizeof ok - 1);
 }
 
-enum MHD_Result ka_api_titles(ka_req *r)
-{
-    ka_page p;
-    json_t *a, *next;
-    if (ka_req_page(r, &p))
-        return MHD_YES;
-    int err = WITH_DB(r, ka_store_titles_json(r->srv->db, &a));
-    if (err)
-        return ka_reply_store_error(r, err);
-    a = ka_page_of(a, "title_id", "/v1/titles", &p, &next);
-    return ka_reply_json(r, MHD_HTTP_OK, json_pack("{s:o, s:o}", "titles", a ? a : json_array(),
-                                                   "next", next));
-}
-
-/* Adds "urls" (shape -> URL) beside each variant's image names. */
-static void add_urls(json_t *variants)
+void ka_add_urls(json_t *variants)
 {
     size_t i;
     json_t *v;
@@ -92,7 +77,7 @@ static enum MHD_Result reply_title(ka_req *r, int err, json_t *o, json_t *varian
         return ka_reply_error(r, MHD_HTTP_NOT_FOUND, "%s", ka_error_message());
     if (err)
         return ka_reply_store_error(r, err);
-    add_urls(variants);
+    ka_add_urls(variants);
     return ka_reply_json(r, MHD_HTTP_OK, o);
 }
 
@@ -108,7 +93,7 @@ enum MHD_Result ka_api_title_variants(ka_req *r)
         json_decref(a);
         return reply_title(r, err, NULL, NULL);
     }
-    add_urls(retired);
+    ka_add_urls(retired);
     return reply_title(r, err, json_pack("{s:s, s:o, s:o}", "title_id", r->params[0], "variants",
                                          a, "retired", retired), a);
 }
@@ -121,8 +106,10 @@ enum MHD_Result ka_api_title(ka_req *r)
 }
 
 /* {"title_id", "policies": {name: {"version", "probabilities": [{"variant_number",
- * "variant_id", "probability"}, ...]}}, "watermark"}: each policy's probabilities for a
- * user it knows nothing about, each beside the variant it is for. */
+ * "variant_id", "probability"}, ...]}}, "watermark", "controls"}: each policy's
+ * probabilities for a user it knows nothing about, each beside the variant it is for,
+ * as served under the editor's controls (a pin: 1 for it; exclusions: 0 for them, the
+ * rest renormalised). */
 enum MHD_Result ka_api_title_policies(ka_req *r)
 {
     pthread_rwlock_rdlock(&r->srv->st.lock);
@@ -134,6 +121,7 @@ enum MHD_Result ka_api_title_policies(ka_req *r)
                             .profile_opts = &r->srv->st.popts };
         if (!t->policy[k] || ka_policy_probs(t->policy[k], &c, p))
             continue;
+        ka_stitle_controlled_probs(t, p);
         json_t *probs = json_array();
         for (int a = 0; a < t->n_variants; a++)
             json_array_append_new(probs, json_pack("{s:i, s:s, s:o}", "variant_number",
@@ -144,8 +132,8 @@ enum MHD_Result ka_api_title_policies(ka_req *r)
                                       "probabilities", probs));
     }
     if (t)
-        o = json_pack("{s:s, s:O, s:I}", "title_id", t->id, "policies", pols, "watermark",
-                      (json_int_t)r->srv->st.watermark);
+        o = json_pack("{s:s, s:O, s:I, s:o}", "title_id", t->id, "policies", pols, "watermark",
+                      (json_int_t)r->srv->st.watermark, "controls", ka_stitle_controls_json(t));
     pthread_rwlock_unlock(&r->srv->st.lock);
     json_decref(pols);
     return t ? ka_reply_json(r, MHD_HTTP_OK, o)
@@ -188,7 +176,7 @@ static const char *genre_key(int i)
     return i < n ? g[i]->name : "other";
 }
 
-static json_t *profile_json(const ka_profile *p, const ka_profile_opts *o)
+json_t *ka_profile_json(const ka_profile *p, const ka_profile_opts *o)
 {
     json_t *ctr = json_object();
     for (int s = 0; ctr && s < KA_SCENE_COUNT; s++)
@@ -215,7 +203,7 @@ enum MHD_Result ka_api_user(ka_req *r)
     const ka_suser *u = ka_strmap_get(&r->srv->st.users, r->params[0]);
     json_t *o = u ? json_pack("{s:s, s:I, s:o}", "user", r->params[0], "version",
                               (json_int_t)u->version, "profile",
-                              profile_json(&u->p, &r->srv->st.popts)) : NULL;
+                              ka_profile_json(&u->p, &r->srv->st.popts)) : NULL;
     pthread_rwlock_unlock(&r->srv->st.lock);
     return u ? ka_reply_json(r, MHD_HTTP_OK, o)
              : ka_reply_error(r, MHD_HTTP_NOT_FOUND, "no events from user %s yet", r->params[0]);

@@ -124,18 +124,6 @@ enum MHD_Result ka_api_experiment_create(ka_req *r)
     return reply_experiment(r, MHD_HTTP_CREATED, o);
 }
 
-/* An optional body of start and stop: empty, or an empty object. */
-static int empty_body(ka_req *r)
-{
-    static const char *const none[] = { NULL };
-    if (!r->len)
-        return 1;
-    json_t *b = ka_req_json(r);
-    int ok = b && !ka_req_only_fields(r, b, "this request", none);
-    json_decref(b);
-    return ok;
-}
-
 static enum MHD_Result move(ka_req *r, const char *from, const char *to, const char *config)
 {
     int err = WITH_DB(r, ka_store_experiment_set_status(r->srv->db, r->params[0], from, to,
@@ -180,12 +168,12 @@ static enum MHD_Result start_guarded(ka_req *r)
 
 enum MHD_Result ka_api_experiment_start(ka_req *r)
 {
-    return empty_body(r) ? start_guarded(r) : MHD_YES;
+    return ka_req_empty_body(r) ? start_guarded(r) : MHD_YES;
 }
 
 enum MHD_Result ka_api_experiment_stop(ka_req *r)
 {
-    return empty_body(r) ? move(r, "running", "stopped", NULL) : MHD_YES;
+    return ka_req_empty_body(r) ? move(r, "running", "stopped", NULL) : MHD_YES;
 }
 
 /* ---- reports ---- */

@@ -121,6 +121,7 @@ static void title_free(void *p)
     }
     for (int k = 0; k < KA_SERVE_POLICIES; k++)
         ka_policy_free(t->policy[k]);
+    free(t->excluded);
     free(t->images);
     free(t->scene);
     free(t->composition);
@@ -156,9 +157,11 @@ static int title_from_json(const json_t *o, ka_stitle **out)
         t->answer = calloc((size_t)n, sizeof *t->answer);
         t->vid = calloc((size_t)n, sizeof *t->vid);
         t->retired = calloc(json_array_size(retired) + 1, sizeof *t->retired);
+        t->excluded = calloc((size_t)n, 1);
+        t->pinned = -1;
     }
     if (!t || !t->id || !t->pv || !t->images || !t->scene || !t->composition || !t->answer ||
-        !t->vid || !t->retired) {
+        !t->vid || !t->retired || !t->excluded) {
         title_free(t);
         return ka_error(KA_ENOMEM, "no memory for title %s", id);
     }
@@ -176,6 +179,7 @@ static int title_from_json(const json_t *o, ka_stitle **out)
         if (ka_variant_id_ok(rid))
             snprintf(t->retired[t->n_retired++], sizeof t->retired[0], "%s", rid);
     }
+    ka_stitle_set_controls(t, json_object_get(o, "controls"));
     *out = t;
     return 0;
 }
@@ -276,4 +280,52 @@ int ka_stitle_policies(ka_stitle *t, unsigned mask, const ka_policy_params *base
         t->version[k] = 0;
     }
     return 0;
+}
+
+void ka_stitle_set_controls(ka_stitle *t, const json_t *controls)
+{
+    t->pinned = ka_stitle_arm(t, json_string_value(json_object_get(controls, "pinned")));
+    memset(t->excluded, 0, (size_t)t->n_variants);
+    t->n_excluded = 0;
+    size_t i;
+    const json_t *x;
+    json_array_foreach(json_object_get(controls, "excluded"), i, x) {
+        int a = ka_stitle_arm(t, json_string_value(x));
+        if (a >= 0 && a != t->pinned && !t->excluded[a]) {
+            t->excluded[a] = 1;
+            t->n_excluded++;
+        }
+    }
+    if (t->n_excluded >= t->n_variants) {  /* two servers racing: serve rather than fail */
+        memset(t->excluded, 0, (size_t)t->n_variants);
+        t->n_excluded = 0;
+    }
+}
+
+json_t *ka_stitle_controls_json(const ka_stitle *t)
+{
+    json_t *ex = json_array();
+    for (int a = 0; ex && a < t->n_variants; a++)
+        if (t->excluded[a])
+            json_array_append_new(ex, json_string(t->vid[a]));
+    return json_pack("{s:o, s:o}", "pinned", t->pinned >= 0 ? json_string(t->vid[t->pinned])
+                                                            : json_null(),
+                     "excluded", ex ? ex : json_array());
+}
+
+void ka_stitle_controlled_probs(const ka_stitle *t, double *p)
+{
+    double sum = 0;
+    int left = 0;
+    for (int a = 0; a < t->n_variants; a++) {
+        if (t->pinned >= 0 || t->excluded[a])
+            p[a] = t->pinned == a;
+        else {
+            sum += p[a];
+            left++;
+        }
+    }
+    for (int a = 0; t->pinned < 0 && a < t->n_variants; a++)
+        if (!t->excluded[a])
+            p[a] = sum > 0 ? p[a] / sum : 1.0 / left;
 }

@@ -1,11 +1,41 @@
-/* decide.c: which variant one user sees for one title. A running experiment that
- * covers the title and holds the user decides by its arm (a fixed variant, or a
- * policy); else a shipped experiment's winning arm; else the server's policy. The
- * propensity is the probability the deciding rule had of showing that variant to this
- * user (assignment is deterministic per user, so a fixed arm's is 1). */
+/* decide.c: which variant one user sees for one title. An editor's pin decides first
+ * (everyone sees the pinned variant: policy "pinned", propensity 1). Then a running
+ * experiment that covers the title and holds the user decides by its arm (a fixed
+ * variant, or a policy); else a shipped experiment's winning arm; else the server's
+ * policy. The propensity is the probability the deciding rule had of showing that
+ * variant to this user (assignment is deterministic per user, so a fixed arm's is 1).
+ * An excluded variant is never shown: a fixed arm showing one defers to the next
+ * rule, and a policy draws from its probabilities renormalised over the variants
+ * left, so that the propensity logged is the one the draw had. */
 #include <string.h>
 
 #include "serve_priv.h"
+
+/* A draw from p's probabilities with t's excluded arms left out (renormalised). */
+static int choose_servable(const ka_policy *p, const ka_stitle *t, const ka_policy_ctx *c,
+                           ka_rng *rng, ka_choice *ch)
+{
+    double probs[KA_POLICY_MAX_ARMS];
+    int err = ka_policy_probs(p, c, probs);
+    if (err)
+        return err;
+    ka_stitle_controlled_probs(t, probs);
+    double u = ka_rng_uniform(rng), acc = 0;
+    ch->arm = -1;
+    for (int a = 0; a < t->n_variants; a++) {
+        if (probs[a] <= 0)
+            continue;
+        ch->arm = a;            /* the last one left takes what rounding leaves over */
+        acc += probs[a];
+        if (u < acc)
+            break;
+    }
+    if (ch->arm < 0)
+        return ka_error(KA_EINTERNAL, "title %s has no variant to serve", t->id);
+    ch->variant = t->pv[ch->arm].number;
+    ch->propensity = probs[ch->arm];
+    return 0;
+}
 
 static int by_policy(const ka_serve_state *st, const ka_stitle *t, int policy,
                      const ka_profile *profile, ka_rng *rng, ka_decision *d)
@@ -16,7 +46,8 @@ static int by_policy(const ka_serve_state *st, const ka_stitle *t, int policy,
     ka_policy_ctx c = { .variants = t->pv, .n_variants = t->n_variants, .profile = profile,
                         .profile_opts = &st->popts };
     ka_choice ch;
-    int err = ka_policy_choose(p, &c, rng, &ch);
+    int err = t->n_excluded ? choose_servable(p, t, &c, rng, &ch)
+                            : ka_policy_choose(p, &c, rng, &ch);
     if (err)
         return err;
     d->arm = ch.arm;
@@ -39,14 +70,14 @@ static int by_arm(const ka_serve_state *st, const ka_stitle *t, const ka_sexp *e
         return err ? err : 1;
     }
     int k = ka_sexp_arm_variant(e, i, t);
-    if (k < 0) {
+    if (k < 0 || t->excluded[k]) {
         d->exp = NULL;
         return 0;
     }
     d->arm = k;
     d->variant = t->pv[k].number;
     d->propensity = 1;
-    d->policy = -1;
+    d->policy = KA_DECISION_FIXED;
     return 1;
 }
 
@@ -57,6 +88,13 @@ int ka_serve_decide(const ka_serve_state *st, const ka_stitle *t, const char *us
     d->exp_arm = -1;
     const ka_suser *u = user ? ka_strmap_get(&st->users, user) : NULL;
     const ka_profile *profile = u ? &u->p : NULL;
+    if (t->pinned >= 0) {
+        d->arm = t->pinned;
+        d->variant = t->pv[t->pinned].number;
+        d->propensity = 1;
+        d->policy = KA_DECISION_PINNED;
+        return 0;
+    }
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < st->n_exps; i++) {
             const ka_sexp *e = &st->exps[i];
@@ -81,5 +119,6 @@ const char *ka_decision_policy(const ka_decision *d)
 {
     int n;
     const ka_policy_type *const *list = ka_policy_list(&n);
-    return d->policy >= 0 && d->policy < n ? list[d->policy]->name : "fixed";
+    return d->policy >= 0 && d->policy < n ? list[d->policy]->name
+         : d->policy == KA_DECISION_PINNED ? "pinned" : "fixed";
 }

@@ -5,7 +5,9 @@
  * (by the store's receive times, so every server decides alike) a reward of 0. Each
  * profile and policy remembers the last event id it took, so snapshots and events
  * never count twice. Rewards are collected while the state is locked and learned
- * afterwards by copies of the policies, which are swapped in when prepared.
+ * afterwards by copies of the policies, which are swapped in when prepared. A server
+ * also counts each title's impressions and clicks (the dashboard's catalogue): the
+ * store's sums up to the watermark it starts from, then every event it folds.
  *
  * A click dated (by its ts) before the impression waiting for it settles nothing; the
  * impression keeps waiting. An event names its variant by id (by number only when stored before there were
@@ -242,4 +244,43 @@ void ka_pending_clear(ka_serve_state *st)
     while (st->pend_head)
         pending_unlink(st, st->pend_head);
     ka_strmap_free(&st->pending, NULL);
+}
+
+/* ---- the catalogue's live counts ---- */
+
+/* Adds to a title's impressions or clicks (the catalogue's live counts). */
+static int count_title(ka_serve_state *st, const char *title_id, int64_t impressions,
+                       int64_t clicks)
+{
+    ka_tcount *c = ka_strmap_get(&st->counts, title_id);
+    if (!c) {
+        if (!(c = calloc(1, sizeof *c)) || ka_strmap_put(&st->counts, title_id, c)) {
+            free(c);
+            return ka_error(KA_ENOMEM, "no memory");
+        }
+    }
+    c->impressions += impressions;
+    c->clicks += clicks;
+    return 0;
+}
+
+static int count_stored(void *arg, const char *title_id, int64_t impressions, int64_t clicks)
+{
+    return title_id ? count_title(arg, title_id, impressions, clicks) : 0;
+}
+
+int ka_fold_load_counts(ka_serve_state *st, ka_store *db)
+{
+    pthread_rwlock_wrlock(&st->lock);
+    ka_strmap_free(&st->counts, free);
+    int err = ka_store_title_counts(db, st->watermark, count_stored, st);
+    pthread_rwlock_unlock(&st->lock);
+    return err;
+}
+
+int ka_fold_count(ka_serve_state *st, const ka_store_event_row *row)
+{
+    const char *type = row->e.type ? row->e.type : "";
+    int imp = !strcmp(type, "impression"), click = !strcmp(type, "click");
+    return (imp || click) && row->e.title_id ? count_title(st, row->e.title_id, imp, click) : 0;
 }

@@ -36,7 +36,8 @@ void ka_metrics_request(ka_metrics *m, int route, int status, uint64_t ns)
 
 void ka_metrics_selection(ka_metrics *m, int policy)
 {
-    ADD(m->selections[policy >= 0 && policy < KA_SERVE_POLICIES ? policy : KA_SERVE_POLICIES], 1);
+    ADD(m->selections[policy >= 0 && policy < KA_SERVE_POLICIES ? policy
+                      : policy == KA_DECISION_PINNED ? KA_SERVE_POLICIES + 1 : KA_SERVE_POLICIES], 1);
 }
 
 /* The page is written to a memory stream: libc grows the buffer. */
@@ -101,6 +102,8 @@ static void learning(text *t, const ka_metrics *m)
             (unsigned long long)GET(m->selections[k]));
     out(t, "keyart_selections_total{policy=\"fixed\"} %llu\n",
         (unsigned long long)GET(m->selections[KA_SERVE_POLICIES]));
+    out(t, "keyart_selections_total{policy=\"pinned\"} %llu\n",
+        (unsigned long long)GET(m->selections[KA_SERVE_POLICIES + 1]));
     out(t, "# HELP keyart_events_total Events stored, by type.\n"
            "# TYPE keyart_events_total counter\n");
     for (int e = 0; e < KA_EVENT_COUNT; e++)

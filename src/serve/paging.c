@@ -20,8 +20,7 @@ int ka_req_page(ka_req *r, ka_page *p)
     return 0;
 }
 
-/* Percent-encodes s for a query value into out (size > 0). */
-static void url_encode(const char *s, char *out, size_t size)
+void ka_url_encode(const char *s, char *out, size_t size)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t n = 0;
@@ -42,8 +41,9 @@ static void url_encode(const char *s, char *out, size_t size)
 json_t *ka_page_next(const char *path, const char *last_key, const ka_page *p)
 {
     char key[512], url[768];
-    url_encode(last_key, key, sizeof key);
-    snprintf(url, sizeof url, "%s?after=%s&limit=%d", path, key, p->limit);
+    ka_url_encode(last_key, key, sizeof key);
+    snprintf(url, sizeof url, "%s%cafter=%s&limit=%d", path, strchr(path, '?') ? '&' : '?', key,
+             p->limit);
     return json_string(url);
 }
 
@@ -87,4 +87,15 @@ json_t *ka_page_of(json_t *items, const char *key, const char *path, const ka_pa
     free(v);
     json_decref(items);
     return page;
+}
+
+int ka_req_empty_body(ka_req *r)
+{
+    static const char *const none[] = { NULL };
+    if (!r->len)
+        return 1;
+    json_t *b = ka_req_json(r);
+    int ok = b && !ka_req_only_fields(r, b, "this request", none);
+    json_decref(b);
+    return ok;
 }

@@ -24,9 +24,16 @@ static const ka_route routes[] = {
     { "GET",  "/v1/titles/{}",                    0,           ka_api_title,    "title" },
     { "GET",  "/v1/titles/{}/variants",           0,           ka_api_title_variants, "title_variants" },
     { "GET",  "/v1/titles/{}/policies",           0,           ka_api_title_policies, "title_policies" },
+    { "GET",  "/v1/titles/{}/analysis",           0,           ka_api_title_analysis, "title_analysis" },
+    { "POST", "/v1/titles/{}/variants/{}/pin",    AUTH | BODY, ka_api_variant_pin, "variant_pin" },
+    { "POST", "/v1/titles/{}/variants/{}/unpin",  AUTH | BODY, ka_api_variant_unpin, "variant_unpin" },
+    { "POST", "/v1/titles/{}/variants/{}/exclude", AUTH | BODY, ka_api_variant_exclude, "variant_exclude" },
+    { "POST", "/v1/titles/{}/variants/{}/include", AUTH | BODY, ka_api_variant_include, "variant_include" },
+    { "GET",  "/v1/policies",                     0,           ka_api_policies, "policies" },
     { "GET",  "/v1/users",                        AUTH,        ka_api_users,    "users" },
     { "GET",  "/v1/users/{}",                     AUTH,        ka_api_user,     "user" },
     { "GET",  "/v1/users/{}/profile",             AUTH,        ka_api_user,     "user_profile" },
+    { "GET",  "/v1/users/{}/preview",             AUTH,        ka_api_user_preview, "user_preview" },
     { "GET",  "/v1/experiments",                  0,           ka_api_experiments, "experiments" },
     { "POST", "/v1/experiments",                  AUTH | BODY, ka_api_experiment_create, "experiment_create" },
     { "GET",  "/v1/experiments/{}",               0,           ka_api_experiment, "experiment" },
@@ -34,6 +41,7 @@ static const ka_route routes[] = {
     { "POST", "/v1/experiments/{}/stop",          AUTH | BODY, ka_api_experiment_stop, "experiment_stop" },
     { "POST", "/v1/experiments/{}/ship",          AUTH | BODY, ka_api_experiment_ship, "experiment_ship" },
     { "GET",  "/v1/experiments/{}/report",        0,           ka_api_experiment_report, "experiment_report" },
+    { "GET",  "/v1/experiments/{}/daily",         0,           ka_api_experiment_daily, "experiment_daily" },
 };
 
 const ka_route *ka_routes(int *count)

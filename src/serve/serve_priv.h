@@ -64,6 +64,11 @@ typedef struct ka_stitle {
     char **answer;                  /* per variant, the fixed part of an artwork answer:
                                      * "title_id":..,"variant_number":..,"scene_type":..,
                                      * "composition":..,"images":{..} (JSON members) */
+    /* An editor's controls (store migration 11): the arm served to everyone (-1:
+     * none), and per arm whether it is never served; n_excluded of them. */
+    int pinned;
+    unsigned char *excluded;
+    int n_excluded;
     /* One policy per type in use (index = ka_policy_list() position), the last event
      * id folded into each, and whether it changed since the last snapshot. */
     ka_policy *policy[KA_SERVE_POLICIES];
@@ -93,6 +98,16 @@ int ka_stitle_retired(const ka_stitle *t, const char *variant_id);
  * grades: a new title starts from its variants' order). */
 void ka_stitle_arm_params(const ka_stitle *t, const ka_policy_params *base,
                           ka_policy_params *p);
+/* Sets t's controls from {"pinned": variant_id|null, "excluded": [variant_id, ...]}
+ * (NULL: none). Ids that are not t's current variants are ignored, and so are the
+ * exclusions when they would leave nothing to serve. */
+void ka_stitle_set_controls(ka_stitle *t, const json_t *controls);
+/* t's controls as that JSON object. */
+json_t *ka_stitle_controls_json(const ka_stitle *t);
+/* p (one per arm of t) as served under t's controls: the pinned arm 1 and the others 0;
+ * else the excluded arms 0 and the rest renormalised (uniform over them when the
+ * policy gave them nothing). */
+void ka_stitle_controlled_probs(const ka_stitle *t, double *p);
 /* Creates the policies of mask (bits of policy indices) that t lacks. */
 int ka_stitle_policies(ka_stitle *t, unsigned mask, const ka_policy_params *base);
 /* The index of a policy name in ka_policy_list(), or -1. */
@@ -201,7 +216,19 @@ typedef struct ka_serve_state {
     unsigned policy_mask;
     double attribution_s;
     uint64_t folded, rewards;       /* counters for /metrics */
+    /* Editor controls: the stamp of those applied (-1: none read yet), and the lock
+     * that makes a server's own change (store, then apply) and the refresher's reload
+     * (read, then apply) one step each, so that neither undoes the other. */
+    int64_t controls_stamp;
+    pthread_mutex_t controls_lock;
+    ka_strmap counts;               /* title id -> ka_tcount: impressions, clicks */
+    json_t *titles_list;            /* ka_store_titles_json's, read with the catalogue
+                                     * (GET /v1/titles pages it); NULL outside a server */
 } ka_serve_state;
+
+typedef struct ka_tcount {
+    int64_t impressions, clicks;
+} ka_tcount;
 
 int ka_state_init(ka_serve_state *st, const ka_serve_opts *o);
 void ka_state_free(ka_serve_state *st);
@@ -216,29 +243,42 @@ int ka_state_set_exps(ka_serve_state *st, json_t *list);
 int ka_state_load(ka_serve_state *st, ka_store *db, double lag_s);
 /* One refresh: titles and experiments when they changed, then new events. */
 int ka_state_refresh(ka_serve_state *st, ka_store *db, double lag_s);
+/* An editor's control (ka_store_control) stored through db, then every control read
+ * back and applied to the state at once. */
+int ka_state_control(ka_serve_state *st, ka_store *db, const char *title_id,
+                     const char *variant_id, ka_control_op op);
 /* Writes the changed policies and profiles with the watermark. */
 int ka_state_snapshot(ka_serve_state *st, ka_store *db);
 
 /* fold.c: one stored event into profiles and policies (state write-locked). */
 int ka_fold_event(ka_serve_state *st, const ka_store_event_row *row);
+/* One stored event into its title's counts (state write-locked): the server's, not the
+ * in-process engine's. */
+int ka_fold_count(ka_serve_state *st, const ka_store_event_row *row);
+/* The titles' counts of the events up to the watermark (those the fold will not see
+ * again), in place of any. */
+int ka_fold_load_counts(ka_serve_state *st, ka_store *db);
 /* Teaches the rewards folded so far to copies of their titles' policies, prepares
  * the copies and swaps them in (write lock only for the swap). */
 int ka_fold_learn(ka_serve_state *st);
 void ka_pending_clear(ka_serve_state *st);
 
 /* decide.c: the choice for one user and title (state read-locked). */
+enum { KA_DECISION_FIXED = -1, KA_DECISION_PINNED = -2 };
 typedef struct ka_decision {
     int arm;                        /* index of the variant in the title */
     int variant;                    /* its number */
     double propensity;
-    int policy;                     /* policy index, -1 = a fixed variant */
+    int policy;                     /* policy index, or KA_DECISION_FIXED (an
+                                     * experiment's fixed variant), KA_DECISION_PINNED */
     const ka_sexp *exp;             /* the experiment that decided, NULL = none */
     int exp_arm;
 } ka_decision;
 
 int ka_serve_decide(const ka_serve_state *st, const ka_stitle *t, const char *user,
                     ka_rng *rng, ka_decision *d);
-/* The name of a decision's policy ("fixed" for a fixed variant). */
+/* The name of a decision's policy ("fixed" for a fixed variant, "pinned" for an
+ * editor's pin). */
 const char *ka_decision_policy(const ka_decision *d);
 
 /* ---- metrics.c ---- */
@@ -249,7 +289,7 @@ typedef struct ka_metrics {
     _Atomic uint64_t requests[KA_ROUTES_MAX][KA_CODE_CLASSES];  /* 1xx..5xx */
     _Atomic uint64_t latency[KA_ROUTES_MAX][KA_LAT_BUCKETS];    /* not cumulative */
     _Atomic uint64_t latency_ns[KA_ROUTES_MAX];
-    _Atomic uint64_t selections[KA_SERVE_POLICIES + 1];         /* last: fixed */
+    _Atomic uint64_t selections[KA_SERVE_POLICIES + 2];         /* then fixed, pinned */
     _Atomic uint64_t events[KA_EVENT_COUNT];
     _Atomic uint64_t events_duplicate, events_rejected;
     _Atomic uint64_t unrouted[KA_CODE_CLASSES];
@@ -357,6 +397,10 @@ json_t *ka_page_of(json_t *items, const char *key, const char *path, const ka_pa
                    json_t **next);
 /* The path of the page after the one that ends with last_key. */
 json_t *ka_page_next(const char *path, const char *last_key, const ka_page *p);
+/* Percent-encodes s for a query value into out (size > 0; cut to fit). */
+void ka_url_encode(const char *s, char *out, size_t size);
+/* The optional body of a POST that takes none: empty, or {}. 0 after replying 400. */
+int ka_req_empty_body(ka_req *r);
 /* The body as JSON (an object), or NULL after replying 400 with the reason. */
 json_t *ka_req_json(ka_req *r);
 /* Unknown members of o (not in the NULL-terminated list): 0, or replies 400 and
@@ -368,6 +412,16 @@ int ka_req_only_fields(ka_req *r, const json_t *o, const char *what,
     pthread_mutex_unlock(&(r)->srv->db_lock); e_; })
 /* The artwork URL of an image name ("/artwork/ab/ab...jpg") into buf. */
 void ka_artwork_url(const char *name, char *buf, size_t size);
+/* Adds "urls" (shape -> URL) beside each variant's "images" (artwork names). */
+void ka_add_urls(json_t *variants);
+/* A user's profile as GET /v1/users/{} shows it. */
+json_t *ka_profile_json(const ka_profile *p, const ka_profile_opts *o);
+
+/* api_artwork.c: the image shapes, "full" first (index into ka_stitle.images), the
+ * index of a shape's name (-1 unknown or NULL), and {shape: URL} of arm's images. */
+extern const char *const ka_shape_keys[KA_SERVE_IMAGES];
+int ka_shape_index(const char *shape);
+json_t *ka_arm_urls(const ka_stitle *t, int arm);
 
 /* The handlers (api_*.c). */
 enum MHD_Result ka_api_healthz(ka_req *r);
@@ -393,6 +447,15 @@ enum MHD_Result ka_api_experiment_start(ka_req *r);
 enum MHD_Result ka_api_experiment_stop(ka_req *r);
 enum MHD_Result ka_api_experiment_ship(ka_req *r);
 enum MHD_Result ka_api_experiment_report(ka_req *r);
+/* api_dashboard.c, api_preview.c: the dashboard's routes */
+enum MHD_Result ka_api_title_analysis(ka_req *r);
+enum MHD_Result ka_api_variant_pin(ka_req *r);
+enum MHD_Result ka_api_variant_unpin(ka_req *r);
+enum MHD_Result ka_api_variant_exclude(ka_req *r);
+enum MHD_Result ka_api_variant_include(ka_req *r);
+enum MHD_Result ka_api_user_preview(ka_req *r);
+enum MHD_Result ka_api_experiment_daily(ka_req *r);
+enum MHD_Result ka_api_policies(ka_req *r);
 
 /* The request thread's random number generator. */
 ka_rng *ka_serve_rng(void);

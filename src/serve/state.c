@@ -9,6 +9,7 @@
  * threads hold the read lock while they decide. Reading its own state needs no lock
  * in the refresher. The slow part of learning (Thompson's propensities take ~0.1 ms
  * per title) runs on copies of the policies, outside the lock (fold.c). */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,8 +31,13 @@ int ka_state_init(ka_serve_state *st, const ka_serve_opts *o)
     if (st->default_policy < 0)
         return ka_error(KA_EINVAL, "unknown policy '%s'", o->policy ? o->policy : "");
     st->policy_mask = 1u << st->default_policy;
+    st->controls_stamp = -1;
     if (pthread_rwlock_init(&st->lock, NULL))
         return ka_error(KA_EINTERNAL, "cannot create a lock");
+    if (pthread_mutex_init(&st->controls_lock, NULL)) {
+        pthread_rwlock_destroy(&st->lock);
+        return ka_error(KA_EINTERNAL, "cannot create a lock");
+    }
     return 0;
 }
 
@@ -51,7 +57,10 @@ void ka_state_free(ka_serve_state *st)
     free(st->exps_text);
     free(st->retired_text);
     free(st->learn);
+    ka_strmap_free(&st->counts, free);
+    json_decref(st->titles_list);
     pthread_rwlock_destroy(&st->lock);
+    pthread_mutex_destroy(&st->controls_lock);
     memset(st, 0, sizeof *st);
 }
 
@@ -137,11 +146,74 @@ static int reload_titles(ka_serve_state *st, ka_store *db)
     int err = ka_store_catalog_stamp(db, &n, &latest);
     if (err || (st->cat && st->cat->stamp_titles == n && st->cat->stamp_latest == latest))
         return err;
-    json_t *a;
+    json_t *a, *list;
     if ((err = ka_store_catalog_json(db, &a)))
         return err;
+    if ((err = ka_store_titles_json(db, &list))) {
+        json_decref(a);
+        return err;
+    }
+    ka_page all = { NULL, INT_MAX };    /* in strcmp order, as pages are (the database's
+                                         * collation may differ) */
+    json_t *next;
+    list = ka_page_of(list, "title_id", "", &all, &next);
+    json_decref(next);
     err = ka_state_set_titles(st, a, n, latest);
     json_decref(a);
+    pthread_rwlock_wrlock(&st->lock);
+    json_t *old = st->titles_list;
+    st->titles_list = err ? old : list;
+    pthread_rwlock_unlock(&st->lock);
+    json_decref(err ? list : old);
+    return err;
+}
+
+/* ---- editor controls ---- */
+
+/* Applies the store's controls when they changed (the caller holds controls_lock). */
+static int reload_controls(ka_serve_state *st, ka_store *db)
+{
+    int64_t stamp;
+    json_t *c;
+    int err = ka_store_controls_stamp(db, &stamp);
+    if (err || stamp == st->controls_stamp)
+        return err;
+    if ((err = ka_store_controls_json(db, &c)))
+        return err;
+    pthread_rwlock_wrlock(&st->lock);
+    for (int i = 0; st->cat && i < st->cat->n; i++)
+        ka_stitle_set_controls(st->cat->titles[i], json_object_get(c, st->cat->titles[i]->id));
+    st->controls_stamp = stamp;
+    pthread_rwlock_unlock(&st->lock);
+    json_decref(c);
+    return 0;
+}
+
+/* Titles, then controls, as one step against a server's own control changes: the
+ * catalogue read carries the controls of its time, which a change made meanwhile
+ * would otherwise lose until the next refresh. */
+static int reload_titles_controls(ka_serve_state *st, ka_store *db)
+{
+    pthread_mutex_lock(&st->controls_lock);
+    int64_t before = st->cat ? st->cat->stamp_titles : -1;
+    double latest = st->cat ? st->cat->stamp_latest : -1;
+    int err = reload_titles(st, db);
+    if (!err && st->cat && (st->cat->stamp_titles != before || st->cat->stamp_latest != latest))
+        st->controls_stamp = -1;    /* a new catalogue: apply the controls to it again */
+    if (!err)
+        err = reload_controls(st, db);
+    pthread_mutex_unlock(&st->controls_lock);
+    return err;
+}
+
+int ka_state_control(ka_serve_state *st, ka_store *db, const char *title_id,
+                     const char *variant_id, ka_control_op op)
+{
+    pthread_mutex_lock(&st->controls_lock);
+    int err = ka_store_control(db, title_id, variant_id, op);
+    if (!err)
+        err = reload_controls(st, db);
+    pthread_mutex_unlock(&st->controls_lock);
     return err;
 }
 
@@ -273,7 +345,8 @@ static int fold_one(void *arg, const ka_store_event_row *row)
         pthread_rwlock_wrlock(&f->st->lock);
         f->locked = 1;
     }
-    return ka_fold_event(f->st, row);
+    int err = ka_fold_count(f->st, row);
+    return err ? err : ka_fold_event(f->st, row);
 }
 
 static int fold_events(ka_serve_state *st, ka_store *db, double lag_s)
@@ -293,7 +366,7 @@ static int fold_events(ka_serve_state *st, ka_store *db, double lag_s)
 
 int ka_state_refresh(ka_serve_state *st, ka_store *db, double lag_s)
 {
-    int err = reload_titles(st, db);
+    int err = reload_titles_controls(st, db);
     if (!err)
         err = reload_exps(st, db);
     if (!err)
@@ -496,7 +569,7 @@ static int load_row(void *arg, const char *policy, const char *scope, const void
 
 int ka_state_load(ka_serve_state *st, ka_store *db, double lag_s)
 {
-    int err = reload_titles(st, db);
+    int err = reload_titles_controls(st, db);
     if (!err)
         err = reload_exps(st, db);
     if (!err)
@@ -505,6 +578,8 @@ int ka_state_load(ka_serve_state *st, ka_store *db, double lag_s)
         err = ka_store_policy_state_each(db, load_row, st);
     for (int i = 0; !err && st->cat && i < st->cat->n; i++)
         err = ka_stitle_policies(st->cat->titles[i], st->policy_mask, &st->params);
+    if (!err)
+        err = ka_fold_load_counts(st, db);
     if (!err)
         err = fold_events(st, db, lag_s);
     return err;

@@ -151,6 +151,17 @@ static const migration migrations[] = {
     { 10, "jobs: stage options and ranker",
       "ALTER TABLE jobs ADD COLUMN stage_opts TEXT;"
       "ALTER TABLE jobs ADD COLUMN ranker TEXT;", NULL },
+
+    /* An editor's say over what a title shows, by variant id (it follows the picture
+     * through later analyses; a control on a retired variant is kept and ignored):
+     * 'pinned' (one per title: served to everyone), 'excluded' (never served), NULL
+     * (cleared: the row stays and its version grows, so servers see every change). */
+    { 11, "variant controls: pinned and excluded variants",
+      "CREATE TABLE variant_controls ("
+      " title_id TEXT NOT NULL, variant_id TEXT NOT NULL,"
+      " control TEXT CHECK (control IN ('pinned', 'excluded')),"
+      " version INTEGER NOT NULL DEFAULT 1, updated_at " REAL " NOT NULL DEFAULT ({NOW}),"
+      " PRIMARY KEY (title_id, variant_id));", NULL },
 };
 
 /* Ids for the variants stored before there were ids (from their title, frame and the

@@ -68,6 +68,24 @@ static json_t *catalog_variant(const ka_sql_res *r, int i)
         "1x1", text_or_null(ka_sql_text(r, i, 8)));
 }
 
+/* Each title's editor controls ("controls", when it has any): what an engine built
+ * from the catalogue alone (keyart simulate) must respect, as a server does. */
+static int add_controls(ka_store *s, json_t *titles)
+{
+    json_t *controls, *t;
+    size_t i;
+    int err = ka_store_controls_json(s, &controls);
+    if (err)
+        return err;
+    json_array_foreach(titles, i, t) {
+        json_t *c = json_object_get(controls, json_string_value(json_object_get(t, "title_id")));
+        if (c)
+            json_object_set(t, "controls", c);
+    }
+    json_decref(controls);
+    return 0;
+}
+
 int ka_store_catalog_json(ka_store *s, json_t **out)
 {
     *out = NULL;
@@ -120,6 +138,10 @@ int ka_store_catalog_json(ka_store *s, json_t **out)
     ka_sql_res_free(&x);
     if (!a)
         return ka_error(KA_ENOMEM, "no memory");
+    if ((err = add_controls(s, a))) {
+        json_decref(a);
+        return err;
+    }
     *out = a;
     return 0;
 }

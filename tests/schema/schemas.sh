@@ -5,8 +5,9 @@
 # (analyze, shots, titles, variants, export and its --shots and --candidates, jobs,
 # cast list, identify, ope, train-ranker), then a real `keyart serve` on that database: health,
 # titles, a title, its variants and policies, artwork and batches, events (the request
-# and the answers, good and refused), users, experiments created, started, reported,
-# stopped and shipped, and the error shape. /metrics is text: not checked here.
+# and the answers, good and refused), users, the dashboard's routes (title view,
+# controls, preview, policy types, daily series), experiments created, started,
+# reported, stopped and shipped, and the error shape. /metrics is text: not checked here.
 # A renamed or retyped member, a count printed as a real or a time with a binary tail
 # fails the check that reads it.
 set -euo pipefail
@@ -149,6 +150,24 @@ get profile http-user /v1/users/u1/profile
 get user404 http-error /v1/users/nobody 404
 get policies-after http-title-policies "/v1/titles/$T/policies"
 
+# The dashboard's: the title view, an editor's controls, the preview, the policy types.
+get analysis http-title-analysis "/v1/titles/$T/analysis"
+VID=$(jq -r '.variants[0].variant_id' "$BODY")
+post pin http-title-controls "/v1/titles/$T/variants/$VID/pin" '' 200
+get artwork-pinned http-artwork "/v1/artwork?user=u1&title=$T"
+check "a pinned title's answer says policy pinned" jq -e '.policy == "pinned"' "$BODY"
+get titles-pinned http-titles "/v1/titles?q=$T&limit=1"
+get policies-pinned http-title-policies "/v1/titles/$T/policies"
+get preview-pinned http-user-preview "/v1/users/u1/preview?limit=5&shape=1x1"
+post unpin http-title-controls "/v1/titles/$T/variants/$VID/unpin" '' 200
+post exclude http-title-controls "/v1/titles/$T/variants/$VID/exclude" '' 200
+get analysis-excluded http-title-analysis "/v1/titles/$T/analysis"
+post include http-title-controls "/v1/titles/$T/variants/$VID/include" '' 200
+post pin404 http-error "/v1/titles/$T/variants/0000000000000000/pin" '' 404
+get preview http-user-preview "/v1/users/u1/preview"
+get preview-new http-user-preview "/v1/users/nobody/preview"
+get policy-types http-policies /v1/policies
+
 # An experiment: a fixed variant against a policy, through its life.
 EXP="{\"name\": \"sx\", \"arms\": [{\"name\": \"control\", \"variant_number\": 1, \"weight\": 1},
     {\"name\": \"ts\", \"policy\": \"thompson\", \"weight\": 1}], \"control\": \"control\",
@@ -171,6 +190,9 @@ post exp-events http-events /v1/events "$(cat "$WORK/exp-events.json")"
 get report http-experiment-report /v1/experiments/sx/report
 check "the report counts the impressions as integers" \
     jq -e '[.report.arms[].impressions] | add == 12' "$BODY"
+get daily http-experiment-daily /v1/experiments/sx/daily
+check "the daily series counts the same impressions" \
+    jq -e '[.days[].arms[].impressions] | add == 12' "$BODY"
 post exp-stop http-experiment /v1/experiments/sx/stop '' 200
 post exp-ship http-experiment /v1/experiments/sx/ship '{"arm": "ts"}' 200
 get report-shipped http-experiment-report /v1/experiments/sx/report

@@ -3,7 +3,8 @@
 # clip: malformed, truncated and oversized bodies, wrong types and unknown fields in
 # every field of an event (and of batches and experiments), missing or wrong tokens,
 # wrong content types, routes and methods, path traversal on /artwork (encodings,
-# symbolic links out of the folder, FIFOs), absurd query values, slow and incomplete
+# symbolic links out of the folder, FIFOs), absurd query values, the dashboard's routes
+# (queries, ids, bodies, racing controls), slow and incomplete
 # requests, many connections at once. Every refusal must be a 4xx whose JSON body
 # {"error": {"status", "message"}} names the problem; the server must keep answering
 # and end with a clean log (no sanitizer report) and a clean exit.
@@ -438,6 +439,64 @@ http uri-huge GET "$U/v1/artwork?user=$(head -c 70000 /dev/zero | tr '\0' u)&tit
 check "a 70 KB URL gets a 4xx ($CODE)" test "${CODE:0:1}" == 4
 http header-huge GET "$U/healthz" -H "X-Big: $(head -c 70000 /dev/zero | tr '\0' b)"
 check "a 70 KB header gets a 4xx ($CODE)" test "${CODE:0:1}" == 4
+
+# ---- the dashboard's routes ----------------------------------------------------------------------------------------
+VID=$(curl -s "$U/v1/titles/$T/variants" | jq -r '.variants[0].variant_id')
+for q in "q=$LONG300@q is at most" "limit=0@limit must be" "limit=1001@limit must be" \
+         "q=%ff@UTF-8" "q=a%00b@no %00"; do
+    http "titles-${q%%=*}-${#q}" GET "$U/v1/titles?${q%@*}"
+    check_error "GET /v1/titles?$(cut -c1-40 <<<"${q%@*}")" 400 "${q#*@}"
+done
+http titles-q-sql GET "$U/v1/titles?q=%27%20OR%201%3D1%20--"
+check_eq "a q that is SQL is a substring like any other: no title" "0 0" \
+    "$(jqv -r '"\(.total) \(.titles | length)"' "$BODY")"
+for q in "limit=0" "limit=-1" "limit=201" "limit=99999999999999999999" "limit=1e2" "limit=" \
+         "shape=4x4" "shape=" "shape=%00"; do
+    http "preview-${#q}-${q%%=*}" GET "$U/v1/users/u1/preview?$q" "${AUTH[@]}"
+    check_error "GET /v1/users/u1/preview?$q" 400 "limit must be|shape must be|no %00"
+done
+http preview-long GET "$U/v1/users/$LONG300/preview" "${AUTH[@]}"
+check "a preview for a 300-byte user: answered, not a server error ($CODE)" test "${CODE:0:1}" != 5
+# (an id with an encoded / is a path the routes do not match: 404 "no such resource")
+for id in "%27%3B%20DROP%20TABLE%20titles%3B%20--" "..%2F..%2Fetc" "$LONG300" "%2F" "%20"; do
+    http "analysis-${#id}" GET "$U/v1/titles/$id/analysis"
+    check_error "the analysis of title '$(cut -c1-30 <<<"$id")'" 404 "no such title|no such resource"
+    http "daily-${#id}" GET "$U/v1/experiments/$id/daily"
+    check_error "the daily series of experiment '$(cut -c1-30 <<<"$id")'" 404 "no experiment|no such resource"
+    http "pin-${#id}" POST "$U/v1/titles/$T/variants/$id/pin" "${AUTH[@]}"
+    check_error "pinning variant '$(cut -c1-30 <<<"$id")'" 404 "no variant|no such resource"
+    http "pin-t-${#id}" POST "$U/v1/titles/$id/variants/$VID/pin" "${AUTH[@]}"
+    check_error "pinning in title '$(cut -c1-30 <<<"$id")'" 404 "no title|no such resource"
+done
+check_eq "the titles table is still there" 1 "$(db_sql "$DB" "SELECT count(*) FROM titles")"
+for b in '{"pinned": true}' '[]' 'null' '{' "$(head -c 5000 /dev/zero | tr '\0' '[')"; do
+    post "ctl-body-${#b}" "/v1/titles/$T/variants/$VID/exclude" "$b"
+    check_error "exclude with the body $(cut -c1-20 <<<"$b")" 400 "JSON|unknown|object|pinned"
+done
+http ctl-type POST "$U/v1/titles/$T/variants/$VID/exclude" "${AUTH[@]}" -H "Content-Type: text/plain" -d 'x'
+check_error "exclude with a text body" 415 "application/json"
+http ctl-wrongtoken POST "$U/v1/titles/$T/variants/$VID/exclude" -H "Authorization: Bearer nope"
+check_error "exclude with a wrong token" 403 "token"
+check_eq "none of it stored a control" 0 "$(db_sql "$DB" "SELECT count(*) FROM variant_controls")"
+# Excluding then including every variant, many times at once: never all excluded.
+for round in 1 2 3; do
+    RACE=()
+    for v in $(curl -s "$U/v1/titles/$T/variants" | jq -r '.variants[].variant_id'); do
+        curl -s --max-time 60 -o /dev/null -X POST "${AUTH[@]}" "$U/v1/titles/$T/variants/$v/exclude" &
+        RACE+=($!)
+        curl -s --max-time 60 -o /dev/null -X POST "${AUTH[@]}" "$U/v1/titles/$T/variants/$v/pin" &
+        RACE+=($!)
+    done
+    wait "${RACE[@]}" || true      # only these: the script holds other children
+done
+check "racing controls never exclude every variant" test "$(db_sql "$DB" "SELECT count(*) FROM
+    variants v WHERE NOT EXISTS (SELECT 1 FROM variant_controls c JOIN titles t ON
+    t.title_id = c.title_id WHERE t.id = v.title AND c.variant_id = v.variant_id AND
+    c.control = 'excluded')")" -ge 1
+check_eq "  and keep at most one pin" 1 "$(db_sql "$DB" "SELECT count(*) <= 1 FROM variant_controls
+    WHERE control = 'pinned'")"
+http after-race GET "$U/v1/artwork?user=u1&title=$T"
+check_code "the title is still served" 200
 
 # ---- broken HTTP -------------------------------------------------------------------------------------------------
 raw() {     # raw TAG TEXT: sends TEXT on a new connection, prints the status line

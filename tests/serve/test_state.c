@@ -4,7 +4,10 @@
  * the attribution window, a second impression closes the first, a click dated before
  * its impression rewards nothing), every event counts
  * once, and a snapshot plus the events after it rebuild exactly the same state; what
- * each picture learned follows it when its title is analysed again. */
+ * each picture learned follows it when its title is analysed again; an editor's
+ * controls decide (a pin for everyone with propensity 1, exclusions never served and
+ * the draws' propensities renormalised over the rest), survive a new catalogue, reach
+ * a server started later and the in-process engine. */
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -276,6 +279,111 @@ static void test_reanalysis(ka_store *s)
     ka_state_free(&c);
 }
 
+static char *vid_of(int title, int variant, char *buf)
+{
+    snprintf(buf, KA_VARIANT_ID_LEN + 1, "%016x", 16 * title + variant);
+    return buf;
+}
+
+/* n decisions for title2 by st (its thompson policy); counts per arm in seen. */
+static void decide_many(ka_serve_state *st, int n, int *seen, double *p_arm)
+{
+    ka_rng *rng = ka_rng_new(7);
+    const ka_stitle *t = ka_catalog_find(st->cat, "title2");
+    CHECK(t != NULL);
+    for (int i = 0; t && i < n; i++) {
+        char user[32];
+        snprintf(user, sizeof user, "user%d", i);
+        ka_decision d;
+        CHECK_EQ_INT(ka_serve_decide(st, t, user, rng, &d), 0);
+        seen[d.arm]++;
+        p_arm[d.arm] = d.propensity;
+    }
+    ka_rng_free(rng);
+}
+
+static void test_controls(ka_store *s)
+{
+    ka_serve_state st;
+    char id[4][KA_VARIANT_ID_LEN + 1];
+    for (int v = 0; v < 4; v++)
+        vid_of(2, v + 1, id[v]);
+    new_state(&st);
+    CHECK_EQ_INT(ka_state_load(&st, s, 0), 0);
+    CHECK_EQ_INT(ka_state_control(&st, s, "title2", id[2], KA_CONTROL_PIN), 0);
+    const ka_stitle *t = ka_catalog_find(st.cat, "title2");
+    CHECK(t && t->pinned == ka_stitle_arm(t, id[2]));
+    int seen[4] = { 0 };
+    double p[4] = { 0 };
+    decide_many(&st, 50, seen, p);
+    CHECK_EQ_INT(seen[2], 50);
+    CHECK(p[2] == 1);
+    ka_decision d;
+    ka_rng *rng = ka_rng_new(1);
+    CHECK_EQ_INT(ka_serve_decide(&st, t, "x", rng, &d), 0);
+    CHECK(!strcmp(ka_decision_policy(&d), "pinned") && !d.exp);
+    ka_rng_free(rng);
+
+    CHECK_EQ_INT(ka_state_control(&st, s, "title2", id[2], KA_CONTROL_UNPIN), 0);
+    CHECK_EQ_INT(ka_state_control(&st, s, "title2", id[0], KA_CONTROL_EXCLUDE), 0);
+    CHECK_EQ_INT(ka_state_control(&st, s, "title2", id[1], KA_CONTROL_EXCLUDE), 0);
+    CHECK_EQ_INT(ka_state_control(&st, s, "title2", id[2], KA_CONTROL_EXCLUDE), 0);
+    CHECK_EQ_INT(ka_state_control(&st, s, "title2", id[3], KA_CONTROL_EXCLUDE), KA_ECONFLICT);
+    CHECK_EQ_INT(ka_state_control(&st, s, "title2", id[2], KA_CONTROL_INCLUDE), 0);
+    t = ka_catalog_find(st.cat, "title2");
+    CHECK(t->pinned < 0 && t->n_excluded == 2);
+
+    /* The draws: never an excluded arm; each propensity the renormalised probability,
+     * and the frequencies near it (a fixed seed: the same draws every run). */
+    double want[4];
+    probs(&st, "title2", "thompson", want);
+    ka_stitle_controlled_probs(t, want);
+    CHECK(want[0] == 0 && want[1] == 0 && fabs(want[2] + want[3] - 1) < 1e-12);
+    int n = 4000;
+    memset(seen, 0, sizeof seen);
+    decide_many(&st, n, seen, p);
+    CHECK(seen[0] == 0 && seen[1] == 0);
+    for (int a = 2; a < 4; a++) {
+        CHECK_MSG(!seen[a] || fabs(p[a] - want[a]) < 1e-12, "arm %d: propensity %g, want %g",
+                  a, p[a], want[a]);
+        CHECK_MSG(fabs((double)seen[a] / n - want[a]) < 0.03, "arm %d: %d of %d, want %g", a,
+                  seen[a], n, want[a]);
+    }
+
+    /* A new catalogue (the title analysed again) keeps the controls. */
+    sql(s, "UPDATE titles SET analysed_at = 5000 WHERE title_id = 'title2'");
+    CHECK_EQ_INT(ka_state_refresh(&st, s, 0), 0);
+    t = ka_catalog_find(st.cat, "title2");
+    CHECK(t && t->n_excluded == 2 && t->excluded[ka_stitle_arm(t, id[0])]);
+
+    /* A server started later, and the engine given the store's catalogue. */
+    ka_serve_state later;
+    new_state(&later);
+    CHECK_EQ_INT(ka_state_load(&later, s, 0), 0);
+    t = ka_catalog_find(later.cat, "title2");
+    CHECK(t && t->n_excluded == 2 && t->pinned < 0);
+    ka_state_free(&later);
+    ka_serve_opts o;
+    ka_serve_opts_default(&o);
+    o.seed = 3;
+    ka_engine *e = NULL;
+    json_t *cat = NULL;
+    CHECK_EQ_INT(ka_engine_new(&o, &e), 0);
+    CHECK_EQ_INT(ka_store_catalog_json(s, &cat), 0);
+    CHECK_EQ_INT(ka_engine_set_titles(e, cat), 0);
+    json_decref(cat);
+    for (int i = 0; e && i < 200; i++) {
+        char user[32];
+        ka_engine_choice c;
+        snprintf(user, sizeof user, "sim%d", i);
+        CHECK_EQ_INT(ka_engine_decide(e, user, "title2", &c), 0);
+        CHECK_MSG(strcmp(c.variant_id, id[0]) && strcmp(c.variant_id, id[1]),
+                  "the engine served excluded variant %s", c.variant_id);
+    }
+    ka_engine_free(&e);
+    ka_state_free(&st);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/keyart-serve-state.XXXXXX";
@@ -290,6 +398,7 @@ int main(void)
     RUN_ARG(test_fold, s);
     RUN_ARG(test_snapshot, s);
     RUN_ARG(test_reanalysis, s);
+    RUN_ARG(test_controls, s);
     ka_store_close(&s);
     char path[400];
     snprintf(path, sizeof path, "%s/state.db", dir);

@@ -1,8 +1,10 @@
 /* test_serving.c: what servers read and write, on both backends: batches of events
  * (duplicates inside and across batches, all-or-nothing), the walk in id order with
  * its limit, lag and early stop, per-arm sums, experiments and their status moves,
- * users, policy-state snapshots (an older version never replaces a newer one) and
- * the catalogue with its stamp. */
+ * users, policy-state snapshots (an older version never replaces a newer one), the
+ * catalogue with its stamp, and the dashboard's: editor controls (pin, unpin, exclude,
+ * include, unknown ones, the last servable variant refused, the stamp), counts per
+ * title and per UTC day. */
 #include "store_test.h"
 
 #include <jansson.h>
@@ -266,6 +268,97 @@ static void test_catalog(ka_store *s)
     json_decref(a);
 }
 
+static const char *pinned_of(const json_t *controls, const char *title)
+{
+    return json_string_value(json_object_get(json_object_get(controls, title), "pinned"));
+}
+
+static size_t excluded_of(const json_t *controls, const char *title)
+{
+    return json_array_size(json_object_get(json_object_get(controls, title), "excluded"));
+}
+
+/* Runs after test_catalog: "film" has variant 1. */
+static void test_controls(ka_store *s)
+{
+    const char *A = "aaaaaaaaaaaaaaaa", *B = "bbbbbbbbbbbbbbbb";
+    CHECK_EQ_INT(ka_sql_script(s, "UPDATE variants SET variant_id = 'aaaaaaaaaaaaaaaa'"), 0);
+    CHECK_EQ_INT(ka_sql_script(s, "INSERT INTO variants (title, number, variant_id) SELECT id,"
+                               " 2, 'bbbbbbbbbbbbbbbb' FROM titles WHERE title_id = 'film'"), 0);
+    int64_t s0 = -1, s1 = -1;
+    CHECK_EQ_INT(ka_store_controls_stamp(s, &s0), 0);
+    CHECK_EQ_INT(ka_store_control(s, "film", B, KA_CONTROL_PIN), 0);
+    CHECK_EQ_INT(ka_store_controls_stamp(s, &s1), 0);
+    CHECK(s1 != s0);
+    json_t *c = NULL;
+    CHECK_EQ_INT(ka_store_controls_json(s, &c), 0);
+    CHECK(!strcmp(pinned_of(c, "film") ?: "", B) && excluded_of(c, "film") == 0);
+    json_decref(c);
+    json_t *cat = NULL;             /* the catalogue carries them (keyart simulate's engine) */
+    CHECK_EQ_INT(ka_store_catalog_json(s, &cat), 0);
+    CHECK(!strcmp(pinned_of(json_array_get(cat, 0), "controls") ?: "", B));
+    json_decref(cat);
+
+    CHECK_EQ_INT(ka_store_control(s, "film", A, KA_CONTROL_PIN), 0);    /* replaces B's */
+    CHECK_EQ_INT(ka_store_controls_json(s, &c), 0);
+    CHECK(!strcmp(pinned_of(c, "film") ?: "", A));
+    json_decref(c);
+    CHECK_EQ_INT(ka_store_control(s, "film", A, KA_CONTROL_EXCLUDE), 0); /* and its pin goes */
+    CHECK_EQ_INT(ka_store_controls_json(s, &c), 0);
+    CHECK(!pinned_of(c, "film") && excluded_of(c, "film") == 1);
+    json_decref(c);
+    CHECK_EQ_INT(ka_store_control(s, "film", B, KA_CONTROL_EXCLUDE), KA_ECONFLICT);
+    CHECK_EQ_INT(st_count(s, "SELECT count(*) FROM variant_controls WHERE control ="
+                          " 'excluded'"), 1);   /* refused: nothing written */
+    CHECK_EQ_INT(ka_store_control(s, "film", "cccccccccccccccc", KA_CONTROL_PIN), KA_ENOTFOUND);
+    CHECK_EQ_INT(ka_store_control(s, "nofilm", A, KA_CONTROL_PIN), KA_ENOTFOUND);
+    CHECK_EQ_INT(ka_store_control(s, "film", B, KA_CONTROL_UNPIN), 0);  /* not pinned: no-op */
+    CHECK_EQ_INT(ka_store_controls_stamp(s, &s0), 0);
+    CHECK_EQ_INT(ka_store_control(s, "film", A, KA_CONTROL_INCLUDE), 0);
+    CHECK_EQ_INT(ka_store_controls_stamp(s, &s1), 0);
+    CHECK(s1 != s0);
+    CHECK_EQ_INT(ka_store_controls_json(s, &c), 0);
+    CHECK(json_object_size(c) == 0);    /* cleared rows are kept, but not listed */
+    json_decref(c);
+}
+
+static int sum_counts(void *arg, const char *title, int64_t imps, int64_t clicks)
+{
+    int64_t *n = arg;
+    if (!strcmp(title, "film")) {
+        n[0] += imps;
+        n[1] += clicks;
+    }
+    return 0;
+}
+
+static void test_dashboard_counts(ka_store *s)
+{
+    int64_t n[2] = { 0, 0 };
+    CHECK_EQ_INT(ka_store_title_counts(s, INT64_MAX, sum_counts, n), 0);
+    CHECK_EQ_INT(n[0], st_count(s, "SELECT count(*) FROM events WHERE title_id = 'film' AND"
+                                   " type = 'impression'"));
+    CHECK_EQ_INT(n[1], st_count(s, "SELECT count(*) FROM events WHERE title_id = 'film' AND"
+                                   " type = 'click'"));
+    CHECK(n[0] > 0);
+    int64_t none[2] = { 0, 0 };
+    CHECK_EQ_INT(ka_store_title_counts(s, 0, sum_counts, none), 0);    /* up to id 0: none */
+    CHECK(none[0] == 0 && none[1] == 0);
+    json_t *days = NULL;
+    CHECK_EQ_INT(ka_store_experiment_daily(s, "exp", &days), 0);
+    CHECK_EQ_INT(json_array_size(days), 1);     /* every event of "exp" is at ts 1.7e9 */
+    json_t *d = json_array_get(days, 0);
+    CHECK(!strcmp(json_string_value(json_object_get(d, "day")) ?: "", "2023-11-14"));
+    json_int_t imps = 0;
+    const char *arm;
+    json_t *x;
+    json_object_foreach(json_object_get(d, "arms"), arm, x)
+        imps += json_integer_value(json_object_get(x, "impressions"));
+    CHECK_EQ_INT(imps, st_count(s, "SELECT count(*) FROM events WHERE experiment = 'exp' AND"
+                                   " arm IS NOT NULL AND type = 'impression'"));
+    json_decref(days);
+}
+
 int main(int argc, char **argv)
 {
     int rc = st_setup(argc, argv);
@@ -282,6 +375,8 @@ int main(int argc, char **argv)
     RUN_S(test_users);
     RUN_S(test_policy_state);
     RUN_S(test_catalog);
+    RUN_S(test_controls);
+    RUN_S(test_dashboard_counts);
     ka_store_close(&s);
     st_teardown();
     TEST_END();
