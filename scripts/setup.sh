@@ -15,7 +15,7 @@ APT_PACKAGES=(
     libopencv-dev libopencv-contrib-dev opencv-data
     libgsl-dev
     libsqlite3-dev sqlite3 libpq-dev postgresql nettle-dev
-    libmicrohttpd-dev curl wrk
+    libmicrohttpd-dev curl wrk libcurl4-openssl-dev
     python3-jsonschema
     man-db groff-base bsdextrautils
     clang libclang-rt-14-dev

@@ -54,6 +54,12 @@ typedef struct ka_serve_opts {
     int create;                     /* make a new SQLite database when there is none
                                      * (0: a missing one is an error, as a mistyped path
                                      * should be) */
+    int clock_request;              /* simulations and tests (--clock request): the
+                                     * client says the time (?now= on artwork and event
+                                     * requests), each decision draws from (seed, user,
+                                     * title, now) as ka_engine's do, events are folded
+                                     * as they are stored and the policies learn only at
+                                     * POST /v1/admin/refresh; 0: the wall clock */
 } ka_serve_opts;
 
 void ka_serve_opts_default(ka_serve_opts *o);
@@ -101,8 +107,11 @@ int ka_engine_set_titles(ka_engine *e, const struct json_t *catalog);
 /* The experiments (ka_store_experiments_json's array: name, status, config); only the
  * running and shipped ones decide. */
 int ka_engine_set_experiments(ka_engine *e, struct json_t *list);
-/* The variant user sees of title_id. KA_ENOTFOUND for a title not in the catalogue. */
-int ka_engine_decide(ka_engine *e, const char *user, const char *title_id,
+/* The variant user sees of title_id, decided at now (Unix seconds): its random
+ * numbers are drawn from (seed, user, title, now), as a server's with
+ * clock_request, so the same decision comes out of both. KA_ENOTFOUND for a title
+ * not in the catalogue. */
+int ka_engine_decide(ka_engine *e, const char *user, const char *title_id, double now,
                      ka_engine_choice *out);
 /* Folds one event in, as received at received_at (Unix seconds, never before the
  * last one's): the user's profile at once; the policies' rewards wait for

@@ -4,7 +4,8 @@
  * character roles, colour warmth), in a few taste segments, each with a base rate and
  * habits (hour of the day, device), browses rows of titles day after day. The variant
  * each sees is decided by keyart's own engine (keyart/serve.h: ka_engine, the code of
- * `keyart serve`) under one policy per run, and the viewer's response (a click drawn
+ * `keyart serve`) under one policy per run, or by any ka_sim_server (keyart simulate
+ * --over-http: a running keyart serve), and the viewer's response (a click drawn
  * from a logistic model of the match between viewer and picture, then play, complete
  * or skip, and dwell) goes back into it as events. Because the tastes are known, every
  * policy can be measured against the truth: its click rate, take fraction,
@@ -89,6 +90,7 @@ typedef struct ka_sim_result {
     double completion;              /* completes / plays */
     int days;
     double day_ctr[KA_SIM_MAX_DAYS];
+    double day_expected_ctr[KA_SIM_MAX_DAYS];   /* the mean click probability shown */
 } ka_sim_result;
 
 /* A run: the catalogue (ka_store_catalog_json's array; NULL or empty: a synthetic one
@@ -102,6 +104,38 @@ struct ka_store;
 int ka_sim_run(const ka_sim_scenario *s, const struct json_t *catalog,
                const char *const *policies, int n_policies, ka_sim_result *results,
                struct ka_store *log);
+
+/* ---- the server a world's viewers talk to ---- */
+
+/* What the server chose for one title of a row ("" for the names it gave none). */
+typedef struct ka_sim_choice {
+    int variant_number;
+    char variant_id[17];
+    double propensity;
+    char policy[32], experiment[72], arm[72];
+} ka_sim_choice;
+
+/* What a client of keyart serve does, as three calls: the variants a user sees of a row
+ * of titles, asked at now; the events of what the user then did, received at now; and
+ * the server's refresh, when its policies learn. ka_sim_run serves its worlds from
+ * keyart's engine in process (keyart/serve.h: ka_engine) through these; keyart
+ * simulate --over-http from a running keyart serve (--clock request), through its
+ * HTTP API. The same seed gives the same run either way. Each returns 0 or a ka_error
+ * code with the message set. */
+struct ka_store_event;
+typedef struct ka_sim_server {
+    void *ctx;
+    int (*decide)(void *ctx, const char *user, const char *const *titles, int n, double now,
+                  ka_sim_choice *out);
+    int (*events)(void *ctx, const struct ka_store_event *ev, int n, double now);
+    int (*learn)(void *ctx, double now);
+} ka_sim_server;
+
+/* One world of the run ka_sim_run would make under policy, but served by srv (which
+ * must decide by that policy, with the scenario's seed and attribution_s); result is
+ * named policy. */
+int ka_sim_run_server(const ka_sim_scenario *s, const struct json_t *catalog,
+                      const char *policy, const ka_sim_server *srv, ka_sim_result *result);
 
 /* An A/B test inside the simulation: one world whose viewers are split (by keyart's
  * experiment assignment) between two arms, control and treatment, each a policy; the

@@ -157,15 +157,20 @@ typedef struct ka_store_event_row {
 /* Calls fn for the events with id > after, in id order, at most limit of them, and
  * only those received at least lag_s seconds ago (PostgreSQL may commit rows out of
  * id order; a lag lets late commits land first). fn returning non-zero stops the walk
- * with that value. Returns the number of events passed to fn, or an error. */
+ * with that value. Returns the number of events passed to fn, or an error.
+ * KA_STORE_ANY_AGE as lag_s: every event, even one received "in the future" (a
+ * client that says the time, keyart serve --clock request). */
+#define KA_STORE_ANY_AGE (-1e15)
 int ka_store_events_after(ka_store *s, int64_t after, int limit, double lag_s,
                           int (*fn)(void *arg, const ka_store_event_row *row), void *arg);
 
-/* Per experiment arm and event type: events, and count, sum and sum of squares of
- * their values (dwell seconds) where they have one. */
+/* Per experiment arm, user and event type: events, and count, sum and sum of squares
+ * of their values (dwell seconds) where they have one; in order of arm, then user, so
+ * that a report can take each user as a unit (ka_exp_counts_add_user). */
 int ka_store_experiment_counts(ka_store *s, const char *experiment,
-                               int (*fn)(void *arg, const char *arm, const char *type,
-                                         double n, double n_value, double sum, double sumsq),
+                               int (*fn)(void *arg, const char *arm, const char *user,
+                                         const char *type, double n, double n_value,
+                                         double sum, double sumsq),
                                void *arg);
 
 /* ---- serving: the catalogue, experiments, users and policy state ---- */

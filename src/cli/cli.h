@@ -29,6 +29,17 @@ int ka_cli_store_exit(int err);
 /* Prints j (taking it) on stdout, indented; returns an exit code. */
 int ka_cli_print_json(struct json_t *j);
 
+/* sim_http.c: a running keyart serve (--clock request) at url as the server of a
+ * simulated world (keyart simulate --over-http), deciding by policy; token: the
+ * bearer token of its write routes. Checks the server answers (KA_EIO saying why). */
+int ka_cli_sim_http_open(const char *url, const char *token, const char *policy,
+                         ka_sim_server *out);
+void ka_cli_sim_http_close(ka_sim_server *srv);
+
+/* sim_plot.c: a PNG of width x height at path: the expected click rate per day of each
+ * result (a line each, a legend, axes with ticks). KA_EIO, KA_ENOMEM. */
+int ka_cli_sim_plot(const char *path, const ka_sim_result *r, int n, int width, int height);
+
 /* cmd_ope.c: ope's command line, parsed once for both kinds of log; ope_db.c evaluates
  * on keyart's own events (--db) and returns an exit code. */
 typedef struct ka_cli_ope_args {

@@ -21,7 +21,7 @@ static int number(const char *opt, const char *arg, double lo, double hi, double
 }
 
 enum { O_LISTEN, O_TOKEN, O_POLICY, O_THREADS, O_REFRESH, O_SNAPSHOT, O_ATTRIBUTION, O_SEED,
-       O_CREATE, O_MAX_INFLIGHT, O_MAX_CONNECTIONS };
+       O_CREATE, O_MAX_INFLIGHT, O_MAX_CONNECTIONS, O_CLOCK };
 
 static const ka_cli_opt serve_opts[] = {
     KA_CLI_ROW_DB("; it must exist (keyart analyze makes one)"),
@@ -49,6 +49,10 @@ static const ka_cli_opt serve_opts[] = {
       "(600)", O_ATTRIBUTION, NULL },
     { "seed", 0, "N", "seed the random choices (default: the clock); with --threads 1 and "
       "requests in order, the same choices every run", O_SEED, NULL },
+    { "clock", 0, "request", "for simulations and tests: the clients say the time (?now= "
+      "on artwork and event requests), each decision draws from (--seed, user, title, now), "
+      "events are folded as they arrive and the policies learn only at POST "
+      "/v1/admin/refresh (keyart simulate --over-http)", O_CLOCK, NULL },
     KA_CLI_ROW_QUIET("no log lines (without it: one line per request, method, path, status "
                      "and milliseconds, on stderr)"),
     { 0 },
@@ -64,6 +68,13 @@ static int serve_option(void *ctx, int id, const char *arg)
     case O_TOKEN: o->token = arg; break;
     case O_POLICY: o->policy = arg; break;
     case O_CREATE: o->create = 1; break;
+    case O_CLOCK:
+        if (strcmp(arg, "request") && strcmp(arg, "wall")) {
+            fprintf(stderr, "keyart serve: --clock is request or wall, not '%s'\n", arg);
+            bad = 1;
+        }
+        o->clock_request = !strcmp(arg, "request");
+        break;
     case O_THREADS: bad = number("--threads", arg, 0, 256, &v); o->threads = (int)v; break;
     case O_MAX_INFLIGHT:
         bad = number("--max-inflight", arg, 1, 65536, &v);
@@ -128,7 +139,8 @@ const ka_cli_cmd ka_cli_serve = {
     .name = "serve",
     .synopsis = "[--db URL] [--listen ADDR:PORT] [--artwork DIR] [--token TOKEN] "
         "[--policy NAME] [--threads N] [--max-inflight N] [--max-connections N] "
-        "[--refresh S] [--snapshot S] [--attribution S] [--seed N] [--create] [--quiet]",
+        "[--refresh S] [--snapshot S] [--attribution S] [--seed N] [--clock request] "
+        "[--create] [--quiet]",
     .summary = "the HTTP service: per user, the variant of a title to show; events, "
         "experiments and their reports, /metrics",
     .description = "Serves, per user, the variant of each title to show, and learns from "

@@ -1,5 +1,6 @@
 /* cmd_simulate.c: `keyart simulate`: simulated viewers with hidden tastes against the
- * serving engine, one world per policy, and the report (keyart/simulate.h). */
+ * serving engine (in process, or a running keyart serve with --over-http), one world
+ * per policy, and the report (keyart/simulate.h), with --plot a chart of it. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +19,14 @@ typedef struct simulate_args {
     char policies[256];
     char experiment[80];            /* --experiment CONTROL,TREATMENT */
     int log;                        /* --log */
+    const char *over_http;          /* --over-http URL */
+    const char *token;              /* --token T */
+    const char *plot;               /* --plot FILE */
 } simulate_args;
 
-enum { O_SCENARIO, O_USERS, O_DAYS, O_SEED, O_POLICIES, O_EXPERIMENT, O_LOG };
+enum { O_SCENARIO, O_USERS, O_DAYS, O_SEED, O_POLICIES, O_EXPERIMENT, O_LOG, O_OVER_HTTP,
+       O_TOKEN, O_PLOT };
+enum { PLOT_W = 960, PLOT_H = 540 };
 
 static const ka_cli_opt simulate_opts[] = {
     KA_CLI_ROW_DB(": simulate over its titles and variants (without --db, or when it has "
@@ -37,6 +43,14 @@ static const ka_cli_opt simulate_opts[] = {
       NULL },
     { "log", 0, NULL, "store the first policy's events in --db as a server would have (on "
       "the simulated clock, with their propensities), for keyart ope --db", O_LOG, NULL },
+    { "over-http", 0, "URL", "the one policy's world served by a running keyart serve "
+      "(started with --clock request, --seed S and --policy P as this run's, over --db's "
+      "store, which gives the catalogue) through its HTTP API, instead of in process: the "
+      "same report", O_OVER_HTTP, NULL },
+    { "token", 0, "T", "the server's bearer token, for --over-http (default $KEYART_TOKEN)",
+      O_TOKEN, NULL },
+    { "plot", 0, "FILE", "also write a PNG chart (960x540) of each policy's expected click "
+      "rate per day", O_PLOT, NULL },
     KA_CLI_ROW_JSON("print the report as JSON"),
     { 0 },
 };
@@ -48,6 +62,9 @@ static int simulate_option(void *ctx, int id, const char *arg)
     switch (id) {
     case O_SCENARIO: a->scenario = arg; return 0;
     case O_LOG: a->log = 1; return 0;
+    case O_OVER_HTTP: a->over_http = arg; return 0;
+    case O_TOKEN: a->token = arg; return 0;
+    case O_PLOT: a->plot = arg; return 0;
     case O_USERS: return ka_parse_int(arg, 1, 10000000, &a->users) ? KA_CLI_BADVAL : 0;
     case O_DAYS: return ka_parse_int(arg, 1, KA_SIM_MAX_DAYS, &a->days) ? KA_CLI_BADVAL : 0;
     case O_SEED:
@@ -179,6 +196,19 @@ static int run_experiment(simulate_args *a, const json_t *catalog, int json)
     return rc;
 }
 
+/* --over-http: the world of policy served by keyart serve at a->over_http. */
+static int run_over_http(const simulate_args *a, const json_t *catalog, const char *policy,
+                         ka_sim_result *r)
+{
+    const char *token = a->token ? a->token : getenv("KEYART_TOKEN");
+    ka_sim_server srv;
+    int err = ka_cli_sim_http_open(a->over_http, token, policy, &srv);
+    if (!err)
+        err = ka_sim_run_server(&a->s, catalog, policy, &srv, r);
+    ka_cli_sim_http_close(&srv);
+    return err;
+}
+
 static int simulate_run(const ka_cli_cmd *self, int argc, char **argv)
 {
     static simulate_args a;
@@ -203,6 +233,16 @@ static int simulate_run(const ka_cli_cmd *self, int argc, char **argv)
         fprintf(stderr, "keyart simulate: --log stores the events in --db, with --policies\n");
         return KA_EXIT_USAGE;
     }
+    if (a.over_http && (!com.db || a.experiment[0] || a.log || n != 1 ||
+                        !strcmp(names[0], "oracle"))) {
+        fprintf(stderr, "keyart simulate: --over-http runs one policy (not the oracle) with "
+                "--db, the server's store; not with --experiment or --log\n");
+        return KA_EXIT_USAGE;
+    }
+    if (a.plot && a.experiment[0]) {
+        fprintf(stderr, "keyart simulate: --plot charts the policies, not an experiment\n");
+        return KA_EXIT_USAGE;
+    }
     json_t *catalog = NULL;
     ka_store *log = NULL;
     int rc = com.db ? store_catalog(com.db, a.log, &log, &catalog) : 0;
@@ -214,7 +254,9 @@ static int simulate_run(const ka_cli_cmd *self, int argc, char **argv)
         return rc;
     }
     ka_sim_result *r = calloc((size_t)n, sizeof *r);
-    int err = r ? ka_sim_run(&a.s, catalog, names, n, r, log) : ka_error(KA_ENOMEM, "no memory");
+    int err = !r ? ka_error(KA_ENOMEM, "no memory")
+            : a.over_http ? run_over_http(&a, catalog, names[0], r)
+            : ka_sim_run(&a.s, catalog, names, n, r, log);
     json_decref(catalog);
     ka_store_close(&log);
     if (err) {
@@ -222,6 +264,11 @@ static int simulate_run(const ka_cli_cmd *self, int argc, char **argv)
         free(r);
         return err == KA_EINVAL ? KA_EXIT_USAGE : err == KA_ENOMEM ? KA_EXIT_INTERNAL
                                                                     : KA_EXIT_OUTPUT;
+    }
+    if (a.plot && ka_cli_sim_plot(a.plot, r, n, PLOT_W, PLOT_H)) {
+        fprintf(stderr, "keyart simulate: --plot: %s\n", ka_error_message());
+        free(r);
+        return KA_EXIT_OUTPUT;
     }
     if (com.json) {
         rc = print_json(ka_sim_report_json(&a.s, r, n));
@@ -239,7 +286,8 @@ static int simulate_run(const ka_cli_cmd *self, int argc, char **argv)
 const ka_cli_cmd ka_cli_simulate = {
     .name = "simulate",
     .synopsis = "[--db URL] [--scenario FILE] [--users N] [--days D] [--seed S] "
-        "[--policies LIST | --experiment A,B] [--log] [--json]",
+        "[--policies LIST | --experiment A,B] [--log] [--over-http URL [--token T]] "
+        "[--plot FILE] [--json]",
     .summary = "simulated viewers with hidden tastes against the serving engine: click "
         "rates, regret and learning per policy",
     .description = "Plays a population of viewers with hidden tastes (taste segments over "
@@ -251,6 +299,9 @@ const ka_cli_cmd ka_cli_simulate = {
         "click. The report gives per policy the impressions, the click rate (ctr, and "
         "expected: the mean click probability of what was shown), the lift over random, "
         "the share of the oracle's click rate, the regret, the take fraction (plays per "
-        "impression), the completion rate and the click rate per day.",
+        "impression), the completion rate and the click rate per day. With --over-http the "
+        "world of one policy is served instead by a running keyart serve (--clock request, "
+        "the same --seed and --policy, a store of its own) through its HTTP API, and the "
+        "report is the same as in process.",
     .opts = simulate_opts, .opt = simulate_option, .run = simulate_run,
 };

@@ -3,7 +3,8 @@
  * POST /v1/artwork:batch {"user": U, "titles": [...], "shape"?} for a row of them. Each
  * answer names the variant (variant_number), its image URLs, the policy (and experiment
  * arm) that chose it and the propensity it had, which clients echo in their events.
- * Shapes: docs/schemas/http-artwork*.schema.json. */
+ * Shapes: docs/schemas/http-artwork*.schema.json. With --clock request, ?now= says
+ * when the question is asked (api_admin.c). */
 #include <string.h>
 
 #include "serve_priv.h"
@@ -36,11 +37,12 @@ json_t *ka_arm_urls(const ka_stitle *t, int arm)
 
 /* The decision for (user, title) as JSON; NULL with *status and why set on failure.
  * The state is read-locked by the caller. */
-static json_t *choose(ka_server *s, const char *user, const char *title, int shape,
+static json_t *choose(ka_req *r, const char *user, const char *title, int shape, double now,
                       unsigned *status, const char **why)
 {
+    ka_server *s = r->srv;
     const ka_stitle *t = ka_catalog_find(s->st.cat, title);
-    ka_rng *rng = ka_serve_rng();
+    ka_rng *rng = ka_req_rng(r, user, title, now);
     ka_decision d;
     if (!t) {
         *status = MHD_HTTP_NOT_FOUND;
@@ -139,7 +141,10 @@ enum MHD_Result ka_api_artwork(ka_req *r)
     if (shape && si < 0)
         return ka_reply_error(r, MHD_HTTP_BAD_REQUEST, "shape must be full, 16x9, 2x3 or 1x1");
     ka_server *s = r->srv;
-    ka_rng *rng = ka_serve_rng();
+    double now;
+    if (ka_req_now(r, &now))
+        return MHD_YES;
+    ka_rng *rng = ka_req_rng(r, user, title, now);
     ka_decision d;
     char *text = NULL;
     size_t len = 0;
@@ -163,6 +168,9 @@ enum MHD_Result ka_api_artwork(ka_req *r)
 enum MHD_Result ka_api_artwork_batch(ka_req *r)
 {
     static const char *const fields[] = { "user", "titles", "shape", NULL };
+    double now;
+    if (ka_req_now(r, &now))
+        return MHD_YES;
     json_t *body = ka_req_json(r);
     if (!body || ka_req_only_fields(r, body, "artwork batch", fields)) {
         json_decref(body);
@@ -187,7 +195,7 @@ enum MHD_Result ka_api_artwork_batch(ka_req *r)
     json_array_foreach(titles, i, tj) {
         const char *title = json_string_value(tj), *why = "title ids are strings";
         unsigned status = MHD_HTTP_BAD_REQUEST;
-        json_t *o = id_ok(title) ? choose(r->srv, user, title, si, &status, &why) : NULL;
+        json_t *o = id_ok(title) ? choose(r, user, title, si, now, &status, &why) : NULL;
         /* a title that cannot be answered: the error shape of every route, per title */
         json_array_append_new(out, o ? o : json_pack("{s:O, s:{s:i, s:s}}", "title_id", tj,
                                                      "error", "status", (int)status,

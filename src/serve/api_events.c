@@ -8,7 +8,8 @@
  * was analysed again since, and a retired variant's events are still taken) or by its
  * number in the title's current analysis; both are stored. Events without an
  * experiment get the arm the user is assigned in the running experiment that covers
- * the title, so reports count them, unless that arm shows another picture. */
+ * the title, so reports count them, unless that arm shows another picture. With
+ * --clock request, ?now= is when they are received, and they are folded at once. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,11 +70,10 @@ static const char *check_variant(const json_t *ev, checked *c, const ka_stitle *
     return NULL;
 }
 
-static const char *check_numbers(const json_t *ev, checked *c)
+static const char *check_numbers(const json_t *ev, checked *c, double now)
 {
     const json_t *ts = json_object_get(ev, "ts");
     const json_t *dwell = json_object_get(ev, "dwell_s"), *prop = json_object_get(ev, "propensity");
-    double now = (double)time(NULL);
     if (ts && (!json_is_number(ts) || !(json_number_value(ts) > 946684800.0)))
         return "ts must be a number of seconds since 1970 (after 2000)";
     if (ts && json_number_value(ts) > now + 86400)
@@ -116,7 +116,7 @@ static void assign(const ka_serve_state *st, const ka_stitle *t, checked *c)
 }
 
 /* NULL when ev is good (c filled), else why not. State read-locked. */
-static const char *check(const ka_serve_state *st, const json_t *ev, checked *c)
+static const char *check(const ka_serve_state *st, const json_t *ev, double now, checked *c)
 {
     static const char *const fields[] = { "id", "type", "user", "title_id", "variant_number",
         "variant_id", "ts", "dwell_s", "policy", "propensity", "experiment", "arm", "context",
@@ -144,7 +144,7 @@ static const char *check(const ka_serve_state *st, const json_t *ev, checked *c)
     const ka_stitle *t = ka_catalog_find(st->cat, c->e.title_id);
     if (!t)
         return "no such title";
-    if ((why = check_variant(ev, c, t)) || (why = check_numbers(ev, c)))
+    if ((why = check_variant(ev, c, t)) || (why = check_numbers(ev, c, now)))
         return why;
     if (!c->e.experiment != !c->e.arm)
         return "experiment and arm go together";
@@ -196,6 +196,9 @@ static int store(ka_server *s, checked *c, int n, int *accepted, int *duplicates
 enum MHD_Result ka_api_events(ka_req *r)
 {
     static const char *const fields[] = { "events", NULL };
+    double now;
+    if (ka_req_now(r, &now))
+        return MHD_YES;
     json_t *body = ka_req_json(r);
     if (!body || ka_req_only_fields(r, body, "events", fields)) {
         json_decref(body);
@@ -215,7 +218,9 @@ enum MHD_Result ka_api_events(ka_req *r)
     json_t *ev;
     pthread_rwlock_rdlock(&r->srv->st.lock);
     json_array_foreach(events, i, ev) {
-        const char *why = good ? check(&r->srv->st, ev, &good[n_good]) : "out of memory";
+        const char *why = good ? check(&r->srv->st, ev, now, &good[n_good]) : "out of memory";
+        if (!why && r->srv->o.clock_request)
+            good[n_good].e.received_at = now;
         if (why) {
             free(good ? good[n_good].data : NULL);
             json_array_append_new(rejected, rejection(i, ev, why));
@@ -231,6 +236,13 @@ enum MHD_Result ka_api_events(ka_req *r)
         free(good[k].data);
     free(good);
     json_decref(body);
+    /* on the client's clock, what it sent counts before its next request, as in
+     * ka_engine: folded now, learned at the next refresh */
+    if (!err && n_good && r->srv->o.clock_request && ka_server_fold(r->srv, 0)) {
+        json_decref(rejected);
+        return ka_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "events stored, not folded: "
+                              "%s", ka_error_message());
+    }
     if (err) {
         json_decref(rejected);
         r->header = "Retry-After";  /* a busy or failing database: nothing was stored */

@@ -3,7 +3,8 @@
  * and .../ship move it along draft -> running -> stopped -> shipped (ship names an arm,
  * or takes the one whose CTR beats control significantly after Holm's correction);
  * .../report computes every metric of every arm against control from the stored
- * events. Servers pick the changes up on their next refresh. Every answer about one
+ * events, with users as the units (a user's impressions are alike: counted as
+ * independent, differences look surer than they are). Servers pick the changes up on their next refresh. Every answer about one
  * experiment says which of its arms show a picture a later analysis retired
  * ("retired_arms": their users see what the next rule shows until the arm changes). */
 #include <math.h>
@@ -178,20 +179,39 @@ enum MHD_Result ka_api_experiment_stop(ka_req *r)
 
 /* ---- reports ---- */
 
+/* The arms' counts with users as the units: the store's rows come per arm and user,
+ * each user's together; a user's counts are folded into the arm when the next user's
+ * begin (ka_exp_counts_add_user), as the simulator folds its viewers'. */
 typedef struct tally {
     const ka_sexp *e;
     ka_exp_counts counts[KA_EXP_MAX_ARMS];
+    ka_exp_counts user;             /* the user being read */
+    int user_arm;                   /* and their arm, -1 none */
+    char user_key[300];
 } tally;
 
-static int tally_row(void *arg, const char *arm, const char *type, double n, double n_value,
-                     double sum, double sumsq)
+static void tally_user(tally *t)
+{
+    if (t->user_arm >= 0)
+        ka_exp_counts_add_user(&t->counts[t->user_arm], &t->user);
+    memset(&t->user, 0, sizeof t->user);
+    t->user_arm = -1;
+}
+
+static int tally_row(void *arg, const char *arm, const char *user, const char *type, double n,
+                     double n_value, double sum, double sumsq)
 {
     tally *t = arg;
     int a = ka_sexp_arm(t->e, arm);
     ka_event_type ty;
     if (a < 0 || ka_event_type_parse(type, &ty))
         return 0;                   /* events of an arm no longer in the config */
-    ka_exp_counts *c = &t->counts[a];
+    if (a != t->user_arm || strncmp(t->user_key, user ? user : "", sizeof t->user_key)) {
+        tally_user(t);
+        t->user_arm = a;
+        snprintf(t->user_key, sizeof t->user_key, "%s", user ? user : "");
+    }
+    ka_exp_counts *c = &t->user;
     switch (ty) {
     case KA_EVENT_IMPRESSION: c->impressions += n; break;
     case KA_EVENT_CLICK: c->clicks += n; break;
@@ -224,7 +244,9 @@ static int build_report(ka_req *r, ka_sexp *e, json_t **meta, ka_exp_report **re
         return ka_error(KA_ENOMEM, "no memory");
     }
     t->e = e;
+    t->user_arm = -1;
     err = WITH_DB(r, ka_store_experiment_counts(r->srv->db, e->name, tally_row, t));
+    tally_user(t);
     double w[KA_EXP_MAX_ARMS], sum = 0;
     for (int a = 0; a < e->exp.n_arms; a++)
         sum += w[a] = e->arms[a].weight;

@@ -115,6 +115,33 @@ int ka_serve_decide(const ka_serve_state *st, const ka_stitle *t, const char *us
     return by_policy(st, t, st->default_policy, profile, rng, d);
 }
 
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;     /* FNV-1a */
+    return mix(h);
+}
+
+uint64_t ka_decision_seed(uint64_t seed, const char *user, const char *title, double now)
+{
+    /* the time to the millisecond: what survives a trip through a URL's decimal */
+    uint64_t ms = (uint64_t)(int64_t)(now * 1000.0 + (now >= 0 ? 0.5 : -0.5));
+    uint64_t h = mix(seed + 0x9e3779b97f4a7c15ULL);
+    h = hash_str(h ^ 0xcbf29ce484222325ULL, user);
+    h = hash_str(h ^ 0x84222325cbf29ce4ULL, title);
+    h = mix(h ^ ms);
+    return h ? h : 1;
+}
+
 const char *ka_decision_policy(const ka_decision *d)
 {
     int n;

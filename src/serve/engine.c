@@ -1,7 +1,8 @@
 /* engine.c: a server's state driven in process (keyart/serve.h: ka_engine): the
  * catalogue and experiments given as JSON, decisions by ka_serve_decide, events
  * folded by ka_fold_event and learned by ka_fold_learn, exactly as `keyart serve`
- * does between requests, but on the caller's clock and with one seeded generator. */
+ * does between requests, but on the caller's clock, each decision's random numbers
+ * drawn from (seed, user, title, time) as a server's with --clock request. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 struct ka_engine {
     ka_serve_state st;
     ka_rng *rng;
+    uint64_t seed;
     int64_t next_id;                /* the events' ids, as a store would give them */
     double last_received;
 };
@@ -26,8 +28,8 @@ int ka_engine_new(const ka_serve_opts *o, ka_engine **out)
         return err;
     }
     e->st.quiet = 1;
-    uint64_t seed = o->seed ? o->seed : (uint64_t)(ka_now() * 1e6);
-    if (!(e->rng = ka_rng_new(seed))) {
+    e->seed = o->seed ? o->seed : (uint64_t)(ka_now() * 1e6);
+    if (!(e->rng = ka_rng_new(e->seed))) {
         ka_engine_free(&e);
         return ka_error(KA_ENOMEM, "no memory for an engine");
     }
@@ -60,7 +62,7 @@ int ka_engine_set_experiments(ka_engine *e, json_t *list)
     return ka_state_set_exps(&e->st, list);
 }
 
-int ka_engine_decide(ka_engine *e, const char *user, const char *title_id,
+int ka_engine_decide(ka_engine *e, const char *user, const char *title_id, double now,
                      ka_engine_choice *out)
 {
     memset(out, 0, sizeof *out);
@@ -68,6 +70,7 @@ int ka_engine_decide(ka_engine *e, const char *user, const char *title_id,
     if (!t || !t->n_variants)
         return ka_error(KA_ENOTFOUND, "no title '%s' with variants", title_id ? title_id : "");
     ka_decision d;
+    ka_rng_seed(e->rng, ka_decision_seed(e->seed, user, title_id, now));
     int err = ka_serve_decide(&e->st, t, user, e->rng, &d);
     if (err)
         return err;

@@ -42,6 +42,7 @@ static const ka_route routes[] = {
     { "POST", "/v1/experiments/{}/ship",          AUTH | BODY, ka_api_experiment_ship, "experiment_ship" },
     { "GET",  "/v1/experiments/{}/report",        0,           ka_api_experiment_report, "experiment_report" },
     { "GET",  "/v1/experiments/{}/daily",         0,           ka_api_experiment_daily, "experiment_daily" },
+    { "POST", "/v1/admin/refresh",                AUTH,        ka_api_admin_refresh, "admin_refresh" },
 };
 
 const ka_route *ka_routes(int *count)

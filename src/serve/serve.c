@@ -123,14 +123,20 @@ static void *refresher(void *arg)
     double last_snapshot = wall_now();
     int failing = 0;
     for (;;) {
-        sleep_until(s, s->o.refresh_s);
+        /* on the client's clock, the client says when to learn (POST /v1/admin/refresh):
+         * a refresh on the wall clock's cadence would learn at moments no run repeats */
+        sleep_until(s, s->o.clock_request ? 3600 : s->o.refresh_s);
         if (stopping(s))
             break;
+        if (s->o.clock_request)
+            continue;
+        pthread_mutex_lock(&s->fold_lock);
         int err = ka_state_refresh(&s->st, s->fold_db, s->lag_s);
         if (!err && s->o.snapshot_s > 0 && wall_now() - last_snapshot >= s->o.snapshot_s) {
             err = ka_state_snapshot(&s->st, s->fold_db);
             last_snapshot = wall_now();
         }
+        pthread_mutex_unlock(&s->fold_lock);
         if (err && !failing && !s->o.quiet)     /* say it once, not every second */
             fprintf(stderr, "keyart serve: refresh failed (will retry): %s\n",
                     ka_error_message());
@@ -141,7 +147,18 @@ static void *refresher(void *arg)
 
 int ka_server_refresh(ka_server *s)
 {
-    return atomic_load(&s->loaded) ? ka_state_refresh(&s->st, s->fold_db, s->lag_s) : 0;
+    return ka_server_fold(s, 1);
+}
+
+int ka_server_fold(ka_server *s, int learn)
+{
+    if (!atomic_load(&s->loaded))
+        return 0;
+    pthread_mutex_lock(&s->fold_lock);
+    int err = learn ? ka_state_refresh(&s->st, s->fold_db, s->lag_s)
+                    : ka_state_fold(&s->st, s->fold_db, s->lag_s);
+    pthread_mutex_unlock(&s->fold_lock);
+    return err;
 }
 
 /* ---- start and stop ---- */
@@ -160,6 +177,10 @@ static int open_all(ka_server *s)
         return err;
     s->lag_s = s->o.fold_lag_s >= 0 ? s->o.fold_lag_s
              : strcmp(ka_store_backend(s->db), "sqlite") ? 2 : 0;
+    /* the client's clock may run ahead of the database's: every stored event counts (its
+     * one client waits for each store before it goes on) */
+    if (s->o.clock_request)
+        s->lag_s = KA_STORE_ANY_AGE;
     s->artwork_fd = open(s->artwork, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (s->artwork_fd < 0 && errno != ENOENT)
         return ka_error(KA_EIO, "cannot open the artwork folder %s: %s", s->artwork,
@@ -182,6 +203,8 @@ int ka_serve_start(const ka_serve_opts *opts, ka_server **out)
     if (err)
         return err;
     ka_serve_rng_seed(o.seed);
+    if (o.clock_request && !o.seed)
+        o.seed = (uint64_t)(wall_now() * 1e6);
     ka_server *s = calloc(1, sizeof *s);
     if (!s)
         return ka_error(KA_ENOMEM, "no memory");
@@ -196,6 +219,8 @@ int ka_serve_start(const ka_serve_opts *opts, ka_server **out)
     s->started_at = wall_now();
     pthread_mutex_init(&s->db_lock, NULL);
     pthread_mutex_init(&s->wake_lock, NULL);
+    pthread_mutex_init(&s->fold_lock, NULL);
+    s->decision_seed = o.seed;
     pthread_cond_init(&s->wake, NULL);
     if (!s->listen || !s->artwork || !s->policy)
         err = ka_error(KA_ENOMEM, "no memory");
@@ -248,6 +273,7 @@ void ka_serve_stop(ka_server **sp)
         close(s->artwork_fd);
     pthread_mutex_destroy(&s->db_lock);
     pthread_mutex_destroy(&s->wake_lock);
+    pthread_mutex_destroy(&s->fold_lock);
     pthread_cond_destroy(&s->wake);
     free(s->listen);
     free(s->artwork);

@@ -247,6 +247,9 @@ int ka_state_refresh(ka_serve_state *st, ka_store *db, double lag_s);
  * back and applied to the state at once. */
 int ka_state_control(ka_serve_state *st, ka_store *db, const char *title_id,
                      const char *variant_id, ka_control_op op);
+/* Folds the new events without learning from them (--clock request: at once, as
+ * ka_engine_event does; the policies learn at the next refresh). */
+int ka_state_fold(ka_serve_state *st, ka_store *db, double lag_s);
 /* Writes the changed policies and profiles with the watermark. */
 int ka_state_snapshot(ka_serve_state *st, ka_store *db);
 
@@ -277,6 +280,10 @@ typedef struct ka_decision {
 
 int ka_serve_decide(const ka_serve_state *st, const ka_stitle *t, const char *user,
                     ka_rng *rng, ka_decision *d);
+/* Where the generator of one decision starts when the client gives the time
+ * (ka_engine, --clock request): a hash of them all, so a decision never depends on
+ * which thread or how many requests came before. */
+uint64_t ka_decision_seed(uint64_t seed, const char *user, const char *title, double now);
 /* The name of a decision's policy ("fixed" for a fixed variant, "pinned" for an
  * editor's pin). */
 const char *ka_decision_policy(const ka_decision *d);
@@ -363,7 +370,13 @@ struct ka_server {
     unsigned max_inflight;          /* the option, or its default from the threads */
     _Atomic unsigned inflight;      /* requests admitted, their reply not yet sent */
     _Atomic unsigned connections;   /* open ones */
+    pthread_mutex_t fold_lock;      /* the refresher's work, when requests ask for it */
+    uint64_t decision_seed;         /* --clock request: ka_decision_seed's */
 };
+
+/* serve.c: folds the events stored so far, and learns from them when learn (a
+ * refresh), on the request's thread; one at a time. */
+int ka_server_fold(ka_server *s, int learn);
 
 /* Binds the listening address and starts libmicrohttpd's threads. */
 int ka_server_http_start(ka_server *s);
@@ -456,6 +469,13 @@ enum MHD_Result ka_api_variant_include(ka_req *r);
 enum MHD_Result ka_api_user_preview(ka_req *r);
 enum MHD_Result ka_api_experiment_daily(ka_req *r);
 enum MHD_Result ka_api_policies(ka_req *r);
+enum MHD_Result ka_api_admin_refresh(ka_req *r);
+/* The time of a request: ?now= with --clock request (the wall clock when absent);
+ * -1 after replying 400 when it is malformed, or given to a server on the wall clock. */
+int ka_req_now(ka_req *r, double *now);
+/* The generator of one decision: the thread's, reseeded from (user, title, now) with
+ * --clock request. */
+ka_rng *ka_req_rng(ka_req *r, const char *user, const char *title, double now);
 
 /* The request thread's random number generator. */
 ka_rng *ka_serve_rng(void);

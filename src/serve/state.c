@@ -349,14 +349,14 @@ static int fold_one(void *arg, const ka_store_event_row *row)
     return err ? err : ka_fold_event(f->st, row);
 }
 
-static int fold_events(ka_serve_state *st, ka_store *db, double lag_s)
+static int fold_events(ka_serve_state *st, ka_store *db, double lag_s, int learn)
 {
     for (;;) {
         folding f = { st, 0 };
         int n = ka_store_events_after(db, st->watermark, FOLD_BATCH, lag_s, fold_one, &f);
         if (f.locked)
             pthread_rwlock_unlock(&st->lock);
-        int err = ka_fold_learn(st);
+        int err = learn ? ka_fold_learn(st) : 0;
         if (n < 0 || err)
             return n < 0 ? n : err;
         if (n < FOLD_BATCH)
@@ -372,8 +372,13 @@ int ka_state_refresh(ka_serve_state *st, ka_store *db, double lag_s)
     if (!err)
         report_retired(st);
     if (!err)
-        err = fold_events(st, db, lag_s);
+        err = fold_events(st, db, lag_s, 1);
     return err;
+}
+
+int ka_state_fold(ka_serve_state *st, ka_store *db, double lag_s)
+{
+    return fold_events(st, db, lag_s, 0);
 }
 
 /* ---- snapshots ---- */
@@ -581,6 +586,6 @@ int ka_state_load(ka_serve_state *st, ka_store *db, double lag_s)
     if (!err)
         err = ka_fold_load_counts(st, db);
     if (!err)
-        err = fold_events(st, db, lag_s);
+        err = fold_events(st, db, lag_s, 1);
     return err;
 }

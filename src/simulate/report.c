@@ -31,9 +31,11 @@ static json_t *scenario_json(const ka_sim_scenario *s)
 static json_t *result_json(const ka_sim_result *r, const ka_sim_result *random,
                            const ka_sim_result *oracle)
 {
-    json_t *days = json_array();
-    for (int d = 0; d < r->days; d++)
+    json_t *days = json_array(), *expected = json_array();
+    for (int d = 0; d < r->days; d++) {
         json_array_append_new(days, json_real(r->day_ctr[d]));
+        json_array_append_new(expected, json_real(r->day_expected_ctr[d]));
+    }
     json_t *o = json_pack(
         "{s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:o}",
         "policy", r->policy, "impressions", (json_int_t)r->impressions, "clicks",
@@ -42,6 +44,10 @@ static json_t *result_json(const ka_sim_result *r, const ka_sim_result *random,
         "ctr", r->ctr, "expected_ctr", r->expected_ctr, "regret", r->regret,
         "take_fraction", r->take_fraction, "completion", r->completion, "oracle_ctr",
         r->oracle_ctr, "day_ctr", days);
+    if (o)
+        json_object_set_new(o, "day_expected_ctr", expected);
+    else
+        json_decref(expected);
     if (o && random && random->expected_ctr > 0)
         json_object_set_new(o, "lift_vs_random", json_real(r->expected_ctr /
                                                            random->expected_ctr - 1));

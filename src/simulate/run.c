@@ -2,15 +2,18 @@
  * at the same times, see the same rows of titles and draw the same random numbers for
  * their responses (each visit reseeds the viewers' generator from the seed, the viewer
  * and the day): only the variant shown differs, so the worlds' differences are the
- * policies', not chance's. The engine (keyart/serve.h) decides and learns as a server
- * would, on the simulated clock: events are folded as they happen, and the policies
- * learn every learn_every_s simulated seconds, as a server learns at each refresh. */
+ * policies', not chance's. A server decides and learns, on the simulated clock, as a
+ * client of keyart serve would see it (ka_sim_server): a row's variants are asked at
+ * once when it is shown, what the viewer did goes back as the row's events, and the
+ * policies learn every learn_every_s simulated seconds (a server's refresh). The
+ * server is the engine (keyart/serve.h) in process, or keyart serve over HTTP. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyart/json.h"
 #include "sim_priv.h"
 
 #define SIM_EPOCH 1767225600.0      /* 2026-01-01 00:00 UTC: day 0 of every run */
@@ -21,12 +24,14 @@ typedef struct visit {
     int viewer;
 } visit;
 
+enum { ROW_MAX = 100, ROW_EVENTS = 5 * ROW_MAX };
+
 typedef struct world {
     const ka_sim_scenario *s;
     const ka_sim_title *titles;
     int n_titles;
     const ka_sim_viewer *viewers;
-    ka_engine *eng;                 /* NULL: the oracle decides */
+    const ka_sim_server *srv;       /* NULL: the oracle decides */
     ka_rng *r;                      /* the viewers' draws */
     ka_sim_result *res;
     ka_exp_counts *arm_counts;      /* an experiment's: control, treatment; or NULL */
@@ -34,18 +39,27 @@ typedef struct world {
     signed char *user_arm;          /* and arm (-1: not seen in the experiment) */
     double expected, best;          /* sums of click probabilities: shown, best */
     int64_t day_imps[KA_SIM_MAX_DAYS], day_clicks[KA_SIM_MAX_DAYS];
+    double day_expected[KA_SIM_MAX_DAYS];
     double clock, next_learn;
     int64_t n_events;
     ka_store *log;                  /* where the events go too, or NULL */
     struct logged *batch;           /* the events waiting to be stored */
     int n_batch;
+    ka_store_event *ev;             /* the row's events, ROW_EVENTS */
+    char (*ev_id)[48];              /* and their client ids */
+    int n_ev;
 } world;
+
+static const char *or_null(const char *s)
+{
+    return s[0] ? s : NULL;
+}
 
 /* An event waiting to be stored, with its strings. */
 enum { LOG_BATCH = 1000 };
 typedef struct logged {
     ka_store_event e;
-    char client_id[48], variant_id[17];
+    char client_id[48], variant_id[17], policy[32], experiment[72], arm[72];
 } logged;
 
 static int log_flush(world *w)
@@ -57,7 +71,10 @@ static int log_flush(world *w)
     for (int i = 0; i < w->n_batch; i++) {
         e[i] = w->batch[i].e;
         e[i].client_id = w->batch[i].client_id;
-        e[i].variant_id = w->batch[i].variant_id[0] ? w->batch[i].variant_id : NULL;
+        e[i].variant_id = or_null(w->batch[i].variant_id);
+        e[i].policy = or_null(w->batch[i].policy);
+        e[i].experiment = or_null(w->batch[i].experiment);
+        e[i].arm = or_null(w->batch[i].arm);
     }
     int err = ka_store_add_events(w->log, e, w->n_batch, added);
     w->n_batch = 0;
@@ -70,6 +87,9 @@ static int log_event(world *w, const ka_store_event *e)
     l->e = *e;
     snprintf(l->client_id, sizeof l->client_id, "%s", e->client_id);
     snprintf(l->variant_id, sizeof l->variant_id, "%s", e->variant_id ? e->variant_id : "");
+    snprintf(l->policy, sizeof l->policy, "%s", e->policy ? e->policy : "");
+    snprintf(l->experiment, sizeof l->experiment, "%s", e->experiment ? e->experiment : "");
+    snprintf(l->arm, sizeof l->arm, "%s", e->arm ? e->arm : "");
     return w->n_batch == LOG_BATCH ? log_flush(w) : 0;
 }
 
@@ -98,49 +118,53 @@ static int by_time(const void *a, const void *b)
     return x->t < y->t ? -1 : x->t > y->t ? 1 : x->viewer - y->viewer;
 }
 
-static int event(world *w, const char *type, const ka_sim_viewer *v, const ka_sim_title *t,
-                 const ka_sim_variant *var, const ka_engine_choice *c, double ts, double value)
+/* An event of the row; the server receives the row's together (row_events). */
+static void event(world *w, const char *type, const ka_sim_viewer *v, const ka_sim_title *t,
+                  const ka_sim_variant *var, const ka_sim_choice *c, double ts, double value)
 {
-    if (!w->eng)
-        return 0;
-    char id[48];
-    snprintf(id, sizeof id, "sim-%llu-%lld", (unsigned long long)w->s->seed,
+    if (!w->srv)
+        return;
+    int i = w->n_ev++;
+    snprintf(w->ev_id[i], sizeof w->ev_id[i], "sim-%llu-%lld", (unsigned long long)w->s->seed,
              (long long)++w->n_events);
-    ka_store_event e = {
-        .client_id = id, .type = type, .user = v->id, .title_id = t->id,
-        .variant_number = var->number, .variant_id = c->variant_id[0] ? c->variant_id : NULL,
-        .experiment = c->experiment, .arm = c->arm, .policy = c->policy,
-        .propensity = c->propensity, .value = value, .ts = ts,
+    w->ev[i] = (ka_store_event){
+        .client_id = w->ev_id[i], .type = type, .user = v->id, .title_id = t->id,
+        .variant_number = var->number, .variant_id = or_null(c->variant_id),
+        .experiment = or_null(c->experiment), .arm = or_null(c->arm),
+        .policy = or_null(c->policy), .propensity = c->propensity, .value = value, .ts = ts,
     };
     w->clock = ts > w->clock ? ts : w->clock;
-    e.received_at = w->clock;
-    if (w->log) {
-        int err = log_event(w, &e);
-        if (err)
-            return err;
-    }
     ka_event_type k;
-    if (w->user_counts && c->arm && !ka_event_type_parse(type, &k)) {
-        ptrdiff_t i = v - w->viewers;
-        w->user_arm[i] = (signed char)(strcmp(c->arm, KA_SIM_CONTROL) ? 1 : 0);
-        ka_exp_counts_add(&w->user_counts[i], k, value);
+    if (w->user_counts && c->arm[0] && !ka_event_type_parse(type, &k)) {
+        ptrdiff_t u = v - w->viewers;
+        w->user_arm[u] = (signed char)(strcmp(c->arm, KA_SIM_CONTROL) ? 1 : 0);
+        ka_exp_counts_add(&w->user_counts[u], k, value);
     }
-    return ka_engine_event(w->eng, &e, w->clock);
 }
 
-/* The variant of t shown to v: the engine's choice, or the oracle's (the highest click
- * probability); p[] holds every variant's. */
-static int choose(world *w, const ka_sim_viewer *v, const ka_sim_title *t, const double *p,
-                  ka_engine_choice *c)
+/* The row's events to the server (and the log), received when the last happened. */
+static int row_events(world *w)
 {
-    if (w->eng) {
-        int err = ka_engine_decide(w->eng, v->id, t->id, c);
-        if (err)
-            return err;
+    int err = 0;
+    for (int i = 0; w->log && !err && i < w->n_ev; i++) {
+        w->ev[i].received_at = w->clock;
+        err = log_event(w, &w->ev[i]);
+    }
+    if (!err && w->n_ev)
+        err = w->srv->events(w->srv->ctx, w->ev, w->n_ev, w->clock);
+    w->n_ev = 0;
+    return err;
+}
+
+/* The variant of t shown to v: the server's choice c (its index in t), or, without a
+ * server, the oracle's (the highest click probability; p[] holds every variant's). */
+static int choose(world *w, const ka_sim_title *t, const double *p, ka_sim_choice *c)
+{
+    if (w->srv) {
         for (int k = 0; k < t->n_variants; k++)
             if (t->variants[k].number == c->variant_number)
                 return k;
-        return ka_error(KA_EINTERNAL, "the engine chose variant %d, which title %s lacks",
+        return ka_error(KA_EINVAL, "the server chose variant %d, which title %s lacks",
                         c->variant_number, t->id);
     }
     int best = 0;
@@ -149,12 +173,13 @@ static int choose(world *w, const ka_sim_viewer *v, const ka_sim_title *t, const
     memset(c, 0, sizeof *c);
     c->variant_number = t->variants[best].number;
     c->propensity = 1;
-    c->policy = "oracle";
+    snprintf(c->policy, sizeof c->policy, "oracle");
     return best;
 }
 
-/* One title of a row: the choice, the response, the events, the counts. */
-static int show(world *w, const ka_sim_viewer *v, const ka_sim_title *t, double ts, int day)
+/* One title of a row, c the server's choice: the response, the events, the counts. */
+static int show(world *w, const ka_sim_viewer *v, const ka_sim_title *t, ka_sim_choice *c,
+                double ts, int day)
 {
     double hour = fmod((ts - SIM_EPOCH) / 3600.0, 24.0), p[KA_POLICY_MAX_ARMS], best = 0;
     for (int k = 0; k < t->n_variants; k++) {
@@ -164,35 +189,36 @@ static int show(world *w, const ka_sim_viewer *v, const ka_sim_title *t, double 
     /* drawn before the choice, so every world draws alike */
     double u_click = ka_rng_uniform(w->r), u_play = ka_rng_uniform(w->r);
     double u_done = ka_rng_uniform(w->r), u_dwell = ka_rng_uniform(w->r);
-    ka_engine_choice c;
-    int k = choose(w, v, t, p, &c);
+    int k = choose(w, t, p, c);
     if (k < 0)
         return k;
     const ka_sim_variant *var = &t->variants[k];
     ka_sim_result *r = w->res;
     r->impressions++;
     w->day_imps[day]++;
+    w->day_expected[day] += p[k];
     w->expected += p[k];
     w->best += best;
-    int err = event(w, "impression", v, t, var, &c, ts, NAN);
-    if (err || u_click >= p[k])
-        return err;
+    event(w, "impression", v, t, var, c, ts, NAN);
+    if (u_click >= p[k])
+        return 0;
     r->clicks++;
     w->day_clicks[day]++;
     double fit = ka_sim_genre_fit(v, t);
-    double dwell = -log(1 - u_dwell) * w->s->dwell_mean_s * (0.5 + fit);
+    /* to the millisecond, as a server keeps it */
+    double dwell = ka_json_round(-log(1 - u_dwell) * w->s->dwell_mean_s * (0.5 + fit), 3);
     r->dwell_s += dwell;
-    if (!(err = event(w, "click", v, t, var, &c, ts + 1, NAN)))
-        err = event(w, "dwell", v, t, var, &c, ts + 2, dwell);
-    if (err || u_play >= w->s->play_rate * (0.5 + 0.5 * fit))
-        return err;
+    event(w, "click", v, t, var, c, ts + 1, NAN);
+    event(w, "dwell", v, t, var, c, ts + 2, dwell);
+    if (u_play >= w->s->play_rate * (0.5 + 0.5 * fit))
+        return 0;
     r->plays++;
     int done = u_done < w->s->complete_rate * (0.4 + 0.6 * fit);
     r->completes += done;
     r->skips += !done;
-    if (!(err = event(w, "play", v, t, var, &c, ts + 3, NAN)))
-        err = event(w, done ? "complete" : "skip", v, t, var, &c, ts + 3, NAN);
-    return err;
+    event(w, "play", v, t, var, c, ts + 3, NAN);
+    event(w, done ? "complete" : "skip", v, t, var, c, ts + 3, NAN);
+    return 0;
 }
 
 /* The titles of v's row, drawn by how much v likes their genres (no title twice). */
@@ -218,12 +244,22 @@ static int visit_run(world *w, const visit *x, int day)
     double t0;
     visit_time(w, x->viewer, day, &t0);     /* the same stream, from its start */
     int n = w->s->row_length < w->n_titles ? w->s->row_length : w->n_titles;
-    int row[100];
+    int row[ROW_MAX];
+    const char *ids[ROW_MAX];
+    ka_sim_choice c[ROW_MAX];
     int err = 0;
     for (int r = 0; !err && r < w->s->rows_per_visit; r++) {
         row_of(w, v, row, n);
+        double shown = x->t + r * n * SLOT_S;
+        for (int i = 0; i < n; i++)
+            ids[i] = w->titles[row[i]].id;
+        /* the row is asked for at once, when it is shown, as a client asks a server */
+        if (w->srv)
+            err = w->srv->decide(w->srv->ctx, v->id, ids, n, shown, c);
         for (int i = 0; !err && i < n; i++)
-            err = show(w, v, &w->titles[row[i]], x->t + (r * n + i) * SLOT_S, day);
+            err = show(w, v, &w->titles[row[i]], &c[i], shown + i * SLOT_S, day);
+        if (!err && w->srv)
+            err = row_events(w);
     }
     return err;
 }
@@ -239,8 +275,8 @@ static int day_run(world *w, int day, visit *visits)
     qsort(visits, (size_t)n, sizeof *visits, by_time);
     int err = 0;
     for (int i = 0; !err && i < n; i++) {
-        while (w->eng && !err && visits[i].t >= w->next_learn) {
-            err = ka_engine_learn(w->eng);
+        while (w->srv && !err && visits[i].t >= w->next_learn) {
+            err = w->srv->learn(w->srv->ctx, w->next_learn);
             w->next_learn += w->s->learn_every_s;
         }
         if (!err)
@@ -260,8 +296,11 @@ static void finish(world *w)
     r->take_fraction = (double)r->plays / n;
     r->completion = r->plays ? (double)r->completes / (double)r->plays : 0;
     r->days = w->s->days;
-    for (int d = 0; d < w->s->days; d++)
-        r->day_ctr[d] = w->day_imps[d] ? (double)w->day_clicks[d] / (double)w->day_imps[d] : 0;
+    for (int d = 0; d < w->s->days; d++) {
+        double n_d = w->day_imps[d] ? (double)w->day_imps[d] : 1;
+        r->day_ctr[d] = (double)w->day_clicks[d] / n_d;
+        r->day_expected_ctr[d] = w->day_expected[d] / n_d;
+    }
 }
 
 /* An experiment's arms from its viewers' counts: the users are the units. */
@@ -272,22 +311,8 @@ static void arms_of_users(world *w)
             ka_exp_counts_add_user(&w->arm_counts[w->user_arm[i]], &w->user_counts[i]);
 }
 
-static int world_run(world *w, const json_t *catalog, const char *policy, json_t *exps)
+static int world_run(world *w)
 {
-    if (strcmp(policy, "oracle")) {
-        ka_serve_opts o;
-        ka_serve_opts_default(&o);
-        o.policy = policy;
-        o.attribution_s = w->s->attribution_s;
-        o.seed = w->s->seed;
-        int err = ka_engine_new(&o, &w->eng);
-        if (!err)
-            err = ka_engine_set_titles(w->eng, catalog);
-        if (!err && exps)
-            err = ka_engine_set_experiments(w->eng, exps);
-        if (err)
-            return err;
-    }
     visit *visits = malloc((size_t)w->s->users * sizeof *visits);
     if (!visits)
         return ka_error(KA_ENOMEM, "no memory for %d visits", w->s->users);
@@ -295,14 +320,65 @@ static int world_run(world *w, const json_t *catalog, const char *policy, json_t
     int err = 0;
     for (int d = 0; !err && d < w->s->days; d++)
         err = day_run(w, d, visits);
-    if (!err && w->eng)
-        err = ka_engine_learn(w->eng);
+    if (!err && w->srv)
+        err = w->srv->learn(w->srv->ctx, w->clock);
     if (!err && w->log)
         err = log_flush(w);
     free(visits);
     finish(w);
     if (w->user_counts)
         arms_of_users(w);
+    return err;
+}
+
+/* ---- the engine in process as a world's server ---- */
+
+static int eng_decide(void *ctx, const char *user, const char *const *titles, int n,
+                      double now, ka_sim_choice *out)
+{
+    for (int i = 0; i < n; i++) {
+        ka_engine_choice c;
+        int err = ka_engine_decide(ctx, user, titles[i], now, &c);
+        if (err)
+            return err;
+        ka_sim_choice *o = &out[i];
+        o->variant_number = c.variant_number;
+        o->propensity = c.propensity;
+        memcpy(o->variant_id, c.variant_id, sizeof o->variant_id);
+        snprintf(o->policy, sizeof o->policy, "%s", c.policy ? c.policy : "");
+        snprintf(o->experiment, sizeof o->experiment, "%s", c.experiment ? c.experiment : "");
+        snprintf(o->arm, sizeof o->arm, "%s", c.arm ? c.arm : "");
+    }
+    return 0;
+}
+
+static int eng_events(void *ctx, const ka_store_event *ev, int n, double now)
+{
+    int err = 0;
+    for (int i = 0; !err && i < n; i++)
+        err = ka_engine_event(ctx, &ev[i], now);
+    return err;
+}
+
+static int eng_learn(void *ctx, double now)
+{
+    (void)now;                      /* learning has no clock: its rewards settled by now */
+    return ka_engine_learn(ctx);
+}
+
+static int engine_make(const ka_sim_scenario *s, const json_t *catalog, const char *policy,
+                       json_t *exps, ka_engine **out)
+{
+    ka_serve_opts o;
+    ka_serve_opts_default(&o);
+    o.policy = policy;
+    o.attribution_s = s->attribution_s;
+    o.seed = s->seed;
+    int err = ka_engine_new(&o, out);
+    if (!err)
+        err = ka_engine_set_titles(*out, catalog);
+    if (!err && exps)
+        err = ka_engine_set_experiments(*out, exps);
     return err;
 }
 
@@ -341,16 +417,29 @@ static int setup_make(const ka_sim_scenario *s, const json_t *catalog, setup *u)
     return err;
 }
 
-/* One world of u under policy (and the experiments exps, when not NULL). */
+/* One world of u under policy (and the experiments exps, when not NULL), served by srv,
+ * or when it is NULL by an engine made for it (the oracle needs none). */
 static int world_go(const ka_sim_scenario *s, const setup *u, const char *policy, json_t *exps,
-                    ka_exp_counts *arm_counts, ka_sim_result *res, ka_store *log)
+                    ka_exp_counts *arm_counts, ka_sim_result *res, ka_store *log,
+                    const ka_sim_server *srv)
 {
     world w = { .s = s, .titles = u->titles, .n_titles = u->n_titles, .viewers = u->viewers,
-                .res = res, .arm_counts = arm_counts, .r = ka_rng_new(1), .log = log };
+                .res = res, .arm_counts = arm_counts, .r = ka_rng_new(1), .log = log,
+                .srv = srv };
+    ka_engine *eng = NULL;
+    ka_sim_server in_process = { .decide = eng_decide, .events = eng_events, .learn = eng_learn };
     memset(res, 0, sizeof *res);
     snprintf(res->policy, sizeof res->policy, "%s", policy);
     int err = w.r ? 0 : ka_error(KA_ENOMEM, "no memory");
+    if (!err && !srv && strcmp(policy, "oracle") &&
+        !(err = engine_make(s, u->cat, policy, exps, &eng))) {
+        in_process.ctx = eng;
+        w.srv = &in_process;
+    }
     if (!err && log && !(w.batch = malloc(LOG_BATCH * sizeof *w.batch)))
+        err = ka_error(KA_ENOMEM, "no memory");
+    if (!err && w.srv && (!(w.ev = malloc(ROW_EVENTS * sizeof *w.ev)) ||
+                          !(w.ev_id = malloc(ROW_EVENTS * sizeof *w.ev_id))))
         err = ka_error(KA_ENOMEM, "no memory");
     if (!err && arm_counts) {
         w.user_counts = calloc((size_t)s->users, sizeof *w.user_counts);
@@ -361,9 +450,11 @@ static int world_go(const ka_sim_scenario *s, const setup *u, const char *policy
             memset(w.user_arm, -1, (size_t)s->users);
     }
     if (!err)
-        err = world_run(&w, u->cat, policy, exps);
-    ka_engine_free(&w.eng);
+        err = world_run(&w);
+    ka_engine_free(&eng);
     ka_rng_free(w.r);
+    free(w.ev);
+    free(w.ev_id);
     free(w.user_counts);
     free(w.user_arm);
     free(w.batch);
@@ -388,7 +479,22 @@ int ka_sim_run(const ka_sim_scenario *s, const json_t *catalog, const char *cons
     if (err)
         return err;
     for (int i = 0; !err && i < n_policies; i++)
-        err = world_go(s, &u, policies[i], NULL, NULL, &results[i], i == 0 ? log : NULL);
+        err = world_go(s, &u, policies[i], NULL, NULL, &results[i], i == 0 ? log : NULL, NULL);
+    setup_free(&u);
+    return err;
+}
+
+int ka_sim_run_server(const ka_sim_scenario *s, const json_t *catalog, const char *policy,
+                      const ka_sim_server *srv, ka_sim_result *result)
+{
+    if (!ka_policy_find(policy))
+        return ka_error(KA_EINVAL, "a server decides by a policy (seed, egreedy, thompson, "
+                        "linucb, uniform), not '%s'", policy);
+    setup u;
+    int err = setup_make(s, catalog, &u);
+    if (err)
+        return err;
+    err = world_go(s, &u, policy, NULL, NULL, result, NULL, srv);
     setup_free(&u);
     return err;
 }
@@ -419,7 +525,7 @@ int ka_sim_ab_run(const ka_sim_scenario *s, const json_t *catalog, const char *c
     setup u;
     int err = exps ? setup_make(s, catalog, &u) : ka_error(KA_ENOMEM, "no memory");
     if (!err) {
-        err = world_go(s, &u, control, exps, out->counts, &out->result, NULL);
+        err = world_go(s, &u, control, exps, out->counts, &out->result, NULL, NULL);
         setup_free(&u);
     }
     json_decref(exps);

@@ -215,11 +215,11 @@ int ka_store_experiment_daily(ka_store *s, const char *experiment, json_t **out)
 static json_t *face_json(const ka_sql_res *r, int i)
 {
     const char *image = ka_sql_text(r, i, 9);
-    return json_pack("{s:I, s:o, s:{s:I, s:I, s:I, s:I}, s:o}",
+    return json_pack("{s:I, s:o, s:[I, I, I, I], s:o}",
         "candidate_index", (json_int_t)ka_sql_int(r, i, 0),
         "time_s", ka_json_time(ka_sql_real(r, i, 1)),
-        "box", "x", (json_int_t)ka_sql_int(r, i, 2), "y", (json_int_t)ka_sql_int(r, i, 3),
-        "w", (json_int_t)ka_sql_int(r, i, 4), "h", (json_int_t)ka_sql_int(r, i, 5),
+        "box", (json_int_t)ka_sql_int(r, i, 2), (json_int_t)ka_sql_int(r, i, 3),
+        (json_int_t)ka_sql_int(r, i, 4), (json_int_t)ka_sql_int(r, i, 5),
         "image", image ? json_string(image) : json_null());
 }
 

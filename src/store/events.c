@@ -86,7 +86,7 @@ int ka_store_events_after(ka_store *s, int64_t after, int limit, double lag_s,
     int err = KA_SQL(s, &r, "SELECT id, received_at, client_id, type, user_key, title_id,"
                      " variant_number, experiment, arm, policy, propensity, value, ts, data,"
                      " variant_id FROM events WHERE id > $1 AND received_at <= {NOW} - $2 ORDER BY id"
-                     " LIMIT $3", SQL_INT(after), SQL_REAL(lag_s > 0 ? lag_s : 0),
+                     " LIMIT $3", SQL_INT(after), SQL_REAL(lag_s > 0 || lag_s == KA_STORE_ANY_AGE ? lag_s : 0),
                      SQL_INT(limit));
     if (err)
         return ka_store_errctx(err, "cannot read events");
@@ -105,19 +105,22 @@ int ka_store_events_after(ka_store *s, int64_t after, int limit, double lag_s,
 }
 
 int ka_store_experiment_counts(ka_store *s, const char *experiment,
-                               int (*fn)(void *arg, const char *arm, const char *type,
-                                         double n, double n_value, double sum, double sumsq),
+                               int (*fn)(void *arg, const char *arm, const char *user,
+                                         const char *type, double n, double n_value,
+                                         double sum, double sumsq),
                                void *arg)
 {
     ka_sql_res r;
-    int err = KA_SQL(s, &r, "SELECT arm, type, count(*), count(value), sum(value),"
+    int err = KA_SQL(s, &r, "SELECT arm, user_key, type, count(*), count(value), sum(value),"
                      " sum(value * value) FROM events WHERE experiment = $1 AND arm IS NOT"
-                     " NULL GROUP BY arm, type ORDER BY arm, type", SQL_TEXT(experiment));
+                     " NULL GROUP BY arm, user_key, type ORDER BY arm, user_key, type",
+                     SQL_TEXT(experiment));
     if (err)
         return ka_store_errctx(err, "cannot count the events of experiment %s", experiment);
     for (int i = 0; !err && i < r.nrows; i++)
-        err = fn(arg, ka_sql_text(&r, i, 0), ka_sql_text(&r, i, 1), ka_sql_real(&r, i, 2),
-                 ka_sql_real(&r, i, 3), ka_sql_real(&r, i, 4), ka_sql_real(&r, i, 5));
+        err = fn(arg, ka_sql_text(&r, i, 0), ka_sql_text(&r, i, 1), ka_sql_text(&r, i, 2),
+                 ka_sql_real(&r, i, 3), ka_sql_real(&r, i, 4), ka_sql_real(&r, i, 5),
+                 ka_sql_real(&r, i, 6));
     ka_sql_res_free(&r);
     return err;
 }

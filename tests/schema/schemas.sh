@@ -144,6 +144,8 @@ post events-old-name http-error /v1/events "{\"events\": [], \"title\": \"$T\"}"
 
 folded() { [ "$(curl -s "$U/healthz" | jq -r .watermark)" == "$(db_sql "$DB" "SELECT max(id) FROM events")" ]; }
 check "the server folds the events" wait_for 30 folded
+post admin-refresh http-admin-refresh /v1/admin/refresh '' 200
+check "a refresh asked for says how far it folded" jq -e '.watermark > 0' "$BODY"
 get users http-users /v1/users
 get user http-user /v1/users/u1
 get profile http-user /v1/users/u1/profile
@@ -193,6 +195,8 @@ check "the report counts the impressions as integers" \
 get daily http-experiment-daily /v1/experiments/sx/daily
 check "the daily series counts the same impressions" \
     jq -e '[.days[].arms[].impressions] | add == 12' "$BODY"
+check "the report's units are the users" \
+    jq -e '.report.unit == "user" and ([.report.arms[].users] | add == 12)' "$BODY"
 post exp-stop http-experiment /v1/experiments/sx/stop '' 200
 post exp-ship http-experiment /v1/experiments/sx/ship '{"arm": "ts"}' 200
 get report-shipped http-experiment-report /v1/experiments/sx/report

@@ -80,8 +80,8 @@ check "variants: ids, urls, reasons, not pinned, not excluded; controls empty" j
     and .pinned == false and .excluded == false)
     and .controls == {"pinned": null, "excluded": []} and .title.title_id == "'"$T"'"' "$BODY"
 check "cast: characters with their faces (boxes, candidate index, time)" jq -e '
-    (.cast | length) >= 1 and all(.cast[].faces[]; (.box | has("x") and has("y") and has("w")
-    and has("h")) and (.candidate_index | type == "number") and (.time_s | type == "number"))' "$BODY"
+    (.cast | length) >= 1 and all(.cast[].faces[]; (.box | length == 4 and all(.[]; type == "number")
+    and .[2] > 0 and .[3] > 0) and (.candidate_index | type == "number") and (.time_s | type == "number"))' "$BODY"
 check_eq "  every face stored is in one character" \
     "$(db_sql "$DB" "SELECT count(*) FROM faces f JOIN candidates c ON c.id = f.candidate JOIN
         titles t ON t.id = c.title JOIN identities i ON i.id = f.identity WHERE t.title_id = '$T'")" \

@@ -240,6 +240,14 @@ check_eq "take rate of ts is plays / impressions" "$PLAYS" \
 check "ts beats control on CTR (positive diff, CI above 0)" \
     jq -e '.report.arms[1].vs_control.ctr | .diff > 0 and .diff_ci.lo > 0' "$WORK/report.json"
 check "no sample ratio mismatch" jq -e '.report.srm.mismatch == false' "$WORK/report.json"
+# users are the units (a user's impressions are alike): per arm, its users are the
+# distinct users of its events, summed in the store per user
+check_eq "the report counts users as the units" "user" "$(jqv -r .report.unit "$WORK/report.json")"
+for arm in $(jq -r '.report.arms[].name' "$WORK/report.json"); do
+    check_eq "  users of arm $arm are its events' distinct users" \
+        "$(db_sql "$DB" "SELECT count(DISTINCT user_key) FROM events WHERE experiment = '$EXP' AND arm = '$arm'")" \
+        "$(jqv -r --arg a "$arm" '.report.arms[] | select(.name == $a) | .users' "$WORK/report.json")"
+done
 
 # ---- /metrics ---------------------------------------------------------------------------
 jq -s -r '[.[] | .policy] | group_by(.) | map("\(.[0]) \(length)") | .[]' "$SEL" >"$WORK/sel-count"

@@ -376,7 +376,7 @@ static void test_controls(ka_store *s)
         char user[32];
         ka_engine_choice c;
         snprintf(user, sizeof user, "sim%d", i);
-        CHECK_EQ_INT(ka_engine_decide(e, user, "title2", &c), 0);
+        CHECK_EQ_INT(ka_engine_decide(e, user, "title2", 1767225600.0 + i, &c), 0);
         CHECK_MSG(strcmp(c.variant_id, id[0]) && strcmp(c.variant_id, id[1]),
                   "the engine served excluded variant %s", c.variant_id);
     }

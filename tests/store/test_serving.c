@@ -69,17 +69,29 @@ static void test_events(ka_store *s)
     CHECK_EQ_INT(ka_store_events_after(s, 0, 100, 0, on_row, &w4), 42);
     walk w5 = { 0 };
     CHECK_EQ_INT(ka_store_events_after(s, 0, 100, 3600, on_row, &w5), 0);  /* too recent */
+    walk w6 = { 0 };                /* however recent, and received in the future */
+    ka_store_event later = ev("z", "play", "u2", NULL, NAN);
+    later.received_at = 4e9;
+    CHECK_EQ_INT(ka_store_add_events(s, &later, 1, added), 0);
+    CHECK_EQ_INT(ka_store_events_after(s, 0, 100, KA_STORE_ANY_AGE, on_row, &w6), 4);
+    CHECK_EQ_INT(ka_store_events_after(s, 0, 100, 0, on_row, &w5), 3);
     CHECK(ka_store_events_after(s, 0, 0, 0, on_row, &w5) == KA_EINVAL);
 }
 
 typedef struct sums {
     double imp_ctl, clicks_ctl, imp_trt, n_value, sum;
+    char units[8][16];              /* arm/user, in the order they came */
+    int n_units;
 } sums;
 
-static int on_count(void *arg, const char *arm, const char *type, double n, double n_value,
-                    double sum, double sumsq)
+static int on_count(void *arg, const char *arm, const char *user, const char *type, double n,
+                    double n_value, double sum, double sumsq)
 {
     sums *x = arg;
+    char unit[16];
+    snprintf(unit, sizeof unit, "%s/%s", arm, user ? user : "?");
+    if ((!x->n_units || strcmp(x->units[x->n_units - 1], unit)) && x->n_units < 8)
+        snprintf(x->units[x->n_units++], sizeof x->units[0], "%s", unit);
     if (!strcmp(arm, "ctl") && !strcmp(type, "impression"))
         x->imp_ctl += n;
     if (!strcmp(arm, "ctl") && !strcmp(type, "click"))
@@ -98,6 +110,21 @@ static void test_counts(ka_store *s)
     CHECK_EQ_INT(ka_store_experiment_counts(s, "exp", on_count, &x), 0);
     CHECK(x.imp_ctl == 1 && x.clicks_ctl == 1 && x.imp_trt == 1);
     CHECK(x.n_value == 1 && x.sum == 2.5);
+    /* per user, each user's rows together, arms and users in order (the users the
+     * other tests know, in an experiment of their own) */
+    ka_store_event more[4] = { ev("e", "impression", "u2", "ctl", NAN),
+        ev("f", "impression", "u1", "ctl", NAN), ev("g", "click", "u2", "ctl", NAN),
+        ev("h", "impression", "u1", "trt", NAN) };
+    for (int i = 0; i < 4; i++)
+        more[i].experiment = "per-user";
+    int added[4];
+    CHECK_EQ_INT(ka_store_add_events(s, more, 4, added), 0);
+    sums y = { 0 };
+    CHECK_EQ_INT(ka_store_experiment_counts(s, "per-user", on_count, &y), 0);
+    CHECK(y.imp_ctl == 2 && y.clicks_ctl == 1 && y.imp_trt == 1);
+    CHECK_EQ_INT(y.n_units, 3);
+    CHECK(!strcmp(y.units[0], "ctl/u1") && !strcmp(y.units[1], "ctl/u2") &&
+          !strcmp(y.units[2], "trt/u1"));
     sums none = { 0 };
     CHECK_EQ_INT(ka_store_experiment_counts(s, "other", on_count, &none), 0);
     CHECK(none.imp_ctl == 0 && none.n_value == 0);
