@@ -181,7 +181,9 @@ function boxOf(f) {
 function faceView(who, f, at) {
   const b = boxOf(f), p = at.place, label = `${who} at ${KA.num(f.time_s, 1)} s`;
   const pad = Math.max(b.w, b.h) * 0.25, side = Math.max(b.w, b.h) + 2 * pad;
-  const vx = b.x + b.w / 2 - side / 2, vy = b.y + b.h / 2 - side / 2;
+  /* centred on the face, moved inside the picture when it would show past an edge */
+  const inside = (v, lo, len) => Math.max(lo, Math.min(v, lo + len - side));
+  const vx = inside(b.x + b.w / 2 - side / 2, p.x, p.w), vy = inside(b.y + b.h / 2 - side / 2, p.y, p.h);
   const svg = KA.svg('svg', { viewBox: `${vx} ${vy} ${side} ${side}`, role: 'img',
                               'aria-label': label, class: 'face-img' },
     KA.svg('image', { href: at.src, x: p.x, y: p.y, width: p.w, height: p.h,
