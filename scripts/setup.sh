@@ -19,10 +19,13 @@ APT_PACKAGES=(
     python3-jsonschema
     man-db groff-base bsdextrautils
     clang libclang-rt-14-dev
+    chromium
 )
 # npm fetches the face pack: Debian's package, unless an npm is already on PATH
 # (NodeSource's nodejs bundles one and conflicts with Debian's npm).
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
+# node runs the browser tests (tests/web): Debian's nodejs unless a node is on PATH.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 
 # ---- npm packages -----------------------------------------------------------------
 # The face pack (MIT): detector, landmarks, eyes, expression, identity, gender, ...
@@ -32,6 +35,9 @@ NPM_PACKAGES=(faceplugin-face-recognition-js@0.0.1)
 FACE_MODELS_DIR="${KEYART_FACE_MODELS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/models/faceplugin}"
 FACE_MODELS=(fr_detect fr_landmark fr_eye fr_expression fr_feature fr_age fr_gender fr_pose
              fr_liveness)
+# The browser tests' packages (tests/web/package.json, locked by package-lock.json):
+# playwright-core only, which drives Debian's chromium and downloads no browser.
+WEB_TESTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/web"
 # -----------------------------------------------------------------------------------
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -113,6 +119,19 @@ install_npm() {
     log "face models unpacked into $FACE_MODELS_DIR"
 }
 
+# npm ci when node_modules is missing or older than the lock file.
+install_web_tests() {
+    local lock="$WEB_TESTS_DIR/package-lock.json" mark="$WEB_TESTS_DIR/node_modules/.package-lock.json"
+    [ -f "$lock" ] || return 0
+    if [ -f "$mark" ] && [ ! "$lock" -nt "$mark" ]; then
+        log "the browser tests' npm packages are installed"
+        return 0
+    fi
+    log "npm ci in $WEB_TESTS_DIR (playwright-core; no browser download)"
+    (cd "$WEB_TESTS_DIR" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+}
+
 install_apt
 install_npm
+install_web_tests
 log "done"

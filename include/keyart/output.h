@@ -24,11 +24,19 @@ int ka_shots_write_csv(const ka_title *t, FILE *f);
 typedef struct ka_output_opts {
     int jpeg_quality;               /* 92 */
     int contact_sheet;              /* 1 */
+    int report;                     /* 0; 1: report.html too (ka_report_write) */
 } ka_output_opts;
+
+/* report.html in dir, which ka_output_prepare has filled (its pictures are read back):
+ * the dashboard's title view as one file that opens offline, with the title view
+ * model (docs/dashboard.md), the dashboard's CSS and JavaScript, and the pictures
+ * inlined. */
+int ka_report_write(const char *dir, const ka_title *t, const ka_selection *sel,
+                    const char *genre);
 
 /* Writes into dir (created if missing): variant_NN.jpg (full frame, bars removed),
  * variant_NN_16x9.jpg, variant_NN_2x3.jpg, variant_NN_1x1.jpg, metadata.json,
- * shots.json, shots.csv, contact_sheet.jpg. */
+ * shots.json, shots.csv, contact_sheet.jpg, and report.html when opts->report. */
 int ka_output_write(const char *dir, const ka_title *t, const ka_selection *sel,
                     const char *genre, const ka_output_opts *opts);
 

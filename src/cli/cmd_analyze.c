@@ -1,6 +1,7 @@
 /* cmd_analyze.c: `keyart analyze VIDEO`: one pass over the video, selection of the
  * variants for the genre, and the output folder (images, crops, metadata.json,
- * shots.json/csv, contact sheet); --json prints the metadata on stdout too. The
+ * shots.json/csv, contact sheet, and with --report report.html, the title view that
+ * opens offline); --json prints the metadata on stdout too. The
  * folder is written aside and swapped in only once the database has stored the title. */
 #include <jansson.h>
 #include <limits.h>
@@ -12,7 +13,7 @@
 
 typedef struct analyze_args {
     const char *video, *out_dir, *title_id;
-    int json, quiet;
+    int json, quiet, report;
     ka_analysis_opts analysis;
     ka_select_opts select;
     const char *db, *artwork;       /* --db URL ("none": do not store), --artwork DIR */
@@ -22,7 +23,7 @@ typedef struct analyze_args {
 } analyze_args;
 
 enum { O_OUTPUT, O_TITLE, O_GENRE, O_VARIANTS, O_MINQ, O_QWEIGHTS, O_INTERVAL, O_BUDGET,
-       O_MINSHOT, O_THREADS };
+       O_MINSHOT, O_THREADS, O_REPORT };
 
 static const ka_cli_opt analyze_opts[] = {
     { "output", 'o', "DIR", "output folder (default keyart-out/TITLE_ID)", O_OUTPUT, NULL },
@@ -33,6 +34,9 @@ static const ka_cli_opt analyze_opts[] = {
     { "variants", 0, "N", "variants to choose at most, 4..12 (default 8); fewer when the "
       "title has fewer good, distinct moments", O_VARIANTS, NULL },
     KA_CLI_ROW_JSON("also print metadata.json on stdout"),
+    { "report", 0, NULL, "also write report.html: the title's shots, candidates, variants and "
+      "cast as one page that opens in a browser with no server (pictures inlined)", O_REPORT,
+      NULL },
     { "min-quality", 0, "Q", "quality threshold 0..1 (default 0.35)", O_MINQ, NULL },
     { "quality-weights", 0, "B,C,S,X,R,F", "weights of the quality score's parts: "
       "brightness, contrast, sharpness, saturation, BRISQUE, faces (default "
@@ -60,6 +64,7 @@ static int analyze_option(void *ctx, int id, const char *arg)
     double d;
     switch (id) {
     case O_OUTPUT: a->out_dir = arg; return 0;
+    case O_REPORT: a->report = 1; return 0;
     case O_TITLE:
         if (ka_title_id_check(arg)) {
             fprintf(stderr, "keyart analyze: --title-id: %s\n", ka_error_message());
@@ -135,7 +140,7 @@ static int write_results(const analyze_args *a, ka_title *t, const char *dir)
     if (sel.why_fewer[0] && !a->quiet)
         fprintf(stderr, "keyart: warning: %s\n", sel.why_fewer);
     int rc = KA_EXIT_OK;
-    ka_output_opts oo = { .jpeg_quality = 92, .contact_sheet = 1 };
+    ka_output_opts oo = { .jpeg_quality = 92, .contact_sheet = 1, .report = a->report };
     char stage[PATH_MAX];
     if ((err = ka_output_prepare(dir, t, &sel, a->select.genre, &oo, stage, sizeof stage))) {
         ka_cli_error(dir);
@@ -226,9 +231,9 @@ static int analyze_run(const ka_cli_cmd *self, int argc, char **argv)
 const ka_cli_cmd ka_cli_analyze = {
     .name = "analyze", .alias = "analyse", .operands = "VIDEO",
     .synopsis = "VIDEO [-o DIR] [--title-id ID] [--genre G] [--variants N] [--ranker FILE] "
-        "[--stage-opt STAGE.OPTION=VALUE]... [--json] [options]",
+        "[--stage-opt STAGE.OPTION=VALUE]... [--json] [--report] [options]",
     .summary = "one pass over VIDEO: shots, candidates ranked as artwork, up to N good, "
         "distinct variants (variant 1 the best), their crops, metadata.json, shots.json/csv, "
-        "a contact sheet",
+        "a contact sheet (and with --report an offline HTML report)",
     .opts = analyze_opts, .opt = analyze_option, .run = analyze_run,
 };

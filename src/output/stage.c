@@ -22,7 +22,7 @@
 static int ours(const char *name)
 {
     static const char *const fixed[] = { "metadata.json", "shots.json", "shots.csv",
-                                         "contact_sheet.jpg" };
+                                         "contact_sheet.jpg", "report.html" };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (!strcmp(name, fixed[i]))
             return 1;

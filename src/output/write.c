@@ -151,7 +151,7 @@ static int write_shots(const char *dir, const ka_title *t)
 }
 
 static int write_all(const char *dir, const ka_title *t, const ka_selection *sel,
-                     const char *genre, int quality, int sheet)
+                     const char *genre, int quality, int sheet, int report)
 {
     int rc = 0;
     int n = sel->n_variants;
@@ -169,6 +169,8 @@ static int write_all(const char *dir, const ka_title *t, const ka_selection *sel
         rc = write_shots(dir, t);
     if (rc == 0 && sheet)
         rc = write_sheet(dir, t, sel, genre, thumbs, quality);
+    if (rc == 0 && report)
+        rc = ka_report_write(dir, t, sel, genre);
     if (rc == 0)  /* last: its presence means the rest is complete */
         rc = write_named_json(dir, "metadata.json", ka_metadata_json(t, sel, genre));
     for (int i = 0; i < n; i++)
@@ -189,7 +191,7 @@ int ka_output_prepare(const char *dir, const ka_title *t, const ka_selection *se
         rc = ka_out_stage_open(dir, stage, size);
     if (rc < 0)
         return rc;
-    rc = write_all(stage, t, sel, genre, quality, sheet);
+    rc = write_all(stage, t, sel, genre, quality, sheet, opts && opts->report);
     if (rc != 0)
         ka_out_stage_abort(stage);
     return rc;
