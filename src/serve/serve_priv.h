@@ -257,8 +257,10 @@ int ka_state_control(ka_serve_state *st, ka_store *db, const char *title_id,
 /* Folds the new events without learning from them (--clock request: at once, as
  * ka_engine_event does; the policies learn at the next refresh). */
 int ka_state_fold(ka_serve_state *st, ka_store *db, double lag_s);
-/* Writes the changed policies and profiles with the watermark. */
+/* snapshot.c: writes the changed policies and profiles with the watermark; reads the
+ * last snapshot back into a state being loaded. */
 int ka_state_snapshot(ka_serve_state *st, ka_store *db);
+int ka_state_load_snapshot(ka_serve_state *st, ka_store *db);
 /* Policy k for title t: the title's own, or the catalogue's when k is shared; NULL
  * when not in use. */
 const ka_policy *ka_state_policy(const ka_serve_state *st, const ka_stitle *t, int k);
