@@ -46,7 +46,7 @@ ka_rng *ka_rng_new(uint64_t seed)
     return rng_new(gsl_rng_mt19937, seed);
 }
 
-/* Seeding MT19937 fills 624 words, and its first draw makes 624 more: ~3 us, more than
+/* Seeding MT19937 fills 624 words, and its first draw makes 624 more: ~4.5 us, more than
  * a decision costs. taus2 (L'Ecuyer's, period 2^88) keeps three words, set in a few ns. */
 ka_rng *ka_rng_new_light(uint64_t seed)
 {
