@@ -50,6 +50,7 @@ int ka_event_type_parse(const char *name, ka_event_type *out);
 typedef struct ka_rng ka_rng;
 
 ka_rng *ka_rng_new(uint64_t seed);              /* NULL when out of memory */
+ka_rng *ka_rng_new_light(uint64_t seed);        /* cheap to (re)seed: per decision */
 void ka_rng_seed(ka_rng *r, uint64_t seed);
 void ka_rng_free(ka_rng *r);
 double ka_rng_uniform(ka_rng *r);               /* [0, 1) */

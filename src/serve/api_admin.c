@@ -32,8 +32,10 @@ int ka_req_now(ka_req *r, double *now)
 
 ka_rng *ka_req_rng(ka_req *r, const char *user, const char *title, double now)
 {
-    ka_rng *rng = ka_serve_rng();
-    if (rng && r->srv->o.clock_request)
+    if (!r->srv->o.clock_request)
+        return ka_serve_rng();
+    ka_rng *rng = ka_serve_decision_rng();
+    if (rng)
         ka_rng_seed(rng, ka_decision_seed(r->srv->decision_seed, user, title, now));
     return rng;
 }

@@ -2,7 +2,8 @@
  * catalogue and experiments given as JSON, decisions by ka_serve_decide, events
  * folded by ka_fold_event and learned by ka_fold_learn, exactly as `keyart serve`
  * does between requests, but on the caller's clock, each decision's random numbers
- * drawn from (seed, user, title, time) as a server's with --clock request. */
+ * drawn from (seed, user, title, time) as a server's with --clock request (by a
+ * generator cheap to reseed, ka_rng_new_light). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ int ka_engine_new(const ka_serve_opts *o, ka_engine **out)
     }
     e->st.quiet = 1;
     e->seed = o->seed ? o->seed : (uint64_t)(ka_now() * 1e6);
-    if (!(e->rng = ka_rng_new(e->seed))) {
+    if (!(e->rng = ka_rng_new_light(e->seed))) {
         ka_engine_free(&e);
         return ka_error(KA_ENOMEM, "no memory for an engine");
     }

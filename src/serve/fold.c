@@ -100,8 +100,11 @@ static void pending_key(char *key, size_t size, const char *user, const char *ti
 
 /* A shared policy learns what pictures viewers click across titles: it must see the
  * profile a picture was shown to, not the one its click made (a viewer's later
- * clicks in the window would teach it their own pictures' features). Titles'
- * policies take the profile when the reward is settled, as before. */
+ * clicks in the window would teach it their own pictures' features). It is the
+ * profile when the impression is folded: with a row's events received together, the
+ * row's earlier titles' events are in it, though the row was decided without them
+ * (learning with the profile from before them did no better: docs/simulate.md).
+ * Titles' policies take the profile when the reward is settled, as before. */
 static int shared_in_use(const ka_serve_state *st)
 {
     for (int k = 0; k < KA_SERVE_POLICIES; k++)

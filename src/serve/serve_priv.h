@@ -491,6 +491,9 @@ ka_rng *ka_req_rng(ka_req *r, const char *user, const char *title, double now);
 
 /* The request thread's random number generator. */
 ka_rng *ka_serve_rng(void);
+/* The request thread's generator for --clock request, reseeded by every decision
+ * (ka_decision_seed): cheap to seed, as ka_engine's. NULL out of memory. */
+ka_rng *ka_serve_decision_rng(void);
 /* Where the request threads' generators start (ka_serve_opts.seed; 0 the clock). */
 void ka_serve_rng_seed(uint64_t seed);
 /* Monotonic nanoseconds. */

@@ -199,9 +199,12 @@ static void rng_free(void *p)
     ka_rng_free(p);
 }
 
+static pthread_key_t decision_key;
+
 static void rng_key_init(void)
 {
     pthread_key_create(&rng_key, rng_free);
+    pthread_key_create(&decision_key, rng_free);
 }
 
 static uint64_t rng_seed;           /* ka_serve_opts.seed of the server started last */
@@ -221,6 +224,15 @@ ka_rng *ka_serve_rng(void)
     if (!r && (r = ka_rng_new(rng_seed ? rng_seed + k - 1
                                        : ka_serve_now_ns() ^ (k * 0x9e3779b97f4a7c15ULL))))
         pthread_setspecific(rng_key, r);
+    return r;
+}
+
+ka_rng *ka_serve_decision_rng(void)
+{
+    pthread_once(&rng_once, rng_key_init);
+    ka_rng *r = pthread_getspecific(decision_key);
+    if (!r && (r = ka_rng_new_light(1)))
+        pthread_setspecific(decision_key, r);
     return r;
 }
 

@@ -1,7 +1,10 @@
 /* test_bandit.c: learned policies converge to the best arm on simulated Bernoulli
  * bandits. Thompson sampling and epsilon-greedy learn per-variant click rates (state
  * refreshed in batches, the way servers refresh it from the store); LinUCB learns a
- * contextual bandit where two kinds of user prefer different variants. */
+ * contextual bandit where two kinds of user prefer different variants. The generator
+ * reseeded per decision (ka_rng_new_light) repeats a seed's draws, and its draws are
+ * uniform enough for a Beta draw's mean. */
+#include <math.h>
 #include <string.h>
 
 #include "keyart/personalize.h"
@@ -71,6 +74,34 @@ static void test_thompson(void)
     CHECK(share > 0.8);
     /* uniform play would lose (0.25 - mean rate 0.129) per impression: 1545 clicks */
     CHECK(regret < 0.35 * 12000 * (0.25 - 0.12875));
+}
+
+static void test_rng_light(void)
+{
+    ka_rng *r = ka_rng_new_light(7);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    double first[4], sum = 0, beta = 0;
+    for (int i = 0; i < 4; i++)
+        first[i] = ka_rng_uniform(r);
+    ka_rng_seed(r, 7);
+    for (int i = 0; i < 4; i++)
+        CHECK(ka_rng_uniform(r) == first[i]);
+    ka_rng_seed(r, 7ull << 32);     /* a seed's high half counts */
+    CHECK(ka_rng_uniform(r) != first[0]);
+    int in_range = 1;
+    for (int i = 0; i < 20000; i++) {
+        double u = ka_rng_uniform(r);
+        in_range &= u >= 0 && u < 1;
+        sum += u;
+        in_range &= ka_rng_int(r, 3) < 3;
+        beta += ka_rng_beta(r, 2, 6);
+    }
+    CHECK(in_range);
+    CHECK_NEAR(sum / 20000, 0.5, 0.01);
+    CHECK_NEAR(beta / 20000, 0.25, 0.005);
+    ka_rng_free(r);
 }
 
 static void test_egreedy(void)
@@ -176,6 +207,7 @@ int main(void)
     setup();
     RUN(test_order_prior);
     RUN(test_thompson);
+    RUN(test_rng_light);
     RUN(test_egreedy);
     RUN(test_linucb);
     RUN(test_linucb_contextual);
