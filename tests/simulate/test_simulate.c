@@ -143,13 +143,11 @@ static void test_aa(void)
     fprintf(stderr, "A/A: %d of %d seeds significant at 5%%, %d sample-ratio mismatches\n",
             significant, runs, mismatched);
     CHECK_EQ_INT(runs, 100);
-    /* A test at 5% is significant in Binomial(100, 0.05) of 100 A/A runs: more than 9
-     * says the rate is above 5% (p < 0.03), 6 to 9 can be chance. Seeds 1..100 give 6
-     * since each decision draws from (seed, user, title, time), over HTTP as in
-     * process; issue 15's bar is 5 (docs/simulate.md says where it stands). */
-    if (significant > 5)
-        fprintf(stderr, "A/A: note: %d > 5 of 100 significant\n", significant);
-    CHECK(significant <= 9);
+    /* Issue 15's bar: no significant difference in at least 95 of 100 seeds. A test at
+     * 5% passes it in about 62% of sets of 100 seeds, so a change that moves every draw
+     * may cross it by chance (6 to 9 of 100 is still chance; more says the test is
+     * wrong): seeds 1..100 give 4 today. */
+    CHECK_MSG(significant <= 5, "%d of 100 A/A seeds significant", significant);
     CHECK(mismatched <= 1);
 }
 
