@@ -86,11 +86,10 @@ KA.experimentNew = async function (root) {
     e.preventDefault();
     const name = form.querySelector('[name=name]').value.trim();
     const titles = form.querySelector('[name=titles]').value.split(',').map((s) => s.trim()).filter(Boolean);
-    const body = { name, arms: armsOf(form) };
+    const body = { name, arms: armsOf(form), metric: metric.value };
     if (titles.length) body.titles = titles;
     try {
       await KA.post('/v1/experiments', body);
-      localStorage.setItem(`keyart.metric.${name}`, metric.value);
       KA.announce(`Experiment ${name} created`);
       location.hash = `#/experiments/${KA.enc(name)}`;
     } catch (err) { KA.announce(err.message, true); }
@@ -185,7 +184,7 @@ KA.experimentReport = async function (root, name, params) {
   const [x, daily] = await Promise.all([KA.get(`${base}/report`),
     KA.get(`${base}/daily`).catch(() => null)]);
   const rep = x.report, armNames = rep.arms.map((a) => a.name);
-  let metric = params.get('metric') || localStorage.getItem(`keyart.metric.${name}`) || 'ctr';
+  let metric = params.get('metric') || (x.config && x.config.metric) || 'ctr';
   if (!KA.METRICS.includes(metric)) metric = 'ctr';
   const act = (verb) => async () => {
     try {

@@ -4,6 +4,7 @@
  *              "weight": 0.5}, {"name": "her", "variant_id": "3f9a..."}, ...],
  *    "control": "control", "titles": ["tears_of_steel", ...], "coverage": 1,
  *    "hash_version": 2, "seed": "...", "namespace": {"id": "ns", "start": 0, "end": 0.5},
+ *    "metric": "ctr",
  *    "shipped": "ts"}
  * Every field but arms is optional; unknown fields are refused, so a typo never
  * silently changes an experiment.
@@ -176,6 +177,22 @@ static int parse_namespace(ka_sexp *e, const json_t *ns, char *why, size_t size)
     return err;
 }
 
+/* The metric the experiment is decided on (the report leads with it): one of the
+ * report's, "ctr" when absent. Only checked here; readers take it from the config. */
+static int parse_metric(const json_t *m, char *why, size_t size)
+{
+    if (!m)
+        return 0;
+    for (int k = 0; json_is_string(m) && k < KA_METRIC_COUNT; k++)
+        if (!strcmp(json_string_value(m), ka_exp_metric_name((ka_exp_metric)k)))
+            return 0;
+    char names[128] = "";
+    for (int k = 0; k < KA_METRIC_COUNT; k++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : "",
+                 ka_exp_metric_name((ka_exp_metric)k));
+    return fail(why, size, "metric must be one of %s", names);
+}
+
 /* The fields besides arms. */
 static int parse_rest(ka_sexp *e, json_t *c, char *why, size_t size)
 {
@@ -202,6 +219,8 @@ static int parse_rest(ka_sexp *e, json_t *c, char *why, size_t size)
     e->shipped = -1;
     if (!err && shipped && (e->shipped = ka_sexp_arm(e, json_string_value(shipped))) < 0)
         return fail(why, size, "shipped must name an arm");
+    if (!err)
+        err = parse_metric(json_object_get(c, "metric"), why, size);
     return err;
 }
 
@@ -209,7 +228,7 @@ int ka_sexp_parse(ka_sexp *e, const char *name, const char *status, json_t *conf
                   char *why, size_t size)
 {
     static const char *const fields[] = { "arms", "control", "titles", "coverage",
-        "hash_version", "seed", "namespace", "shipped", NULL };
+        "hash_version", "seed", "namespace", "shipped", "metric", NULL };
     memset(e, 0, sizeof *e);
     e->name = strdup(name ? name : "");
     e->status = strdup(status ? status : "draft");

@@ -222,6 +222,8 @@ EXPCASES=(
     "{\"name\": \"e\", $ARMS, \"namespace\": 5}@namespace"
     "{\"name\": \"e\", $ARMS, \"shipped\": \"a\"}@no shipped arm"
     "{\"name\": \"e\", $ARMS, \"owner\": \"me\"}@unknown field .owner."
+    "{\"name\": \"e\", $ARMS, \"metric\": \"revenue\"}@metric must be one of ctr, take_rate"
+    "{\"name\": \"e\", $ARMS, \"metric\": 1}@metric must be one of"
 )
 k=0
 for c in "${EXPCASES[@]}"; do

@@ -125,7 +125,7 @@ async function experiment() {
   const form = page.locator('[data-testid=experiment-form]');
   await form.locator('#exp-name').fill('webexp');
   await form.locator('#exp-titles').fill(T1);
-  await form.locator('#exp-metric').selectOption('ctr');
+  await form.locator('#exp-metric').selectOption('take_rate');
   await form.locator('#arm0-kind').selectOption('variant');
   await form.locator('#arm0-variant').fill('1');
   await form.locator('#arm1-name').fill('ts');
@@ -141,6 +141,9 @@ async function experiment() {
   await ready(page);
   await page.waitForSelector('[data-testid=experiment-report]');
   checkEq('the new experiment is a draft', 'draft', await page.textContent('.exp-status'));
+  checkEq('the metric chosen is stored with the experiment', 'take_rate',
+    (await api(URL, 'GET', '/v1/experiments/webexp')).data.config.metric);
+  checkEq('the report leads with it', 'take_rate', await page.locator('#metric').inputValue());
   await page.click('text=Start');
   await page.waitForFunction(() => document.querySelector('.exp-status') && document.querySelector('.exp-status').textContent === 'running', null, { timeout: 15000 }).catch(() => {});
   checkEq('Start starts it', 'running', await page.textContent('.exp-status'));
@@ -181,7 +184,10 @@ async function traffic() {
     const base = { user: a.user, title_id: T1, variant_number: a.variant_number, policy: a.policy,
                    propensity: a.propensity, experiment: a.experiment, arm: a.arm };
     events.push({ ...base, id: `wimp-${i}`, type: 'impression', ts });
-    if (i % (a.arm === 'ts' ? 2 : 5) === 0) events.push({ ...base, id: `wclk-${i}`, type: 'click', ts: ts + 1 });
+    if (i % (a.arm === 'ts' ? 2 : 5) === 0) {
+      events.push({ ...base, id: `wclk-${i}`, type: 'click', ts: ts + 1 });
+      if (i % 4 === 0) events.push({ ...base, id: `wply-${i}`, type: 'play', ts: ts + 2 });
+    }
   }
   const r = await api(URL, 'POST', '/v1/events', { events }, TOKEN);
   checkEq(`POST /v1/events with ${events.length} events`, 200, r.status);
