@@ -116,6 +116,21 @@ static int choice_of(http *h, const json_t *a, const char *title, ka_sim_choice 
     return 0;
 }
 
+/* POSTs req (taken; NULL: no memory) to route at the simulated time now. Every digit of
+ * a time: the server must fold the same numbers the engine would. */
+static int post(http *h, const char *route, double now, json_t *req, int auth, json_t **ans)
+{
+    char *body = req ? json_dumps(req, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(req);
+    if (!body)
+        return ka_error(KA_ENOMEM, "no memory");
+    char path[96];
+    snprintf(path, sizeof path, "%s?now=%.17g", route, now);
+    int err = request(h, path, body, auth, ans);
+    free(body);
+    return err;
+}
+
 static int http_decide(void *ctx, const char *user, const char *const *titles, int n,
                        double now, ka_sim_choice *out)
 {
@@ -123,16 +138,9 @@ static int http_decide(void *ctx, const char *user, const char *const *titles, i
     json_t *ids = json_array();
     for (int i = 0; ids && i < n; i++)
         json_array_append_new(ids, json_string(titles[i]));
-    json_t *req = json_pack("{s:s, s:o}", "user", user, "titles", ids);
-    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-    json_decref(req);
-    if (!body)
-        return ka_error(KA_ENOMEM, "no memory");
-    char path[64];
-    snprintf(path, sizeof path, "/v1/artwork:batch?now=%.17g", now);
     json_t *ans = NULL;
-    int err = request(h, path, body, 0, &ans);
-    free(body);
+    int err = post(h, "/v1/artwork:batch", now, json_pack("{s:s, s:o}", "user", user, "titles",
+                                                          ids), 0, &ans);
     const json_t *list = json_object_get(ans, "artwork");
     if (!err && json_array_size(list) != (size_t)n)
         err = ka_error(KA_EIO, "POST /v1/artwork:batch: %zu answers for %d titles",
@@ -175,16 +183,8 @@ static int http_events(void *ctx, const ka_store_event *ev, int n, double now)
         json_decref(req);
         req = NULL;
     }
-    /* every digit of a time: the server must fold the same numbers the engine would */
-    char *body = req ? json_dumps(req, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(req);
-    if (!body)
-        return ka_error(KA_ENOMEM, "no memory");
-    char path[64];
-    snprintf(path, sizeof path, "/v1/events?now=%.17g", now);
     json_t *ans = NULL;
-    int err = request(h, path, body, 1, &ans);
-    free(body);
+    int err = post(h, "/v1/events", now, req, 1, &ans);
     const json_t *rejected = json_object_get(ans, "rejected");
     json_int_t dup = json_integer_value(json_object_get(ans, "duplicates"));
     if (!err && json_array_size(rejected))
