@@ -57,7 +57,7 @@ name=${name%.*}
 OUT="$ROOT/out/${name:-video}"
 log "analysing $VIDEO"
 status=0
-build/src/cli/keyart analyze "$VIDEO" -o "$OUT" "$@" || status=$?
+build/src/cli/keyart analyze "$VIDEO" -o "$OUT" --report "$@" || status=$?
 if [ "$status" -ne 0 ]; then
     log "keyart analyze failed (exit $status)"
     exit "$status"
@@ -72,3 +72,4 @@ echo "  metadata.json      the title and its $n variants (seed fields, why each 
 echo "  contact_sheet.jpg  every variant with its label"
 echo "  variant_NN.jpg     full frames without bars; variant_NN_{16x9,2x3,1x1}.jpg crops"
 echo "  shots.json, shots.csv  the shot list"
+echo "  report.html        the title view (shots, candidates, variants and why), offline"
