@@ -107,11 +107,18 @@ int ka_image_read_jpeg(const char *path, ka_image *out)
     if (ret < 0)
         return ret;
     tjhandle tj = tjInitDecompress();
-    int w, h, sub, cs;
+    int w = 0, h = 0, sub = 0, cs = 0;      /* not all set for every malformed header */
     if (!tj) {
         ret = ka_error(KA_ENOMEM, "cannot start the JPEG decoder");
     } else if (tjDecompressHeader3(tj, buf, n, &w, &h, &sub, &cs) != 0) {
         ret = ka_error(KA_EFORMAT, "%s is not a JPEG image: %s", path, tjGetErrorStr2(tj));
+    } else if (w <= 0 || h <= 0) {
+        ret = ka_error(KA_EFORMAT, "%s: a JPEG of %dx%d pixels", path, w, h);
+    } else if ((int64_t)w * h > KA_MAX_PIXELS_DEFAULT) {
+        /* keyart's own pictures are frames it decoded, no larger than a video it reads */
+        ret = ka_error(KA_EUNSUPPORTED, "%s: a %dx%d JPEG (%lld pixels) is larger than the"
+                       " %lld keyart reads", path, w, h, (long long)w * h,
+                       (long long)KA_MAX_PIXELS_DEFAULT);
     } else if ((ret = ka_image_alloc(out, w, h, cs == TJCS_GRAY ? 1 : 3)) == 0 &&
                tjDecompress2(tj, buf, n, out->data, w, out->stride, h,
                              cs == TJCS_GRAY ? TJPF_GRAY : TJPF_RGB, 0) != 0 &&

@@ -153,6 +153,38 @@ static void test_corrupt_middle(void)
     check_partial(corrupt_middle(ts, "bad.ts"), 101, 0);
 }
 
+/* A JPEG whose header claims more pixels than keyart reads is refused before anything
+ * is allocated for it (the fuzzer found a header that asked for 2 GB). */
+static void test_jpeg_too_large(void)
+{
+    ka_image img, back;
+    CHECK_EQ_INT(ka_image_alloc(&img, 64, 48, 3), 0);
+    memset(img.data, 128, (size_t)img.stride * 48);
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    CHECK_EQ_INT(ka_image_encode_jpeg(&img, 90, &buf, &n), 0);
+    ka_image_free(&img);
+    const char *path = mt_path("huge.jpg");
+    write_file(path, buf, n);
+    CHECK_EQ_INT(ka_image_read_jpeg(path, &back), 0);       /* as made: it reads */
+    ka_image_free(&back);
+    size_t i = 2;
+    while (buf && i + 9 < n && !(buf[i] == 0xff && (buf[i + 1] == 0xc0 || buf[i + 1] == 0xc2)))
+        i++;
+    CHECK_MSG(i + 9 < n, "no frame header in the JPEG");
+    if (i + 9 < n) {
+        buf[i + 5] = buf[i + 7] = 30000 >> 8;                /* height, width: 30000 */
+        buf[i + 6] = buf[i + 8] = 30000 & 0xff;
+    }
+    write_file(path, buf, n);
+    free(buf);
+    ka_error_clear();
+    CHECK_EQ_INT(ka_image_read_jpeg(path, &back), KA_EUNSUPPORTED);
+    CHECK_MSG(mentions(ka_error_message(), path) && strstr(ka_error_message(), "30000x30000"),
+              "message '%s'", ka_error_message());
+    fprintf(stderr, "   %s\n", ka_error_message());
+}
+
 /* Every code of the one enum has its own name; anything else is "unknown error". */
 static void test_strerror_names_every_code(void)
 {
@@ -176,6 +208,7 @@ int main(void)
     RUN(test_nothing_decodable);
     RUN(test_truncated);
     RUN(test_corrupt_middle);
+    RUN(test_jpeg_too_large);
     mt_cleanup();
     TEST_END();
 }
