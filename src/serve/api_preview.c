@@ -12,11 +12,6 @@
 
 enum { KA_PREVIEW_DEFAULT = 20, KA_PREVIEW_MAX = 200 };
 
-static int by_id(const void *a, const void *b)
-{
-    return strcmp((*(const ka_stitle *const *)a)->id, (*(const ka_stitle *const *)b)->id);
-}
-
 /* "you click action scenes 2.1x your average" when the user's smoothed CTR on the
  * variant's scene type is well off their own average; NULL otherwise. */
 static json_t *profile_reason(const ka_profile *p, const ka_profile_opts *o, int scene)
@@ -94,32 +89,27 @@ static json_t *preview_item(const ka_serve_state *st, const ka_stitle *t, const 
         "reasons", reasons(st, t, d, profile));
 }
 
-/* The row for user (the state read-locked): the first limit titles by id. */
+/* The row for user (the state read-locked): the first limit titles by id, as the
+ * server's titles list (GET /v1/titles) has them. */
 static json_t *preview_row(const ka_serve_state *st, const char *user, int limit, int shape,
                            ka_rng *rng)
 {
-    int n = st->cat ? st->cat->n : 0;
-    const ka_stitle **ts = malloc(sizeof *ts * (size_t)(n ? n : 1));
     json_t *row = json_array();
-    if (!ts || !row) {
-        free(ts);
-        json_decref(row);
-        return NULL;
-    }
-    if (n)
-        memcpy(ts, st->cat->titles, sizeof *ts * (size_t)n);
-    qsort(ts, (size_t)n, sizeof *ts, by_id);
     const ka_suser *u = ka_strmap_get(&st->users, user);
-    for (int i = 0; i < n && i < limit; i++) {
+    const json_t *all = st->titles_list;
+    for (size_t i = 0; row && i < json_array_size(all) && json_array_size(row) < (size_t)limit;
+         i++) {
+        const char *id = json_string_value(json_object_get(json_array_get(all, i), "title_id"));
+        const ka_stitle *t = id && st->cat ? ka_catalog_find(st->cat, id) : NULL;
         ka_decision d;
-        if (ka_serve_decide(st, ts[i], user, rng, &d)) {
+        if (!t)
+            continue;
+        if (ka_serve_decide(st, t, user, rng, &d)) {
             json_decref(row);
-            row = NULL;
-            break;
+            return NULL;
         }
-        json_array_append_new(row, preview_item(st, ts[i], &d, u ? &u->p : NULL, shape));
+        json_array_append_new(row, preview_item(st, t, &d, u ? &u->p : NULL, shape));
     }
-    free(ts);
     return row;
 }
 

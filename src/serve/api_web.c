@@ -14,10 +14,8 @@ static const char csp[] = "default-src 'self'; img-src 'self' data:; style-src '
 /* FNV-1a over the bytes: a tag, not a security measure. */
 static void etag_of(const ka_web_file *f, char out[24])
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < f->size; i++)
-        h = (h ^ f->data[i]) * 1099511628211ull;
-    snprintf(out, 24, "\"%016llx\"", (unsigned long long)h);
+    snprintf(out, 24, "\"%016llx\"",
+             (unsigned long long)ka_fnv1a(KA_FNV_OFFSET, f->data, f->size));
 }
 
 static enum MHD_Result reply_file(ka_req *r, const ka_web_file *f)

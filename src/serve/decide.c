@@ -126,9 +126,7 @@ static uint64_t mix(uint64_t x)
 
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-    for (; s && *s; s++)
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;     /* FNV-1a */
-    return mix(h);
+    return mix(ka_fnv1a_str(h, s));
 }
 
 uint64_t ka_decision_seed(uint64_t seed, const char *user, const char *title, double now)

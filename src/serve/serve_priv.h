@@ -26,6 +26,12 @@
 
 /* ---- strmap.c ---- */
 
+/* FNV-1a (64-bit) over n bytes or a string (NULL: none), from h: KA_FNV_OFFSET to
+ * start, or another value for a hash of its own. */
+#define KA_FNV_OFFSET 1469598103934665603ULL
+uint64_t ka_fnv1a(uint64_t h, const void *data, size_t n);
+uint64_t ka_fnv1a_str(uint64_t h, const char *s);
+
 typedef struct ka_strmap {
     char **keys;
     void **vals;

@@ -6,11 +6,26 @@
 
 #include "serve_priv.h"
 
+#define FNV_PRIME 1099511628211ULL
+
+uint64_t ka_fnv1a(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * FNV_PRIME;
+    return h;
+}
+
+uint64_t ka_fnv1a_str(uint64_t h, const char *s)
+{
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * FNV_PRIME;
+    return h;
+}
+
 static size_t hash(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL;    /* FNV-1a 64 */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    uint64_t h = ka_fnv1a_str(KA_FNV_OFFSET, s);
     return (size_t)(h ^ (h >> 29));
 }
 
